@@ -1,0 +1,101 @@
+"""Line breaking for bidirectional text, measured with the real shaped font.
+
+Pillow wraps nothing, and a left-to-right wrapper breaks Arabic wrongly: it must break the
+*logical* text by words, measure each candidate line as raqm will shape and order it, and
+let raqm reorder each line on its own with the paragraph's base direction (right to left for
+the Arabic side, left to right for the Latin side). That is what `wrap` does. A word wider
+than the line (a URL, a pathological name) is cut by characters, with a zero-width joiner
+at the cut when both sides are Arabic letters, so each half keeps its joining form.
+
+Pure: measures with a given font, draws nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from PIL import ImageFont
+
+__all__ = ["Direction", "has_arabic", "measure", "wrap"]
+
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ZWJ = "\u200d"
+
+
+class Direction(enum.Enum):
+    """A paragraph's base direction, as raqm's `direction` argument spells it."""
+
+    LTR = "ltr"
+    RTL = "rtl"
+
+
+def has_arabic(text: str) -> bool:
+    return _ARABIC.search(text) is not None
+
+
+def measure(text: str, font: ImageFont.FreeTypeFont, direction: Direction) -> float:
+    """The advance width of one line, shaped and ordered by raqm."""
+    return font.getlength(text, direction=direction.value)
+
+
+def _joins(a: str, b: str) -> bool:
+    return bool(_ARABIC.match(a)) and bool(_ARABIC.match(b))
+
+
+def _cut_word(
+    word: str, font: ImageFont.FreeTypeFont, width: float, direction: Direction
+) -> list[str]:
+    """A word too wide for a line, cut into pieces that each fit."""
+    pieces: list[str] = []
+    rest = word
+    while rest:
+        if measure(rest, font, direction) <= width:
+            pieces.append(rest)
+            break
+        lo, hi = 1, len(rest) - 1  # the longest prefix that fits (at least one character)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            head = rest[:mid] + (_ZWJ if _joins(rest[mid - 1], rest[mid]) else "")
+            if measure(head, font, direction) <= width:
+                lo = mid
+            else:
+                hi = mid - 1
+        head, rest = rest[:lo], rest[lo:]
+        if _joins(head[-1], rest[0]):
+            head, rest = head + _ZWJ, _ZWJ + rest
+        pieces.append(head)
+    return pieces
+
+
+def wrap(
+    text: str, font: ImageFont.FreeTypeFont, width: float, direction: Direction
+) -> list[str]:
+    """Break text into lines no wider than width; "\\n" starts a new paragraph.
+
+    Words are joined greedily in logical order; each returned line is a logical string
+    for raqm to shape and reorder with the same base direction.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        words = paragraph.split()
+        if not words:
+            continue
+        current: list[str] = []
+        for word in words:
+            candidate = " ".join([*current, word])
+            if measure(candidate, font, direction) <= width:
+                current.append(word)
+                continue
+            if current:
+                lines.append(" ".join(current))
+                current = []
+            if measure(word, font, direction) <= width:
+                current = [word]
+            else:
+                *full, last = _cut_word(word, font, width, direction)
+                lines.extend(full)
+                current = [last]
+        if current:
+            lines.append(" ".join(current))
+    return lines

@@ -1,0 +1,1313 @@
+"""The citizen's journey at the kiosk as a pure state machine, in the manner of h11's `_state.py`.
+
+One function drives everything: ``step(session, event) -> (session, effects)``. The session is a
+frozen dataclass, states are a `State` enum, events are small frozen dataclasses and effects are
+data describing what should happen next (call the registry, check the printer, start the idle
+timer...). `kiosk_app.effects` runs the effects off the UI thread and feeds their outcome back
+as events; the Kivy App shows the screen named by ``session.state``.
+
+What this module deliberately does not do: touch widgets, clocks, sockets, files, the printer or
+randomness. Time and entropy arrive inside events (``Begin.nonce``, ``TechnicianGesture.at``).
+
+Rules that hold on every path (the tests check each):
+
+- An event that has no transition from the current state raises `InvalidTransition`.
+- A result event whose ``ref`` does not match the request the session is waiting for, and an
+  `IdleTimeout` for a timer that is no longer current, are stale: they are ignored (the same
+  session and no effects), so a late answer can never act on the next citizen's session.
+- Money: the payment is authorised before issuing, captured only after the printer confirmed
+  the print, and voided on every path that ends without a printed document.
+- The printer's status is checked before any payment is asked for; a printer that is not ready
+  ends the journey before payment and marks the kiosk out of service for printing.
+- The idempotency key of an issuance is derived from the journey's nonce and purchase number,
+  so every retry of the same purchase carries the same key.
+- Leaving a journey (finish, cancel, idle timeout) emits `WipeSession` and returns a session
+  holding nothing of the citizen: no ID, PIN, token, names, preview or serial.
+
+Exception tree::
+
+    SessionError
+     └── InvalidTransition
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+from dataclasses import dataclass, field
+
+from verifier import national_id
+
+__all__ = [
+    "PIN_MAX",
+    "PIN_MIN",
+    "TECH_PIN_MAX",
+    "AuthenticateCitizen",
+    "Authenticated",
+    "AuthorisePayment",
+    "Back",
+    "Begin",
+    "CapturePayment",
+    "CardScanned",
+    "CheckPrinter",
+    "CheckRegistry",
+    "CheckScanner",
+    "ChooseEntitlement",
+    "ChooseLanguage",
+    "CitizenLocked",
+    "Confirm",
+    "ContinueSession",
+    "DocumentIssued",
+    "DocumentRejected",
+    "DocumentVerified",
+    "Effect",
+    "Entitlement",
+    "EntitlementsLoaded",
+    "Event",
+    "Exit",
+    "FaultCode",
+    "FetchEntitlements",
+    "Finish",
+    "IdMethod",
+    "IdStatus",
+    "IdleTimeout",
+    "InvalidTransition",
+    "IssueDocument",
+    "JobSummary",
+    "KeypadBackspace",
+    "KeypadClear",
+    "KeypadDigit",
+    "LoadTechnicianData",
+    "Notice",
+    "Pay",
+    "PaymentAuthorised",
+    "PaymentDeclined",
+    "PinRejected",
+    "PreviewFailed",
+    "PreviewReady",
+    "PrintCompleted",
+    "PrintDocument",
+    "PrintFailed",
+    "PrintProgress",
+    "PrinterChecked",
+    "PrinterState",
+    "PrinterStatusChanged",
+    "RegistryRefused",
+    "RegistryUnavailable",
+    "RenderPreview",
+    "ReportFault",
+    "ReprintJob",
+    "Retry",
+    "Session",
+    "SessionError",
+    "Settings",
+    "StartIdleTimer",
+    "State",
+    "StopIdleTimer",
+    "Submit",
+    "TechAction",
+    "TechnicianAction",
+    "TechnicianActionDone",
+    "TechnicianData",
+    "TechnicianGesture",
+    "TechnicianPinChecked",
+    "TestPrint",
+    "ToggleLargeText",
+    "VerifyDocument",
+    "VerifyTechnicianPin",
+    "VoidPayment",
+    "WipeSession",
+    "initial",
+    "step",
+]
+
+log = logging.getLogger(__name__)
+
+PIN_MIN = 4
+PIN_MAX = 8
+TECH_PIN_MAX = 12
+TECH_FREE_TRIES = 3  # technician PIN failures before the growing lock-out starts
+TECH_LOCK_BASE = 30.0  # seconds of the first lock-out; it doubles with every further failure
+TECH_LOCK_MAX = 3600.0
+
+
+class SessionError(Exception):
+    """Root of this module's errors."""
+
+
+class InvalidTransition(SessionError):
+    """An event arrived in a state that has no transition for it (a bug in the caller)."""
+
+    def __init__(self, state: State, event: Event) -> None:
+        super().__init__(f"no transition from {state.name} on {type(event).__name__}")
+        self.state = state
+        self.event = event
+
+
+# ---------------------------------------------------------------------------------------------
+# states and small value types
+
+
+class State(enum.Enum):
+    ATTRACT = "attract"
+    LANGUAGE = "language"
+    ID_ENTRY = "id_entry"
+    PIN_ENTRY = "pin_entry"
+    AUTHENTICATING = "authenticating"
+    LOADING_ENTITLEMENTS = "loading_entitlements"
+    CHOOSE_DOCUMENT = "choose_document"
+    PREPARING_PREVIEW = "preparing_preview"
+    PREVIEW = "preview"
+    CHECKING_PRINTER = "checking_printer"
+    PRINTER_UNAVAILABLE = "printer_unavailable"
+    PAYMENT = "payment"
+    AUTHORISING_PAYMENT = "authorising_payment"
+    PAYMENT_DECLINED = "payment_declined"
+    ISSUING = "issuing"
+    VERIFYING = "verifying"
+    PRINTING = "printing"
+    DONE = "done"
+    PRINT_FAILED = "print_failed"
+    SERVICE_ERROR = "service_error"  # registry unreachable or slow: retry or cancel
+    REFUSED = "refused"  # the registry said no, with a reason
+    LOCKED = "locked"  # the citizen's PIN is locked
+    ISSUE_FAILED = "issue_failed"  # the issued document did not verify: nothing printed, no charge
+    IDLE_WARNING = "idle_warning"
+    TECH_PIN = "tech_pin"
+    TECH_VERIFYING = "tech_verifying"
+    TECHNICIAN = "technician"
+    TECH_BUSY = "tech_busy"
+
+    @property
+    def busy(self) -> bool:
+        """A state that waits for an effect's result; it runs no idle timer."""
+        return self in _BUSY
+
+
+_BUSY = frozenset(
+    {
+        State.AUTHENTICATING,
+        State.LOADING_ENTITLEMENTS,
+        State.PREPARING_PREVIEW,
+        State.CHECKING_PRINTER,
+        State.AUTHORISING_PAYMENT,
+        State.ISSUING,
+        State.VERIFYING,
+        State.PRINTING,
+        State.TECH_VERIFYING,
+        State.TECH_BUSY,
+    }
+)
+
+
+class IdMethod(enum.Enum):
+    KEYPAD = "keypad"
+    CARD = "card"
+
+
+class IdStatus(enum.Enum):
+    """The keypad's check-as-you-type verdict on the national ID typed so far."""
+
+    EMPTY = "empty"
+    INCOMPLETE = "incomplete"
+    VALID = "valid"
+    INVALID = "invalid"  # ten digits whose check digit is wrong
+
+
+class PrinterState(enum.Enum):
+    READY = "ready"
+    PAPER_NEAR_END = "paper_near_end"  # still prints; the technician is told
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    ERROR = "error"
+    UNKNOWN = "unknown"  # no answer: never taken for "paper OK"
+
+    @property
+    def can_print(self) -> bool:
+        return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
+
+
+class Notice(enum.Enum):
+    """What the current screen has to tell the citizen; the values are catalogue keys."""
+
+    ID_INVALID = "notice.id_invalid"
+    ID_INCOMPLETE = "notice.id_incomplete"
+    CARD_UNREADABLE = "notice.card_unreadable"
+    PIN_TOO_SHORT = "notice.pin_too_short"
+    PIN_WRONG = "notice.pin_wrong"  # {tries}
+    LOCKED = "notice.locked"  # {minutes}
+    REGISTRY_UNAVAILABLE = "notice.registry_unavailable"
+    REFUSED = "notice.refused"  # {reason}: the registry's reason code, translated by the UI
+    NO_DOCUMENTS = "notice.no_documents"
+    PREVIEW_FAILED = "notice.preview_failed"
+    PRINTER_UNAVAILABLE = "notice.printer_unavailable"  # {printer}
+    PAYMENT_DECLINED = "notice.payment_declined"  # {reason}
+    DOCUMENT_REJECTED = "notice.document_rejected"
+    PRINT_FAILED = "notice.print_failed"  # {serial}
+    TECH_PIN_WRONG = "notice.tech_pin_wrong"
+    TECH_LOCKED = "notice.tech_locked"  # {seconds}
+    TECH_OK = "notice.tech_ok"  # {detail}
+    TECH_FAILED = "notice.tech_failed"  # {detail}
+
+
+class FaultCode(enum.Enum):
+    PRINTER_NOT_READY = "printer_not_ready"
+    PRINT_FAILED = "print_failed"
+    DOCUMENT_REJECTED = "document_rejected"
+    REGISTRY_UNAVAILABLE = "registry_unavailable"
+    TECHNICIAN_PIN_LOCKED = "technician_pin_locked"
+
+
+class TechAction(enum.Enum):
+    REFRESH_STATUS = "refresh_status"
+    TEST_PRINT = "test_print"
+    PAPER_REPLACED = "paper_replaced"
+    CHECK_REGISTRY = "check_registry"
+    CHECK_SCANNER = "check_scanner"
+    LOAD_JOURNAL = "load_journal"
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """One document the citizen may obtain, as the registry listed it."""
+
+    key: str  # the registry's identifier of this (document type, subject) pair
+    document_type: int  # verifier.documents.DocumentType value
+    subject_ar: str
+    subject_en: str | None
+    relation: str  # "self", "child", "parent", "spouse", "family" ... (a catalogue key suffix)
+    fee: int  # minor units (e.g. fils, cents)
+    currency: str
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """A journal entry as the technician screen lists it (no personal data)."""
+
+    job_id: int
+    serial: str
+    state: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The timings and choices the configuration gives the session."""
+
+    languages: tuple[str, ...] = ("ar", "en")
+    default_language: str = "ar"
+    idle_seconds: int = 60
+    warning_seconds: int = 30  # at least 20: a person must have time to read and respond
+    done_seconds: int = 20
+    message_seconds: int = 45
+
+    def __post_init__(self) -> None:
+        if self.warning_seconds < 20:
+            raise ValueError("the idle warning must give at least 20 seconds to respond")
+        if self.default_language not in self.languages:
+            raise ValueError("the default language must be one of the languages")
+        if min(self.idle_seconds, self.done_seconds, self.message_seconds) <= 0:
+            raise ValueError("timeouts must be positive")
+
+
+@dataclass(frozen=True)
+class Session:
+    state: State = State.ATTRACT
+    settings: Settings = field(default_factory=Settings)
+    language: str = "ar"
+    large_text: bool = False
+    # citizen data: all of it is dropped by _wipe
+    national_id: str = ""
+    id_method: IdMethod = IdMethod.KEYPAD
+    pin: str = ""
+    tries_remaining: int | None = None
+    token: str | None = None
+    entitlements: tuple[Entitlement, ...] = ()
+    chosen: Entitlement | None = None
+    preview: str | None = None
+    authorisation: str | None = None
+    serial: str | None = None
+    qr_text: str | None = None
+    progress: float = 0.0
+    notice: Notice | None = None
+    notice_args: tuple[tuple[str, str], ...] = ()
+    nonce: str = ""
+    purchase: int = 0
+    resume: State | None = None  # the busy state a retry from SERVICE_ERROR goes back to
+    paused: State | None = None  # the screen IDLE_WARNING returns to
+    retry: Effect | None = None  # the request to send again from SERVICE_ERROR
+    pending: int | None = None  # ref of the request this session waits for
+    # kiosk-level state: survives the wipe
+    ref: int = 0
+    timer: int = 0
+    printer: PrinterState = PrinterState.UNKNOWN
+    printing_available: bool = True
+    tech_pin: str = ""
+    tech_failures: int = 0
+    tech_locked_until: float = 0.0
+    tech_locked: bool = False
+    tech_jobs: tuple[JobSummary, ...] = ()
+    tech_faults: tuple[str, ...] = ()
+
+    @property
+    def id_status(self) -> IdStatus:
+        return _id_status(self.national_id)
+
+    @property
+    def notice_params(self) -> dict[str, str]:
+        return dict(self.notice_args)
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.nonce}-{self.purchase}"
+
+
+def initial(settings: Settings | None = None) -> Session:
+    """A kiosk that has just started, on the attract screen."""
+    s = settings or Settings()
+    return Session(settings=s, language=s.default_language)
+
+
+def _id_status(text: str) -> IdStatus:
+    if not text:
+        return IdStatus.EMPTY
+    if len(text) < national_id.NATIONAL_ID_LENGTH:
+        return IdStatus.INCOMPLETE
+    return IdStatus.VALID if national_id.is_valid(text) else IdStatus.INVALID
+
+
+# ---------------------------------------------------------------------------------------------
+# effects
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something for `kiosk_app.effects` to do."""
+
+
+@dataclass(frozen=True)
+class AuthenticateCitizen(Effect):
+    ref: int
+    national_id: str
+    pin: str
+    method: IdMethod
+
+
+@dataclass(frozen=True)
+class FetchEntitlements(Effect):
+    ref: int
+    token: str
+
+
+@dataclass(frozen=True)
+class RenderPreview(Effect):
+    ref: int
+    token: str
+    entitlement: Entitlement
+    language: str
+
+
+@dataclass(frozen=True)
+class CheckPrinter(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class AuthorisePayment(Effect):
+    ref: int
+    amount: int
+    currency: str
+    reference: str  # the idempotency key: one purchase, one authorisation
+
+
+@dataclass(frozen=True)
+class IssueDocument(Effect):
+    ref: int
+    token: str
+    entitlement: Entitlement
+    idempotency_key: str
+    payment_reference: str
+
+
+@dataclass(frozen=True)
+class VerifyDocument(Effect):
+    ref: int
+    qr_text: str
+
+
+@dataclass(frozen=True)
+class PrintDocument(Effect):
+    ref: int
+    serial: str
+    qr_text: str
+    language: str
+
+
+@dataclass(frozen=True)
+class CapturePayment(Effect):
+    authorisation: str
+    serial: str
+
+
+@dataclass(frozen=True)
+class VoidPayment(Effect):
+    authorisation: str
+
+
+@dataclass(frozen=True)
+class StartIdleTimer(Effect):
+    timer: int
+    seconds: int
+    warning: bool = False  # the UI shows a countdown while this one runs
+
+
+@dataclass(frozen=True)
+class StopIdleTimer(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class WipeSession(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class ReportFault(Effect):
+    code: FaultCode
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerifyTechnicianPin(Effect):
+    ref: int
+    pin: str
+
+
+@dataclass(frozen=True)
+class TestPrint(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class LoadTechnicianData(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class ReprintJob(Effect):
+    ref: int
+    job_id: int
+
+
+@dataclass(frozen=True)
+class CheckRegistry(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class CheckScanner(Effect):
+    ref: int
+
+
+# ---------------------------------------------------------------------------------------------
+# events: from the citizen (through the UI)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happened: a touch, a timer, or the outcome of an effect."""
+
+
+@dataclass(frozen=True)
+class Begin(Event):
+    """A touch on the attract screen; the UI supplies fresh randomness for this journey."""
+
+    nonce: str
+
+
+@dataclass(frozen=True)
+class ChooseLanguage(Event):
+    language: str
+
+
+@dataclass(frozen=True)
+class KeypadDigit(Event):
+    digit: str
+
+
+@dataclass(frozen=True)
+class KeypadBackspace(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class KeypadClear(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Submit(Event):
+    """The keypad's OK key (national ID, PIN or technician PIN)."""
+
+
+@dataclass(frozen=True)
+class CardScanned(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class ChooseEntitlement(Event):
+    index: int
+
+
+@dataclass(frozen=True)
+class Back(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Confirm(Event):
+    """ "Print this" on the preview screen."""
+
+
+@dataclass(frozen=True)
+class Pay(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Retry(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class Finish(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ContinueSession(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class ToggleLargeText(Event):
+    pass
+
+
+@dataclass(frozen=True)
+class IdleTimeout(Event):
+    timer: int
+
+
+@dataclass(frozen=True)
+class TechnicianGesture(Event):
+    at: float  # monotonic seconds, for the PIN throttle
+
+
+@dataclass(frozen=True)
+class TechnicianAction(Event):
+    action: TechAction
+
+
+@dataclass(frozen=True)
+class Reprint(Event):
+    job_id: int
+
+
+@dataclass(frozen=True)
+class Exit(Event):
+    """Leave technician mode."""
+
+
+@dataclass(frozen=True)
+class PrinterStatusChanged(Event):
+    """The heartbeat's periodic printer check (no request of this session asked for it)."""
+
+    status: PrinterState
+
+
+# events: results of effects (each carries the ref of the request it answers)
+
+
+@dataclass(frozen=True)
+class Result(Event):
+    ref: int
+
+
+@dataclass(frozen=True)
+class Authenticated(Result):
+    token: str
+
+
+@dataclass(frozen=True)
+class PinRejected(Result):
+    tries_remaining: int | None
+
+
+@dataclass(frozen=True)
+class CitizenLocked(Result):
+    retry_after: int | None  # seconds, when the registry says
+
+
+@dataclass(frozen=True)
+class RegistryUnavailable(Result):
+    """Unreachable, timed out or answered 5xx: nothing was done, the request may be retried."""
+
+
+@dataclass(frozen=True)
+class RegistryRefused(Result):
+    reason: str  # the registry's reason code
+
+
+@dataclass(frozen=True)
+class EntitlementsLoaded(Result):
+    entitlements: tuple[Entitlement, ...]
+
+
+@dataclass(frozen=True)
+class PreviewReady(Result):
+    image: str  # a path the UI can show
+
+
+@dataclass(frozen=True)
+class PreviewFailed(Result):
+    pass
+
+
+@dataclass(frozen=True)
+class PrinterChecked(Result):
+    status: PrinterState
+
+
+@dataclass(frozen=True)
+class PaymentAuthorised(Result):
+    authorisation: str
+
+
+@dataclass(frozen=True)
+class PaymentDeclined(Result):
+    reason: str
+
+
+@dataclass(frozen=True)
+class DocumentIssued(Result):
+    serial: str
+    qr_text: str
+
+
+@dataclass(frozen=True)
+class DocumentVerified(Result):
+    pass
+
+
+@dataclass(frozen=True)
+class DocumentRejected(Result):
+    reason: str
+
+
+@dataclass(frozen=True)
+class PrintProgress(Result):
+    fraction: float
+
+
+@dataclass(frozen=True)
+class PrintCompleted(Result):
+    pass
+
+
+@dataclass(frozen=True)
+class PrintFailed(Result):
+    reason: str
+
+
+@dataclass(frozen=True)
+class TechnicianPinChecked(Result):
+    ok: bool
+    at: float
+
+
+@dataclass(frozen=True)
+class TechnicianData(Result):
+    jobs: tuple[JobSummary, ...]
+    faults: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TechnicianActionDone(Result):
+    ok: bool
+    detail: str
+    printer: PrinterState | None = None
+
+
+__all__ += ["Cancel", "Reprint", "Result"]
+
+Step = tuple[Session, tuple[Effect, ...]]
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def _goto(s: Session, state: State, *effects: Effect, **changes: object) -> Step:
+    """Enter `state`; an interactive state (re)starts the idle timer, a busy one stops it."""
+    timer = s.timer + 1  # any earlier timer is stale from here on
+    s = dataclasses.replace(s, state=state, timer=timer, **changes)  # type: ignore[arg-type]
+    if state is State.ATTRACT:
+        extra: tuple[Effect, ...] = (StopIdleTimer(),)
+    elif state.busy:
+        extra = (StopIdleTimer(),)
+    else:
+        extra = (StartIdleTimer(timer, _idle_seconds(state, s.settings)),)
+    log.debug("session → %s", state.name)
+    return s, (*effects, *extra)
+
+
+def _idle_seconds(state: State, settings: Settings) -> int:
+    if state is State.DONE:
+        return settings.done_seconds
+    if state in (
+        State.SERVICE_ERROR,
+        State.REFUSED,
+        State.LOCKED,
+        State.PRINTER_UNAVAILABLE,
+        State.PRINT_FAILED,
+        State.ISSUE_FAILED,
+        State.PAYMENT_DECLINED,
+    ):
+        return settings.message_seconds
+    return settings.idle_seconds
+
+
+def _request(s: Session, state: State, make: type[Effect], **fields: object) -> Step:
+    """Enter a busy state and send one request, remembering its ref."""
+    ref = s.ref + 1
+    effect = make(ref=ref, **fields)  # type: ignore[call-arg]
+    return _goto(s, state, effect, ref=ref, pending=ref, retry=effect, resume=state)
+
+
+def _resend(s: Session) -> Step:
+    assert s.retry is not None
+    assert s.resume is not None
+    ref = s.ref + 1
+    effect = dataclasses.replace(s.retry, ref=ref)  # type: ignore[call-arg]
+    return _goto(s, s.resume, effect, ref=ref, pending=ref, retry=effect, notice=None)
+
+
+def _notice(notice: Notice, **args: object) -> dict[str, object]:
+    return {"notice": notice, "notice_args": tuple((k, str(v)) for k, v in args.items())}
+
+
+def _wipe(s: Session, *effects: Effect) -> Step:
+    """End the journey: void a held authorisation, forget the citizen, back to attract."""
+    voids: tuple[Effect, ...] = ()
+    if s.authorisation is not None:
+        voids = (VoidPayment(s.authorisation),)
+    fresh = Session(
+        settings=s.settings,
+        language=s.settings.default_language,
+        ref=s.ref,
+        timer=s.timer,
+        printer=s.printer,
+        printing_available=s.printing_available,
+        tech_failures=s.tech_failures,
+        tech_locked_until=s.tech_locked_until,
+    )
+    return _goto(fresh, State.ATTRACT, *effects, *voids, WipeSession())
+
+
+def _typed(text: str, digit: str, limit: int) -> str:
+    if len(digit) != 1 or not ("0" <= digit <= "9"):
+        raise ValueError(f"not a keypad digit: {digit!r}")
+    return text if len(text) >= limit else text + digit
+
+
+def _printer_fault(status: PrinterState) -> ReportFault:
+    return ReportFault(FaultCode.PRINTER_NOT_READY, status.value)
+
+
+def _tech_lock_seconds(failures: int) -> float:
+    if failures < TECH_FREE_TRIES:
+        return 0.0
+    return min(TECH_LOCK_BASE * float(2 ** (failures - TECH_FREE_TRIES)), TECH_LOCK_MAX)
+
+
+# ---------------------------------------------------------------------------------------------
+# the transition function
+
+
+def step(s: Session, e: Event) -> Step:
+    """The session after `e`, and the effects to run. Raises `InvalidTransition`."""
+    # Stale results and timers: a late answer must never act on a later state.
+    if isinstance(e, Result) and e.ref != s.pending:
+        log.debug("ignored stale %s (ref %d, waiting for %s)", type(e).__name__, e.ref, s.pending)
+        return s, ()
+    if isinstance(e, IdleTimeout) and (
+        e.timer != s.timer or s.state.busy or s.state is State.ATTRACT
+    ):
+        return s, ()
+    if isinstance(e, PrinterStatusChanged):
+        return dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print), ()
+    if isinstance(e, ToggleLargeText) and not s.state.busy:
+        return dataclasses.replace(s, large_text=not s.large_text), ()
+    if isinstance(e, IdleTimeout):
+        if s.state in (State.IDLE_WARNING, State.DONE):
+            return _wipe(s)
+        s2, effects = _goto(s, State.IDLE_WARNING, paused=s.state)
+        timer = s2.timer
+        return s2, (*effects[:-1], StartIdleTimer(timer, s.settings.warning_seconds, warning=True))
+    if isinstance(e, Result):
+        s = dataclasses.replace(s, pending=None)
+    handler = _HANDLERS.get(s.state)
+    if handler is not None:
+        out = handler(s, e)
+        if out is not None:
+            return out
+    raise InvalidTransition(s.state, e)
+
+
+def _attract(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Begin):
+        if not e.nonce:
+            raise ValueError("Begin needs a fresh nonce")
+        if len(s.settings.languages) == 1:
+            return _goto(s, State.ID_ENTRY, nonce=e.nonce)
+        return _goto(s, State.LANGUAGE, nonce=e.nonce)
+    if isinstance(e, TechnicianGesture):
+        locked = e.at < s.tech_locked_until
+        args = (
+            _notice(Notice.TECH_LOCKED, seconds=int(s.tech_locked_until - e.at) + 1)
+            if locked
+            else {}
+        )
+        return _goto(s, State.TECH_PIN, tech_pin="", tech_locked=locked, **args)
+    return None
+
+
+def _language(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseLanguage):
+        if e.language not in s.settings.languages:
+            raise ValueError(f"language {e.language!r} is not offered at this kiosk")
+        return _goto(s, State.ID_ENTRY, language=e.language)
+    if isinstance(e, Cancel | Back):
+        return _wipe(s)
+    return None
+
+
+def _id_entry(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadDigit):
+        text = _typed(s.national_id, e.digit, national_id.NATIONAL_ID_LENGTH)
+        status = _id_status(text)
+        args = _notice(Notice.ID_INVALID) if status is IdStatus.INVALID else {"notice": None}
+        return _goto(s, State.ID_ENTRY, national_id=text, id_method=IdMethod.KEYPAD, **args)
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.ID_ENTRY, national_id=s.national_id[:-1], notice=None)
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.ID_ENTRY, national_id="", notice=None)
+    if isinstance(e, Submit):
+        status = _id_status(s.national_id)
+        if status is IdStatus.VALID:
+            return _goto(s, State.PIN_ENTRY, pin="", notice=None, tries_remaining=None)
+        notice = Notice.ID_INVALID if status is IdStatus.INVALID else Notice.ID_INCOMPLETE
+        return _goto(s, State.ID_ENTRY, **_notice(notice))
+    if isinstance(e, CardScanned):
+        text = national_id.normalise(e.text.strip())
+        if national_id.is_valid(text):
+            return _goto(
+                s, State.PIN_ENTRY, national_id=text, id_method=IdMethod.CARD, pin="", notice=None
+            )
+        return _goto(s, State.ID_ENTRY, **_notice(Notice.CARD_UNREADABLE))
+    if isinstance(e, Back):
+        if len(s.settings.languages) == 1:
+            return _wipe(s)
+        return _goto(s, State.LANGUAGE, national_id="", notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _pin_entry(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadDigit):
+        return _goto(s, State.PIN_ENTRY, pin=_typed(s.pin, e.digit, PIN_MAX), notice=None)
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.PIN_ENTRY, pin=s.pin[:-1])
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.PIN_ENTRY, pin="")
+    if isinstance(e, Submit):
+        if len(s.pin) < PIN_MIN:
+            return _goto(s, State.PIN_ENTRY, **_notice(Notice.PIN_TOO_SHORT, min=PIN_MIN))
+        pin = s.pin
+        s = dataclasses.replace(s, pin="")  # the PIN lives only inside the request from here
+        return _request(
+            s,
+            State.AUTHENTICATING,
+            AuthenticateCitizen,
+            national_id=s.national_id,
+            pin=pin,
+            method=s.id_method,
+        )
+    if isinstance(e, Back):
+        return _goto(s, State.ID_ENTRY, pin="", notice=None, national_id="")
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _registry_trouble(s: Session, e: Event) -> Step | None:
+    """The outcomes every registry request shares: unavailable (retry) and refused (reason)."""
+    if isinstance(e, RegistryUnavailable):
+        retry_state = s.resume
+        return _goto(
+            s,
+            State.SERVICE_ERROR,
+            ReportFault(FaultCode.REGISTRY_UNAVAILABLE, type(s.retry).__name__),
+            resume=retry_state,
+            **_notice(Notice.REGISTRY_UNAVAILABLE),
+        )
+    if isinstance(e, RegistryRefused):
+        voids: tuple[Effect, ...] = ()
+        auth = s.authorisation
+        if auth is not None:
+            voids = (VoidPayment(auth),)
+        return _goto(
+            s,
+            State.REFUSED,
+            *voids,
+            authorisation=None,
+            token=None if e.reason == "session_expired" else s.token,
+            **_notice(Notice.REFUSED, reason=e.reason),
+        )
+    return None
+
+
+def _authenticating(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Authenticated):
+        s = dataclasses.replace(s, token=e.token, tries_remaining=None, notice=None)
+        return _request(s, State.LOADING_ENTITLEMENTS, FetchEntitlements, token=e.token)
+    if isinstance(e, PinRejected):
+        args = _notice(
+            Notice.PIN_WRONG, tries="" if e.tries_remaining is None else e.tries_remaining
+        )
+        return _goto(s, State.PIN_ENTRY, pin="", tries_remaining=e.tries_remaining, **args)
+    if isinstance(e, CitizenLocked):
+        minutes = "" if e.retry_after is None else str(max(1, (e.retry_after + 59) // 60))
+        return _goto(s, State.LOCKED, pin="", **_notice(Notice.LOCKED, minutes=minutes))
+    return _registry_trouble(s, e)
+
+
+def _loading_entitlements(s: Session, e: Event) -> Step | None:
+    if isinstance(e, EntitlementsLoaded):
+        args = _notice(Notice.NO_DOCUMENTS) if not e.entitlements else {"notice": None}
+        return _goto(s, State.CHOOSE_DOCUMENT, entitlements=e.entitlements, **args)
+    return _registry_trouble(s, e)
+
+
+def _choose_document(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseEntitlement):
+        if not 0 <= e.index < len(s.entitlements):
+            raise ValueError(f"no entitlement number {e.index}")
+        chosen = s.entitlements[e.index]
+        assert s.token is not None
+        s = dataclasses.replace(s, chosen=chosen, preview=None)
+        return _request(
+            s,
+            State.PREPARING_PREVIEW,
+            RenderPreview,
+            token=s.token,
+            entitlement=chosen,
+            language=s.language,
+        )
+    if isinstance(e, Cancel | Back | Finish):
+        return _wipe(s)
+    return None
+
+
+def _preparing_preview(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PreviewReady):
+        return _goto(s, State.PREVIEW, preview=e.image, notice=None)
+    if isinstance(e, PreviewFailed):
+        # No picture is no reason to stop: the preview screen shows the choice in words.
+        return _goto(s, State.PREVIEW, preview=None, **_notice(Notice.PREVIEW_FAILED))
+    return _registry_trouble(s, e)
+
+
+def _preview(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Confirm):
+        return _request(s, State.CHECKING_PRINTER, CheckPrinter)
+    if isinstance(e, Back):
+        return _goto(s, State.CHOOSE_DOCUMENT, chosen=None, preview=None, notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _checking_printer(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PrinterChecked):
+        s = dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print)
+        if e.status.can_print:
+            return _goto(s, State.PAYMENT, notice=None)
+        return _goto(
+            s,
+            State.PRINTER_UNAVAILABLE,
+            _printer_fault(e.status),
+            **_notice(Notice.PRINTER_UNAVAILABLE, printer=e.status.value),
+        )
+    return None
+
+
+def _payment(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Pay):
+        chosen = s.chosen
+        assert chosen is not None
+        s = dataclasses.replace(s, purchase=s.purchase + 1)
+        return _request(
+            s,
+            State.AUTHORISING_PAYMENT,
+            AuthorisePayment,
+            amount=chosen.fee,
+            currency=chosen.currency,
+            reference=s.idempotency_key,
+        )
+    if isinstance(e, Back):
+        return _goto(s, State.PREVIEW, notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _authorising_payment(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PaymentAuthorised):
+        assert s.chosen is not None
+        assert s.token is not None
+        s = dataclasses.replace(s, authorisation=e.authorisation)
+        return _request(
+            s,
+            State.ISSUING,
+            IssueDocument,
+            token=s.token,
+            entitlement=s.chosen,
+            idempotency_key=s.idempotency_key,
+            payment_reference=e.authorisation,
+        )
+    if isinstance(e, PaymentDeclined):
+        return _goto(s, State.PAYMENT_DECLINED, **_notice(Notice.PAYMENT_DECLINED, reason=e.reason))
+    return None
+
+
+def _payment_declined(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Retry):
+        return _goto(s, State.PAYMENT, notice=None)
+    if isinstance(e, Cancel | Finish):
+        return _wipe(s)
+    return None
+
+
+def _issuing(s: Session, e: Event) -> Step | None:
+    if isinstance(e, DocumentIssued):
+        s = dataclasses.replace(s, serial=e.serial, qr_text=e.qr_text)
+        return _request(s, State.VERIFYING, VerifyDocument, qr_text=e.qr_text)
+    return _registry_trouble(s, e)
+
+
+def _verifying(s: Session, e: Event) -> Step | None:
+    if isinstance(e, DocumentVerified):
+        assert s.serial is not None
+        assert s.qr_text is not None
+        return _request(
+            s,
+            State.PRINTING,
+            PrintDocument,
+            serial=s.serial,
+            qr_text=s.qr_text,
+            language=s.language,
+        )
+    if isinstance(e, DocumentRejected):
+        auth = s.authorisation
+        voids = (VoidPayment(auth),) if auth is not None else ()
+        return _goto(
+            s,
+            State.ISSUE_FAILED,
+            *voids,
+            ReportFault(FaultCode.DOCUMENT_REJECTED, e.reason),
+            authorisation=None,
+            qr_text=None,
+            **_notice(Notice.DOCUMENT_REJECTED),
+        )
+    return None
+
+
+def _printing(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PrintProgress):
+        fraction = min(max(e.fraction, s.progress), 1.0)  # progress never runs backwards
+        return dataclasses.replace(s, progress=fraction, pending=s.ref), ()
+    if isinstance(e, PrintCompleted):
+        assert s.authorisation is not None
+        assert s.serial is not None
+        capture = CapturePayment(s.authorisation, s.serial)
+        return _goto(s, State.DONE, capture, authorisation=None, progress=1.0, qr_text=None)
+    if isinstance(e, PrintFailed):
+        assert s.serial is not None
+        auth = s.authorisation
+        voids = (VoidPayment(auth),) if auth is not None else ()
+        return _goto(
+            s,
+            State.PRINT_FAILED,
+            *voids,
+            ReportFault(FaultCode.PRINT_FAILED, e.reason),
+            authorisation=None,
+            qr_text=None,
+            printing_available=False,
+            **_notice(Notice.PRINT_FAILED, serial=s.serial),
+        )
+    return None
+
+
+def _ending(s: Session, e: Event) -> Step | None:
+    """Screens whose only way on is the end of the journey."""
+    if isinstance(e, Finish | Cancel | Back):
+        return _wipe(s)
+    return None
+
+
+def _service_error(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Retry):
+        return _resend(s)
+    if isinstance(e, Cancel | Finish):
+        return _wipe(s)
+    return None
+
+
+def _refused(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Back) and s.token is not None and s.entitlements:
+        return _goto(s, State.CHOOSE_DOCUMENT, chosen=None, preview=None, notice=None)
+    return _ending(s, e)
+
+
+def _idle_warning(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ContinueSession):
+        assert s.paused is not None
+        return _goto(s, s.paused, paused=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _tech_pin(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadDigit):
+        return _goto(s, State.TECH_PIN, tech_pin=_typed(s.tech_pin, e.digit, TECH_PIN_MAX))
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.TECH_PIN, tech_pin=s.tech_pin[:-1])
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.TECH_PIN, tech_pin="")
+    if isinstance(e, Submit):
+        if s.tech_locked:
+            return _goto(s, State.TECH_PIN, tech_pin="")
+        pin = s.tech_pin
+        s = dataclasses.replace(s, tech_pin="")
+        return _request(s, State.TECH_VERIFYING, VerifyTechnicianPin, pin=pin)
+    if isinstance(e, Cancel | Back | Exit):
+        return _wipe(s)
+    return None
+
+
+def _tech_verifying(s: Session, e: Event) -> Step | None:
+    if isinstance(e, TechnicianPinChecked):
+        if e.ok:
+            return _request(
+                dataclasses.replace(s, tech_failures=0, tech_locked_until=0.0, notice=None),
+                State.TECH_BUSY,
+                LoadTechnicianData,
+            )
+        failures = s.tech_failures + 1
+        lock = _tech_lock_seconds(failures)
+        faults: tuple[Effect, ...] = ()
+        if lock:
+            faults = (ReportFault(FaultCode.TECHNICIAN_PIN_LOCKED, f"{failures} failures"),)
+            args = _notice(Notice.TECH_LOCKED, seconds=int(lock))
+        else:
+            args = _notice(Notice.TECH_PIN_WRONG)
+        return _goto(
+            s,
+            State.TECH_PIN,
+            *faults,
+            tech_failures=failures,
+            tech_locked_until=e.at + lock,
+            tech_locked=bool(lock),
+            **args,
+        )
+    return None
+
+
+_TECH_EFFECTS: dict[TechAction, type[Effect]] = {
+    TechAction.REFRESH_STATUS: CheckPrinter,
+    TechAction.PAPER_REPLACED: CheckPrinter,
+    TechAction.TEST_PRINT: TestPrint,
+    TechAction.CHECK_REGISTRY: CheckRegistry,
+    TechAction.CHECK_SCANNER: CheckScanner,
+    TechAction.LOAD_JOURNAL: LoadTechnicianData,
+}
+
+
+def _technician(s: Session, e: Event) -> Step | None:
+    if isinstance(e, TechnicianAction):
+        return _request(s, State.TECH_BUSY, _TECH_EFFECTS[e.action])
+    if isinstance(e, Reprint):
+        return _request(s, State.TECH_BUSY, ReprintJob, job_id=e.job_id)
+    if isinstance(e, Exit | Cancel | Back):
+        return _wipe(s)
+    return None
+
+
+def _tech_busy(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PrinterChecked):
+        s = dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print)
+        notice = Notice.TECH_OK if e.status.can_print else Notice.TECH_FAILED
+        return _goto(s, State.TECHNICIAN, **_notice(notice, detail=e.status.value))
+    if isinstance(e, TechnicianData):
+        return _goto(s, State.TECHNICIAN, tech_jobs=e.jobs, tech_faults=e.faults)
+    if isinstance(e, TechnicianActionDone):
+        changes: dict[str, object] = {}
+        if e.printer is not None:
+            changes = {"printer": e.printer, "printing_available": e.printer.can_print}
+        notice = Notice.TECH_OK if e.ok else Notice.TECH_FAILED
+        return _goto(s, State.TECHNICIAN, **changes, **_notice(notice, detail=e.detail))
+    return None
+
+
+_HANDLERS = {
+    State.ATTRACT: _attract,
+    State.LANGUAGE: _language,
+    State.ID_ENTRY: _id_entry,
+    State.PIN_ENTRY: _pin_entry,
+    State.AUTHENTICATING: _authenticating,
+    State.LOADING_ENTITLEMENTS: _loading_entitlements,
+    State.CHOOSE_DOCUMENT: _choose_document,
+    State.PREPARING_PREVIEW: _preparing_preview,
+    State.PREVIEW: _preview,
+    State.CHECKING_PRINTER: _checking_printer,
+    State.PRINTER_UNAVAILABLE: _ending,
+    State.PAYMENT: _payment,
+    State.AUTHORISING_PAYMENT: _authorising_payment,
+    State.PAYMENT_DECLINED: _payment_declined,
+    State.ISSUING: _issuing,
+    State.VERIFYING: _verifying,
+    State.PRINTING: _printing,
+    State.DONE: _ending,
+    State.PRINT_FAILED: _ending,
+    State.SERVICE_ERROR: _service_error,
+    State.REFUSED: _refused,
+    State.LOCKED: _ending,
+    State.ISSUE_FAILED: _ending,
+    State.IDLE_WARNING: _idle_warning,
+    State.TECH_PIN: _tech_pin,
+    State.TECH_VERIFYING: _tech_verifying,
+    State.TECHNICIAN: _technician,
+    State.TECH_BUSY: _tech_busy,
+}

@@ -1,0 +1,337 @@
+"""The registry's tables as SQLAlchemy 2 typed mapped classes.
+
+Persons carry their birth record (place, office, record number) and the names printed on
+their papers; deaths, marriages and divorces are civil events of their own, linked to persons.
+Credentials, sessions, kiosks and their nonces, keys, published trust lists, fees, issued
+documents and the hash-chained audit log complete the schema.
+
+Times are stored as UTC and always come back timezone-aware (`UTCDateTime`), on SQLite as on
+PostgreSQL. National IDs are validated before they reach a row (`registry.validate`); the
+columns only hold what passed. This module does no I/O: `registry.db` makes engines and
+`registry/migrations` creates the tables.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "CitizenSession",
+    "Credential",
+    "Death",
+    "Divorce",
+    "DocumentStatusCode",
+    "Fee",
+    "IssuedDocument",
+    "Kiosk",
+    "KioskNonce",
+    "Marriage",
+    "Person",
+    "PublishedTrustList",
+    "RootKey",
+    "Signer",
+    "UTCDateTime",
+]
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """An aware datetime stored as naive UTC; read back aware (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("registry times must be timezone-aware")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, dt.datetime)
+        return value.replace(tzinfo=dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+class DocumentStatusCode(enum.IntEnum):
+    VALID = 1
+    REVOKED = 2
+
+
+class Person(Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    national_id: Mapped[str] = mapped_column(String(10), unique=True)
+    card_number: Mapped[str | None] = mapped_column(String(16), unique=True)
+    sex: Mapped[int] = mapped_column(SmallInteger)
+    given_ar: Mapped[str] = mapped_column(String(40))
+    given_latin: Mapped[str | None] = mapped_column(String(40))
+    father_given_ar: Mapped[str] = mapped_column(String(40))
+    father_given_latin: Mapped[str | None] = mapped_column(String(40))
+    grandfather_given_ar: Mapped[str] = mapped_column(String(40))
+    grandfather_given_latin: Mapped[str | None] = mapped_column(String(40))
+    family_ar: Mapped[str] = mapped_column(String(40))
+    family_latin: Mapped[str | None] = mapped_column(String(40))
+    # as registered at birth (parents born before the registry have no row of their own)
+    father_name_ar: Mapped[str] = mapped_column(String(160))
+    father_name_latin: Mapped[str | None] = mapped_column(String(160))
+    mother_name_ar: Mapped[str] = mapped_column(String(160))
+    mother_name_latin: Mapped[str | None] = mapped_column(String(160))
+    father_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    mother_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    place_of_birth_ar: Mapped[str] = mapped_column(String(80))
+    place_of_birth_latin: Mapped[str | None] = mapped_column(String(80))
+    birth_office_ar: Mapped[str] = mapped_column(String(120))
+    birth_office_latin: Mapped[str | None] = mapped_column(String(120))
+    birth_record: Mapped[str] = mapped_column(String(32))
+    birth_registered_on: Mapped[dt.date] = mapped_column(Date)
+    employed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def name_ar(self) -> str:
+        return " ".join(
+            (self.given_ar, self.father_given_ar, self.grandfather_given_ar, self.family_ar)
+        )
+
+    @property
+    def name_latin(self) -> str | None:
+        parts = (
+            self.given_latin,
+            self.father_given_latin,
+            self.grandfather_given_latin,
+            self.family_latin,
+        )
+        if any(p is None for p in parts):
+            return None
+        return " ".join(p for p in parts if p)
+
+
+class Death(Base):
+    __tablename__ = "deaths"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    place_ar: Mapped[str] = mapped_column(String(80))
+    place_latin: Mapped[str | None] = mapped_column(String(80))
+    office_ar: Mapped[str] = mapped_column(String(120))
+    office_latin: Mapped[str | None] = mapped_column(String(120))
+    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Marriage(Base):
+    __tablename__ = "marriages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    husband_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    wife_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    place_ar: Mapped[str] = mapped_column(String(80))
+    place_latin: Mapped[str | None] = mapped_column(String(80))
+    office_ar: Mapped[str] = mapped_column(String(120))
+    office_latin: Mapped[str | None] = mapped_column(String(120))
+    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Divorce(Base):
+    __tablename__ = "divorces"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    marriage_id: Mapped[int] = mapped_column(ForeignKey("marriages.id"), unique=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    place_ar: Mapped[str] = mapped_column(String(80))
+    place_latin: Mapped[str | None] = mapped_column(String(80))
+    office_ar: Mapped[str] = mapped_column(String(120))
+    office_latin: Mapped[str | None] = mapped_column(String(120))
+    record_number: Mapped[str] = mapped_column(String(32), unique=True)
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Credential(Base):
+    """A citizen's PIN (Argon2id string) and the failure counters that throttle it."""
+
+    __tablename__ = "credentials"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    pin_hash: Mapped[str] = mapped_column(String(160))
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CitizenSession(Base):
+    __tablename__ = "citizen_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    centre_ar: Mapped[str] = mapped_column(String(120))
+    centre_latin: Mapped[str | None] = mapped_column(String(120))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(String(200))
+    # per-kiosk login failure window
+    fail_window_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    fail_window_count: Mapped[int] = mapped_column(Integer, default=0)
+    # last heartbeat
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    printer: Mapped[str | None] = mapped_column(String(16))
+    paper: Mapped[str | None] = mapped_column(String(16))
+    cover_open: Mapped[bool | None] = mapped_column(Boolean)
+    app_version: Mapped[str | None] = mapped_column(String(40))
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    journal_backlog: Mapped[int | None] = mapped_column(Integer)
+    failed_jobs: Mapped[int | None] = mapped_column(Integer)
+
+
+class KioskNonce(Base):
+    """Nonces seen inside the timestamp window: a second use is a replay."""
+
+    __tablename__ = "kiosk_nonces"
+
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class RootKey(Base):
+    __tablename__ = "root_keys"
+
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Signer(Base):
+    """A document-signer key: its window, the types it may sign, and its status."""
+
+    __tablename__ = "signers"
+
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    issuer: Mapped[str] = mapped_column(String(16))
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    document_types: Mapped[str] = mapped_column(String(64))  # "1,2,3"
+    status: Mapped[int] = mapped_column(SmallInteger)  # verifier.trust.SignerStatus
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class PublishedTrustList(Base):
+    __tablename__ = "trust_lists"
+
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    next_update: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    etag: Mapped[str] = mapped_column(String(80))
+
+
+class Fee(Base):
+    __tablename__ = "fees"
+
+    document_type: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    amount: Mapped[int] = mapped_column(Integer)  # in the currency's minor unit (fils)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class IssuedDocument(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "idempotency_key", name="uq_documents_idempotency"),
+        Index("ix_documents_marriage", "marriage_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial: Mapped[str | None] = mapped_column(String(32), unique=True)
+    document_type: Mapped[int] = mapped_column(SmallInteger)
+    subject_ref: Mapped[str] = mapped_column(String(32))
+    subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    marriage_id: Mapped[int | None] = mapped_column(ForeignKey("marriages.id"))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    fee_amount: Mapped[int] = mapped_column(Integer)
+    fee_currency: Mapped[str] = mapped_column(String(3))
+    payment_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    signer_kid: Mapped[str | None] = mapped_column(String(16))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    qr_text: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(SmallInteger, default=DocumentStatusCode.VALID)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revocation_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class AuditEntry(Base):
+    """One entry of the issuance log; `hash` covers this entry and the previous hash."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's last entry; its row is also the lock that serialises appends."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

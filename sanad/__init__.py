@@ -1,0 +1,1 @@
+"""The umbrella `sanad` command: the one place that wires the packages together."""

@@ -1,0 +1,3 @@
+from sanad.cli import main
+
+main()

@@ -1,0 +1,632 @@
+"""Document types and their versioned schemas: what each civil document signs, field by field.
+
+A schema is data: an ordered tuple of `FieldSpec`, each with a small integer key (what goes on
+the wire), a name (what code uses), a kind (how the value is encoded) and labels in Arabic and
+English (what the paper and the verifier page print). Encoding and decoding a document's
+fields to and from CBOR-ready values lives here too, as pure functions.
+
+What this module does not do: sign, compress or print. Unknown document types and schema
+versions newer than this code are not an error here; `decode_document` returns them raw,
+marked `known=False`, so a newer issuer's documents still verify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+from verifier import national_id
+from verifier.errors import SchemaError
+
+__all__ = [
+    "SCHEMAS",
+    "Bilingual",
+    "Document",
+    "Place",
+    "DocumentType",
+    "FamilyMember",
+    "FieldKind",
+    "FieldSpec",
+    "MaritalStatus",
+    "Relation",
+    "Schema",
+    "Sex",
+    "decode_document",
+    "encode_document",
+    "resolve_places",
+    "schema_for",
+]
+
+_EPOCH = dt.date(1970, 1, 1)
+MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
+MAX_MEMBERS = 40
+
+
+class DocumentType(enum.IntEnum):
+    BIRTH_CERTIFICATE = 1
+    DEATH_CERTIFICATE = 2
+    MARRIAGE_CERTIFICATE = 3
+    DIVORCE_CERTIFICATE = 4
+    INDIVIDUAL_EXTRACT = 5
+    FAMILY_EXTRACT = 6
+    NON_EMPLOYMENT = 7
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def from_slug(cls, slug: str) -> DocumentType:
+        try:
+            return cls[slug.upper().replace("-", "_")]
+        except KeyError:
+            raise ValueError(f"unknown document type {slug!r}") from None
+
+
+class _LabelledEnum(enum.IntEnum):
+    """An integer code with its Arabic and English words (`_labels` maps code → (ar, en))."""
+
+    @property
+    def ar(self) -> str:
+        return _ENUM_LABELS[type(self).__name__][self.value][0]
+
+    @property
+    def en(self) -> str:
+        return _ENUM_LABELS[type(self).__name__][self.value][1]
+
+
+class Sex(_LabelledEnum):
+    MALE = 1
+    FEMALE = 2
+
+
+class MaritalStatus(_LabelledEnum):
+    SINGLE = 1
+    MARRIED = 2
+    DIVORCED = 3
+    WIDOWED = 4
+
+
+class Relation(_LabelledEnum):
+    HEAD = 1
+    WIFE = 2
+    HUSBAND = 3
+    SON = 4
+    DAUGHTER = 5
+
+
+_ENUM_LABELS: dict[str, dict[int, tuple[str, str]]] = {
+    "Sex": {1: ("ذكر", "Male"), 2: ("أنثى", "Female")},
+    "MaritalStatus": {
+        1: ("أعزب", "Single"),
+        2: ("متزوج", "Married"),
+        3: ("مطلق", "Divorced"),
+        4: ("أرمل", "Widowed"),
+    },
+    "Relation": {
+        1: ("رب الأسرة", "Head of family"),
+        2: ("زوجة", "Wife"),
+        3: ("زوج", "Husband"),
+        4: ("ابن", "Son"),
+        5: ("ابنة", "Daughter"),
+    },
+}
+
+
+class FieldKind(enum.Enum):
+    TEXT = "text"  # a short string, printed as is
+    BILINGUAL = "bilingual"  # Arabic with an optional Latin form: people's names
+    PLACE = "place"  # a place or office: a code from the trust list's table, or a literal name
+    DATE = "date"  # a calendar date
+    NATIONAL_ID = "national_id"  # ten digits with a Luhn check digit
+    SEX = "sex"
+    MARITAL_STATUS = "marital_status"
+    MEMBERS = "members"  # the family extract's list of family members
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """An Arabic text with its Latin form where the registry has one."""
+
+    ar: str
+    latin: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place or office: a code the trust list names, or a literal name (or both, once resolved).
+
+    On the wire a code is one small integer instead of two long strings; the root-signed trust
+    list maps codes to names, so verifiers print the same name the paper does. Codes are never
+    reused for another place.
+    """
+
+    code: int | None = None
+    name: Bilingual | None = None
+
+    def __post_init__(self) -> None:
+        if self.code is None and self.name is None:
+            raise ValueError("a Place needs a code or a name")
+
+
+@dataclass(frozen=True)
+class FamilyMember:
+    name: Bilingual
+    national_id: str
+    relation: Relation
+    sex: Sex
+    date_of_birth: dt.date
+    marital_status: MaritalStatus
+
+
+FieldValue: TypeAlias = (
+    str | Bilingual | Place | dt.date | Sex | MaritalStatus | tuple[FamilyMember, ...]
+)
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: int
+    name: str
+    kind: FieldKind
+    label_ar: str
+    label_en: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Schema:
+    type: DocumentType
+    version: int
+    title_ar: str
+    title_en: str
+    fields: tuple[FieldSpec, ...]
+
+    def by_name(self, name: str) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A civil document: its type, where it was issued, and its fields.
+
+    For a known type and schema, `fields` maps field names to typed values, in schema order.
+    For an unknown one (`known=False`), `type` is the bare integer and `fields` maps the wire's
+    integer keys (as strings) to the raw CBOR values.
+    """
+
+    type: DocumentType | int
+    fields: Mapping[str, Any]
+    kiosk: str
+    centre: Place | Bilingual
+    schema_version: int = 1
+    known: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def schema(self) -> Schema | None:
+        if not self.known or not isinstance(self.type, DocumentType):
+            return None
+        return SCHEMAS.get((self.type, self.schema_version))
+
+
+def _f(
+    key: int, name: str, kind: FieldKind, ar: str, en: str, *, required: bool = True
+) -> FieldSpec:
+    return FieldSpec(key, name, kind, ar, en, required)
+
+
+K = FieldKind
+_OFFICE = (
+    _f(20, "registration_office", K.PLACE, "أمانة السجل المدني", "Civil registry office"),
+    _f(21, "record_number", K.TEXT, "رقم القيد", "Record number"),
+    _f(22, "registration_date", K.DATE, "تاريخ التسجيل", "Registration date"),
+)
+_PARENTS = (
+    _f(10, "father_name", K.BILINGUAL, "اسم الأب", "Father's name"),
+    _f(11, "mother_name", K.BILINGUAL, "اسم الأم", "Mother's name"),
+)
+
+SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
+    (s.type, s.version): s
+    for s in (
+        Schema(
+            DocumentType.BIRTH_CERTIFICATE,
+            1,
+            "شهادة ميلاد",
+            "Birth certificate",
+            (
+                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
+                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
+                _f(3, "sex", K.SEX, "الجنس", "Sex"),
+                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
+                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                *_PARENTS,
+                _f(12, "father_national_id", K.NATIONAL_ID, "الرقم الوطني للأب",
+                   "Father's national number", required=False),
+                _f(13, "mother_national_id", K.NATIONAL_ID, "الرقم الوطني للأم",
+                   "Mother's national number", required=False),
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.DEATH_CERTIFICATE,
+            1,
+            "شهادة وفاة",
+            "Death certificate",
+            (
+                _f(1, "name", K.BILINGUAL, "اسم المتوفى", "Name of the deceased"),
+                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
+                _f(3, "sex", K.SEX, "الجنس", "Sex"),
+                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
+                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(6, "date_of_death", K.DATE, "تاريخ الوفاة", "Date of death"),
+                _f(7, "place_of_death", K.PLACE, "مكان الوفاة", "Place of death"),
+                *_PARENTS,
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.MARRIAGE_CERTIFICATE,
+            1,
+            "وثيقة زواج",
+            "Marriage certificate",
+            (
+                _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
+                _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج",
+                   "Husband's national number"),
+                _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
+                _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة",
+                   "Wife's national number"),
+                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
+                _f(6, "place_of_marriage", K.PLACE, "مكان عقد الزواج", "Place of marriage"),
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.DIVORCE_CERTIFICATE,
+            1,
+            "وثيقة طلاق",
+            "Divorce certificate",
+            (
+                _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
+                _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج",
+                   "Husband's national number"),
+                _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
+                _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة",
+                   "Wife's national number"),
+                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
+                _f(6, "date_of_divorce", K.DATE, "تاريخ الطلاق", "Date of divorce"),
+                _f(7, "place_of_divorce", K.PLACE, "مكان الطلاق", "Place of divorce"),
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.INDIVIDUAL_EXTRACT,
+            1,
+            "بيان قيد فردي",
+            "Individual civil-status extract",
+            (
+                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
+                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
+                _f(3, "sex", K.SEX, "الجنس", "Sex"),
+                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
+                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(6, "marital_status", K.MARITAL_STATUS, "الحالة الاجتماعية", "Marital status"),
+                *_PARENTS,
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.FAMILY_EXTRACT,
+            1,
+            "بيان قيد عائلي",
+            "Family civil-status extract",
+            (
+                # The head of the family is the member whose relation is HEAD (exactly one).
+                _f(3, "members", K.MEMBERS, "أفراد الأسرة", "Family members"),
+                *_OFFICE,
+            ),
+        ),
+        Schema(
+            DocumentType.NON_EMPLOYMENT,
+            1,
+            "وثيقة غير موظف",
+            "Non-employment statement",
+            (
+                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
+                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
+                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
+                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                *_PARENTS,
+                _f(6, "as_of", K.DATE, "غير موظف بتاريخ", "Not employed as of"),
+                _f(20, "registration_office", K.PLACE, "أمانة السجل المدني",
+                   "Civil registry office"),
+            ),
+        ),
+    )
+}
+
+LATEST_VERSION: dict[DocumentType, int] = {}
+for _t, _v in SCHEMAS:
+    LATEST_VERSION[_t] = max(_v, LATEST_VERSION.get(_t, 0))
+
+
+def schema_for(doc_type: DocumentType, version: int | None = None) -> Schema:
+    """The schema of a document type: the given version, or the newest this code knows."""
+    return SCHEMAS[(doc_type, LATEST_VERSION[doc_type] if version is None else version)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoding: typed values -> CBOR-ready values (ints, strings, lists), and back.
+
+
+def _check_text(value: object, what: str) -> str:
+    if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
+        raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
+    if any(ord(c) < 0x20 for c in value):
+        raise SchemaError(f"{what}: control characters are not allowed")
+    return value
+
+
+def _enc_bilingual(value: Bilingual, what: str) -> list[str]:
+    _check_text(value.ar, what)
+    if value.latin is None:
+        return [value.ar]
+    return [value.ar, _check_text(value.latin, what)]
+
+
+def _dec_bilingual(raw: object, what: str) -> Bilingual:
+    if not isinstance(raw, list) or len(raw) not in (1, 2):
+        raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
+    ar = _check_text(raw[0], what)
+    latin = _check_text(raw[1], what) if len(raw) == 2 else None
+    return Bilingual(ar, latin)
+
+
+MAX_PLACE_CODE = 2**32 - 1
+
+
+def _enc_place(value: object, what: str) -> int | list[str]:
+    if isinstance(value, Bilingual):
+        return _enc_bilingual(value, what)
+    if not isinstance(value, Place):
+        raise SchemaError(f"{what}: expected a Place or a Bilingual name")
+    if value.code is not None:
+        if not 0 < value.code <= MAX_PLACE_CODE:
+            raise SchemaError(f"{what}: place code out of range")
+        return value.code
+    assert value.name is not None
+    return _enc_bilingual(value.name, what)
+
+
+def _dec_place(raw: object, what: str) -> Place:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        if not 0 < raw <= MAX_PLACE_CODE:
+            raise SchemaError(f"{what}: place code out of range")
+        return Place(code=raw)
+    return Place(name=_dec_bilingual(raw, what))
+
+
+def _enc_date(value: dt.date, what: str) -> int:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise SchemaError(f"{what}: expected a date")
+    return (value - _EPOCH).days
+
+
+def _dec_date(raw: object, what: str) -> dt.date:
+    # Days since 1970-01-01 (RFC 8943's epoch, without the tag: the schema says it is a date).
+    if not isinstance(raw, int) or isinstance(raw, bool) or not -719162 <= raw <= 2932896:
+        raise SchemaError(f"{what}: expected a day number")
+    return _EPOCH + dt.timedelta(days=raw)
+
+
+def _enc_nid(value: str, what: str) -> int:
+    # Sent as the integer of its first nine digits (five bytes of CBOR, not eleven): the check
+    # digit is derived, so the verifier recomputes it and prints all ten digits.
+    if not isinstance(value, str) or not national_id.is_valid(value):
+        raise SchemaError(f"{what}: not a valid national number")
+    return int(value[:-1])
+
+
+def _dec_nid(raw: object, what: str) -> str:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw < 10**9:
+        raise SchemaError(f"{what}: expected the nine-digit body of a national number")
+    return national_id.make(f"{raw:09d}")
+
+
+def _dec_enum(raw: object, cls: type[_LabelledEnum], what: str) -> Any:
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise SchemaError(f"{what}: expected a code")
+    try:
+        return cls(raw)
+    except ValueError:
+        raise SchemaError(f"{what}: unknown code {raw}") from None
+
+
+def _enc_enum(value: object, cls: type[_LabelledEnum], what: str) -> int:
+    if not isinstance(value, cls):
+        raise SchemaError(f"{what}: expected a {cls.__name__}")
+    return int(value)
+
+
+def _enc_members(value: object, what: str) -> list[list[Any]]:
+    if not isinstance(value, tuple | list) or not 1 <= len(value) <= MAX_MEMBERS:
+        raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
+    out = []
+    for i, m in enumerate(value):
+        if not isinstance(m, FamilyMember):
+            raise SchemaError(f"{what}[{i}]: expected a FamilyMember")
+        w = f"{what}[{i}]"
+        out.append(
+            [
+                _enc_bilingual(m.name, w),
+                _enc_nid(m.national_id, w),
+                _enc_enum(m.relation, Relation, w),
+                _enc_enum(m.sex, Sex, w),
+                _enc_date(m.date_of_birth, w),
+                _enc_enum(m.marital_status, MaritalStatus, w),
+            ]
+        )
+    _check_one_head(list(value), what)
+    return out
+
+
+def _dec_members(raw: object, what: str) -> tuple[FamilyMember, ...]:
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_MEMBERS:
+        raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
+    out = []
+    for i, item in enumerate(raw):
+        w = f"{what}[{i}]"
+        if not isinstance(item, list) or len(item) != 6:
+            raise SchemaError(f"{w}: expected six values")
+        out.append(
+            FamilyMember(
+                name=_dec_bilingual(item[0], w),
+                national_id=_dec_nid(item[1], w),
+                relation=_dec_enum(item[2], Relation, w),
+                sex=_dec_enum(item[3], Sex, w),
+                date_of_birth=_dec_date(item[4], w),
+                marital_status=_dec_enum(item[5], MaritalStatus, w),
+            )
+        )
+    _check_one_head(out, what)
+    return tuple(out)
+
+
+def _check_one_head(members: list[FamilyMember], what: str) -> None:
+    if sum(1 for m in members if m.relation is Relation.HEAD) != 1:
+        raise SchemaError(f"{what}: exactly one member must be the head of the family")
+
+
+def _encode_value(spec: FieldSpec, value: object) -> Any:
+    what = spec.name
+    match spec.kind:
+        case FieldKind.TEXT:
+            return _check_text(value, what)
+        case FieldKind.BILINGUAL:
+            if not isinstance(value, Bilingual):
+                raise SchemaError(f"{what}: expected a Bilingual")
+            return _enc_bilingual(value, what)
+        case FieldKind.PLACE:
+            return _enc_place(value, what)
+        case FieldKind.DATE:
+            return _enc_date(value, what)  # type: ignore[arg-type]
+        case FieldKind.NATIONAL_ID:
+            return _enc_nid(value, what)  # type: ignore[arg-type]
+        case FieldKind.SEX:
+            return _enc_enum(value, Sex, what)
+        case FieldKind.MARITAL_STATUS:
+            return _enc_enum(value, MaritalStatus, what)
+        case FieldKind.MEMBERS:
+            return _enc_members(value, what)
+    raise AssertionError(spec.kind)  # pragma: no cover
+
+
+def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
+    what = spec.name
+    match spec.kind:
+        case FieldKind.TEXT:
+            return _check_text(raw, what)
+        case FieldKind.BILINGUAL:
+            return _dec_bilingual(raw, what)
+        case FieldKind.PLACE:
+            return _dec_place(raw, what)
+        case FieldKind.DATE:
+            return _dec_date(raw, what)
+        case FieldKind.NATIONAL_ID:
+            return _dec_nid(raw, what)
+        case FieldKind.SEX:
+            return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
+        case FieldKind.MARITAL_STATUS:
+            return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
+        case FieldKind.MEMBERS:
+            return _dec_members(raw, what)
+    raise AssertionError(spec.kind)  # pragma: no cover
+
+
+# The document claim on the wire: [type, schema version, kiosk id, issuing centre, {key: value}]
+
+
+def encode_document(doc: Document) -> list[Any]:
+    """The document claim as CBOR-ready values; raises SchemaError on any invalid field."""
+    schema = doc.schema
+    if schema is None:
+        raise SchemaError("only documents of a known type and schema version can be signed")
+    unknown = set(doc.fields) - {s.name for s in schema.fields}
+    if unknown:
+        raise SchemaError(f"fields not in the {schema.type.slug} schema: {sorted(unknown)}")
+    fields: dict[int, Any] = {}
+    for spec in schema.fields:
+        if spec.name in doc.fields and doc.fields[spec.name] is not None:
+            fields[spec.key] = _encode_value(spec, doc.fields[spec.name])
+        elif spec.required:
+            raise SchemaError(f"{spec.name}: required")
+    kiosk = _check_text(doc.kiosk, "kiosk")
+    return [int(schema.type), schema.version, kiosk, _enc_place(doc.centre, "centre"), fields]
+
+
+def decode_document(raw: object) -> Document:
+    """The document claim back to a `Document`; raises SchemaError if it does not fit.
+
+    An unknown type, or a schema version newer than this code knows, is returned raw with
+    `known=False`: the signature covers it, only this code cannot name its fields.
+    """
+    if not isinstance(raw, list) or len(raw) != 5:
+        raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
+    type_code, version, kiosk, centre, fields = raw
+    for name, v in (("type", type_code), ("version", version)):
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**16:
+            raise SchemaError(f"document claim: bad {name}")
+    kiosk = _check_text(kiosk, "kiosk")
+    centre_value = _dec_place(centre, "centre")
+    if not isinstance(fields, dict) or not all(
+        isinstance(k, int) and not isinstance(k, bool) for k in fields
+    ):
+        raise SchemaError("document claim: fields must be a map with integer keys")
+    try:
+        doc_type = DocumentType(type_code)
+        schema = SCHEMAS[(doc_type, version)]
+    except (ValueError, KeyError):
+        return Document(
+            type=type_code,
+            fields={str(k): v for k, v in sorted(fields.items())},
+            kiosk=kiosk,
+            centre=centre_value,
+            schema_version=version,
+            known=False,
+        )
+    keys = {s.key for s in schema.fields}
+    stray = sorted(set(fields) - keys)
+    if stray:
+        raise SchemaError(f"{doc_type.slug}: unknown field keys {stray}")
+    values: dict[str, FieldValue] = {}
+    for spec in schema.fields:
+        if spec.key in fields:
+            values[spec.name] = _decode_value(spec, fields[spec.key])
+        elif spec.required:
+            raise SchemaError(f"{spec.name}: required field missing")
+    return Document(doc_type, values, kiosk, centre_value, version)
+
+
+def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
+    """The document with every place code named from the trust list's table (where it has one)."""
+
+    def named(value: object) -> object:
+        if isinstance(value, Place) and value.code is not None and value.name is None:
+            found = names.get(value.code)
+            return Place(value.code, found) if found is not None else value
+        return value
+
+    if not doc.known:
+        return doc
+    fields = {k: named(v) for k, v in doc.fields.items()}
+    centre = named(doc.centre)
+    assert isinstance(centre, Place | Bilingual)
+    return Document(doc.type, fields, doc.kiosk, centre, doc.schema_version, doc.known, doc.extra)

@@ -1,0 +1,94 @@
+"""The signed payload: CWT claims (RFC 8392) around one private claim holding the document.
+
+    {1: iss (text), 6: iat (integer seconds, UTC), 7: cti (the serial as ASCII bytes),
+     -65537: document claim (see `documents.encode_document`)}
+
+-65537 is the first private-use CWT claim key (keys below -65536 are private use). No other
+claims are accepted, so nothing unsigned or unexplained can ride along.
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+
+from verifier import cbor_guard
+from verifier.documents import Document, decode_document, encode_document
+from verifier.errors import CborError, SchemaError
+
+__all__ = ["CLAIM_DOCUMENT", "Claims", "decode_claims", "encode_claims", "valid_serial"]
+
+CLAIM_ISS = 1
+CLAIM_IAT = 6
+CLAIM_CTI = 7
+CLAIM_DOCUMENT = -65537
+_SERIAL = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
+_ISSUER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}")
+
+
+def valid_serial(serial: str) -> bool:
+    """Serials are 1 to 32 characters of A-Z, 0-9 and '-', starting with a letter or digit."""
+    return _SERIAL.fullmatch(serial) is not None
+
+
+@dataclass(frozen=True)
+class Claims:
+    issuer: str
+    issued_at: dt.datetime
+    serial: str
+    document: Document
+
+
+def _utc_seconds(moment: dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError("issued_at must be timezone-aware")
+    return int(moment.timestamp())
+
+
+def encode_claims(claims: Claims) -> bytes:
+    if not valid_serial(claims.serial):
+        raise SchemaError(f"serial {claims.serial!r} is not 1-32 of A-Z, 0-9, '-'")
+    if not _ISSUER.fullmatch(claims.issuer):
+        raise SchemaError(f"issuer {claims.issuer!r} is not 1-16 of A-Z, 0-9, '-'")
+    payload: dict[int, Any] = {
+        CLAIM_ISS: claims.issuer,
+        CLAIM_IAT: _utc_seconds(claims.issued_at),
+        CLAIM_CTI: claims.serial.encode("ascii"),
+        CLAIM_DOCUMENT: encode_document(claims.document),
+    }
+    return cbor2.dumps(payload, canonical=True)
+
+
+def decode_claims(payload: bytes) -> Claims:
+    """Claims from the signed payload; raises CborError or SchemaError if they do not fit."""
+    raw = cbor_guard.loads(payload, max_bytes=16384, max_depth=8, max_items=4096)
+    if not isinstance(raw, dict):
+        raise CborError("the payload is not a CBOR map of claims")
+    expected = {CLAIM_ISS, CLAIM_IAT, CLAIM_CTI, CLAIM_DOCUMENT}
+    if set(raw) != expected:
+        raise SchemaError(f"claims must be exactly iss, iat, cti and the document; got {sorted(raw, key=str)}")
+    iss, iat, cti = raw[CLAIM_ISS], raw[CLAIM_IAT], raw[CLAIM_CTI]
+    if not isinstance(iss, str) or not _ISSUER.fullmatch(iss):
+        raise SchemaError("iss: expected an issuer code")
+    if not isinstance(iat, int) or isinstance(iat, bool) or not 0 <= iat < 2**40:
+        raise SchemaError("iat: expected seconds since 1970")
+    if not isinstance(cti, bytes):
+        raise SchemaError("cti: expected a byte string")
+    try:
+        serial = cti.decode("ascii")
+    except UnicodeDecodeError:
+        raise SchemaError("cti: the serial is not ASCII") from None
+    if not valid_serial(serial):
+        raise SchemaError("cti: not a valid serial")
+    return Claims(
+        issuer=iss,
+        issued_at=dt.datetime.fromtimestamp(iat, dt.UTC),
+        serial=serial,
+        document=decode_document(raw[CLAIM_DOCUMENT]),
+    )

@@ -1,0 +1,67 @@
+"""QR codes: make one from a QR text, and find the QR texts in a photo or scan (zxing-cpp).
+
+`make_qr_matrix` is what layouts and benchmarks use to size a code (ECC Q by default,
+alphanumeric mode, which every Sanad QR text fits). `decode_image` reads every QR code in an
+image; it does not verify anything.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import qrcode
+import qrcode.constants
+import zxingcpp
+from PIL import Image, ImageOps, UnidentifiedImageError
+from qrcode.util import MODE_ALPHA_NUM, QRData
+
+__all__ = ["ECC", "ImageError", "decode_image", "make_qr", "qr_version"]
+
+ECC = {
+    "L": qrcode.constants.ERROR_CORRECT_L,
+    "M": qrcode.constants.ERROR_CORRECT_M,
+    "Q": qrcode.constants.ERROR_CORRECT_Q,
+    "H": qrcode.constants.ERROR_CORRECT_H,
+}
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+class ImageError(ValueError):
+    """The file is not an image this decoder can read (or is too large)."""
+
+
+def make_qr(text: str, ecc: str = "Q", border: int = 4) -> qrcode.QRCode:  # type: ignore[type-arg]
+    """A fitted QR code for text in alphanumeric mode."""
+    qr = qrcode.QRCode(error_correction=ECC[ecc], border=border, box_size=1)
+    qr.add_data(QRData(text, mode=MODE_ALPHA_NUM))
+    qr.make(fit=True)
+    return qr
+
+
+def qr_version(text: str, ecc: str = "Q") -> int:
+    return int(make_qr(text, ecc).version)
+
+
+def _open(source: str | Path | bytes | Image.Image) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return source
+    try:
+        img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+        if img.width * img.height > MAX_IMAGE_PIXELS:
+            raise ImageError(f"image has {img.width * img.height} pixels, over {MAX_IMAGE_PIXELS}")
+        img.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ImageError(f"not a readable image: {exc}") from exc
+    return img
+
+
+def decode_image(source: str | Path | bytes | Image.Image) -> list[str]:
+    """Every QR text found in the image, in reading order (empty if none)."""
+    img = ImageOps.exif_transpose(_open(source)).convert("L")
+    found = [r.text for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)]
+    if not found and max(img.size) < 1200:
+        # Small, soft photos decode better enlarged; one retry is cheap and bounded.
+        big = img.resize((img.width * 2, img.height * 2), Image.Resampling.LANCZOS)
+        found = [r.text for r in zxingcpp.read_barcodes(big, formats=zxingcpp.BarcodeFormat.QRCode)]
+    return found

@@ -1,0 +1,218 @@
+"""Verification: QR text + trust list → a Verdict with one specific reason. Never raises.
+
+The order is DESIGN.md's, and each step can only fail with its own status:
+prefix → Base45 → bounded inflate → bounded CBOR/COSE parse → kid lookup (every key with that
+kid is tried) → Ed25519 (libsodium, strict) → claims and document schema → issuer and
+document type allowed for that signer → signer's window and revocation at the issue time →
+document revocation. Nothing from the payload is believed before the signature checks out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from dataclasses import dataclass, replace
+from typing import Any
+
+from verifier import codec, cose
+from verifier.documents import DocumentType, resolve_places
+from verifier.errors import (
+    Base45Error,
+    CborError,
+    CompressionError,
+    CoseError,
+    FormatError,
+    PrefixError,
+    SchemaError,
+    UnsupportedAlgorithmError,
+    UnsupportedVersionError,
+)
+from verifier.payload import Claims, decode_claims
+from verifier.trust import SignerEntry, TrustList, serial_hash
+
+__all__ = ["Malformation", "Status", "Verdict", "verify"]
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW = dt.timedelta(minutes=10)
+
+
+class Status(enum.Enum):
+    VALID = "valid"
+    MALFORMED = "malformed"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+    UNKNOWN_SIGNER = "unknown_signer"
+    BAD_SIGNATURE = "bad_signature"
+    ISSUER_MISMATCH = "issuer_mismatch"
+    TYPE_NOT_ALLOWED = "type_not_allowed"
+    SIGNER_NOT_VALID = "signer_not_valid_at_issue"
+    SIGNER_REVOKED = "signer_revoked"
+    ISSUED_IN_FUTURE = "issued_in_future"
+    DOCUMENT_REVOKED = "document_revoked"
+
+
+class Malformation(enum.Enum):
+    """Which layer of a malformed text is wrong."""
+
+    PREFIX = "prefix"
+    BASE45 = "base45"
+    COMPRESSION = "compression"
+    CBOR = "cbor"
+    COSE = "cose"
+    SCHEMA = "schema"
+
+
+_MALFORMATION_OF: tuple[tuple[type[FormatError], Malformation], ...] = (
+    (PrefixError, Malformation.PREFIX),
+    (Base45Error, Malformation.BASE45),
+    (CompressionError, Malformation.COMPRESSION),
+    (CborError, Malformation.CBOR),
+    (CoseError, Malformation.COSE),
+    (SchemaError, Malformation.SCHEMA),
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "is this document genuine?", with one specific reason.
+
+    `claims` and `signer` are set only once the signature has verified: before that nothing
+    in the payload is shown, since nothing in it can be believed.
+    """
+
+    status: Status
+    reason: str
+    malformation: Malformation | None = None
+    claims: Claims | None = None
+    signer: SignerEntry | None = None
+    kid: bytes | None = None
+    trust_list_sequence: int | None = None
+    trust_list_issued_at: dt.datetime | None = None
+    checked_at: dt.datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.status is Status.VALID
+
+    @property
+    def trust_list_age(self) -> dt.timedelta | None:
+        if self.trust_list_issued_at is None or self.checked_at is None:
+            return None
+        return self.checked_at - self.trust_list_issued_at
+
+    @property
+    def serial_hash(self) -> str | None:
+        """For logs: a hash of the serial, never the serial or any field."""
+        return serial_hash(self.claims.serial).hex() if self.claims else None
+
+    def to_json(self) -> dict[str, Any]:
+        from verifier.presentation import verdict_to_json
+
+        return verdict_to_json(self)
+
+
+def _verdict(status: Status, reason: str, trust: TrustList, at: dt.datetime, **kw: Any) -> Verdict:
+    return Verdict(
+        status,
+        reason,
+        trust_list_sequence=trust.sequence,
+        trust_list_issued_at=trust.issued_at,
+        checked_at=at,
+        **kw,
+    )
+
+
+def _malformed(exc: FormatError, trust: TrustList, at: dt.datetime, **kw: Any) -> Verdict:
+    kind = next(m for cls, m in _MALFORMATION_OF if isinstance(exc, cls))
+    return _verdict(Status.MALFORMED, str(exc), trust, at, malformation=kind, **kw)
+
+
+def verify(text: str, trust: TrustList, at: dt.datetime | None = None) -> Verdict:
+    """Check a QR text against a verified trust list at a moment (default: now)."""
+    at = at or dt.datetime.now(dt.UTC)
+    try:
+        return _verify(text, trust, at)
+    except Exception:  # pragma: no cover - a bug, but the caller still gets a verdict
+        log.exception("verification failed unexpectedly")
+        return _verdict(
+            Status.MALFORMED, "the document could not be read", trust, at,
+            malformation=Malformation.CBOR,
+        )
+
+
+def _verify(text: str, trust: TrustList, at: dt.datetime) -> Verdict:
+    if not isinstance(text, str):
+        return _malformed(PrefixError("the input is not text"), trust, at)
+    try:
+        msg = cose.parse_sign1(codec.decode_text(text))
+    except UnsupportedVersionError as exc:
+        return _verdict(Status.UNSUPPORTED_VERSION, str(exc), trust, at)
+    except UnsupportedAlgorithmError as exc:
+        return _verdict(Status.UNSUPPORTED_ALGORITHM, str(exc), trust, at)
+    except FormatError as exc:
+        return _malformed(exc, trust, at)
+
+    candidates = trust.signers_with_kid(msg.kid)
+    if not candidates:
+        return _verdict(
+            Status.UNKNOWN_SIGNER,
+            f"no signer with key id {msg.kid.hex()} is in the trust list",
+            trust, at, kid=msg.kid,
+        )
+    signer = next((s for s in candidates if msg.verify(s.public_key)), None)
+    if signer is None:
+        return _verdict(
+            Status.BAD_SIGNATURE,
+            "the signature does not match the document: it was altered or forged",
+            trust, at, kid=msg.kid,
+        )
+
+    try:
+        claims = decode_claims(msg.payload)
+    except FormatError as exc:
+        return _malformed(exc, trust, at, kid=msg.kid, signer=signer)
+    claims = replace(claims, document=resolve_places(claims.document, trust.places))
+
+    seen = {"claims": claims, "signer": signer, "kid": msg.kid}
+    doc_type = claims.document.type
+    if claims.issuer != signer.issuer:
+        return _verdict(
+            Status.ISSUER_MISMATCH,
+            f"signed as issuer {claims.issuer} by a key of issuer {signer.issuer}",
+            trust, at, **seen,
+        )
+    if int(doc_type) not in signer.document_types:
+        name = doc_type.slug if isinstance(doc_type, DocumentType) else f"type {doc_type}"
+        return _verdict(
+            Status.TYPE_NOT_ALLOWED,
+            f"this signer is not allowed to sign a {name}",
+            trust, at, **seen,
+        )
+    if signer.revoked_for(claims.issued_at):
+        assert signer.revoked_at is not None
+        return _verdict(
+            Status.SIGNER_REVOKED,
+            f"the signing key was revoked from {signer.revoked_at.isoformat()}",
+            trust, at, **seen,
+        )
+    if not signer.window_contains(claims.issued_at):
+        return _verdict(
+            Status.SIGNER_NOT_VALID,
+            "the signing key was not allowed to sign at the document's issue time "
+            f"({signer.not_before.date()} to {signer.not_after.date()})",
+            trust, at, **seen,
+        )
+    if claims.issued_at > at + CLOCK_SKEW:
+        return _verdict(
+            Status.ISSUED_IN_FUTURE,
+            f"the document claims to be issued at {claims.issued_at.isoformat()}, in the future",
+            trust, at, **seen,
+        )
+    if trust.is_revoked(claims.serial):
+        return _verdict(
+            Status.DOCUMENT_REVOKED, "this document has been revoked by the registry",
+            trust, at, **seen,
+        )
+    return _verdict(Status.VALID, "the document is genuine and unaltered", trust, at, **seen)
