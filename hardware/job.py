@@ -68,7 +68,9 @@ class RasterPart:
 
     def __post_init__(self) -> None:
         if self.image.mode != "1":
-            raise ValueError(f"raster parts must be 1-bit images (mode '1'), not {self.image.mode!r}")
+            raise ValueError(
+                f"raster parts must be 1-bit images (mode '1'), not {self.image.mode!r}"
+            )
         if self.image.width < 1 or self.image.height < 1:
             raise ValueError("raster part is empty")
 

@@ -33,8 +33,8 @@ __all__ = [
     "Online",
     "Paper",
     "PrinterStatus",
-    "ProcessIdReply",
     "Problem",
+    "ProcessIdReply",
     "Reply",
     "StatusByte",
     "is_status_byte",
@@ -175,6 +175,11 @@ class PrinterStatus:
     recoverable: Condition
     paper_end_stop: Condition
     replies: tuple[StatusByte, StatusByte, StatusByte, StatusByte]
+
+    @property
+    def raw_bytes(self) -> tuple[int | None, ...]:
+        """The four reply bytes as received (``None`` where nothing came)."""
+        return tuple(r.value for r in self.replies)
 
     @property
     def answered(self) -> bool:

@@ -91,7 +91,9 @@ def _hex16(text: str, what: str) -> int:
 def parse_printer_url(url: str) -> PrinterAddress:
     """Parse a printer URL; raise ``AddressError`` if it cannot name a printer."""
     if "://" not in url:
-        raise AddressError(f"{url!r} is not a printer URL (expected usb://, serial://, tcp://, file://)")
+        raise AddressError(
+            f"{url!r} is not a printer URL (expected usb://, serial://, tcp://, file://)"
+        )
     parts = urlsplit(url)
     try:
         scheme = Scheme(parts.scheme.lower())
@@ -146,7 +148,5 @@ def parse_printer_url(url: str) -> PrinterAddress:
     try:
         flow = Flow(flow_text)
     except ValueError:
-        raise AddressError(
-            f"{url!r}: flow must be one of {[f.value for f in Flow]}"
-        ) from None
+        raise AddressError(f"{url!r}: flow must be one of {[f.value for f in Flow]}") from None
     return PrinterAddress(scheme, path=path, baudrate=int(baud_text), flow=flow)

@@ -981,7 +981,7 @@ def _registry_trouble(s: Session, e: Event) -> Step | None:
             State.REFUSED,
             *voids,
             authorisation=None,
-            token=None if e.reason == "session_expired" else s.token,
+            token=None if e.reason == "session_invalid" else s.token,
             **_notice(Notice.REFUSED, reason=e.reason),
         )
     return None

@@ -51,5 +51,7 @@ def main(verbose: int) -> None:
 
     Exit codes: 0 ok, 1 the check failed (invalid document, printer fault), 2 usage or I/O error.
     """
-    level = os.environ.get("SANAD_LOG_LEVEL") or ("DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING")
+    level = os.environ.get("SANAD_LOG_LEVEL") or (
+        "DEBUG" if verbose > 1 else "INFO" if verbose else "WARNING"
+    )
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

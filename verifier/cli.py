@@ -1,4 +1,9 @@
-"""`sanad verify ...`: check a printed document from the command line; make development fixtures.
+"""`sanad verify ...`: check printed documents from the command line, a desk scanner or a service.
+
+Commands: `check` (one QR text, photo or stdin), `scan` (a serial desk scanner, one line per
+scan), `serve` (the HTTP API and web page), `dev-fixtures` (keys and samples for development).
+The trust list comes from a file (`--trust-list`), a URL (`--trust-url`, cached on disk and
+used offline when the URL cannot be reached), or both.
 
 Exit codes (all commands): 0 valid / done, 1 the document is not valid, 2 usage or I/O error.
 """
@@ -9,7 +14,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -17,6 +22,13 @@ from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import PublicKey, load_public_key
 from verifier.presentation import REASONS, display_fields
 from verifier.trust import TrustList, load_trust_list
+from verifier.trust_source import (
+    DEFAULT_REFRESH_SECONDS,
+    RefreshOutcome,
+    TrustSource,
+    TrustSourceError,
+    default_cache_dir,
+)
 from verifier.verify import Verdict, verify
 
 __all__ = ["group"]
@@ -62,8 +74,100 @@ def load_trust(trust_list: Path, root_keys: tuple[Path, ...]) -> TrustList:
         _fail(f"trust list {trust_list} refused: {exc}")
 
 
+def _root_keys(root_keys: tuple[Path, ...]) -> list[PublicKey]:
+    if not root_keys:
+        _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
+    try:
+        return [load_public_key(p) for p in root_keys]
+    except KeyFileError as exc:
+        _fail(str(exc))
+
+
+def obtain_trust(
+    trust_list: Path | None,
+    trust_url: str | None,
+    cache_dir: Path | None,
+    root_keys: tuple[Path, ...],
+) -> TrustSource:
+    """A TrustSource holding a verified list from the file, the URL or the cache; exit 2 if
+    none can be had. Offline, the cached list is used and a warning says how old it is."""
+    if trust_list is None and trust_url is None:
+        _fail("give --trust-list FILE or --trust-url URL (or both)")
+    if trust_url is not None and not trust_url.startswith(("http://", "https://")):
+        _fail(f"--trust-url {trust_url!r} is not an http(s) URL")
+    keys = _root_keys(root_keys)
+    if trust_url is not None and cache_dir is None:
+        cache_dir = default_cache_dir()
+    source = TrustSource(keys, url=trust_url, cache_dir=cache_dir)
+    source.load_cache()
+    if trust_list is not None:
+        try:
+            source.load_file(trust_list)
+        except TrustSourceError as exc:
+            _fail(str(exc))
+        except TrustListError as exc:
+            if source.state is None:
+                _fail(f"trust list {trust_list} refused: {exc}")
+            click.echo(f"warning: trust list {trust_list} not used: {exc}", err=True)
+    if trust_url is not None:
+        outcome = source.refresh_sync()
+        state = source.state
+        if state is None:
+            _fail(
+                f"no trust list: {trust_url} gave none ({_last_error(source)}) and none is cached"
+            )
+        if outcome in (RefreshOutcome.FAILED, RefreshOutcome.REFUSED):
+            hours = state.age().total_seconds() / 3600
+            click.echo(
+                f"warning: {state.last_error}; using the {state.origin.value} trust list "
+                f"#{state.trust_list.sequence}, issued {hours:.1f} h ago",
+                err=True,
+            )
+    return source
+
+
+def _last_error(source: TrustSource) -> str:
+    return "see the log" if source.state is None else str(source.state.last_error)
+
+
+def trust_options(f: Any) -> Any:
+    """The trust list options `check` and `scan` share."""
+    for option in reversed(
+        (
+            click.option(
+                "--trust-list",
+                "trust_list",
+                type=click.Path(path_type=Path),
+                help="The signed trust list file (trust-list.cose).",
+            ),
+            click.option(
+                "--trust-url",
+                "trust_url",
+                metavar="URL",
+                help="Fetch the trust list from this URL (e.g. "
+                "https://registry/api/v1/trust-list); cached, used offline.",
+            ),
+            click.option(
+                "--cache-dir",
+                "cache_dir",
+                type=click.Path(path_type=Path),
+                help="Trust list cache directory (default: the user cache dir).",
+            ),
+            click.option(
+                "--root-key",
+                "root_keys",
+                type=click.Path(path_type=Path),
+                multiple=True,
+                help="Pinned root public key (JWK file); may be given more than once.",
+            ),
+        )
+    ):
+        f = option(f)
+    return f
+
+
 def _read_texts(qr_text: str | None, stdin: bool, image: Path | None) -> list[str]:
-    given = sum(x is not None and x is not False for x in (qr_text, image)) + int(stdin)
+    given = sum(x is not None for x in (qr_text, image)) + int(stdin)
     if given != 1:
         _fail("give exactly one of QR_TEXT, --stdin or --image PHOTO")
     if stdin:
@@ -92,10 +196,16 @@ def _print_human(verdict: Verdict) -> None:
     if claims is not None:
         doc = claims.document
         schema = doc.schema
-        title = f"{schema.title_en} / {schema.title_ar}" if schema else f"unknown type {int(doc.type)} (shown raw)"
+        title = (
+            f"{schema.title_en} / {schema.title_ar}"
+            if schema
+            else f"unknown type {int(doc.type)} (shown raw)"
+        )
         click.echo(f"  document: {title}")
         click.echo(f"  serial:   {claims.serial}")
-        click.echo(f"  issued:   {claims.issued_at.isoformat()} by {claims.issuer}, kiosk {doc.kiosk}")
+        click.echo(
+            f"  issued:   {claims.issued_at.isoformat()} by {claims.issuer}, kiosk {doc.kiosk}"
+        )
         for f in display_fields(doc):
             en_value = f.en.replace("\n", "\n              ")
             click.echo(f"  {f.label_en}: {en_value}")
@@ -105,17 +215,31 @@ def _print_human(verdict: Verdict) -> None:
         click.echo(f"  signer:   {verdict.signer.kid.hex()} ({verdict.signer.status.name.lower()})")
     age = verdict.trust_list_age
     if age is not None:
-        click.echo(f"  trust list #{verdict.trust_list_sequence}, {int(age.total_seconds() // 3600)} h old")
+        click.echo(
+            f"  trust list #{verdict.trust_list_sequence}, {int(age.total_seconds() // 3600)} h old"
+        )
 
 
 @group.command(epilog=_EPILOG)
 @click.argument("qr_text", required=False)
 @click.option("--stdin", is_flag=True, help="Read the QR text from standard input.")
-@click.option("--image", type=click.Path(path_type=Path), help="Decode the QR from a photo or scan.")
-@click.option("--trust-list", "trust_list", type=click.Path(path_type=Path), required=True,
-              help="The signed trust list file (trust-list.cose).")
-@click.option("--root-key", "root_keys", type=click.Path(path_type=Path), multiple=True,
-              help="Pinned root public key (JWK file); may be given more than once.")
+@click.option(
+    "--image", type=click.Path(path_type=Path), help="Decode the QR from a photo or scan."
+)
+@click.option(
+    "--trust-list",
+    "trust_list",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The signed trust list file (trust-list.cose).",
+)
+@click.option(
+    "--root-key",
+    "root_keys",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Pinned root public key (JWK file); may be given more than once.",
+)
 @click.option("--at", "at", help="Verify as of this ISO-8601 time (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def check(
@@ -166,3 +290,211 @@ def dev_fixtures(out: Path, as_json: bool) -> None:
         f"try: sanad verify check --stdin --trust-list {made.trust_list} --root-key {made.root_key}"
         f" < {next(iter(made.samples.values()))}"
     )
+
+
+@group.command(epilog=_EPILOG)
+@click.option(
+    "--serial",
+    "port",
+    required=True,
+    metavar="PORT",
+    help="The scanner's serial port: /dev/ttyACM0, /dev/ttyUSB0, a pty, or a pyserial "
+    "URL such as socket://host:port.",
+)
+@click.option("--baud", default=9600, show_default=True, help="Baud rate (set on the scanner too).")
+@click.option(
+    "--beep", is_flag=True, help="Ring the terminal bell: once if valid, three times if not."
+)
+@trust_options
+@click.option(
+    "--refresh",
+    "refresh_seconds",
+    type=float,
+    default=DEFAULT_REFRESH_SECONDS,
+    show_default=True,
+    help="With --trust-url: seconds between trust list refreshes.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ar"]),
+    default="en",
+    show_default=True,
+    help="Language of the line shown per scan.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print each verdict as one line of JSON.")
+@click.option(
+    "--max-scans",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after this many scans (default: run until interrupted).",
+)
+def scan(
+    port: str,
+    baud: int,
+    beep: bool,
+    trust_list: Path | None,
+    trust_url: str | None,
+    cache_dir: Path | None,
+    root_keys: tuple[Path, ...],
+    refresh_seconds: float,
+    lang: str,
+    as_json: bool,
+    max_scans: int | None,
+) -> None:
+    """Verify every code a serial desk scanner reads, one line per scan, until interrupted."""
+    import time
+
+    from verifier.scanner import open_port, scan_lines, verdict_line
+
+    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
+    source.refresh_seconds = refresh_seconds
+    try:
+        conn = open_port(port, baud)
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot open scanner port {port}: {exc}")
+    state = source.state
+    assert state is not None
+    click.echo(
+        f"ready: scanning on {port}; trust list #{state.trust_list.sequence} "
+        f"({state.origin.value}, issued {state.age().total_seconds() / 3600:.1f} h ago). "
+        "Ctrl-C to stop.",
+        err=True,
+    )
+    scans = [0]
+    next_refresh = time.monotonic() + source.refresh_delay()
+    try:
+        for text in scan_lines(conn, lambda: max_scans is not None and scans[0] >= max_scans):
+            if trust_url is not None and time.monotonic() >= next_refresh:
+                source.refresh_sync()
+                next_refresh = time.monotonic() + source.refresh_delay()
+            if not text:
+                continue
+            scans[0] += 1
+            verdict = verify(text, source.trust_list)
+            if as_json:
+                out = verdict.to_json()
+                assert source.state is not None
+                out["trust_list"] = {**out["trust_list"], **source.state.to_json()}
+                click.echo(json.dumps(out, ensure_ascii=False))
+            else:
+                colour = "green" if verdict.valid else "red"
+                click.secho(verdict_line(verdict, lang), fg=colour, bold=True)
+            if beep:
+                click.echo("\a" * (1 if verdict.valid else 3), nl=False)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        _fail(f"scanner port {port} failed: {exc}")
+    finally:
+        conn.close()
+
+
+@group.command(epilog=_EPILOG)
+@click.option(
+    "--root-key",
+    "root_keys",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Pinned root public key (JWK file); may be given more than once.",
+)
+@click.option(
+    "--trust-url",
+    "trust_url",
+    metavar="URL",
+    help="Fetch the trust list from this URL and refresh it on a schedule.",
+)
+@click.option(
+    "--trust-list",
+    "trust_list",
+    type=click.Path(path_type=Path),
+    help="A signed trust list file (used until the URL gives a newer one).",
+)
+@click.option(
+    "--cache-dir",
+    "cache_dir",
+    type=click.Path(path_type=Path),
+    help="Trust list cache directory (default: the user cache dir).",
+)
+@click.option(
+    "--refresh",
+    "refresh_seconds",
+    type=click.FloatRange(min=1),
+    show_default=True,
+    default=DEFAULT_REFRESH_SECONDS,
+    help="Seconds between trust list refreshes.",
+)
+@click.option(
+    "--status-url",
+    "status_url",
+    metavar="URL",
+    help="Registry base URL for the optional online status check of each document.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes."
+)
+@click.option(
+    "--rate-limit",
+    "rate_limit",
+    default=600,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests per minute per client address (0: off).",
+)
+@click.option(
+    "--clear-after",
+    "clear_after",
+    default=60,
+    show_default=True,
+    type=click.IntRange(5, 3600),
+    help="Seconds before the page clears a verdict.",
+)
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    root_keys: tuple[Path, ...],
+    trust_url: str | None,
+    trust_list: Path | None,
+    cache_dir: Path | None,
+    refresh_seconds: float,
+    status_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    rate_limit: int,
+    clear_after: int,
+    log_level: str,
+) -> None:
+    """Run the verification service: the HTTP API, the web page and metrics."""
+    from verifier.service import ConfigErrors, ServiceConfig, check_config
+    from verifier.service import serve as run
+
+    if not root_keys:
+        _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
+    for url, name in ((trust_url, "--trust-url"), (status_url, "--status-url")):
+        if url is not None and not url.startswith(("http://", "https://")):
+            _fail(f"{name} {url!r} is not an http(s) URL")
+    if trust_url is not None and cache_dir is None:
+        cache_dir = default_cache_dir()
+    config = ServiceConfig(
+        root_keys=tuple(str(p.resolve()) for p in root_keys),
+        trust_url=trust_url,
+        trust_file=str(trust_list.resolve()) if trust_list else None,
+        cache_dir=str(cache_dir.resolve()) if cache_dir else None,
+        refresh_seconds=refresh_seconds,
+        status_url=status_url,
+        rate_per_minute=rate_limit,
+        clear_after_seconds=clear_after,
+    )
+    try:
+        check_config(config)
+    except ConfigErrors as exc:
+        _fail(str(exc))
+    click.echo(f"serving on http://{host}:{port}/ with {workers} worker(s)", err=True)
+    run(config, host=host, port=port, workers=workers, log_level=log_level)

@@ -18,8 +18,7 @@ import functools
 import zlib
 from importlib import resources
 
-import base45
-
+from verifier.base45 import b45decode, b45encode
 from verifier.errors import Base45Error, CompressionError, PrefixError, UnsupportedVersionError
 
 __all__ = [
@@ -71,7 +70,7 @@ def encode_text(cose: bytes) -> str:
         mode, body = _MODE_DEFLATE, packed
     else:
         mode, body = _MODE_RAW, cose
-    text = f"SN{FORMAT_VERSION}{mode}:" + base45.b45encode(body).decode("ascii")
+    text = f"SN{FORMAT_VERSION}{mode}:" + b45encode(body)
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"the document needs {len(text)} QR characters, over {MAX_TEXT_LENGTH}")
     return text
@@ -95,10 +94,7 @@ def decode_text(text: str) -> bytes:
         )
     if mode not in (_MODE_DEFLATE, _MODE_RAW):
         raise PrefixError(f"unknown encoding mode {mode!r} in the prefix")
-    try:
-        body = base45.b45decode(text[5:])
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise Base45Error("the text after the prefix is not valid Base45") from exc
+    body = b45decode(text[5:])
     if not body:
         raise Base45Error("the text after the prefix is empty")
     return _inflate(body) if mode == _MODE_DEFLATE else body

@@ -63,13 +63,12 @@ def sign1(payload: bytes, key: SigningKey, *, content_type: str | None = None) -
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature]))
 
 
-def parse_sign1(data: bytes, *, max_bytes: int = 16384, max_items: int = 4096) -> Sign1:
+def parse_sign1(data: bytes, *, max_bytes: int = 16384) -> Sign1:
     """Parse a tagged COSE_Sign1; raise if it is not of the accepted shape."""
     outer = cbor_guard.loads(
         data,
         max_bytes=max_bytes,
         max_depth=4,
-        max_items=max_items,
         allowed_tags=frozenset({COSE_SIGN1_TAG}),
     )
     if not isinstance(outer, cbor2.CBORTag):
@@ -88,7 +87,7 @@ def parse_sign1(data: bytes, *, max_bytes: int = 16384, max_items: int = 4096) -
         raise CoseError("COSE_Sign1 payload must be an embedded byte string")
     if not isinstance(signature, bytes) or len(signature) != SIGNATURE_LENGTH:
         raise CoseError("COSE_Sign1 signature must be 64 bytes for Ed25519")
-    header = cbor_guard.loads(protected, max_bytes=256, max_depth=2, max_items=16)
+    header = cbor_guard.loads(protected, max_bytes=256, max_depth=2)
     if not isinstance(header, dict):
         raise CoseError("COSE protected header must be a map")
     alg = header.get(HDR_ALG)

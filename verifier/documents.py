@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -25,12 +26,12 @@ __all__ = [
     "SCHEMAS",
     "Bilingual",
     "Document",
-    "Place",
     "DocumentType",
     "FamilyMember",
     "FieldKind",
     "FieldSpec",
     "MaritalStatus",
+    "Place",
     "Relation",
     "Schema",
     "Sex",
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 _EPOCH = dt.date(1970, 1, 1)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -248,10 +250,22 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
                 _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
                 _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
                 *_PARENTS,
-                _f(12, "father_national_id", K.NATIONAL_ID, "الرقم الوطني للأب",
-                   "Father's national number", required=False),
-                _f(13, "mother_national_id", K.NATIONAL_ID, "الرقم الوطني للأم",
-                   "Mother's national number", required=False),
+                _f(
+                    12,
+                    "father_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للأب",
+                    "Father's national number",
+                    required=False,
+                ),
+                _f(
+                    13,
+                    "mother_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للأم",
+                    "Mother's national number",
+                    required=False,
+                ),
                 *_OFFICE,
             ),
         ),
@@ -279,11 +293,21 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
             "Marriage certificate",
             (
                 _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-                _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج",
-                   "Husband's national number"),
+                _f(
+                    2,
+                    "husband_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للزوج",
+                    "Husband's national number",
+                ),
                 _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-                _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة",
-                   "Wife's national number"),
+                _f(
+                    4,
+                    "wife_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للزوجة",
+                    "Wife's national number",
+                ),
                 _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
                 _f(6, "place_of_marriage", K.PLACE, "مكان عقد الزواج", "Place of marriage"),
                 *_OFFICE,
@@ -296,11 +320,21 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
             "Divorce certificate",
             (
                 _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-                _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج",
-                   "Husband's national number"),
+                _f(
+                    2,
+                    "husband_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للزوج",
+                    "Husband's national number",
+                ),
                 _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-                _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة",
-                   "Wife's national number"),
+                _f(
+                    4,
+                    "wife_national_id",
+                    K.NATIONAL_ID,
+                    "الرقم الوطني للزوجة",
+                    "Wife's national number",
+                ),
                 _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
                 _f(6, "date_of_divorce", K.DATE, "تاريخ الطلاق", "Date of divorce"),
                 _f(7, "place_of_divorce", K.PLACE, "مكان الطلاق", "Place of divorce"),
@@ -346,8 +380,13 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
                 _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
                 *_PARENTS,
                 _f(6, "as_of", K.DATE, "غير موظف بتاريخ", "Not employed as of"),
-                _f(20, "registration_office", K.PLACE, "أمانة السجل المدني",
-                   "Civil registry office"),
+                _f(
+                    20,
+                    "registration_office",
+                    K.PLACE,
+                    "أمانة السجل المدني",
+                    "Civil registry office",
+                ),
             ),
         ),
     )
@@ -370,7 +409,7 @@ def schema_for(doc_type: DocumentType, version: int | None = None) -> Schema:
 def _check_text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
-    if any(ord(c) < 0x20 for c in value):
+    if _CONTROL.search(value):
         raise SchemaError(f"{what}: control characters are not allowed")
     return value
 

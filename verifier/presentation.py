@@ -115,7 +115,11 @@ def display_fields(document: Document) -> list[DisplayField]:
             v = document.fields[spec.name]
             out.append(
                 DisplayField(
-                    spec.name, spec.label_ar, spec.label_en, value_text(v, "ar"), value_text(v, "en")
+                    spec.name,
+                    spec.label_ar,
+                    spec.label_en,
+                    value_text(v, "ar"),
+                    value_text(v, "en"),
                 )
             )
     return out

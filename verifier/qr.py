@@ -31,7 +31,7 @@ class ImageError(ValueError):
     """The file is not an image this decoder can read (or is too large)."""
 
 
-def make_qr(text: str, ecc: str = "Q", border: int = 4) -> qrcode.QRCode:  # type: ignore[type-arg]
+def make_qr(text: str, ecc: str = "Q", border: int = 4) -> qrcode.QRCode:
     """A fitted QR code for text in alphanumeric mode."""
     qr = qrcode.QRCode(error_correction=ECC[ecc], border=border, box_size=1)
     qr.add_data(QRData(text, mode=MODE_ALPHA_NUM))
@@ -59,9 +59,13 @@ def _open(source: str | Path | bytes | Image.Image) -> Image.Image:
 def decode_image(source: str | Path | bytes | Image.Image) -> list[str]:
     """Every QR text found in the image, in reading order (empty if none)."""
     img = ImageOps.exif_transpose(_open(source)).convert("L")
-    found = [r.text for r in zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)]
+    found = _read(img)
     if not found and max(img.size) < 1200:
         # Small, soft photos decode better enlarged; one retry is cheap and bounded.
-        big = img.resize((img.width * 2, img.height * 2), Image.Resampling.LANCZOS)
-        found = [r.text for r in zxingcpp.read_barcodes(big, formats=zxingcpp.BarcodeFormat.QRCode)]
+        found = _read(img.resize((img.width * 2, img.height * 2), Image.Resampling.LANCZOS))
     return found
+
+
+def _read(img: Image.Image) -> list[str]:
+    formats = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    return [r.text for r in zxingcpp.read_barcodes(img, formats=formats)]

@@ -180,8 +180,11 @@ def _parse_signer(raw: object, i: int) -> SignerEntry:
         isinstance(t, int) and not isinstance(t, bool) for t in types
     ):
         raise TrustListError(f"trust list: {what}'s document types are not a list of codes")
+    code = raw.get(7)
     try:
-        status = SignerStatus(raw.get(7))
+        if not isinstance(code, int):
+            raise ValueError(code)
+        status = SignerStatus(code)
     except ValueError:
         raise TrustListError(f"trust list: {what} has an unknown status") from None
     revoked_at = _dt(raw.get(8), f"{what}'s revocation") if status is SignerStatus.REVOKED else None
@@ -200,7 +203,7 @@ def parse_payload(payload: bytes) -> TrustList:
     """A TrustList from its (already verified) payload bytes."""
     try:
         raw = cbor_guard.loads(
-            payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=6, max_items=2_000_000
+            payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=6
         )
     except FormatError as exc:
         raise TrustListError(f"trust list payload: {exc}") from exc
@@ -210,7 +213,11 @@ def parse_payload(payload: bytes) -> TrustList:
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
         raise TrustListError("trust list: no sequence number")
     authority = raw.get(5)
-    if not (isinstance(authority, list) and len(authority) == 2 and all(isinstance(a, str) for a in authority)):
+    if not (
+        isinstance(authority, list)
+        and len(authority) == 2
+        and all(isinstance(a, str) for a in authority)
+    ):
         raise TrustListError("trust list: no authority name")
     signers, revoked = raw.get(6), raw.get(7)
     if not isinstance(signers, list) or not isinstance(revoked, list):
@@ -247,7 +254,7 @@ def load_trust_list(data: bytes, root_keys: Sequence[PublicKey]) -> TrustList:
     if not root_keys:
         raise TrustListError("no root public key is pinned")
     try:
-        msg = cose.parse_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES + 1024, max_items=16)
+        msg = cose.parse_sign1(data, max_bytes=MAX_TRUST_LIST_BYTES + 1024)
     except (FormatError, UnsupportedAlgorithmError) as exc:
         raise TrustListError(f"not a signed trust list: {exc}") from exc
     if msg.content_type != TRUST_LIST_CONTENT_TYPE:

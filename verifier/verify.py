@@ -137,7 +137,10 @@ def verify(text: str, trust: TrustList, at: dt.datetime | None = None) -> Verdic
     except Exception:  # pragma: no cover - a bug, but the caller still gets a verdict
         log.exception("verification failed unexpectedly")
         return _verdict(
-            Status.MALFORMED, "the document could not be read", trust, at,
+            Status.MALFORMED,
+            "the document could not be read",
+            trust,
+            at,
             malformation=Malformation.CBOR,
         )
 
@@ -159,60 +162,88 @@ def _verify(text: str, trust: TrustList, at: dt.datetime) -> Verdict:
         return _verdict(
             Status.UNKNOWN_SIGNER,
             f"no signer with key id {msg.kid.hex()} is in the trust list",
-            trust, at, kid=msg.kid,
+            trust,
+            at,
+            kid=msg.kid,
         )
-    signer = next((s for s in candidates if msg.verify(s.public_key)), None)
-    if signer is None:
+    verified = [s for s in candidates if msg.verify(s.public_key)]
+    if not verified:
         return _verdict(
             Status.BAD_SIGNATURE,
             "the signature does not match the document: it was altered or forged",
-            trust, at, kid=msg.kid,
+            trust,
+            at,
+            kid=msg.kid,
         )
 
     try:
         claims = decode_claims(msg.payload)
     except FormatError as exc:
-        return _malformed(exc, trust, at, kid=msg.kid, signer=signer)
+        return _malformed(exc, trust, at, kid=msg.kid, signer=verified[0])
     claims = replace(claims, document=resolve_places(claims.document, trust.places))
 
-    seen = {"claims": claims, "signer": signer, "kid": msg.kid}
+    # The same key may be listed more than once (re-enrolled with another window or types):
+    # the document is valid if any entry allows it, unless any entry says the key was revoked
+    # (a compromised key stays compromised); otherwise the first entry's reason stands.
+    verdicts = [_check_signer(claims, s, msg.kid, trust, at) for s in verified]
+    revoked = [v for v in verdicts if v.status is Status.SIGNER_REVOKED]
+    return (revoked or [v for v in verdicts if v.valid] or verdicts)[0]
+
+
+def _check_signer(
+    claims: Claims, signer: SignerEntry, kid: bytes, trust: TrustList, at: dt.datetime
+) -> Verdict:
+    seen: dict[str, Any] = {"claims": claims, "signer": signer, "kid": kid}
     doc_type = claims.document.type
     if claims.issuer != signer.issuer:
         return _verdict(
             Status.ISSUER_MISMATCH,
             f"signed as issuer {claims.issuer} by a key of issuer {signer.issuer}",
-            trust, at, **seen,
+            trust,
+            at,
+            **seen,
         )
     if int(doc_type) not in signer.document_types:
         name = doc_type.slug if isinstance(doc_type, DocumentType) else f"type {doc_type}"
         return _verdict(
             Status.TYPE_NOT_ALLOWED,
             f"this signer is not allowed to sign a {name}",
-            trust, at, **seen,
+            trust,
+            at,
+            **seen,
         )
     if signer.revoked_for(claims.issued_at):
         assert signer.revoked_at is not None
         return _verdict(
             Status.SIGNER_REVOKED,
             f"the signing key was revoked from {signer.revoked_at.isoformat()}",
-            trust, at, **seen,
+            trust,
+            at,
+            **seen,
         )
     if not signer.window_contains(claims.issued_at):
         return _verdict(
             Status.SIGNER_NOT_VALID,
             "the signing key was not allowed to sign at the document's issue time "
             f"({signer.not_before.date()} to {signer.not_after.date()})",
-            trust, at, **seen,
+            trust,
+            at,
+            **seen,
         )
     if claims.issued_at > at + CLOCK_SKEW:
         return _verdict(
             Status.ISSUED_IN_FUTURE,
             f"the document claims to be issued at {claims.issued_at.isoformat()}, in the future",
-            trust, at, **seen,
+            trust,
+            at,
+            **seen,
         )
     if trust.is_revoked(claims.serial):
         return _verdict(
-            Status.DOCUMENT_REVOKED, "this document has been revoked by the registry",
-            trust, at, **seen,
+            Status.DOCUMENT_REVOKED,
+            "this document has been revoked by the registry",
+            trust,
+            at,
+            **seen,
         )
     return _verdict(Status.VALID, "the document is genuine and unaltered", trust, at, **seen)

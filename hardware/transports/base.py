@@ -15,7 +15,7 @@ Contract for every implementation:
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, runtime_checkable
+from typing import Protocol, Self, runtime_checkable
 
 __all__ = ["Transport", "TransportBase"]
 
@@ -33,7 +33,7 @@ class Transport(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> Transport: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(
         self,
@@ -65,7 +65,7 @@ class TransportBase:
             drained += chunk
         return bytes(drained)
 
-    def __enter__(self) -> TransportBase:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

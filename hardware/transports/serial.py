@@ -61,7 +61,9 @@ class SerialTransport(TransportBase):
             try:
                 written = self._port.write(view[:4096])
             except serial.SerialTimeoutException as exc:
-                raise TransportTimeout(f"{self.name}: write did not finish in {timeout:g}s") from exc
+                raise TransportTimeout(
+                    f"{self.name}: write did not finish in {timeout:g}s"
+                ) from exc
             except (serial.SerialException, OSError) as exc:
                 raise ConnectionLost(f"{self.name}: {exc}") from exc
             view = view[written or 0 :]

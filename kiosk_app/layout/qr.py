@@ -39,12 +39,14 @@ class QrEcc(enum.Enum):
 
     @property
     def _constant(self) -> int:
-        return {
-            "L": qrcode.constants.ERROR_CORRECT_L,
-            "M": qrcode.constants.ERROR_CORRECT_M,
-            "Q": qrcode.constants.ERROR_CORRECT_Q,
-            "H": qrcode.constants.ERROR_CORRECT_H,
-        }[self.value]
+        return int(
+            {
+                "L": qrcode.constants.ERROR_CORRECT_L,
+                "M": qrcode.constants.ERROR_CORRECT_M,
+                "Q": qrcode.constants.ERROR_CORRECT_Q,
+                "H": qrcode.constants.ERROR_CORRECT_H,
+            }[self.value]
+        )
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class QrSymbol:
         return len(self.rows)
 
 
-def _qr(text: str, ecc: QrEcc) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _qr(text: str, ecc: QrEcc) -> qrcode.QRCode:
     if not _ALPHANUMERIC.fullmatch(text):
         raise QrCapacityError("the QR text is not in the QR alphanumeric character set")
     qr = qrcode.QRCode(error_correction=ecc._constant, border=0, box_size=1)
@@ -69,10 +71,10 @@ def _qr(text: str, ecc: QrEcc) -> qrcode.QRCode:  # type: ignore[type-arg]
     return qr
 
 
-def _version(qr: qrcode.QRCode) -> int:  # type: ignore[type-arg]
+def _version(qr: qrcode.QRCode) -> int:
     try:
         return int(qr.best_fit())
-    except qrcode.exceptions.DataOverflowError as exc:
+    except (qrcode.exceptions.DataOverflowError, ValueError) as exc:  # ValueError: past v40
         raise QrCapacityError("the QR text is too long for any QR version") from exc
 
 

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 
 from PIL import ImageFont
 
-__all__ = ["Direction", "has_arabic", "measure", "wrap"]
+__all__ = ["Direction", "Measure", "has_arabic", "isolate_numbers", "measure", "wrap"]
 
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _ZWJ = "\u200d"
+_LRI, _PDI = "\u2066", "\u2069"
+# A number with its inner separators: 2018-10-05, 09:41:07, 1437/2015, 3.5
+_NUMBER = re.compile(r"[0-9]+(?:[-/:.][0-9]+)*")
 
 
 class Direction(enum.Enum):
@@ -28,6 +32,9 @@ class Direction(enum.Enum):
 
     LTR = "ltr"
     RTL = "rtl"
+
+
+Measure = Callable[[str, ImageFont.FreeTypeFont, "Direction"], float]
 
 
 def has_arabic(text: str) -> bool:
@@ -39,12 +46,28 @@ def measure(text: str, font: ImageFont.FreeTypeFont, direction: Direction) -> fl
     return font.getlength(text, direction=direction.value)
 
 
+def isolate_numbers(text: str) -> str:
+    """Wrap every number in a left-to-right isolate (LRI … PDI).
+
+    In a right-to-left paragraph the Unicode bidi algorithm turns a European number that
+    follows Arabic letters into an Arabic number, so "أنثى — 2018-10-05" would show its date
+    as 05-10-2018, yet the same date at the start of the next line would show as 2018-10-05.
+    An isolate keeps every date, time and record number reading as the Latin side (and the
+    verifier) print it. The marks are invisible and take no width.
+    """
+    return _NUMBER.sub(lambda m: f"{_LRI}{m.group(0)}{_PDI}", text)
+
+
 def _joins(a: str, b: str) -> bool:
     return bool(_ARABIC.match(a)) and bool(_ARABIC.match(b))
 
 
 def _cut_word(
-    word: str, font: ImageFont.FreeTypeFont, width: float, direction: Direction
+    word: str,
+    font: ImageFont.FreeTypeFont,
+    width: float,
+    direction: Direction,
+    measure: Measure,
 ) -> list[str]:
     """A word too wide for a line, cut into pieces that each fit."""
     pieces: list[str] = []
@@ -69,12 +92,18 @@ def _cut_word(
 
 
 def wrap(
-    text: str, font: ImageFont.FreeTypeFont, width: float, direction: Direction
+    text: str,
+    font: ImageFont.FreeTypeFont,
+    width: float,
+    direction: Direction,
+    *,
+    measure: Measure = measure,
 ) -> list[str]:
     """Break text into lines no wider than width; "\\n" starts a new paragraph.
 
     Words are joined greedily in logical order; each returned line is a logical string
-    for raqm to shape and reorder with the same base direction.
+    for raqm to shape and reorder with the same base direction. `measure` gives a line's
+    width (default: its advance; the layout passes its ink width).
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
@@ -93,7 +122,7 @@ def wrap(
             if measure(word, font, direction) <= width:
                 current = [word]
             else:
-                *full, last = _cut_word(word, font, width, direction)
+                *full, last = _cut_word(word, font, width, direction, measure)
                 lines.extend(full)
                 current = [last]
         if current:

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Format benchmark: size of every document type's QR, and sign/verify throughput on one core.
+
+Prints, for the longest realistic sample of each type: CBOR payload bytes, compressed bytes,
+QR characters, QR version at ECC Q and M, and dots per module on 384- and 576-dot paper
+(4-module quiet zone). Then documents signed and verified per second beside raw PyNaCl
+`VerifyKey.verify` on the same message, measured in the same run, with the ratio.
+
+Usage: .venv/bin/python bench/format.py [--seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+import zlib
+
+import nacl.signing
+
+from verifier import codec, cose
+from verifier.fixtures import sample_documents, sample_serial, sample_trust_list, signer_entry
+from verifier.keys import SigningKey
+from verifier.payload import Claims, encode_claims
+from verifier.qr import make_qr
+from verifier.sign import sign_document
+from verifier.trust import load_trust_list
+from verifier.verify import verify
+
+NOW = dt.datetime(2026, 11, 2, 9, 41, tzinfo=dt.UTC)
+
+
+def dots_per_module(version: int, paper_dots: int) -> int:
+    return paper_dots // (17 + 4 * version + 8)
+
+
+def rate(fn: object, seconds: float) -> float:
+    assert callable(fn)
+    n, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(50):
+            fn()
+        n += 50
+    return n / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per throughput figure")
+    args = parser.parse_args()
+    root, signer = SigningKey.generate(), SigningKey.generate()
+    trust = load_trust_list(
+        sample_trust_list(root, [signer_entry(signer, not_before=NOW - dt.timedelta(days=1))]),
+        [root.public],
+    )
+    header = (
+        f"{'document type':22} {'payload':>7} {'deflated':>8} {'no dict':>7} {'QR chars':>8} "
+        f"{'ver Q':>5} {'ver M':>5} {'dots/mod 384':>12} {'576':>4}"
+    )
+    print(header)
+    print("-" * len(header))
+    texts = {}
+    worst_q = 0
+    for doc_type, document in sample_documents().items():
+        claims = Claims("CSR", NOW, sample_serial(doc_type), document)
+        payload = encode_claims(claims)
+        cose_bytes = cose.sign1(payload, signer)
+        no_dict = zlib.compressobj(9, zlib.DEFLATED, -15)
+        plain = len(no_dict.compress(cose_bytes) + no_dict.flush())
+        text = codec.encode_text(cose_bytes)
+        body = len(codec.decode_text(text))  # inflated = COSE bytes; deflated size below
+        packed = len(text[5:]) * 2 // 3
+        vq, vm = make_qr(text, "Q").version, make_qr(text, "M").version
+        worst_q = max(worst_q, vq)
+        texts[doc_type] = text
+        print(
+            f"{doc_type.slug:22} {len(payload):7} {packed:8} {plain:7} {len(text):8} "
+            f"{vq:5} {vm:5} {dots_per_module(vq, 384):12} {dots_per_module(vq, 576):4}"
+        )
+        assert body == len(cose_bytes)
+    print(f"\nlargest QR version at ECC Q: {worst_q} (goal: 15 or lower; 12 gives 5 dots on 58 mm)")
+    print("deflated = COSE_Sign1 bytes after DEFLATE with the v1 dictionary; no dict = without it")
+
+    document = sample_documents()
+    birth = next(iter(document))
+    text = sign_document(document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer)
+    msg = cose.parse_sign1(codec.decode_text(text))
+    tbs, sig = msg.to_be_signed(), msg.signature
+    vk = nacl.signing.VerifyKey(signer.public.raw)
+
+    raw_verify = rate(lambda: vk.verify(tbs, sig), args.seconds)
+    full_verify = rate(lambda: verify(text, trust, NOW), args.seconds)
+    raw_sign = rate(lambda: signer.nacl_key.sign(tbs), args.seconds)
+    full_sign = rate(
+        lambda: sign_document(document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer),
+        args.seconds,
+    )
+    print(f"\n{'one core, birth certificate':34} {'per second':>12} {'vs raw PyNaCl':>14}")
+    print(f"{'raw PyNaCl VerifyKey.verify':34} {raw_verify:12,.0f} {1.0:14.2f}")
+    print(f"{'decode + verify (Verdict)':34} {full_verify:12,.0f} {full_verify / raw_verify:14.2f}")
+    print(f"{'raw PyNaCl SigningKey.sign':34} {raw_sign:12,.0f} {1.0:14.2f}")
+    print(f"{'encode + sign (QR text)':34} {full_sign:12,.0f} {full_sign / raw_sign:14.2f}")
+    print("goal: decode + verify at least 0.60 of the raw verification rate")
+
+
+if __name__ == "__main__":
+    main()

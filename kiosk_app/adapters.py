@@ -1,0 +1,256 @@
+"""Thin adapters from the effect runner's ports to the real packages.
+
+- `HardwarePrinter`: `hardware.printer` opened per status query or job (a reconnect is free,
+  and a cable pulled between citizens costs nothing); its status mapped to the session's
+  `PrinterState` (no answer is UNKNOWN, never "ready").
+- `LayoutRenderer`: `kiosk_app.layout` for receipts of verified documents, previews marked as
+  specimens, and the technician's test page.
+- `CachedTrust`: the trust list fetched from the registry with httpx, verified against the
+  pinned root key(s), cached on disk, and used from the cache when the registry is away.
+
+What this module does not do: decide when anything happens (the session and the runner do).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from hardware.errors import HardwareError
+from hardware.job import PrintJob
+from hardware.printer import open_printer
+from hardware.status import PrinterStatus, Problem
+from kiosk_app.effects import PrintOutcome
+from kiosk_app.session import PrinterState
+from verifier.documents import Document
+from verifier.keys import PublicKey, SigningKey
+from verifier.payload import Claims, decode_claims
+from verifier.sign import sign_document
+from verifier.trust import TrustList, TrustStore
+
+__all__ = ["CachedTrust", "HardwarePrinter", "LayoutRenderer", "printer_state"]
+
+log = logging.getLogger(__name__)
+
+_ERRORS = {
+    Problem.CUTTER_ERROR,
+    Problem.UNRECOVERABLE_ERROR,
+    Problem.AUTO_RECOVERABLE_ERROR,
+    Problem.RECOVERABLE_ERROR,
+}
+
+
+def printer_state(status: PrinterStatus) -> PrinterState:
+    """The one word the session needs from a full status (worst problem first)."""
+    problems = set(status.problems)
+    if problems & {Problem.NO_ANSWER, Problem.GARBLED_ANSWER}:
+        return PrinterState.UNKNOWN
+    if Problem.COVER_OPEN in problems:
+        return PrinterState.COVER_OPEN
+    if Problem.PAPER_OUT in problems:
+        return PrinterState.PAPER_OUT
+    if problems & _ERRORS:
+        return PrinterState.ERROR
+    if Problem.OFFLINE in problems:
+        return PrinterState.OFFLINE
+    if not status.ready:
+        return PrinterState.UNKNOWN
+    if Problem.PAPER_NEAR_END in status.warnings:
+        return PrinterState.PAPER_NEAR_END
+    return PrinterState.READY
+
+
+class HardwarePrinter:
+    def __init__(
+        self,
+        url: str,
+        *,
+        width_dots: int,
+        profile: str | None = None,
+        timeout: float = 2.0,
+        job_timeout: float = 30.0,
+    ) -> None:
+        self.url = url
+        self.width_dots = width_dots
+        self.profile = profile
+        self.timeout = timeout
+        self.job_timeout = job_timeout
+        self._lock = threading.Lock()  # one connection at a time: heartbeat vs. print worker
+
+    def status(self) -> PrinterState:
+        with self._lock:
+            try:
+                with open_printer(
+                    self.url, width_dots=self.width_dots, profile=self.profile, timeout=self.timeout
+                ) as printer:
+                    return printer_state(printer.status())
+            except HardwareError as exc:
+                log.warning("printer %s: %s", self.url.split("?")[0], type(exc).__name__)
+                return PrinterState.OFFLINE
+
+    def print_image(self, image: Image.Image, label: str) -> tuple[PrintOutcome, str]:
+        job = PrintJob.of(image, label=label)
+        with self._lock:
+            try:
+                with open_printer(
+                    self.url, width_dots=self.width_dots, profile=self.profile, timeout=self.timeout
+                ) as printer:
+                    result = printer.print_job(job, timeout=self.job_timeout)
+            except HardwareError as exc:
+                return PrintOutcome.FAILED, f"open-failed: {type(exc).__name__}"
+        if result.ok:
+            return PrintOutcome.PRINTED, ""
+        return PrintOutcome.FAILED, result.reason.value if result.reason else "failed"
+
+
+class LayoutRenderer:
+    """Receipts, specimen previews and the test page through `kiosk_app.layout`."""
+
+    def __init__(
+        self,
+        *,
+        width_dots: int,
+        verifier_url: str,
+        timezone: str = "UTC",
+        issuer: str = "PREVIEW",
+    ) -> None:
+        self.width_dots = width_dots
+        self.verifier_url = verifier_url
+        try:
+            self.tz: dt.tzinfo = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("unknown time zone %r, using UTC", timezone)
+            self.tz = dt.UTC
+        self.issuer = issuer
+        self._specimen_key = SigningKey.generate()  # never in any trust list
+
+    def _render(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
+        from kiosk_app.layout.receipt import LangOrder, render_receipt
+
+        order = LangOrder.AR_FIRST if language == "ar" else LangOrder.EN_FIRST
+        receipt = render_receipt(
+            claims,
+            qr_text,
+            width_dots=self.width_dots,
+            verifier_url=self.verifier_url,
+            lang_order=order,
+            timezone=self.tz,
+        )
+        return receipt.image
+
+    def receipt(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
+        return self._render(claims, qr_text, language)
+
+    def preview(self, document: Document, language: str, out: Path) -> Path:
+        """The document as it will print, signed by a throw-away key and marked as a specimen."""
+        from verifier import codec, cose
+
+        issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        text = sign_document(
+            document, serial="PREVIEW", issuer=self.issuer, issued_at=issued, key=self._specimen_key
+        )
+        claims = decode_claims(cose.parse_sign1(codec.decode_text(text)).payload)
+        image = _mark_specimen(self._render(claims, text, language).convert("L"))
+        image.save(out, format="PNG")
+        return out
+
+    def test_page(self) -> Image.Image:
+        width = self.width_dots
+        image = Image.new("1", (width, 260), 1)
+        draw = ImageDraw.Draw(image)
+        for x in range(0, width, 8):
+            draw.line((x, 0, x, 24 if x % 64 == 0 else 12), fill=0)
+        for i in range(8):
+            box = (i * width // 8, 40, (i + 1) * width // 8 - 4, 90)
+            if i % 2 == 0:
+                draw.rectangle(box, fill=0)
+            else:
+                draw.rectangle(box, outline=0)
+        font = _font(28)
+        draw.text((10, 110), "Sanad test print", font=font, fill=0)
+        draw.text(
+            (10, 150), dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), font=font, fill=0
+        )
+        draw.text(
+            (width - 10, 200), "طباعة تجريبية", font=font, fill=0, anchor="ra", direction="rtl"
+        )
+        return image
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    from kiosk_app.layout.fonts import Script, default_fonts, open_font
+
+    return open_font(default_fonts().path(Script.ARABIC, False), size)
+
+
+def _mark_specimen(image: Image.Image) -> Image.Image:
+    """A caption band on top and light diagonal bands across: plainly not the document.
+
+    The specimen is signed by a throw-away key no trust list holds, so its QR never verifies.
+    """
+    band = max(64, image.width // 9)
+    out = Image.new("L", (image.width, image.height + band), 255)
+    out.paste(image, (0, band))
+    stripes = Image.new("L", out.size, 255)
+    lines = ImageDraw.Draw(stripes)
+    for offset in range(-out.height, out.width + out.height, 90):
+        lines.line((offset, band, offset + out.height, band + out.height), fill=205, width=5)
+    out = ImageChops.darker(out, stripes)  # the bands go under the ink, never over it
+    draw = ImageDraw.Draw(out)
+    font = _font(band * 3 // 5)
+    label = "معاينة · PREVIEW"
+    draw.rectangle((0, 0, out.width, band - 6), fill=40)
+    draw.text((out.width // 2, band // 2 - 3), label, font=font, fill=255, anchor="mm")
+    return out
+
+
+class CachedTrust:
+    """The trust list: fetched by `fetch` (bytes), verified with the pinned root keys, cached.
+
+    `current()` returns the held list, loading the cache or fetching once if there is none;
+    `refresh()` fetches now (an unknown signer may be a rotation the kiosk has not seen) and
+    falls back to what it holds when the registry cannot be reached.
+    """
+
+    def __init__(self, roots: list[PublicKey], fetch: Callable[[], bytes], cache: Path) -> None:
+        self.store = TrustStore(roots)
+        self.fetch = fetch
+        self.cache = cache
+        self._lock = threading.Lock()
+        if cache.exists():
+            try:
+                self.store.accept(cache.read_bytes())
+            except Exception as exc:
+                log.warning("cached trust list refused: %s", exc)
+
+    def current(self) -> TrustList:
+        with self._lock:
+            if self.store.current is not None:
+                return self.store.current
+        return self.refresh()
+
+    def refresh(self) -> TrustList:
+        with self._lock:
+            try:
+                data = self.fetch()
+                trust = self.store.accept(data)
+            except Exception as exc:
+                if self.store.current is not None:
+                    log.warning(
+                        "trust list refresh failed, keeping sequence %d: %s",
+                        self.store.current.sequence,
+                        exc,
+                    )
+                    return self.store.current
+                raise
+            tmp = self.cache.with_suffix(".tmp")
+            self.cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            tmp.replace(self.cache)
+            return trust

@@ -1,0 +1,523 @@
+"""Runs the session's effects off the UI thread and feeds their outcomes back as events.
+
+`Runner.run(effects)` is called on the UI thread with what `session.step` returned. Requests
+(registry calls, payment, printer status, printing) go to one worker thread, in order, so a
+citizen's journey never races itself; the idle timer is a `threading.Timer`. Every outcome is
+handed to `dispatch`, which the Kivy App wraps in `Clock.schedule_once` so the event reaches
+`step` on the UI thread; tests pass a queue's `put`.
+
+The runner talks to the outside through small ports, each replaceable for another registry
+client, printer or payment provider:
+
+- `RegistryPort` (`kiosk_app.registry_port.ClientRegistry` adapts `registry.client`): its calls
+  raise `registry.errors` exceptions, which are translated here, once, into result events.
+- `PrinterPort` (`HardwarePrinter` opens `hardware.printer` for each job or status query).
+- `kiosk_app.payment.PaymentProvider`, `kiosk_app.journal.Journal`, and a `TrustSource` that
+  gives the current verified trust list for `verifier.verify`.
+
+Money and paper rules live in the session; what this module guarantees is that nothing is
+printed unless `verifier.verify` said VALID for that exact QR text, that a job is in the
+journal before its first byte goes out, and that a failed capture or void is retried and
+recorded as a fault, never silently dropped.
+
+What it does not do: decide anything about the journey (that is `session.step`), or touch
+Kivy. Logs carry kiosk ids, serial hashes and reasons, never names, PINs, tokens or QR texts.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import enum
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import nacl.exceptions
+import nacl.pwhash
+from PIL import Image
+
+from kiosk_app import session as ks
+from kiosk_app.journal import JobState, Journal
+from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider
+from registry import errors as rerr
+from verifier.documents import Document
+from verifier.payload import Claims
+from verifier.trust import TrustList, serial_hash
+from verifier.verify import Status, verify
+
+__all__ = [
+    "Dispatch",
+    "DocumentRenderer",
+    "PrintOutcome",
+    "PrinterPort",
+    "RegistryPort",
+    "Runner",
+    "ScannerPort",
+    "TrustSource",
+    "hash_technician_pin",
+]
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[ks.Event], None]
+
+
+class RegistryPort(Protocol):
+    """What the kiosk asks the registry. Errors are `registry.errors` exceptions."""
+
+    def authenticate(self, national_id: str, pin: str, method: ks.IdMethod) -> str: ...
+
+    def entitlements(self, token: str) -> Sequence[ks.Entitlement]: ...
+
+    def preview(self, token: str, entitlement: ks.Entitlement) -> Document: ...
+
+    def issue(
+        self, token: str, entitlement: ks.Entitlement, idempotency_key: str, payment_reference: str
+    ) -> tuple[str, str]:
+        """Returns (serial, QR text)."""
+        ...
+
+    def ping(self) -> str: ...
+
+    def heartbeat(self, report: Mapping[str, object]) -> None: ...
+
+
+class TrustSource(Protocol):
+    def current(self) -> TrustList: ...
+
+    def refresh(self) -> TrustList: ...
+
+
+class PrintOutcome(enum.Enum):
+    PRINTED = "printed"
+    FAILED = "failed"
+
+
+class PrinterPort(Protocol):
+    def status(self) -> ks.PrinterState: ...
+
+    def print_image(self, image: Image.Image, label: str) -> tuple[PrintOutcome, str]:
+        """Print a 1-bit image and cut; returns the outcome and, when failed, the reason."""
+        ...
+
+
+class ScannerPort(Protocol):
+    def check(self) -> tuple[bool, str]: ...
+
+
+class DocumentRenderer(Protocol):
+    """The layout: verified claims (or a specimen) → images."""
+
+    def receipt(self, claims: Claims, qr_text: str, language: str) -> Image.Image: ...
+
+    def preview(self, document: Document, language: str, out: Path) -> Path: ...
+
+    def test_page(self) -> Image.Image: ...
+
+
+def hash_technician_pin(pin: str) -> str:
+    """An Argon2id hash of the technician PIN for the config file."""
+    return nacl.pwhash.argon2id.str(pin.encode("ascii")).decode("ascii")
+
+
+def _check_technician_pin(stored: str, pin: str) -> bool:
+    if not stored or not pin:
+        return False
+    try:
+        return bool(nacl.pwhash.verify(stored.encode("ascii"), pin.encode("ascii")))
+    except (nacl.exceptions.InvalidkeyError, nacl.exceptions.CryptoError, ValueError):
+        return False
+
+
+def _registry_event(ref: int, exc: Exception) -> ks.Event:
+    """The one place where registry errors become session events."""
+    if isinstance(exc, rerr.InvalidCredentials):
+        return ks.PinRejected(ref, exc.tries_remaining)
+    if isinstance(exc, rerr.Locked):
+        return ks.CitizenLocked(ref, None)
+    if isinstance(exc, rerr.Throttled):
+        if exc.code.value == "throttled":
+            return ks.CitizenLocked(ref, max(1, round(exc.retry_after)))
+        return ks.RegistryRefused(ref, exc.code.value)
+    if isinstance(exc, rerr.RegistryUnreachable):
+        return ks.RegistryUnavailable(ref)
+    if isinstance(exc, rerr.RegistryError):
+        return ks.RegistryRefused(ref, exc.code.value)
+    log.error("unexpected %s from the registry port", type(exc).__name__, exc_info=exc)
+    return ks.RegistryUnavailable(ref)
+
+
+@dataclass
+class _Verified:
+    qr_text: str
+    claims: Claims
+
+
+class Runner:
+    """Executes effects; call `run` from the UI thread, `close` on shutdown."""
+
+    def __init__(
+        self,
+        *,
+        dispatch: Dispatch,
+        registry: RegistryPort,
+        printer: PrinterPort,
+        payment: PaymentProvider,
+        journal: Journal,
+        trust: TrustSource,
+        renderer: DocumentRenderer,
+        preview_dir: Path,
+        kiosk_id: str,
+        technician_pin_hash: str = "",
+        scanner: ScannerPort | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.dispatch = dispatch
+        self.registry = registry
+        self.printer = printer
+        self.payment = payment
+        self.journal = journal
+        self.trust = trust
+        self.renderer = renderer
+        self.preview_dir = preview_dir
+        self.kiosk_id = kiosk_id
+        self.technician_pin_hash = technician_pin_hash
+        self.scanner = scanner
+        self.clock = clock
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kiosk-effects")
+        self._timer: threading.Timer | None = None
+        self._timer_lock = threading.Lock()
+        self._verified: _Verified | None = None
+        self._previews: list[Path] = []
+        self.idle_deadline: float | None = None  # monotonic time the running idle timer fires
+        self.last_error = ""
+        self._closed = False
+
+    # -- public ----------------------------------------------------------------------------
+
+    def run(self, effects: Iterable[ks.Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, ks.StartIdleTimer):
+                self._start_timer(effect)
+            elif isinstance(effect, ks.StopIdleTimer):
+                self._stop_timer()
+            elif isinstance(effect, ks.WipeSession):
+                self._submit(self._wipe)
+            else:
+                self._submit(self._execute, effect)
+
+    def close(self) -> None:
+        self._closed = True
+        self._stop_timer()
+        self._pool.shutdown(wait=True, cancel_futures=False)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Wait until every effect submitted so far has run (tests, shutdown)."""
+        self._pool.submit(lambda: None).result(timeout)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[..., None], *args: object) -> None:
+        if self._closed:
+            return
+        self._pool.submit(self._guarded, fn, *args)
+
+    def _guarded(self, fn: Callable[..., None], *args: object) -> None:
+        try:
+            fn(*args)
+        except Exception:  # a worker must never die: the next citizen still needs it
+            log.exception("effect runner: %s failed", getattr(fn, "__name__", fn))
+
+    def _start_timer(self, effect: ks.StartIdleTimer) -> None:
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            timer = threading.Timer(effect.seconds, self.dispatch, (ks.IdleTimeout(effect.timer),))
+            timer.daemon = True
+            self._timer = timer
+            self.idle_deadline = self.clock() + effect.seconds
+            timer.start()
+
+    def _stop_timer(self) -> None:
+        with self._timer_lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            self.idle_deadline = None
+
+    def _wipe(self) -> None:
+        self._verified = None
+        for path in self._previews:
+            path.unlink(missing_ok=True)
+        self._previews.clear()
+
+    def _fault(self, code: str, detail: str) -> None:
+        self.last_error = f"{code}: {detail}"
+        log.warning("kiosk %s fault %s: %s", self.kiosk_id, code, detail)
+        try:
+            self.journal.record_fault(code, detail)
+        except Exception:
+            log.exception("could not record a fault in the journal")
+
+    # -- effects ---------------------------------------------------------------------------
+
+    def _execute(self, effect: ks.Effect) -> None:
+        handler = getattr(self, f"_do_{type(effect).__name__}", None)
+        if handler is None:
+            raise TypeError(f"no handler for effect {type(effect).__name__}")
+        handler(effect)
+
+    def _do_AuthenticateCitizen(self, e: ks.AuthenticateCitizen) -> None:
+        try:
+            token = self.registry.authenticate(e.national_id, e.pin, e.method)
+        except Exception as exc:
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        self.dispatch(ks.Authenticated(e.ref, token))
+
+    def _do_FetchEntitlements(self, e: ks.FetchEntitlements) -> None:
+        try:
+            found = tuple(self.registry.entitlements(e.token))
+        except Exception as exc:
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        self.dispatch(ks.EntitlementsLoaded(e.ref, found))
+
+    def _do_RenderPreview(self, e: ks.RenderPreview) -> None:
+        try:
+            document = self.registry.preview(e.token, e.entitlement)
+        except Exception as exc:
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        try:
+            self.preview_dir.mkdir(parents=True, exist_ok=True)
+            path = self.renderer.preview(
+                document, e.language, self.preview_dir / f"preview-{e.ref}.png"
+            )
+        except Exception as exc:
+            log.warning("preview could not be rendered: %s", type(exc).__name__)
+            self.dispatch(ks.PreviewFailed(e.ref))
+            return
+        self._previews.append(path)
+        self.dispatch(ks.PreviewReady(e.ref, str(path)))
+
+    def _do_CheckPrinter(self, e: ks.CheckPrinter) -> None:
+        self.dispatch(ks.PrinterChecked(e.ref, self._printer_status()))
+
+    def _printer_status(self) -> ks.PrinterState:
+        try:
+            return self.printer.status()
+        except Exception as exc:
+            log.warning("printer status failed: %s", type(exc).__name__)
+            return ks.PrinterState.UNKNOWN
+
+    def _do_AuthorisePayment(self, e: ks.AuthorisePayment) -> None:
+        try:
+            auth = self.payment.authorise(e.amount, e.currency, e.reference)
+        except PaymentDeclined as exc:
+            self.dispatch(ks.PaymentDeclined(e.ref, exc.reason))
+            return
+        except Exception as exc:
+            self._fault("payment_error", type(exc).__name__)
+            self.dispatch(ks.PaymentDeclined(e.ref, "provider_error"))
+            return
+        self.dispatch(ks.PaymentAuthorised(e.ref, auth.id))
+
+    def _do_IssueDocument(self, e: ks.IssueDocument) -> None:
+        try:
+            serial, qr_text = self.registry.issue(
+                e.token, e.entitlement, e.idempotency_key, e.payment_reference
+            )
+        except Exception as exc:
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        log.info(
+            "kiosk %s: document issued, serial hash %s",
+            self.kiosk_id,
+            serial_hash(serial).hex()[:16],
+        )
+        self.dispatch(ks.DocumentIssued(e.ref, serial, qr_text))
+
+    def _verify(self, qr_text: str) -> tuple[Claims | None, str]:
+        """Verify against the current trust list, refreshing it once for an unknown signer."""
+        try:
+            verdict = verify(qr_text, self.trust.current())
+            if verdict.status is Status.UNKNOWN_SIGNER:
+                verdict = verify(qr_text, self.trust.refresh())
+        except Exception as exc:  # no trust list at all, or the registry cannot give one
+            log.warning("verification impossible: %s", exc)
+            return None, "no_trust_list"
+        if not verdict.valid or verdict.claims is None:
+            return None, verdict.status.value
+        return verdict.claims, ""
+
+    def _do_VerifyDocument(self, e: ks.VerifyDocument) -> None:
+        claims, reason = self._verify(e.qr_text)
+        if claims is None:
+            self.dispatch(ks.DocumentRejected(e.ref, reason))
+            return
+        self._verified = _Verified(e.qr_text, claims)
+        self.dispatch(ks.DocumentVerified(e.ref))
+
+    def _print(
+        self,
+        job_id: int,
+        claims: Claims,
+        qr_text: str,
+        language: str,
+        progress: Callable[[float], None],
+    ) -> tuple[bool, str]:
+        try:
+            image = self.renderer.receipt(claims, qr_text, language)
+        except Exception as exc:
+            log.error("receipt layout failed: %s", exc)
+            self.journal.mark(job_id, JobState.FAILED, "layout")
+            return False, "layout"
+        progress(0.3)
+        self.journal.mark(job_id, JobState.PRINTING)
+        try:
+            outcome, reason = self.printer.print_image(image, label=f"job-{job_id}")
+        except Exception as exc:
+            outcome, reason = PrintOutcome.FAILED, type(exc).__name__
+        if outcome is PrintOutcome.PRINTED:
+            self.journal.mark(job_id, JobState.PRINTED)
+            progress(1.0)
+            return True, ""
+        self.journal.mark(job_id, JobState.FAILED, reason)
+        return False, reason
+
+    def _do_PrintDocument(self, e: ks.PrintDocument) -> None:
+        verified = self._verified
+        if verified is None or verified.qr_text != e.qr_text:
+            # the session only prints after DocumentVerified; this guards the runner itself
+            self.dispatch(ks.PrintFailed(e.ref, "not_verified"))
+            return
+        job_id = self.journal.add(e.serial, e.qr_text, e.language)
+        self.dispatch(ks.PrintProgress(e.ref, 0.1))
+        ok, reason = self._print(
+            job_id,
+            verified.claims,
+            e.qr_text,
+            e.language,
+            lambda f: self.dispatch(ks.PrintProgress(e.ref, f)),
+        )
+        if ok:
+            self.dispatch(ks.PrintCompleted(e.ref))
+        else:
+            self.dispatch(ks.PrintFailed(e.ref, reason))
+
+    def _money(self, action: str, fn: Callable[[str], object], authorisation: str) -> None:
+        for attempt in range(3):
+            try:
+                fn(authorisation)
+                return
+            except PaymentError as exc:
+                self._fault(f"payment_{action}_refused", str(exc))
+                return
+            except Exception as exc:
+                log.warning(
+                    "payment %s attempt %d failed: %s", action, attempt + 1, type(exc).__name__
+                )
+                time.sleep(0.2 * (attempt + 1))
+        self._fault(f"payment_{action}_failed", authorisation)
+
+    def _do_CapturePayment(self, e: ks.CapturePayment) -> None:
+        self._money("capture", self.payment.capture, e.authorisation)
+
+    def _do_VoidPayment(self, e: ks.VoidPayment) -> None:
+        self._money("void", self.payment.void, e.authorisation)
+
+    def _do_ReportFault(self, e: ks.ReportFault) -> None:
+        self._fault(e.code.value, e.detail)
+
+    # -- technician ------------------------------------------------------------------------
+
+    def _do_VerifyTechnicianPin(self, e: ks.VerifyTechnicianPin) -> None:
+        ok = _check_technician_pin(self.technician_pin_hash, e.pin)
+        if not ok:
+            log.warning("kiosk %s: wrong technician PIN", self.kiosk_id)
+        self.dispatch(ks.TechnicianPinChecked(e.ref, ok, self.clock()))
+
+    def _do_LoadTechnicianData(self, e: ks.LoadTechnicianData) -> None:
+        jobs = tuple(
+            ks.JobSummary(j.id, j.serial, j.state.value, j.reason)
+            for j in self.journal.jobs(JobState.FAILED, JobState.QUEUED)
+            if j.qr_text is not None
+        )
+        faults = tuple(
+            f"{at.astimezone(dt.UTC):%Y-%m-%d %H:%M} {code}: {detail}"
+            for at, code, detail in self.journal.recent_faults()
+        )
+        self.dispatch(ks.TechnicianData(e.ref, jobs, faults))
+
+    def _do_TestPrint(self, e: ks.TestPrint) -> None:
+        try:
+            outcome, reason = self.printer.print_image(self.renderer.test_page(), label="test")
+        except Exception as exc:
+            outcome, reason = PrintOutcome.FAILED, type(exc).__name__
+        status = self._printer_status()
+        ok = outcome is PrintOutcome.PRINTED
+        self.dispatch(ks.TechnicianActionDone(e.ref, ok, "test print" if ok else reason, status))
+
+    def _do_ReprintJob(self, e: ks.ReprintJob) -> None:
+        try:
+            job = self.journal.get(e.job_id)
+        except Exception:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, f"no job {e.job_id}"))
+            return
+        if job.qr_text is None:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, "purged"))
+            return
+        claims, reason = self._verify(job.qr_text)
+        if claims is None:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, reason))
+            return
+        ok, reason = self._print(job.id, claims, job.qr_text, job.language, lambda f: None)
+        status = self._printer_status()
+        self.dispatch(ks.TechnicianActionDone(e.ref, ok, job.serial if ok else reason, status))
+
+    def _do_CheckRegistry(self, e: ks.CheckRegistry) -> None:
+        started = time.monotonic()
+        try:
+            detail = self.registry.ping()
+        except Exception as exc:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, type(exc).__name__))
+            return
+        ms = (time.monotonic() - started) * 1000
+        self.dispatch(ks.TechnicianActionDone(e.ref, True, f"{detail} ({ms:.0f} ms)"))
+
+    def _do_CheckScanner(self, e: ks.CheckScanner) -> None:
+        if self.scanner is None:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, "no scanner configured"))
+            return
+        ok, detail = self.scanner.check()
+        self.dispatch(ks.TechnicianActionDone(e.ref, ok, detail))
+
+    # -- heartbeat -------------------------------------------------------------------------
+
+    def heartbeat(self, app_version: str) -> ks.PrinterState:
+        """One heartbeat (call from a background thread): printer status to the session and
+        the registry, with the journal backlog and the last error."""
+        status = self._printer_status()
+        self.dispatch(ks.PrinterStatusChanged(status))
+        report = {
+            "printer": status.value,
+            "paper": status.value
+            if "paper" in status.value
+            else "ok"
+            if status.can_print
+            else "unknown",
+            "app_version": app_version,
+            "last_error": self.last_error,
+            "journal_backlog": self.journal.backlog(),
+        }
+        try:
+            self.registry.heartbeat(report)
+        except Exception as exc:
+            log.warning("heartbeat to the registry failed: %s", type(exc).__name__)
+        return status

@@ -1,0 +1,152 @@
+"""`registry.client.RegistryClient` behind the effect runner's `RegistryPort`.
+
+The session knows a citizen session only by its opaque token and an entitlement by a key;
+this adapter keeps the client's `CitizenSession` objects for the tokens it handed out (and
+forgets them, logging the citizen out, when the session is wiped), and turns the client's
+entitlements into the session's `Entitlement` values. Errors pass through unchanged: they are
+`registry.errors` exceptions, which `kiosk_app.effects` translates into events.
+
+What it does not do: retry (the client does, where it is safe) or translate messages.
+
+Exception tree::
+
+    PreviewUnavailable (a registry.errors.RegistryError: no preview endpoint in this registry)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+
+from kiosk_app import session as ks
+from registry.client import CitizenSession, RegistryClient
+from registry.codes import ErrorCode
+from registry.errors import RegistryError
+from verifier import national_id
+from verifier.documents import Document
+
+__all__ = ["ClientRegistry", "PreviewUnavailable", "heartbeat_fields"]
+
+log = logging.getLogger(__name__)
+
+
+class PreviewUnavailable(RegistryError):
+    default_code = ErrorCode.NOT_FOUND
+
+
+def heartbeat_fields(state: ks.PrinterState) -> dict[str, object]:
+    """The registry's heartbeat vocabulary for one printer state."""
+    printer = {
+        ks.PrinterState.READY: "online",
+        ks.PrinterState.PAPER_NEAR_END: "online",
+        ks.PrinterState.OFFLINE: "offline",
+        ks.PrinterState.UNKNOWN: "unknown",
+    }.get(state, "error")
+    paper = {
+        ks.PrinterState.READY: "ok",
+        ks.PrinterState.PAPER_NEAR_END: "near_end",
+        ks.PrinterState.PAPER_OUT: "out",
+    }.get(state, "unknown")
+    return {"printer": printer, "paper": paper, "cover_open": state is ks.PrinterState.COVER_OPEN}
+
+
+class ClientRegistry:
+    def __init__(self, client: RegistryClient) -> None:
+        self.client = client
+        self._sessions: dict[str, CitizenSession] = {}
+        self._lock = threading.Lock()
+
+    def _session(self, token: str) -> CitizenSession:
+        with self._lock:
+            found = self._sessions.get(token)
+        if found is None:
+            from registry.errors import SessionInvalid
+
+            raise SessionInvalid("this kiosk holds no such citizen session")
+        return found
+
+    def authenticate(self, identifier: str, pin: str, method: ks.IdMethod) -> str:
+        if method is ks.IdMethod.CARD and not national_id.is_valid(identifier):
+            citizen = self.client.login(pin=pin, card=identifier)
+        else:
+            citizen = self.client.login(pin=pin, national_id=identifier)
+        with self._lock:
+            self._sessions[citizen.token] = citizen
+        return citizen.token
+
+    def entitlements(self, token: str) -> Sequence[ks.Entitlement]:
+        offers = self.client.entitlements(self._session(token))
+        return [
+            ks.Entitlement(
+                key=f"{int(o.document_type)}:{o.subject}",
+                document_type=int(o.document_type),
+                subject_ar=o.subject_name.ar,
+                subject_en=o.subject_name.latin,
+                relation=o.relation,
+                fee=o.fee_amount,
+                currency=o.fee_currency,
+            )
+            for o in offers
+        ]
+
+    def preview(self, token: str, entitlement: ks.Entitlement) -> Document:
+        self._session(token)
+        raise PreviewUnavailable("the registry offers no preview of unsigned documents")
+
+    def issue(
+        self, token: str, entitlement: ks.Entitlement, idempotency_key: str, payment_reference: str
+    ) -> tuple[str, str]:
+        _, _, subject = entitlement.key.partition(":")
+        issued = self.client.issue(
+            self._session(token),
+            document_type=ks_document_type(entitlement),
+            subject=subject,
+            payment_reference=payment_reference,
+            idempotency_key=idempotency_key,
+        )
+        return issued.serial, issued.qr_text
+
+    def end(self, token: str) -> None:
+        with self._lock:
+            citizen = self._sessions.pop(token, None)
+        if citizen is not None:
+            try:
+                self.client.logout(citizen)
+            except RegistryError as exc:
+                log.info("logout failed (%s); the token expires by itself", exc.code.value)
+
+    def ping(self) -> str:
+        if not self.client.health():
+            from registry.errors import RegistryUnreachable
+
+            raise RegistryUnreachable("the registry's health check failed")
+        return "registry ok"
+
+    def heartbeat(self, report: Mapping[str, object]) -> None:
+        state = report.get("printer_state")
+        fields = heartbeat_fields(state if isinstance(state, ks.PrinterState) else ks.PrinterState.UNKNOWN)
+        last_error = report.get("last_error")
+        self.client.heartbeat(
+            printer=str(fields["printer"]),
+            paper=str(fields["paper"]),
+            cover_open=bool(fields["cover_open"]),
+            app_version=str(report.get("app_version", "")),
+            last_error=str(last_error) if last_error else None,
+            journal_backlog=int(str(report.get("journal_backlog", 0))),
+            failed_jobs=int(str(report.get("failed_jobs", 0))),
+        )
+
+    def trust_list(self) -> bytes:
+        fetched = self.client.trust_list()
+        if fetched.data is None:
+            from registry.errors import ProtocolError
+
+            raise ProtocolError("the registry answered 304 to an unconditional request")
+        return fetched.data
+
+
+def ks_document_type(entitlement: ks.Entitlement) -> str:
+    from verifier.documents import DocumentType
+
+    return DocumentType(entitlement.document_type).slug

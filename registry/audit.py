@@ -1,0 +1,169 @@
+"""The issuance log: append-only and hash-chained, with a verifier that says where it broke.
+
+Each entry carries its sequence number, time, kind, data (canonical JSON; serials, kids,
+kiosk ids, amounts, never names or PINs), the previous entry's hash and its own:
+
+    hash = SHA-256(prev_hash ‖ "\\n" ‖ seq ‖ "\\n" ‖ at ‖ "\\n" ‖ kind ‖ "\\n" ‖ data)
+
+(hex, `at` in ISO 8601 UTC). The `audit_head` row holds the last sequence number and hash; its
+row lock serialises appends (SELECT ... FOR UPDATE on PostgreSQL; SQLite serialises writers
+anyway). `verify_chain` walks the log and reports each edited, removed or reordered entry
+and a truncated tail. What it cannot see is a forger who rewrites every later entry and the
+head: publish `head()` somewhere the database administrator cannot edit (a printed
+report, a second system) to close that gap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.models import AuditEntry, AuditHead
+
+__all__ = [
+    "GENESIS",
+    "AuditEvent",
+    "AuditProblem",
+    "AuditReport",
+    "ProblemKind",
+    "append",
+    "entry_hash",
+    "head",
+    "verify_chain",
+    "verify_entries",
+]
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(enum.StrEnum):
+    DOCUMENT_ISSUED = "document_issued"
+    DOCUMENT_REVOKED = "document_revoked"
+    ROOT_CREATED = "root_created"
+    SIGNER_CREATED = "signer_created"
+    SIGNER_RETIRED = "signer_retired"
+    SIGNER_REVOKED = "signer_revoked"
+    TRUST_LIST_PUBLISHED = "trust_list_published"
+    KIOSK_ENROLLED = "kiosk_enrolled"
+    KIOSK_REVOKED = "kiosk_revoked"
+    CITIZEN_UNLOCKED = "citizen_unlocked"
+
+
+class ProblemKind(enum.StrEnum):
+    EDITED = "edited"
+    MISSING = "missing"
+    OUT_OF_ORDER = "out_of_order"
+    TRUNCATED = "truncated"
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    seq: int
+    kind: ProblemKind
+    message: str
+
+
+@dataclass
+class AuditReport:
+    entries: int = 0
+    head_seq: int = 0
+    head_hash: str = GENESIS
+    problems: list[AuditProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _canonical(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(prev_hash: str, seq: int, at: dt.datetime, kind: str, data: str) -> str:
+    text = "\n".join((prev_hash, str(seq), at.astimezone(dt.UTC).isoformat(), kind, data))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session, kind: AuditEvent, data: Mapping[str, Any], at: dt.datetime
+) -> AuditEntry:
+    """Append one entry inside the caller's transaction (locks the head until commit)."""
+    at = at.astimezone(dt.UTC)
+    top = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    seq = top.seq + 1
+    text = _canonical(data)
+    digest = entry_hash(top.hash, seq, at, kind.value, text)
+    entry = AuditEntry(seq=seq, at=at, kind=kind.value, data=text, prev_hash=top.hash, hash=digest)
+    session.add(entry)
+    top.seq, top.hash = seq, digest
+    return entry
+
+
+def head(session: Session) -> tuple[int, str]:
+    top = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+    return top.seq, top.hash
+
+
+def verify_entries(
+    entries: Iterable[AuditEntry], head_seq: int, head_hash: str, *, max_problems: int = 100
+) -> AuditReport:
+    """Walk entries in sequence order; pure, so it can check an export as well as the table."""
+    report = AuditReport(head_seq=head_seq, head_hash=head_hash)
+    expected_seq, prev = 1, GENESIS
+    last_hash = GENESIS
+
+    def problem(seq: int, kind: ProblemKind, message: str) -> None:
+        if len(report.problems) < max_problems:
+            report.problems.append(AuditProblem(seq, kind, message))
+
+    for e in entries:
+        report.entries += 1
+        if e.seq > expected_seq:
+            gap = f"{expected_seq}" if e.seq == expected_seq + 1 else f"{expected_seq}-{e.seq - 1}"
+            problem(expected_seq, ProblemKind.MISSING, f"entries {gap} are missing (removed)")
+        elif e.seq < expected_seq:
+            problem(e.seq, ProblemKind.OUT_OF_ORDER, f"entry {e.seq} appears twice or out of order")
+        recomputed = entry_hash(e.prev_hash, e.seq, e.at, e.kind, e.data)
+        if recomputed != e.hash:
+            problem(e.seq, ProblemKind.EDITED, f"entry {e.seq} was edited: its hash does not match")
+        elif e.prev_hash != prev and e.seq == expected_seq:
+            problem(
+                e.seq,
+                ProblemKind.OUT_OF_ORDER,
+                f"entry {e.seq} does not follow entry {e.seq - 1}: reordered, or a preceding "
+                "entry was edited or replaced",
+            )
+        prev, last_hash = e.hash, e.hash
+        expected_seq = max(expected_seq, e.seq) + 1
+    last_seq = expected_seq - 1
+    if head_seq > last_seq:
+        problem(
+            last_seq + 1,
+            ProblemKind.TRUNCATED,
+            f"the log ends at entry {last_seq} but the head says {head_seq}: entries removed",
+        )
+    elif head_seq == last_seq and head_hash != last_hash and report.entries:
+        problem(last_seq, ProblemKind.EDITED, f"entry {last_seq} does not match the recorded head")
+    elif head_seq < last_seq:
+        problem(
+            head_seq + 1,
+            ProblemKind.EDITED,
+            f"entries after {head_seq} were not appended "
+            "through the log (the head does not know them)",
+        )
+    return report
+
+
+def verify_chain(session: Session) -> AuditReport:
+    """Check the whole log in the database."""
+    head_seq, head_hash = head(session)
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars().yield_per(2000)
+    return verify_entries(rows, head_seq, head_hash)

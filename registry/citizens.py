@@ -1,0 +1,248 @@
+"""Citizen login (national ID or ID card, plus PIN), throttling, and kiosk-bound sessions.
+
+One login is three steps, so the slow Argon2id check (~75 ms) never holds a database lock:
+
+1. In a short transaction, with the credential row locked: refuse if the kiosk has used up its
+   failure budget, if the account is locked, or if the growing delay since the last failure
+   has not passed; otherwise count this attempt as a failure in advance (so concurrent guesses
+   cannot exceed the bound) and note the stored hash.
+2. Verify the PIN outside any transaction (and, for a demo-cost hash, compute the production
+   hash of the now-known-good PIN).
+3. In a second transaction: on success reset the counter, upgrade the hash if needed and open
+   a session; on failure lock the account at the bound and charge the kiosk's budget.
+
+Session tokens are 256-bit random strings, stored only as SHA-256 hashes, bound to the kiosk
+that logged in and short-lived (sliding expiry). The token, the PIN and the national ID are
+never logged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from registry import pins
+from registry.codes import ErrorCode
+from registry.config import Settings
+from registry.db import Database
+from registry.errors import InvalidCredentials, InvalidInput, Locked, SessionInvalid, Throttled
+from registry.models import CitizenSession, Credential, Death, Kiosk, Person
+from verifier import national_id
+
+__all__ = ["LoginResult", "login", "logout", "resolve_session", "unlock", "validate_national_id"]
+
+log = logging.getLogger(__name__)
+_CARD_MAX = 64
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    expires_at: dt.datetime
+    person_id: int
+    name_ar: str
+    name_latin: str | None
+
+
+def validate_national_id(text: str) -> str:
+    """The normalised national ID, or InvalidInput (check digit, length, digits)."""
+    nid = national_id.normalise(text) if isinstance(text, str) else ""
+    if not national_id.is_valid(nid):
+        raise InvalidInput(
+            "not a valid national number (ten digits, the last a check digit)",
+            code=ErrorCode.INVALID_NATIONAL_ID,
+        )
+    return nid
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def _kiosk_budget(kiosk: Kiosk, settings: Settings, now: dt.datetime) -> None:
+    policy = settings.throttle
+    start = kiosk.fail_window_start
+    if (
+        start is not None
+        and now - start < policy.kiosk_window
+        and kiosk.fail_window_count >= policy.kiosk_max_failures
+    ):
+        retry = (start + policy.kiosk_window - now).total_seconds()
+        log.warning("kiosk %s throttled after %d failed logins", kiosk.id, kiosk.fail_window_count)
+        raise Throttled(
+            "too many failed logins from this kiosk",
+            retry_after=max(1.0, retry),
+            code=ErrorCode.KIOSK_THROTTLED,
+        )
+
+
+def _charge_kiosk(kiosk: Kiosk, settings: Settings, now: dt.datetime) -> None:
+    start = kiosk.fail_window_start
+    if start is None or now - start >= settings.throttle.kiosk_window:
+        kiosk.fail_window_start, kiosk.fail_window_count = now, 1
+    else:
+        kiosk.fail_window_count += 1
+
+
+def _find_person(session: Session, nid: str | None, card: str | None) -> Person | None:
+    if nid is not None:
+        return session.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+    assert card is not None
+    scanned = card.strip()
+    # a card whose scan is the national number itself, or the card's own number
+    digits = national_id.normalise(scanned)
+    if national_id.is_valid(digits):
+        return session.execute(
+            select(Person).where(Person.national_id == digits)
+        ).scalar_one_or_none()
+    return session.execute(
+        select(Person).where(Person.card_number == scanned.upper())
+    ).scalar_one_or_none()
+
+
+def login(
+    db: Database,
+    settings: Settings,
+    kiosk_id: str,
+    *,
+    pin: str,
+    national_id_text: str | None = None,
+    card: str | None = None,
+    now: dt.datetime | None = None,
+) -> LoginResult:
+    if (national_id_text is None) == (card is None):
+        raise InvalidInput("give either a national ID or a scanned card, not both")
+    nid = validate_national_id(national_id_text) if national_id_text is not None else None
+    if card is not None and not 1 <= len(card.strip()) <= _CARD_MAX:
+        raise InvalidInput("the scanned card text is empty or too long")
+    if not pins.is_valid_pin(pin):
+        raise InvalidInput("a PIN is 4 to 8 digits")
+    policy = settings.throttle
+    moment = now or dt.datetime.now(dt.UTC)
+
+    # step 1: decide whether this attempt may run, and count it in advance
+    with db.session() as s:
+        kiosk = s.execute(select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update()).scalar_one()
+        _kiosk_budget(kiosk, settings, moment)
+        person = _find_person(s, nid, card)
+        cred = None
+        if person is not None:
+            dead = s.execute(select(Death.id).where(Death.person_id == person.id)).first()
+            if dead is None:
+                cred = s.execute(
+                    select(Credential).where(Credential.person_id == person.id).with_for_update()
+                ).scalar_one_or_none()
+        if person is None or cred is None:
+            _charge_kiosk(kiosk, settings, moment)
+            log.info("login refused at kiosk %s: unknown citizen or no PIN", kiosk_id)
+            raise InvalidCredentials("unknown national number or PIN")
+        if cred.locked_at is not None or cred.failures >= policy.max_failures:
+            log.info("login refused at kiosk %s: account locked", kiosk_id)
+            raise Locked("too many wrong PINs: the account is locked")
+        wait = policy.delay_after(cred.failures)
+        if cred.last_failure_at is not None and wait > 0:
+            ready = cred.last_failure_at + dt.timedelta(seconds=wait)
+            if moment < ready:
+                raise Throttled(
+                    "wait before trying again",
+                    retry_after=max(0.001, (ready - moment).total_seconds()),
+                    tries_remaining=policy.max_failures - cred.failures,
+                )
+        cred.failures += 1
+        cred.last_failure_at = moment
+        stored = cred.pin_hash
+        person_id = person.id
+        name_ar, name_latin = person.name_ar, person.name_latin
+
+    # step 2: the slow part, outside any transaction
+    ok = pins.verify_pin(stored, pin)
+    upgraded = None
+    if ok and pins.needs_rehash(
+        stored, opslimit=settings.pin_opslimit, memlimit=settings.pin_memlimit
+    ):
+        upgraded = pins.hash_pin(
+            pin, opslimit=settings.pin_opslimit, memlimit=settings.pin_memlimit
+        )
+
+    # step 3: settle the attempt
+    with db.session() as s:
+        cred = s.execute(
+            select(Credential).where(Credential.person_id == person_id).with_for_update()
+        ).scalar_one()
+        if not ok:
+            kiosk = s.execute(
+                select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update()
+            ).scalar_one()
+            _charge_kiosk(kiosk, settings, moment)
+            remaining = max(0, policy.max_failures - cred.failures)
+            if cred.failures >= policy.max_failures and cred.locked_at is None:
+                cred.locked_at = moment
+                log.warning(
+                    "citizen account locked after %d failures (kiosk %s)", cred.failures, kiosk_id
+                )
+        else:
+            cred.failures, cred.last_failure_at = 0, None
+            if upgraded is not None and cred.pin_hash == stored:
+                cred.pin_hash = upgraded
+            token = secrets.token_urlsafe(32)
+            expires = moment + settings.session_ttl
+            s.execute(delete(CitizenSession).where(CitizenSession.expires_at < moment))
+            s.add(
+                CitizenSession(
+                    token_hash=_token_hash(token),
+                    person_id=person_id,
+                    kiosk_id=kiosk_id,
+                    created_at=moment,
+                    expires_at=expires,
+                )
+            )
+    if not ok:
+        if remaining == 0:
+            raise Locked("too many wrong PINs: the account is locked")
+        log.info("wrong PIN at kiosk %s (%d tries remain)", kiosk_id, remaining)
+        raise InvalidCredentials("wrong national number or PIN", tries_remaining=remaining)
+    log.info("citizen logged in at kiosk %s", kiosk_id)
+    return LoginResult(token, expires, person_id, name_ar, name_latin)
+
+
+def resolve_session(
+    session: Session, token: str, kiosk_id: str, settings: Settings, now: dt.datetime
+) -> int:
+    """The person id behind a session token used by the kiosk it belongs to."""
+    if not token or len(token) > 128:
+        raise SessionInvalid("no session token")
+    row = session.get(CitizenSession, _token_hash(token))
+    if row is None or row.expires_at <= now:
+        raise SessionInvalid("the session has expired or ended")
+    if row.kiosk_id != kiosk_id:
+        log.warning("session token of another kiosk presented by kiosk %s", kiosk_id)
+        raise SessionInvalid("this session belongs to another kiosk")
+    if row.expires_at - now < settings.session_ttl / 2:
+        row.expires_at = now + settings.session_ttl
+    return row.person_id
+
+
+def logout(session: Session, token: str, kiosk_id: str) -> None:
+    session.execute(
+        delete(CitizenSession).where(
+            CitizenSession.token_hash == _token_hash(token), CitizenSession.kiosk_id == kiosk_id
+        )
+    )
+
+
+def unlock(session: Session, nid: str) -> bool:
+    """Clear the failures and lock of a citizen; False if they have no PIN."""
+    person = session.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+    if person is None:
+        return False
+    cred = session.get(Credential, person.id)
+    if cred is None:
+        return False
+    cred.failures, cred.last_failure_at, cred.locked_at = 0, None, None
+    return True

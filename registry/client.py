@@ -1,0 +1,447 @@
+"""The kiosk's client for the registry (httpx, synchronous; call it off the UI thread).
+
+    from registry.client import RegistryClient
+    from verifier.keys import load_signing_key
+
+    with RegistryClient("https://registry.example", "AMM-001", load_signing_key(path)) as reg:
+        session = reg.login(national_id="9941510936", pin="139038")   # or card="PWA729633"
+        offers = reg.entitlements(session)                            # list[Entitlement]
+        key = new_idempotency_key()                  # once per purchase; reuse it on retry
+        doc = reg.issue(session, document_type=offers[0].document_type,
+                        subject=offers[0].subject, payment_reference="PAY-123",
+                        idempotency_key=key)                          # IssuedDocument
+        reg.logout(session)
+        reg.heartbeat(printer="online", paper="ok", app_version="1.0")
+
+Methods: `login(*, pin, national_id=None, card=None) -> CitizenSession`,
+`logout(session) -> None`, `entitlements(session) -> list[Entitlement]`,
+`issue(session, *, document_type, subject, payment_reference, idempotency_key=None)
+-> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
+last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
+`document_status(serial) -> DocumentStatus`, `trust_list(etag=None) -> TrustListFetch`,
+`health() -> bool`.
+
+Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh nonce and
+timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (with a short
+backoff) only where repeating cannot do harm: a request that never reached the registry
+(connection refused or connect timeout) is always retried; a lost answer or a 503 is retried only
+for reads, heartbeats, logout and issuance (the idempotency key makes a repeat return the same
+document and never charge twice); never for login (each attempt counts against the PIN).
+
+Errors (all `registry.errors`, root `RegistryError`):
+`RegistryUnreachable` (no answer after retries) and its subclass `ServiceUnavailable` (503,
+`.retry_after`); `KioskAuthError` (this kiosk is unknown, revoked, or its clock is off: `.code`);
+`InvalidCredentials` (`.tries_remaining`, None when unknown); `Throttled` (`.retry_after`
+seconds, `.tries_remaining`, `.code` throttled or kiosk_throttled); `Locked`; `SessionInvalid`;
+`Refused` (`.code` an `ErrorCode` such as not_parent, `.message`); `Conflict`
+(idempotency_conflict, payment_reference_used); `NotFound`; `InvalidInput`; `ProtocolError`.
+`registry.codes.CITIZEN_MESSAGES[code]` has Arabic and English words for the citizen.
+
+Imports no SQLAlchemy and no FastAPI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from registry.codes import ErrorCode
+from registry.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidInput,
+    KioskAuthError,
+    Locked,
+    NotFound,
+    ProtocolError,
+    Refused,
+    RegistryError,
+    RegistryUnreachable,
+    ServiceUnavailable,
+    SessionInvalid,
+    Throttled,
+)
+from registry.signing import sign_request
+from verifier.documents import Bilingual, DocumentType
+from verifier.keys import SigningKey
+from verifier.presentation import DisplayField
+
+__all__ = [
+    "CitizenSession",
+    "DocumentStatus",
+    "Entitlement",
+    "Fee",
+    "IssuedDocument",
+    "RegistryClient",
+    "TrustListFetch",
+    "new_idempotency_key",
+]
+
+log = logging.getLogger(__name__)
+
+
+def new_idempotency_key() -> str:
+    """A fresh idempotency key: make one per purchase and reuse it when retrying."""
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class CitizenSession:
+    token: str = field(repr=False)
+    expires_at: dt.datetime
+    name: Bilingual
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    document_type: DocumentType
+    title_ar: str
+    title_en: str
+    subject: str
+    subject_name: Bilingual
+    relation: str  # self, child, parent, spouse, former_spouse
+    fee_amount: int  # minor unit (fils)
+    fee_currency: str
+
+
+@dataclass(frozen=True)
+class Fee:
+    document_type: DocumentType
+    title_ar: str
+    title_en: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class IssuedDocument:
+    serial: str
+    document_type: DocumentType
+    title_ar: str
+    title_en: str
+    subject: str
+    issued_at: dt.datetime
+    qr_text: str = field(repr=False)
+    fee_amount: int
+    fee_currency: str
+    payment_reference: str
+    signer_kid: str
+    replayed: bool
+    display_fields: tuple[DisplayField, ...] = field(repr=False)
+    document: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DocumentStatus:
+    serial: str
+    status: str  # valid, revoked, superseded
+    reason: str | None
+    since: dt.datetime | None
+    document_type: str
+    issued_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TrustListFetch:
+    data: bytes | None  # None when the server answered 304 Not Modified
+    etag: str | None
+    sequence: int | None
+
+
+def _ts(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+def _bi(raw: dict[str, Any]) -> Bilingual:
+    return Bilingual(raw["ar"], raw.get("latin"))
+
+
+class RegistryClient:
+    """A signed, retrying, typed client for one kiosk (see the module docstring)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        kiosk_id: str,
+        key: SigningKey,
+        *,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.kiosk_id = kiosk_id
+        self._key = key
+        self._retries = retries
+        self._backoff = backoff
+        self._http = httpx.Client(
+            base_url=base_url,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            headers={"User-Agent": "sanad-kiosk"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the API --------------------------------------------------------------------------
+
+    def login(
+        self, *, pin: str, national_id: str | None = None, card: str | None = None
+    ) -> CitizenSession:
+        """National ID (typed) or card (scanned text), plus the PIN."""
+        body: dict[str, Any] = {"pin": pin}
+        if national_id is not None:
+            body["national_id"] = national_id
+        if card is not None:
+            body["card"] = card
+        data = self._call("POST", "/api/v1/auth/login", body, safe=False)
+        return CitizenSession(
+            data["token"], dt.datetime.fromisoformat(data["expires_at"]), _bi(data["name"])
+        )
+
+    def logout(self, session: CitizenSession) -> None:
+        self._call("POST", "/api/v1/auth/logout", {}, token=session.token, safe=True)
+
+    def entitlements(self, session: CitizenSession) -> list[Entitlement]:
+        data = self._call("GET", "/api/v1/entitlements", None, token=session.token, safe=True)
+        return [
+            Entitlement(
+                document_type=DocumentType(d["type_code"]),
+                title_ar=d["title"]["ar"],
+                title_en=d["title"]["en"],
+                subject=d["subject"],
+                subject_name=_bi(d["subject_name"]),
+                relation=d["relation"],
+                fee_amount=d["fee"]["amount"],
+                fee_currency=d["fee"]["currency"],
+            )
+            for d in data["documents"]
+        ]
+
+    def issue(
+        self,
+        session: CitizenSession,
+        *,
+        document_type: DocumentType | str,
+        subject: str,
+        payment_reference: str,
+        idempotency_key: str | None = None,
+    ) -> IssuedDocument:
+        """Issue (or, with a key used before, get back) a signed document."""
+        slug = document_type.slug if isinstance(document_type, DocumentType) else document_type
+        body = {
+            "document_type": slug,
+            "subject": subject,
+            "payment_reference": payment_reference,
+            "idempotency_key": idempotency_key or new_idempotency_key(),
+        }
+        d = self._call("POST", "/api/v1/documents", body, token=session.token, safe=True)
+        return IssuedDocument(
+            serial=d["serial"],
+            document_type=DocumentType(d["type_code"]),
+            title_ar=d["title"]["ar"],
+            title_en=d["title"]["en"],
+            subject=d["subject"],
+            issued_at=dt.datetime.fromisoformat(d["issued_at"]),
+            qr_text=d["qr_text"],
+            fee_amount=d["fee"]["amount"],
+            fee_currency=d["fee"]["currency"],
+            payment_reference=d["payment_reference"],
+            signer_kid=d["signer_kid"],
+            replayed=d["replayed"],
+            display_fields=tuple(DisplayField(**f) for f in d["display_fields"]),
+            document=d["document"],
+        )
+
+    def heartbeat(
+        self,
+        *,
+        printer: str,
+        paper: str,
+        app_version: str,
+        cover_open: bool = False,
+        last_error: str | None = None,
+        journal_backlog: int = 0,
+        failed_jobs: int = 0,
+    ) -> None:
+        """printer: online|offline|error|unknown; paper: ok|near_end|out|unknown."""
+        body = {
+            "printer": printer,
+            "paper": paper,
+            "cover_open": cover_open,
+            "app_version": app_version,
+            "last_error": last_error,
+            "journal_backlog": journal_backlog,
+            "failed_jobs": failed_jobs,
+        }
+        self._call("POST", "/api/v1/kiosk/heartbeat", body, safe=True)
+
+    def fees(self) -> list[Fee]:
+        data = self._call("GET", "/api/v1/fees", None, safe=True)
+        return [
+            Fee(
+                DocumentType(f["type_code"]),
+                f["title"]["ar"],
+                f["title"]["en"],
+                f["fee"]["amount"],
+                f["fee"]["currency"],
+            )
+            for f in data["fees"]
+        ]
+
+    def document_status(self, serial: str) -> DocumentStatus:
+        d = self._call("GET", f"/api/v1/documents/{serial}/status", None, safe=True)
+        return DocumentStatus(
+            d["serial"],
+            d["status"],
+            d["reason"],
+            _ts(d["since"]),
+            d["document_type"],
+            dt.datetime.fromisoformat(d["issued_at"]),
+        )
+
+    def trust_list(self, etag: str | None = None) -> TrustListFetch:
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self._send("GET", "/api/v1/trust-list", None, None, True, headers)
+        seq = response.headers.get("X-Sanad-Trust-List-Sequence")
+        sequence = int(seq) if seq and seq.isdigit() else None
+        if response.status_code == 304:
+            return TrustListFetch(None, response.headers.get("ETag"), sequence)
+        if response.status_code != 200:
+            raise self._error(response)
+        return TrustListFetch(response.content, response.headers.get("ETag"), sequence)
+
+    def health(self) -> bool:
+        try:
+            self._call("GET", "/api/v1/health", None, safe=True)
+        except RegistryError:
+            return False
+        return True
+
+    # -- transport ------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        *,
+        token: str | None = None,
+        safe: bool,
+    ) -> dict[str, Any]:
+        response = self._send(method, path, body, token, safe, {})
+        if response.status_code not in (200, 201):
+            raise self._error(response)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ProtocolError(f"{path}: the registry's answer is not JSON") from exc
+        if not isinstance(data, dict):
+            raise ProtocolError(f"{path}: unexpected answer")
+        return data
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        token: str | None,
+        safe: bool,
+        extra: dict[str, str],
+    ) -> httpx.Response:
+        content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        last: Exception | None = None
+        for attempt in range(self._retries + 1):
+            if attempt:
+                time.sleep(min(2.0, self._backoff * 2 ** (attempt - 1)))
+            request = self._http.build_request(method, path, content=content or None)
+            target = request.url.raw_path.decode("ascii")
+            request.headers.update(sign_request(self._key, self.kiosk_id, method, target, content))
+            if content:
+                request.headers["Content-Type"] = "application/json"
+            if token:
+                request.headers["Authorization"] = f"Bearer {token}"
+            request.headers.update(extra)
+            try:
+                response = self._http.send(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                last = exc  # never reached the registry: always safe to try again
+                log.info("registry unreachable (%s), attempt %d", type(exc).__name__, attempt + 1)
+                continue
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last = exc
+                log.info("registry answer lost (%s), attempt %d", type(exc).__name__, attempt + 1)
+                if safe:
+                    continue
+                raise RegistryUnreachable(
+                    f"no answer from the registry: {type(exc).__name__}"
+                ) from exc
+            if response.status_code == 503 and safe and attempt < self._retries:
+                last = self._error(response)
+                continue
+            return response
+        if isinstance(last, RegistryError):
+            raise last
+        raise RegistryUnreachable(
+            f"the registry cannot be reached: {type(last).__name__ if last else 'unknown'}"
+        ) from last
+
+    @staticmethod
+    def _error(response: httpx.Response) -> RegistryError:
+        status = response.status_code
+        try:
+            detail = response.json().get("error") or {}
+        except (ValueError, AttributeError):
+            detail = {}
+        if not isinstance(detail, dict):
+            detail = {}
+        message = str(detail.get("message") or f"HTTP {status}")
+        raw_code = str(detail.get("code"))
+        code = ErrorCode(raw_code) if raw_code in ErrorCode._value2member_map_ else None
+        tries = detail.get("tries_remaining")
+        tries = tries if isinstance(tries, int) else None
+        retry_after = detail.get("retry_after")
+        if not isinstance(retry_after, int | float):
+            header = response.headers.get("Retry-After", "1")
+            retry_after = float(header) if header.isdigit() else 1.0
+        if status == 401:
+            if code is ErrorCode.INVALID_CREDENTIALS:
+                return InvalidCredentials(message, tries_remaining=tries)
+            if code is ErrorCode.SESSION_INVALID:
+                return SessionInvalid(message)
+            return KioskAuthError(message, code=code or ErrorCode.SIGNATURE_INVALID)
+        if status == 403:
+            return Refused(message, code=code or ErrorCode.NOT_ENTITLED)
+        if status == 404:
+            return NotFound(message)
+        if status == 409:
+            return Conflict(message, code=code or ErrorCode.IDEMPOTENCY_CONFLICT)
+        if status == 423:
+            return Locked(message)
+        if status == 429:
+            return Throttled(
+                message,
+                retry_after=float(retry_after),
+                tries_remaining=tries,
+                code=code or ErrorCode.THROTTLED,
+            )
+        if status in (400, 413, 422):
+            return InvalidInput(message, code=code or ErrorCode.INVALID_REQUEST)
+        if status == 503:
+            return ServiceUnavailable(message, code=code, retry_after=float(retry_after))
+        return ProtocolError(f"unexpected answer from the registry: HTTP {status}")

@@ -1,0 +1,121 @@
+"""Engines, sessions and migrations: the one place that knows SQLite from PostgreSQL.
+
+SQLite (the default, one file in the data directory) runs in WAL mode with a busy timeout and
+starts every transaction with BEGIN IMMEDIATE, so concurrent writers queue instead of failing
+on a lock upgrade. PostgreSQL (`postgresql+psycopg://...`) gets a pool with pre-ping, so a
+server that went away and came back is reconnected to without a restart.
+
+`Database.session()` is the unit of work: commit on success, rollback on error, and a lost
+database raised once as `ServiceUnavailable` (the service answers 503). Migrations are
+Alembic's, run programmatically by `migrate` (no alembic.ini needed).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from registry.errors import ConfigError, ServiceUnavailable
+
+__all__ = ["Database", "make_engine", "migrate"]
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(
+                url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size
+            )
+            _sqlite_setup(engine)
+        elif url.startswith("postgresql"):
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size * 2
+            )
+        else:
+            raise ConfigError("the database URL must start with sqlite:// or postgresql+psycopg://")
+    except (ArgumentError, ImportError) as exc:
+        raise ConfigError(f"unusable database URL: {exc}") from exc
+    return engine
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config(connection: Any) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (idempotent)."""
+    from alembic import command
+
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_alembic_config(conn), "head")
+    except (OperationalError, InterfaceError) as exc:
+        raise ServiceUnavailable(f"cannot migrate the database: {exc.orig}") from exc
+
+
+def _is_disconnect(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated
+
+
+class Database:
+    """An engine and its session factory."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed if the block ends normally, rolled back otherwise."""
+        try:
+            with self._factory() as session, session.begin():
+                yield session
+        except DBAPIError as exc:
+            if _is_disconnect(exc):
+                log.warning("database unavailable: %s", type(exc.orig).__name__)
+                raise ServiceUnavailable("the database is unavailable") from exc
+            raise
+
+    def migrate(self) -> None:
+        migrate(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

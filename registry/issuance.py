@@ -1,0 +1,738 @@
+"""Issuing documents: subjects, entitlements in context, the document's fields, serials, fees,
+idempotency, signing, revocation and status.
+
+`issue` runs one transaction: replay check (same kiosk and idempotency key → the same
+document, never a second charge), payment-reference check, entitlement, document fields from
+the records, the fee, a row whose database id gives the serial, the signature by the current
+document signer (through `verifier.sign.sign_document`) and an audit entry (last, so the audit
+head's lock is held only until commit). A concurrent duplicate loses on the unique
+constraints and is answered as a replay or a conflict.
+
+Serials are `<letter><yy>-<number>-<check>`, e.g. `B26-0001234-7`: the letter names the
+type (B birth, D death, M marriage, T divorce, I individual extract, F family extract, N
+non-employment), yy the year of issue, the number the document's row id (unique under any
+concurrency, on SQLite and PostgreSQL alike), the check a Luhn digit over the digits, so a
+mistyped serial is caught before any lookup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from stdnum import luhn
+
+from registry import audit, keyring
+from registry.audit import AuditEvent
+from registry.codes import ErrorCode
+from registry.config import DataDir, Settings
+from registry.db import Database
+from registry.entitlements import (
+    EventSubject,
+    PersonSubject,
+    Relation,
+    SubjectKind,
+    check_event_document,
+    check_person_document,
+    subject_kind,
+)
+from registry.errors import Conflict, InvalidInput, KeyringError, NotFound, Refused
+from registry.models import (
+    Death,
+    Divorce,
+    DocumentStatusCode,
+    Fee,
+    IssuedDocument,
+    Kiosk,
+    Marriage,
+    Person,
+    Signer,
+)
+from verifier import codec, cose
+from verifier import documents as vd
+from verifier.documents import Bilingual, Document, DocumentType, FamilyMember, MaritalStatus, Sex
+from verifier.payload import decode_claims
+from verifier.sign import sign_document
+from verifier.trust import SignerStatus, serial_hash
+
+__all__ = [
+    "DocumentState",
+    "IssueRequest",
+    "Issued",
+    "Offer",
+    "document_status",
+    "fee_table",
+    "issue",
+    "make_serial",
+    "offers_for",
+    "revoke_document",
+    "valid_serial_check",
+]
+
+log = logging.getLogger(__name__)
+
+_LETTER = {
+    DocumentType.BIRTH_CERTIFICATE: "B",
+    DocumentType.DEATH_CERTIFICATE: "D",
+    DocumentType.MARRIAGE_CERTIFICATE: "M",
+    DocumentType.DIVORCE_CERTIFICATE: "T",
+    DocumentType.INDIVIDUAL_EXTRACT: "I",
+    DocumentType.FAMILY_EXTRACT: "F",
+    DocumentType.NON_EMPLOYMENT: "N",
+}
+_SERIAL = re.compile(r"([BDMTIFN])([0-9]{2})-([0-9]{7,12})-([0-9])")
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
+PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
+RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/[0-9]{7}")
+
+
+def make_serial(doc_type: DocumentType, year: int, number: int) -> str:
+    digits = f"{year % 100:02d}{number:07d}"
+    return f"{_LETTER[doc_type]}{year % 100:02d}-{number:07d}-{luhn.calc_check_digit(digits)}"
+
+
+def valid_serial_check(serial: str) -> bool:
+    m = _SERIAL.fullmatch(serial)
+    return m is not None and bool(luhn.is_valid(m.group(2) + m.group(3) + m.group(4)))
+
+
+def _age(dob: dt.date, on: dt.date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+# ---------------------------------------------------------------------------------------------
+# Family facts from the records
+
+
+def _death(s: Session, person_id: int) -> Death | None:
+    return s.execute(select(Death).where(Death.person_id == person_id)).scalar_one_or_none()
+
+
+def _divorce_of(s: Session, marriage_id: int) -> Divorce | None:
+    return s.execute(select(Divorce).where(Divorce.marriage_id == marriage_id)).scalar_one_or_none()
+
+
+def _marriages_of(s: Session, person_id: int) -> list[Marriage]:
+    return list(
+        s.execute(
+            select(Marriage)
+            .where(or_(Marriage.husband_id == person_id, Marriage.wife_id == person_id))
+            .order_by(Marriage.date)
+        ).scalars()
+    )
+
+
+def _relations(s: Session, requester: Person, subject: Person) -> frozenset[Relation]:
+    rel = set()
+    if requester.id == subject.id:
+        rel.add(Relation.SELF)
+    if requester.id in (subject.father_id, subject.mother_id):
+        rel.add(Relation.PARENT)
+    if subject.id in (requester.father_id, requester.mother_id):
+        rel.add(Relation.CHILD)
+    for m in _marriages_of(s, requester.id):
+        if (
+            subject.id in (m.husband_id, m.wife_id)
+            and subject.id != requester.id
+            and _divorce_of(s, m.id) is None
+        ):
+            rel.add(Relation.SPOUSE)
+    return frozenset(rel)
+
+
+def _marital_status(s: Session, person: Person) -> MaritalStatus:
+    marriages = _marriages_of(s, person.id)
+    if not marriages:
+        return MaritalStatus.SINGLE
+    latest = marriages[-1]
+    if _divorce_of(s, latest.id) is not None:
+        return MaritalStatus.DIVORCED
+    spouse = latest.wife_id if latest.husband_id == person.id else latest.husband_id
+    return MaritalStatus.WIDOWED if _death(s, spouse) is not None else MaritalStatus.MARRIED
+
+
+def _current_spouses(s: Session, person: Person) -> list[tuple[Marriage, Person]]:
+    out = []
+    for m in _marriages_of(s, person.id):
+        if _divorce_of(s, m.id) is not None:
+            continue
+        spouse_id = m.wife_id if m.husband_id == person.id else m.husband_id
+        if _death(s, spouse_id) is None:
+            out.append((m, s.get_one(Person, spouse_id)))
+    return out
+
+
+def _children(s: Session, person: Person) -> list[Person]:
+    return list(
+        s.execute(
+            select(Person)
+            .where(or_(Person.father_id == person.id, Person.mother_id == person.id))
+            .order_by(Person.date_of_birth)
+        ).scalars()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Documents from the records
+
+
+def _name(p: Person) -> Bilingual:
+    return Bilingual(p.name_ar, p.name_latin)
+
+
+def _parents(p: Person) -> dict[str, Any]:
+    return {
+        "father_name": Bilingual(p.father_name_ar, p.father_name_latin),
+        "mother_name": Bilingual(p.mother_name_ar, p.mother_name_latin),
+    }
+
+
+def _birth_office(p: Person) -> dict[str, Any]:
+    return {
+        "registration_office": Bilingual(p.birth_office_ar, p.birth_office_latin),
+        "record_number": p.birth_record,
+        "registration_date": p.birth_registered_on,
+    }
+
+
+def _event_office(e: Marriage | Divorce | Death) -> dict[str, Any]:
+    return {
+        "registration_office": Bilingual(e.office_ar, e.office_latin),
+        "record_number": e.record_number,
+        "registration_date": e.registered_on,
+    }
+
+
+def _nid_of(s: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    return s.get_one(Person, person_id).national_id
+
+
+def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date) -> dict[str, Any]:
+    base = {
+        "name": _name(p),
+        "national_id": p.national_id,
+        "sex": Sex(p.sex),
+        "date_of_birth": p.date_of_birth,
+        "place_of_birth": Bilingual(p.place_of_birth_ar, p.place_of_birth_latin),
+    }
+    if doc_type is DocumentType.BIRTH_CERTIFICATE:
+        return {
+            **base,
+            **_parents(p),
+            "father_national_id": _nid_of(s, p.father_id),
+            "mother_national_id": _nid_of(s, p.mother_id),
+            **_birth_office(p),
+        }
+    if doc_type is DocumentType.INDIVIDUAL_EXTRACT:
+        return {**base, "marital_status": _marital_status(s, p), **_parents(p), **_birth_office(p)}
+    if doc_type is DocumentType.NON_EMPLOYMENT:
+        del base["sex"]
+        return {
+            **base,
+            **_parents(p),
+            "as_of": today,
+            "registration_office": Bilingual(p.birth_office_ar, p.birth_office_latin),
+        }
+    if doc_type is DocumentType.DEATH_CERTIFICATE:
+        death = _death(s, p.id)
+        assert death is not None
+        return {
+            **base,
+            "date_of_death": death.date,
+            "place_of_death": Bilingual(death.place_ar, death.place_latin),
+            **_parents(p),
+            **_event_office(death),
+        }
+    if doc_type is DocumentType.FAMILY_EXTRACT:
+        members = [
+            FamilyMember(
+                _name(p),
+                p.national_id,
+                vd.Relation.HEAD,
+                Sex(p.sex),
+                p.date_of_birth,
+                _marital_status(s, p),
+            )
+        ]
+        for _, spouse in _current_spouses(s, p):
+            rel = vd.Relation.WIFE if spouse.sex == Sex.FEMALE else vd.Relation.HUSBAND
+            members.append(
+                FamilyMember(
+                    _name(spouse),
+                    spouse.national_id,
+                    rel,
+                    Sex(spouse.sex),
+                    spouse.date_of_birth,
+                    MaritalStatus.MARRIED,
+                )
+            )
+        for child in _children(s, p):
+            if _death(s, child.id) is not None or _marriages_of(s, child.id):
+                continue  # a married child heads or joins another family
+            rel = vd.Relation.SON if child.sex == Sex.MALE else vd.Relation.DAUGHTER
+            members.append(
+                FamilyMember(
+                    _name(child),
+                    child.national_id,
+                    rel,
+                    Sex(child.sex),
+                    child.date_of_birth,
+                    MaritalStatus.SINGLE,
+                )
+            )
+        return {
+            "head_name": _name(p),
+            "head_national_id": p.national_id,
+            "members": tuple(members[: vd.MAX_MEMBERS]),
+            **_birth_office(p),
+        }
+    raise AssertionError(doc_type)
+
+
+def _marriage_fields(s: Session, m: Marriage, divorce: Divorce | None) -> dict[str, Any]:
+    husband, wife = s.get_one(Person, m.husband_id), s.get_one(Person, m.wife_id)
+    fields: dict[str, Any] = {
+        "husband_name": _name(husband),
+        "husband_national_id": husband.national_id,
+        "wife_name": _name(wife),
+        "wife_national_id": wife.national_id,
+        "date_of_marriage": m.date,
+    }
+    if divorce is None:
+        return {
+            **fields,
+            "place_of_marriage": Bilingual(m.place_ar, m.place_latin),
+            **_event_office(m),
+        }
+    return {
+        **fields,
+        "date_of_divorce": divorce.date,
+        "place_of_divorce": Bilingual(divorce.place_ar, divorce.place_latin),
+        **_event_office(divorce),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Subjects and entitlements
+
+
+@dataclass(frozen=True)
+class _Subject:
+    kind: SubjectKind
+    person: Person | None = None
+    marriage: Marriage | None = None
+    divorce: Divorce | None = None
+
+
+def _resolve(s: Session, doc_type: DocumentType, ref: str) -> _Subject:
+    kind = subject_kind(doc_type)
+    if kind is SubjectKind.PERSON:
+        from registry.citizens import validate_national_id
+
+        nid = validate_national_id(ref)
+        person = s.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+        if person is None:
+            raise Refused("no person with that national number", code=ErrorCode.UNKNOWN_SUBJECT)
+        return _Subject(kind, person=person)
+    if not RECORD_NUMBER.fullmatch(ref):
+        raise InvalidInput(
+            "a marriage or divorce is named by its record number, like M2019/0000123"
+        )
+    if kind is SubjectKind.MARRIAGE:
+        m = s.execute(select(Marriage).where(Marriage.record_number == ref)).scalar_one_or_none()
+        if m is None:
+            raise Refused("no marriage with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+        return _Subject(kind, marriage=m, divorce=_divorce_of(s, m.id))
+    d = s.execute(select(Divorce).where(Divorce.record_number == ref)).scalar_one_or_none()
+    if d is None:
+        raise Refused("no divorce with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+    return _Subject(kind, marriage=s.get_one(Marriage, d.marriage_id), divorce=d)
+
+
+def _check(
+    s: Session,
+    requester: Person,
+    doc_type: DocumentType,
+    subject: _Subject,
+    settings: Settings,
+    today: dt.date,
+) -> None:
+    if subject.kind is SubjectKind.PERSON:
+        assert subject.person is not None
+        p = subject.person
+        facts = PersonSubject(
+            relations=_relations(s, requester, p),
+            age=_age(p.date_of_birth, today),
+            deceased=_death(s, p.id) is not None,
+            employed=p.employed,
+        )
+        check_person_document(doc_type, facts, settings.minor_age)
+        return
+    assert subject.marriage is not None
+    m = subject.marriage
+    check_event_document(
+        doc_type,
+        EventSubject(
+            party=requester.id in (m.husband_id, m.wife_id), dissolved=subject.divorce is not None
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One document the citizen may request, as the kiosk lists it."""
+
+    document_type: DocumentType
+    subject: str  # national ID, or the marriage or divorce record number
+    subject_name: Bilingual
+    relation: str  # self, child, parent, spouse, former_spouse
+    fee_amount: int
+    fee_currency: str
+
+
+def fee_table(s: Session) -> dict[DocumentType, tuple[int, str]]:
+    return {
+        DocumentType(f.document_type): (f.amount, f.currency)
+        for f in s.execute(select(Fee)).scalars()
+        if f.document_type in DocumentType._value2member_map_
+    }
+
+
+def offers_for(s: Session, requester: Person, settings: Settings, today: dt.date) -> list[Offer]:
+    """Everything this citizen may request now, for themself and their family."""
+    fees = fee_table(s)
+    wanted: list[tuple[DocumentType, str, Bilingual, str]] = []
+    me = _name(requester)
+    T = DocumentType
+    wanted += [
+        (T.BIRTH_CERTIFICATE, requester.national_id, me, "self"),
+        (T.INDIVIDUAL_EXTRACT, requester.national_id, me, "self"),
+        (T.NON_EMPLOYMENT, requester.national_id, me, "self"),
+    ]
+    spouses = _current_spouses(s, requester)
+    if requester.sex == Sex.MALE or not spouses:
+        wanted.append((T.FAMILY_EXTRACT, requester.national_id, me, "self"))
+    for m in _marriages_of(s, requester.id):
+        other = s.get_one(Person, m.wife_id if m.husband_id == requester.id else m.husband_id)
+        divorce = _divorce_of(s, m.id)
+        if divorce is not None:
+            wanted.append(
+                (T.DIVORCE_CERTIFICATE, divorce.record_number, _name(other), "former_spouse")
+            )
+            continue
+        wanted.append((T.MARRIAGE_CERTIFICATE, m.record_number, _name(other), "spouse"))
+        if _death(s, other.id) is not None:
+            wanted.append((T.DEATH_CERTIFICATE, other.national_id, _name(other), "spouse"))
+        elif requester.sex == Sex.FEMALE and other.sex == Sex.MALE:
+            wanted.append((T.FAMILY_EXTRACT, other.national_id, _name(other), "spouse"))
+    for child in _children(s, requester):
+        if _death(s, child.id) is not None:
+            wanted.append((T.DEATH_CERTIFICATE, child.national_id, _name(child), "child"))
+        elif _age(child.date_of_birth, today) < settings.minor_age:
+            wanted.append((T.BIRTH_CERTIFICATE, child.national_id, _name(child), "child"))
+            wanted.append((T.INDIVIDUAL_EXTRACT, child.national_id, _name(child), "child"))
+    for parent_id in (requester.father_id, requester.mother_id):
+        if parent_id is None:
+            continue
+        parent = s.get_one(Person, parent_id)
+        if _death(s, parent.id) is not None:
+            wanted.append((T.DEATH_CERTIFICATE, parent.national_id, _name(parent), "parent"))
+        elif parent.id == requester.father_id:
+            wanted.append((T.FAMILY_EXTRACT, parent.national_id, _name(parent), "parent"))
+    out = []
+    for doc_type, ref, name, relation in wanted:
+        try:
+            _check(s, requester, doc_type, _resolve(s, doc_type, ref), settings, today)
+        except Refused:
+            continue
+        amount, currency = fees.get(doc_type, (0, "JOD"))
+        out.append(Offer(doc_type, ref, name, relation, amount, currency))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Issuing
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    document_type: DocumentType
+    subject: str
+    payment_reference: str
+    idempotency_key: str
+
+    def validate(self) -> None:
+        if not IDEMPOTENCY_KEY.fullmatch(self.idempotency_key):
+            raise InvalidInput("the idempotency key is 8-64 of A-Z, a-z, 0-9, '_', '-'")
+        if not PAYMENT_REFERENCE.fullmatch(self.payment_reference):
+            raise InvalidInput(
+                "the payment reference is 1-64 of A-Z, a-z, 0-9, '.', '_', ':', '/', '-'"
+            )
+        if not 1 <= len(self.subject) <= 32:
+            raise InvalidInput("the subject is a national number or a record number")
+
+    def fingerprint(self, requester_id: int) -> str:
+        text = f"{requester_id}|{int(self.document_type)}|{self.subject}|{self.payment_reference}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    serial: str
+    document_type: DocumentType
+    subject: str
+    issued_at: dt.datetime
+    fee_amount: int
+    fee_currency: str
+    payment_reference: str
+    qr_text: str
+    signer_kid: str
+    document: Document
+    replayed: bool
+
+
+def _from_row(row: IssuedDocument, *, replayed: bool) -> Issued:
+    assert row.qr_text is not None and row.serial is not None and row.signer_kid is not None
+    claims = decode_claims(cose.parse_sign1(codec.decode_text(row.qr_text)).payload)
+    return Issued(
+        serial=row.serial,
+        document_type=DocumentType(row.document_type),
+        subject=row.subject_ref,
+        issued_at=row.issued_at,
+        fee_amount=row.fee_amount,
+        fee_currency=row.fee_currency,
+        payment_reference=row.payment_reference,
+        qr_text=row.qr_text,
+        signer_kid=row.signer_kid,
+        document=claims.document,
+        replayed=replayed,
+    )
+
+
+def _existing(s: Session, kiosk_id: str, req: IssueRequest, requester_id: int) -> Issued | None:
+    row = s.execute(
+        select(IssuedDocument).where(
+            IssuedDocument.kiosk_id == kiosk_id,
+            IssuedDocument.idempotency_key == req.idempotency_key,
+        )
+    ).scalar_one_or_none()
+    if row is not None:
+        if row.request_fingerprint != req.fingerprint(requester_id):
+            raise Conflict(
+                "this idempotency key was used for a different request",
+                code=ErrorCode.IDEMPOTENCY_CONFLICT,
+            )
+        return _from_row(row, replayed=True)
+    used = s.execute(
+        select(IssuedDocument.id).where(IssuedDocument.payment_reference == req.payment_reference)
+    ).first()
+    if used is not None:
+        raise Conflict(
+            "this payment reference was already used for another document",
+            code=ErrorCode.PAYMENT_REFERENCE_USED,
+        )
+    return None
+
+
+def issue(
+    db: Database,
+    keys: keyring.KeyCache,
+    settings: Settings,
+    kiosk_id: str,
+    requester_id: int,
+    req: IssueRequest,
+    now: dt.datetime | None = None,
+) -> Issued:
+    req.validate()
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    try:
+        with db.session() as s:
+            found = _existing(s, kiosk_id, req, requester_id)
+            if found is not None:
+                return found
+            requester = s.get_one(Person, requester_id)
+            subject = _resolve(s, req.document_type, req.subject)
+            _check(s, requester, req.document_type, subject, settings, moment.date())
+            kiosk = s.get_one(Kiosk, kiosk_id)
+            if subject.kind is SubjectKind.PERSON:
+                assert subject.person is not None
+                fields = _person_fields(s, req.document_type, subject.person, moment.date())
+            else:
+                assert subject.marriage is not None
+                fields = _marriage_fields(s, subject.marriage, subject.divorce)
+            document = Document(
+                req.document_type,
+                fields,
+                kiosk=kiosk.id,
+                centre=Bilingual(kiosk.centre_ar, kiosk.centre_latin),
+            )
+            signer = keyring.current_signer(s, moment)
+            if signer is None:
+                raise KeyringError("no document signer is valid now: rotate the signer key")
+            key = keys.get(signer.kid)
+            amount, currency = fee_table(s).get(req.document_type, (0, "JOD"))
+            row = IssuedDocument(
+                document_type=int(req.document_type),
+                subject_ref=req.subject,
+                subject_person_id=subject.person.id if subject.person else None,
+                marriage_id=subject.marriage.id if subject.marriage else None,
+                requester_id=requester_id,
+                kiosk_id=kiosk_id,
+                idempotency_key=req.idempotency_key,
+                request_fingerprint=req.fingerprint(requester_id),
+                fee_amount=amount,
+                fee_currency=currency,
+                payment_reference=req.payment_reference,
+                issued_at=moment,
+                status=int(DocumentStatusCode.VALID),
+            )
+            s.add(row)
+            s.flush()  # the row id makes the serial
+            serial = make_serial(req.document_type, moment.year, row.id)
+            row.serial = serial
+            row.signer_kid = signer.kid
+            row.qr_text = sign_document(
+                document, serial=serial, issuer=signer.issuer, issued_at=moment, key=key
+            )
+            s.flush()
+            audit.append(
+                s,
+                AuditEvent.DOCUMENT_ISSUED,
+                {
+                    "serial": serial,
+                    "type": int(req.document_type),
+                    "kiosk": kiosk_id,
+                    "requester": requester_id,
+                    "fee": amount,
+                    "currency": currency,
+                    "payment_reference": req.payment_reference,
+                    "signer": signer.kid,
+                    "qr_sha256": hashlib.sha256(row.qr_text.encode("ascii")).hexdigest(),
+                },
+                moment,
+            )
+            result = _from_row(row, replayed=False)
+    except IntegrityError:
+        # a concurrent request with the same idempotency key or payment reference won
+        with db.session() as s:
+            found = _existing(s, kiosk_id, req, requester_id)
+            if found is None:
+                raise
+            return found
+    log.info(
+        "issued %s serial-hash %s at kiosk %s (signer %s)",
+        req.document_type.slug,
+        serial_hash(result.serial).hex(),
+        kiosk_id,
+        result.signer_kid,
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Status and revocation
+
+
+class DocumentState(enum.StrEnum):
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    serial: str
+    state: DocumentState
+    reason: str | None
+    since: dt.datetime | None
+    document_type: DocumentType
+    issued_at: dt.datetime
+
+
+def _by_serial(s: Session, serial: str) -> IssuedDocument:
+    if not valid_serial_check(serial):
+        raise InvalidInput("not a valid serial (like B26-0001234-7)")
+    row = s.execute(
+        select(IssuedDocument).where(IssuedDocument.serial == serial)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("no document with that serial")
+    return row
+
+
+def document_status(s: Session, serial: str) -> StatusReport:
+    row = _by_serial(s, serial)
+    kind = DocumentType(row.document_type)
+    if row.status == DocumentStatusCode.REVOKED:
+        return StatusReport(
+            serial,
+            DocumentState.REVOKED,
+            row.revocation_reason,
+            row.revoked_at,
+            kind,
+            row.issued_at,
+        )
+    signer = s.get(Signer, row.signer_kid) if row.signer_kid else None
+    if (
+        signer is not None
+        and signer.status == SignerStatus.REVOKED
+        and signer.revoked_at is not None
+        and row.issued_at >= signer.revoked_at
+    ):
+        return StatusReport(
+            serial,
+            DocumentState.REVOKED,
+            "the signing key was compromised",
+            signer.revoked_at,
+            kind,
+            row.issued_at,
+        )
+    if kind is DocumentType.MARRIAGE_CERTIFICATE and row.marriage_id is not None:
+        divorce = _divorce_of(s, row.marriage_id)
+        if divorce is not None:
+            return StatusReport(
+                serial,
+                DocumentState.SUPERSEDED,
+                f"the marriage ended in divorce (record {divorce.record_number})",
+                dt.datetime.combine(divorce.date, dt.time(), dt.UTC),
+                kind,
+                row.issued_at,
+            )
+    return StatusReport(serial, DocumentState.VALID, None, None, kind, row.issued_at)
+
+
+def revoke_document(
+    s: Session, data: DataDir, settings: Settings, serial: str, reason: str, now: dt.datetime
+) -> keyring.PublishedList:
+    """Revoke a document and publish a trust list that lists its serial hash."""
+    if not reason.strip() or len(reason) > 200:
+        raise InvalidInput("a revocation needs a reason of 1 to 200 characters")
+    row = _by_serial(s, serial)
+    if row.status == DocumentStatusCode.REVOKED:
+        raise Conflict("the document is revoked already", code=ErrorCode.ALREADY_REVOKED)
+    row.status = int(DocumentStatusCode.REVOKED)
+    row.revoked_at = now
+    row.revocation_reason = reason.strip()
+    s.flush()
+    audit.append(s, AuditEvent.DOCUMENT_REVOKED, {"serial": serial, "reason": reason.strip()}, now)
+    log.warning("document serial-hash %s revoked", serial_hash(serial).hex())
+    return keyring.publish_trust_list(s, data, settings)
+
+
+def display(issued: Issued) -> list[dict[str, str]]:
+    from verifier.presentation import display_fields
+
+    return [
+        {"name": f.name, "label_ar": f.label_ar, "label_en": f.label_en, "ar": f.ar, "en": f.en}
+        for f in display_fields(issued.document)
+    ]

@@ -1,0 +1,209 @@
+"""Kiosk identity and the fleet: enrolment, revocation, request authentication, heartbeats.
+
+`authenticate` checks one signed request against the enrolled kiosk's Ed25519 key and records
+its nonce (a second use inside the window is a replay). Each refusal is a `KioskAuthError`
+with its own code, logged with the kiosk id only. `attention` is the pure rule behind the
+technician page: which kiosks need a visit, and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.audit import AuditEvent
+from registry.codes import ErrorCode
+from registry.errors import Conflict, InvalidInput, KioskAuthError, NotFound
+from registry.models import Kiosk, KioskNonce
+from registry.signing import SignatureHeaders, is_fresh, valid_kiosk_id
+
+__all__ = [
+    "Attention",
+    "Heartbeat",
+    "PaperState",
+    "PrinterState",
+    "attention",
+    "authenticate",
+    "enroll",
+    "purge_nonces",
+    "record_heartbeat",
+    "revoke",
+]
+
+log = logging.getLogger(__name__)
+
+
+class PrinterState(enum.StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+
+class PaperState(enum.StrEnum):
+    OK = "ok"
+    NEAR_END = "near_end"
+    OUT = "out"
+    UNKNOWN = "unknown"
+
+
+class Attention(enum.StrEnum):
+    NEVER_SEEN = "never_seen"
+    OFFLINE = "offline"
+    PAPER_OUT = "paper_out"
+    PAPER_NEAR_END = "paper_near_end"
+    PRINTER_ERROR = "printer_error"
+    PRINTER_UNKNOWN = "printer_unknown"
+    COVER_OPEN = "cover_open"
+    FAILED_JOBS = "failed_jobs"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    printer: PrinterState
+    paper: PaperState
+    cover_open: bool
+    app_version: str
+    last_error: str | None
+    journal_backlog: int
+    failed_jobs: int
+
+
+def enroll(
+    session: Session,
+    kiosk_id: str,
+    public_key: bytes,
+    centre_ar: str,
+    centre_latin: str | None,
+    now: dt.datetime,
+) -> Kiosk:
+    if not valid_kiosk_id(kiosk_id):
+        raise InvalidInput("a kiosk id is 1-64 of A-Z, a-z, 0-9, '.', '_', '-'")
+    if len(public_key) != 32:
+        raise InvalidInput("a kiosk public key is 32 bytes (Ed25519)")
+    existing = session.get(Kiosk, kiosk_id)
+    if existing is not None and existing.revoked_at is None:
+        raise Conflict(f"kiosk {kiosk_id} is enrolled already; revoke it first")
+    if existing is not None:  # re-enrolling a revoked kiosk id with a new key
+        session.delete(existing)
+        session.flush()
+    row = Kiosk(
+        id=kiosk_id,
+        public_key=public_key,
+        centre_ar=centre_ar,
+        centre_latin=centre_latin,
+        enrolled_at=now,
+        fail_window_count=0,
+    )
+    session.add(row)
+    audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id}, now)
+    log.info("kiosk %s enrolled", kiosk_id)
+    return row
+
+
+def revoke(session: Session, kiosk_id: str, reason: str, now: dt.datetime) -> Kiosk:
+    row = session.get(Kiosk, kiosk_id)
+    if row is None:
+        raise NotFound(f"no kiosk {kiosk_id}")
+    if row.revoked_at is not None:
+        raise Conflict(f"kiosk {kiosk_id} is revoked already", code=ErrorCode.ALREADY_REVOKED)
+    row.revoked_at = now
+    row.revocation_reason = reason[:200]
+    audit.append(
+        session, AuditEvent.KIOSK_REVOKED, {"kiosk": kiosk_id, "reason": reason[:200]}, now
+    )
+    log.warning("kiosk %s revoked", kiosk_id)
+    return row
+
+
+def authenticate(
+    session: Session,
+    headers: SignatureHeaders,
+    method: str,
+    target: str,
+    body: bytes,
+    now: dt.datetime,
+    skew: dt.timedelta,
+) -> Kiosk:
+    """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
+    kiosk = session.get(Kiosk, headers.kiosk_id)
+    if kiosk is None:
+        log.warning("request from unknown kiosk %s refused", headers.kiosk_id)
+        raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)
+    if kiosk.revoked_at is not None:
+        log.warning("request from revoked kiosk %s refused", headers.kiosk_id)
+        raise KioskAuthError("this kiosk has been revoked", code=ErrorCode.KIOSK_REVOKED)
+    if not headers.verify(kiosk.public_key, method, target, body):
+        log.warning("bad request signature from kiosk %s", headers.kiosk_id)
+        raise KioskAuthError(
+            "the request signature does not verify", code=ErrorCode.SIGNATURE_INVALID
+        )
+    if not is_fresh(headers.timestamp, now, skew):
+        log.warning(
+            "stale request from kiosk %s (timestamp %d)", headers.kiosk_id, headers.timestamp
+        )
+        raise KioskAuthError(
+            f"the request timestamp is more than {int(skew.total_seconds())} s from the "
+            "registry's clock",
+            code=ErrorCode.TIMESTAMP_STALE,
+        )
+    try:
+        with session.begin_nested():
+            session.add(KioskNonce(kiosk_id=kiosk.id, nonce=headers.nonce, seen_at=now))
+    except IntegrityError:
+        log.warning("replayed request from kiosk %s refused", headers.kiosk_id)
+        raise KioskAuthError(
+            "this request was already received (replay)", code=ErrorCode.NONCE_REPLAYED
+        ) from None
+    return kiosk
+
+
+def purge_nonces(session: Session, before: dt.datetime) -> None:
+    session.execute(delete(KioskNonce).where(KioskNonce.seen_at < before))
+
+
+def record_heartbeat(session: Session, kiosk: Kiosk, beat: Heartbeat, now: dt.datetime) -> None:
+    kiosk.last_seen_at = now
+    kiosk.printer = beat.printer.value
+    kiosk.paper = beat.paper.value
+    kiosk.cover_open = beat.cover_open
+    kiosk.app_version = beat.app_version
+    kiosk.last_error = beat.last_error
+    kiosk.journal_backlog = beat.journal_backlog
+    kiosk.failed_jobs = beat.failed_jobs
+
+
+def attention(kiosk: Kiosk, now: dt.datetime, offline_after: dt.timedelta) -> list[Attention]:
+    """What needs a technician at this kiosk (empty: nothing)."""
+    if kiosk.revoked_at is not None:
+        return [Attention.REVOKED]
+    if kiosk.last_seen_at is None:
+        return [Attention.NEVER_SEEN]
+    out = []
+    if now - kiosk.last_seen_at > offline_after:
+        out.append(Attention.OFFLINE)
+    if kiosk.paper == PaperState.OUT:
+        out.append(Attention.PAPER_OUT)
+    elif kiosk.paper == PaperState.NEAR_END:
+        out.append(Attention.PAPER_NEAR_END)
+    if kiosk.printer in (PrinterState.ERROR, PrinterState.OFFLINE):
+        out.append(Attention.PRINTER_ERROR)
+    elif kiosk.printer == PrinterState.UNKNOWN:
+        out.append(Attention.PRINTER_UNKNOWN)
+    if kiosk.cover_open:
+        out.append(Attention.COVER_OPEN)
+    if kiosk.failed_jobs:
+        out.append(Attention.FAILED_JOBS)
+    return out
+
+
+def list_kiosks(session: Session) -> list[Kiosk]:
+    return list(session.execute(select(Kiosk).order_by(Kiosk.id)).scalars())

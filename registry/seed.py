@@ -1,0 +1,218 @@
+"""Setting up a data directory: schema, demo population, keys and the first trust list.
+
+`initialise` is what `sanad registry init` runs: create the directory, migrate the database,
+optionally insert a generated population (bulk inserts; 10,000 persons in a few seconds), make
+the root key and the first document signer if there are none, and publish the trust list.
+Re-running it on an initialised directory migrates and keeps what is there; a demo population
+is only added to an empty database.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, insert, select
+
+from registry import keyring, pins
+from registry.config import DataDir, Settings
+from registry.db import Database
+from registry.errors import ConfigError
+from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
+from registry.population import REFERENCE_DATE, Population, demo_pin, generate
+
+__all__ = ["InitResult", "initialise", "insert_population"]
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class InitResult:
+    database_url: str
+    persons_added: int
+    credentials_added: int
+    root_kid: str
+    signer_kid: str | None
+    trust_list_sequence: int
+    demo_citizens: str | None
+
+
+def _age(dob: dt.date, on: dt.date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def insert_population(
+    db: Database,
+    pop: Population,
+    seed: int,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert the rows and a demo-cost PIN hash for every living person aged 16 or more."""
+    dead = {d["person_id"] for d in pop.deaths}
+    creds = []
+    for p in pop.persons:
+        if p["id"] in dead or _age(p["date_of_birth"], REFERENCE_DATE) < 16:
+            continue
+        pin = demo_pin(seed, p["national_id"])
+        creds.append(
+            {
+                "person_id": p["id"],
+                "pin_hash": pins.hash_pin(
+                    pin, opslimit=pins.DEMO_OPSLIMIT, memlimit=pins.DEMO_MEMLIMIT
+                ),
+                "failures": 0,
+            }
+        )
+    with db.session() as s:
+        if s.execute(select(func.count()).select_from(Person)).scalar():
+            raise ConfigError(
+                "the database already holds persons; a demo population needs an empty one"
+            )
+        for i in range(0, len(pop.persons), _CHUNK):
+            s.execute(insert(Person), pop.persons[i : i + _CHUNK])
+            if progress:
+                progress(min(i + _CHUNK, len(pop.persons)))
+        for model, rows in (
+            (Marriage, pop.marriages),
+            (Divorce, pop.divorces),
+            (Death, pop.deaths),
+        ):
+            for i in range(0, len(rows), _CHUNK):
+                s.execute(insert(model), rows[i : i + _CHUNK])
+        for i in range(0, len(creds), _CHUNK):
+            s.execute(insert(Credential), creds[i : i + _CHUNK])
+        if db.engine.dialect.name == "postgresql":
+            # explicit ids were inserted: move the sequences past them
+            for table in ("persons", "marriages", "divorces", "deaths"):
+                s.connection().exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+    return len(creds)
+
+
+def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int) -> None:
+    """DATA/demo-citizens.csv: national ID, PIN and a few facts handy for trying the kiosk."""
+    dead = {d["person_id"] for d in pop.deaths}
+    by_id = {p["id"]: p for p in pop.persons}
+    divorced: set[int] = set()
+    married: set[int] = set()
+    for m in pop.marriages:
+        married.update((m["husband_id"], m["wife_id"]))
+    for d in pop.divorces:
+        m = pop.marriages[d["marriage_id"] - 1]
+        divorced.update((m["husband_id"], m["wife_id"]))
+    minor_parents: set[int] = set()
+    orphans: set[int] = set()
+    for p in pop.persons:
+        if _age(p["date_of_birth"], REFERENCE_DATE) < 18:
+            minor_parents.update(x for x in (p["father_id"], p["mother_id"]) if x)
+        if (p["father_id"] in dead) or (p["mother_id"] in dead):
+            orphans.add(p["id"])
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [
+                "national_id",
+                "pin",
+                "card_number",
+                "name_ar",
+                "name_latin",
+                "sex",
+                "date_of_birth",
+                "facts",
+            ]
+        )
+        for pid, p in by_id.items():
+            if pid in dead or _age(p["date_of_birth"], REFERENCE_DATE) < 16:
+                continue
+            facts = [
+                name
+                for name, flag in (
+                    ("married", pid in married),
+                    ("divorced", pid in divorced),
+                    ("parent_of_minor", pid in minor_parents),
+                    ("deceased_parent", pid in orphans),
+                    ("employed", p["employed"]),
+                )
+                if flag
+            ]
+            full_ar = " ".join(
+                (p["given_ar"], p["father_given_ar"], p["grandfather_given_ar"], p["family_ar"])
+            )
+            full_latin = " ".join(
+                (
+                    p["given_latin"],
+                    p["father_given_latin"],
+                    p["grandfather_given_latin"],
+                    p["family_latin"],
+                )
+            )
+            w.writerow(
+                [
+                    p["national_id"],
+                    demo_pin(seed, p["national_id"]),
+                    p["card_number"] or "",
+                    full_ar,
+                    full_latin,
+                    "M" if p["sex"] == 1 else "F",
+                    p["date_of_birth"].isoformat(),
+                    " ".join(facts),
+                ]
+            )
+
+
+def initialise(
+    data: DataDir,
+    *,
+    database_url: str | None = None,
+    demo: int = 0,
+    seed: int = 0,
+    settings: Settings | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> InitResult:
+    settings = settings or Settings()
+    data.ensure()
+    url = data.database_url(database_url)
+    if database_url and not data.config_path.exists():
+        data.config_path.write_text(f'[registry]\ndatabase = "{database_url}"\n', encoding="utf-8")
+    db = Database(url)
+    try:
+        db.migrate()
+        added = creds = 0
+        demo_path = None
+        if demo:
+            pop = generate(demo, seed)
+            creds = insert_population(db, pop, seed, progress=progress)
+            added = len(pop.persons)
+            write_demo_citizens(data.demo_citizens_path, pop, seed)
+            demo_path = str(data.demo_citizens_path)
+        with db.session() as s:
+            root = s.execute(select(RootKey).where(RootKey.active)).scalars().first()
+            if root is None or not data.root_key_path.exists():
+                root = keyring.create_root(s, data, force=True)
+            signer = keyring.current_signer(s)
+            if signer is None:
+                signer = keyring.create_signer(s, data, settings)
+            s.flush()
+            published = keyring.publish_trust_list(s, data, settings)
+        data.admin_token(create=True)
+        return InitResult(
+            database_url=url,
+            persons_added=added,
+            credentials_added=creds,
+            root_kid=root.kid,
+            signer_kid=signer.kid if signer else None,
+            trust_list_sequence=published.sequence,
+            demo_citizens=demo_path,
+        )
+    finally:
+        db.dispose()

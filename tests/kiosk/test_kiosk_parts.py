@@ -1,0 +1,181 @@
+"""The kiosk's small parts: configuration, the journal, the simulated payment provider."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from kiosk_app.config import ConfigError, load_config
+from kiosk_app.journal import JobState, Journal, UnknownJob
+from kiosk_app.payment import PaymentDeclined, PaymentState, PaymentStateError, SimulatedProvider
+
+CONFIG = """
+[kiosk]
+id = "KSK-0007"
+key = "keys/kiosk.key.jwk"
+[registry]
+url = "http://127.0.0.1:8000/"
+root_key = "/etc/sanad/root.pub.jwk"
+[printer]
+url = "tcp://127.0.0.1:9100"
+width = 384
+[ui]
+languages = ["ar", "en"]
+[timeouts]
+idle = 45
+warning = 25
+"""
+
+
+def test_config_file_with_relative_paths_and_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    cfg = load_config(path, environ={})
+    assert cfg.kiosk_id == "KSK-0007"
+    assert cfg.key_path == tmp_path / "keys/kiosk.key.jwk"
+    assert cfg.root_key_path == Path("/etc/sanad/root.pub.jwk")
+    assert cfg.registry_url == "http://127.0.0.1:8000"
+    assert cfg.printer_width == 384
+    settings = cfg.settings()
+    assert (settings.idle_seconds, settings.warning_seconds) == (45, 25)
+    assert settings.languages == ("ar", "en")
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    env = {
+        "SANAD_KIOSK_PRINTER_URL": "serial:///dev/ttyUSB0?baudrate=115200",
+        "SANAD_KIOSK_UI_LANGUAGES": "en, ar",
+        "SANAD_KIOSK_UI_DEFAULT_LANGUAGE": "en",
+        "SANAD_KIOSK_UI_FULLSCREEN": "no",
+        "SANAD_KIOSK_TIMEOUTS_IDLE": "90",
+    }
+    cfg = load_config(path, environ=env)
+    assert cfg.printer_url.startswith("serial://")
+    assert cfg.languages == ("en", "ar")
+    assert cfg.default_language == "en"
+    assert cfg.fullscreen is False
+    assert cfg.idle_seconds == 90
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[kiosk]\nid = "x"', "missing settings"),
+        ("[kiosk]\nid = 1", r"\[kiosk\] id: expected a string"),
+        ("[kiosk\n", "kiosk.toml"),
+        (CONFIG + "\n[extra]\nx = 1\n", r"unknown setting \[extra\] x"),
+        (CONFIG.replace("width = 384", "width = 500"), "384 .58 mm. or 576"),
+        (CONFIG.replace("warning = 25", "warning = 5"), "at least 20 seconds"),
+        (CONFIG.replace('url = "http://127.0.0.1:8000/"', 'url = "ftp://x"'), "http"),
+        (CONFIG.replace("idle = 45", 'idle = "soon"'), r"\[timeouts\] idle"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path, environ={})
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.toml", environ={})
+
+
+# --- journal -----------------------------------------------------------------------------------
+
+
+def test_journal_job_lifecycle(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    job_id = journal.add("B-1", "SN1D:SECRET", "ar")
+    assert journal.get(job_id).state is JobState.QUEUED
+    journal.mark(job_id, JobState.PRINTING)
+    journal.mark(job_id, JobState.FAILED, "paper-out")
+    job = journal.get(job_id)
+    assert (job.state, job.reason, job.attempts) == (JobState.FAILED, "paper-out", 1)
+    assert "SECRET" not in repr(job)
+    assert journal.backlog() == 1
+    assert [j.id for j in journal.jobs(JobState.FAILED)] == [job_id]
+    journal.mark(job_id, JobState.PRINTING)
+    journal.mark(job_id, JobState.PRINTED)
+    assert journal.get(job_id).attempts == 2
+    assert journal.backlog() == 0
+    with pytest.raises(UnknownJob):
+        journal.mark(999, JobState.PRINTED)
+    with pytest.raises(UnknownJob):
+        journal.get(999)
+
+
+def test_journal_marks_interrupted_jobs_failed_on_restart(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path)
+    job_id = journal.add("B-2", "SN1D:X", "en")
+    journal.mark(job_id, JobState.PRINTING)  # then the power went
+    again = Journal(path)
+    job = again.get(job_id)
+    assert (job.state, job.reason) == (JobState.FAILED, "interrupted")
+
+
+def test_journal_purges_personal_data_after_retention(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    journal = Journal(path)
+    old = journal.add("B-3", "SN1D:OLD-PERSONAL", "ar")
+    journal.mark(old, JobState.PRINTED)
+    new = journal.add("B-4", "SN1D:NEW", "ar")
+    journal.record_fault("printer_not_ready", "paper_out")
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    assert journal.purge(dt.timedelta(days=30), now=later) == 2
+    assert journal.get(old).qr_text is None
+    assert journal.get(new).qr_text is None
+    assert journal.get(old).serial == "B-3"
+    assert journal.recent_faults() == []
+    assert b"OLD-PERSONAL" not in path.read_bytes()  # overwritten, not just unlinked
+
+
+def test_journal_keeps_recent_data(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    job = journal.add("B-5", "SN1D:KEEP", "ar")
+    assert journal.purge(dt.timedelta(days=30)) == 0
+    assert journal.get(job).qr_text == "SN1D:KEEP"
+    journal.record_fault("x", "y")
+    assert [(c, d) for _, c, d in journal.recent_faults()] == [("x", "y")]
+
+
+# --- payment -----------------------------------------------------------------------------------
+
+
+def test_authorise_is_idempotent_on_reference() -> None:
+    pay = SimulatedProvider()
+    a = pay.authorise(500, "YER", "nonce-1")
+    assert pay.authorise(500, "YER", "nonce-1") == a
+    b = pay.authorise(500, "YER", "nonce-2")
+    assert b.id != a.id
+    with pytest.raises(PaymentStateError, match="different amount"):
+        pay.authorise(700, "YER", "nonce-1")
+
+
+def test_capture_and_void_are_exclusive_and_idempotent() -> None:
+    pay = SimulatedProvider()
+    a = pay.authorise(500, "YER", "r1")
+    assert pay.capture(a.id).state is PaymentState.CAPTURED
+    assert pay.capture(a.id).state is PaymentState.CAPTURED
+    with pytest.raises(PaymentStateError, match="captured"):
+        pay.void(a.id)
+    b = pay.authorise(500, "YER", "r2")
+    assert pay.void(b.id).state is PaymentState.VOIDED
+    with pytest.raises(PaymentStateError, match="voided"):
+        pay.capture(b.id)
+    with pytest.raises(PaymentStateError, match="unknown"):
+        pay.capture("nope")
+
+
+def test_simulated_decline() -> None:
+    pay = SimulatedProvider(decline_over=1000)
+    with pytest.raises(PaymentDeclined) as info:
+        pay.authorise(1001, "YER", "r")
+    assert info.value.reason == "limit_exceeded"
+    assert pay.ledger == ()

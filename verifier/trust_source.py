@@ -1,0 +1,384 @@
+"""Where a verifier gets its trust list: a URL (with ETag and an on-disk cache) or a file.
+
+`TrustSource` holds the newest verified trust list and says where it came from
+(`TrustOrigin`: a file, the on-disk cache, or fetched online by this process), when it was
+obtained, when the URL last answered, and the last refresh error. It:
+
+- loads the cache at start-up (a cached list that no longer verifies is ignored, not trusted);
+- loads a file (a USB stick carried to an offline border post);
+- refreshes from any URL that serves the signed list's bytes (the registry serves
+  `GET {registry}/api/v1/trust-list` as `application/cose`), sending `If-None-Match`;
+- refuses a list that does not verify against the pinned root keys or goes back in sequence,
+  and keeps the one it has (`verifier.trust.TrustStore` does the checking);
+- writes every accepted list to the cache atomically, so several worker processes can share
+  one cache directory.
+
+It does not schedule anything itself: the service runs `refresh` on a timer
+(`refresh_delay` says when next), the CLI calls `refresh_sync` once. Exceptions:
+
+    VerifierError (verifier.errors)
+    ├── TrustListError (verifier.errors)  a list that does not verify, or a rollback
+    └── TrustSourceError                  no trust list could be obtained
+        └── FetchError                    the URL did not give a list (network, HTTP status,
+                                          size); the list already held is kept
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from verifier.errors import TrustListError, VerifierError
+from verifier.keys import PublicKey
+from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore
+
+__all__ = [
+    "CACHE_FILE",
+    "DEFAULT_REFRESH_SECONDS",
+    "FetchError",
+    "RefreshOutcome",
+    "TrustOrigin",
+    "TrustSource",
+    "TrustSourceError",
+    "TrustState",
+    "default_cache_dir",
+]
+
+log = logging.getLogger(__name__)
+
+CACHE_FILE = "trust-list.cose"
+META_FILE = "trust-list.meta.json"
+DEFAULT_REFRESH_SECONDS = 900.0
+DEFAULT_TIMEOUT_SECONDS = 10.0
+_MAX_FETCH_BYTES = MAX_TRUST_LIST_BYTES + 1024
+_RETRY_FIRST_SECONDS = 15.0
+
+
+class TrustSourceError(VerifierError):
+    """No trust list could be obtained."""
+
+
+class FetchError(TrustSourceError):
+    """The URL did not give a trust list; whatever list was held is kept."""
+
+
+class TrustOrigin(enum.Enum):
+    FILE = "file"  # a file given on the command line
+    CACHE = "cache"  # the on-disk cache, read at start-up
+    ONLINE = "online"  # fetched from the URL by this process
+
+
+class RefreshOutcome(enum.Enum):
+    UPDATED = "updated"  # a new (or same-sequence) list was verified and is now held
+    NOT_MODIFIED = "not_modified"  # 304: the list held is still the published one
+    REFUSED = "refused"  # the URL served a list that failed verification or rolled back
+    FAILED = "failed"  # network error, HTTP error, or too large
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("sanad")) / "verifier"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+@dataclass(frozen=True)
+class TrustState:
+    """The trust list held, and what is known about where and when it came from."""
+
+    trust_list: TrustList
+    origin: TrustOrigin
+    obtained_at: dt.datetime  # when these bytes were fetched (for the cache: by whoever wrote it)
+    url: str | None = None
+    etag: str | None = None
+    last_contact: dt.datetime | None = None  # last time the URL answered (200 or 304)
+    last_error: str | None = None  # why the last refresh failed, None if it worked
+
+    def age(self, now: dt.datetime | None = None) -> dt.timedelta:
+        """How old the list is: time since the authority issued it."""
+        return (now or _now()) - self.trust_list.issued_at
+
+    def stale(self, now: dt.datetime | None = None) -> bool:
+        """True once the list's next-update time has passed without a newer one."""
+        return (now or _now()) > self.trust_list.next_update
+
+    def to_json(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        now = now or _now()
+        tl = self.trust_list
+        return {
+            "sequence": tl.sequence,
+            "issued_at": tl.issued_at.isoformat(),
+            "next_update": tl.next_update.isoformat(),
+            "age_seconds": int(self.age(now).total_seconds()),
+            "stale": self.stale(now),
+            "source": self.origin.value,
+            "obtained_at": self.obtained_at.isoformat(),
+            "last_contact": _iso(self.last_contact),
+            "last_refresh_error": self.last_error,
+            "online": self.last_error is None and self.last_contact is not None,
+        }
+
+
+class TrustSource:
+    """The newest verified trust list from a URL, a file and an on-disk cache."""
+
+    def __init__(
+        self,
+        root_keys: Sequence[PublicKey],
+        *,
+        url: str | None = None,
+        cache_dir: Path | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+    ) -> None:
+        if not root_keys:
+            raise TrustSourceError("no root public key is pinned")
+        self.root_keys = tuple(root_keys)
+        self.url = url
+        self.cache_dir = cache_dir
+        self.timeout = timeout
+        self.refresh_seconds = refresh_seconds
+        self.state: TrustState | None = None
+        self._store = TrustStore(self.root_keys)
+        self._failures = 0
+
+    # -- what is held ------------------------------------------------------------------
+
+    @property
+    def trust_list(self) -> TrustList:
+        if self.state is None:
+            raise TrustSourceError("no trust list has been loaded yet")
+        return self.state.trust_list
+
+    def _hold(self, data: bytes, origin: TrustOrigin, **kw: Any) -> TrustState:
+        """Verify data and hold it (TrustListError on a bad signature or a rollback)."""
+        previous = self._store.current
+        candidate = self._store.accept(data)
+        if previous is not None and candidate.sequence == previous.sequence and self.state:
+            # Same list again: keep the original origin's story, just note the contact.
+            self.state = replace(self.state, trust_list=candidate, **_contact_only(kw))
+        else:
+            self.state = TrustState(candidate, origin, **kw)
+            log.info(
+                "trust list #%d held (from %s, %d signers, %d revoked serials)",
+                candidate.sequence,
+                origin.value,
+                len(candidate.signers),
+                len(candidate.revoked_serials),
+            )
+        return self.state
+
+    # -- the cache ---------------------------------------------------------------------
+
+    def load_cache(self) -> TrustState | None:
+        """Hold the cached list if there is one that verifies; None otherwise (never raises)."""
+        if self.cache_dir is None:
+            return None
+        path = self.cache_dir / CACHE_FILE
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("cannot read the trust list cache %s: %s", path, exc.strerror)
+            return None
+        meta = self._read_meta()
+        try:
+            obtained = dt.datetime.fromisoformat(str(meta.get("obtained_at")))
+        except ValueError:
+            obtained = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        etag = meta.get("etag") if meta.get("url") == self.url else None
+        try:
+            return self._hold(
+                data,
+                TrustOrigin.CACHE,
+                obtained_at=obtained,
+                url=meta.get("url") if isinstance(meta.get("url"), str) else None,
+                etag=etag if isinstance(etag, str) else None,
+            )
+        except TrustListError as exc:
+            log.warning("the cached trust list %s is not used: %s", path, exc)
+            return None
+
+    def _read_meta(self) -> dict[str, Any]:
+        assert self.cache_dir is not None
+        try:
+            meta = json.loads((self.cache_dir / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
+
+    def _write_cache(self, data: bytes) -> None:
+        if self.cache_dir is None or self.state is None:
+            return
+        meta = {
+            "url": self.state.url,
+            "etag": self.state.etag,
+            "obtained_at": self.state.obtained_at.isoformat(),
+            "sequence": self.state.trust_list.sequence,
+        }
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_write(self.cache_dir / CACHE_FILE, data)
+            _atomic_write(self.cache_dir / META_FILE, json.dumps(meta, indent=2).encode())
+        except OSError as exc:
+            # A read-only cache must not stop verification: the list is held in memory.
+            log.warning("cannot write the trust list cache in %s: %s", self.cache_dir, exc)
+
+    # -- a file ------------------------------------------------------------------------
+
+    def load_file(self, path: Path) -> TrustState:
+        """Hold a trust list file (TrustListError if it does not verify or rolls back;
+        TrustSourceError if it cannot be read). It is cached like a fetched one."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise TrustSourceError(f"cannot read trust list {path}: {exc.strerror}") from exc
+        before = self.state
+        state = self._hold(data, TrustOrigin.FILE, obtained_at=_now())
+        if state is not before:
+            self._write_cache(data)
+        return state
+
+    # -- online ------------------------------------------------------------------------
+
+    def _request_headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/cose, application/octet-stream;q=0.9, */*;q=0.1"}
+        if self.state is not None and self.state.etag and self.state.url == self.url:
+            headers["If-None-Match"] = self.state.etag
+        return headers
+
+    def _apply(self, status: int, etag: str | None, body: bytes | None) -> RefreshOutcome:
+        """Act on a URL's answer (status, ETag header, body); the pure-ish half of refresh."""
+        now = _now()
+        if status == 304 and self.state is not None:
+            self.state = replace(self.state, last_contact=now, last_error=None)
+            self._failures = 0
+            return RefreshOutcome.NOT_MODIFIED
+        if status != 200 or body is None:
+            return self._failed(f"the trust list URL answered HTTP {status}")
+        try:
+            before = self.state
+            state = self._hold(
+                body,
+                TrustOrigin.ONLINE,
+                obtained_at=now,
+                url=self.url,
+                etag=etag,
+                last_contact=now,
+                last_error=None,
+            )
+        except TrustListError as exc:
+            log.warning("trust list from %s refused, the one held is kept: %s", self.url, exc)
+            self._failures += 1
+            if self.state is not None:
+                self.state = replace(self.state, last_contact=now, last_error=f"refused: {exc}")
+            return RefreshOutcome.REFUSED
+        self._failures = 0
+        if state is not before:
+            self._write_cache(body)
+        return RefreshOutcome.UPDATED
+
+    def _failed(self, why: str) -> RefreshOutcome:
+        self._failures += 1
+        log.warning("trust list refresh from %s failed: %s", self.url, why)
+        if self.state is not None:
+            self.state = replace(self.state, last_error=why)
+        return RefreshOutcome.FAILED
+
+    async def refresh(self, client: httpx.AsyncClient | None = None) -> RefreshOutcome:
+        """Fetch the URL once and act on the answer. Never raises for network trouble."""
+        if self.url is None:
+            raise TrustSourceError("no trust list URL is configured")
+        own = client is None
+        client = client or httpx.AsyncClient(timeout=self.timeout)
+        try:
+            async with client.stream("GET", self.url, headers=self._request_headers()) as resp:
+                body = None
+                if resp.status_code == 200:
+                    body = bytearray()
+                    async for chunk in resp.aiter_bytes():
+                        body += chunk
+                        if len(body) > _MAX_FETCH_BYTES:
+                            return self._failed("the trust list is larger than allowed")
+                return self._apply(
+                    resp.status_code, resp.headers.get("etag"), bytes(body) if body else None
+                )
+        except httpx.HTTPError as exc:
+            return self._failed(_describe(exc))
+        finally:
+            if own:
+                await client.aclose()
+
+    def refresh_sync(self, client: httpx.Client | None = None) -> RefreshOutcome:
+        """`refresh` for synchronous callers (the CLI and the desk scanner)."""
+        if self.url is None:
+            raise TrustSourceError("no trust list URL is configured")
+        own = client is None
+        client = client or httpx.Client(timeout=self.timeout)
+        try:
+            with client.stream("GET", self.url, headers=self._request_headers()) as resp:
+                body = None
+                if resp.status_code == 200:
+                    body = bytearray()
+                    for chunk in resp.iter_bytes():
+                        body += chunk
+                        if len(body) > _MAX_FETCH_BYTES:
+                            return self._failed("the trust list is larger than allowed")
+                return self._apply(
+                    resp.status_code, resp.headers.get("etag"), bytes(body) if body else None
+                )
+        except httpx.HTTPError as exc:
+            return self._failed(_describe(exc))
+        finally:
+            if own:
+                client.close()
+
+    def refresh_delay(self) -> float:
+        """Seconds until the next refresh: the schedule, or a growing retry after failures."""
+        if self._failures == 0 and self.state is not None:
+            return self.refresh_seconds
+        retry = _RETRY_FIRST_SECONDS * float(2 ** min(max(self._failures - 1, 0), 6))
+        return min(retry, self.refresh_seconds)
+
+
+def _contact_only(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kw.items() if k in ("last_contact", "last_error", "etag")}
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "the trust list URL did not answer in time"
+    if isinstance(exc, httpx.ConnectError):
+        return "cannot connect to the trust list URL"
+    return f"fetching the trust list failed ({type(exc).__name__})"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
