@@ -41,6 +41,7 @@ from hardware.status import (
     QUERIES,
     RECOVERABLE_PROBLEMS,
     PrinterStatus,
+    Problem,
     ProcessIdReply,
     StatusByte,
     split_replies,
@@ -77,6 +78,24 @@ def open_printer(
     model = resolve_model(profile, width_dots)
     transport = open_transport(address, timeout)
     return Printer(transport, model, timeout=timeout)
+
+
+def _recoverable(status: PrinterStatus) -> bool:
+    """True when every fault is one DLE ENQ clears (the offline bit comes with them)."""
+    faults = set(status.problems) - {Problem.OFFLINE}
+    return bool(faults) and faults <= RECOVERABLE_PROBLEMS
+
+
+def _status_of(got: list[int]) -> PrinterStatus:
+    values: list[int | None] = [*got[:4], None, None, None, None][:4]
+    return status_from_replies(
+        (
+            StatusByte.of(values[0]),
+            StatusByte.of(values[1]),
+            StatusByte.of(values[2]),
+            StatusByte.of(values[3]),
+        )
+    )
 
 
 class Printer:
@@ -174,15 +193,7 @@ class Printer:
             chunk = self._transport.read(64, remaining)
             if chunk:
                 got += self._collect(chunk)
-        values: list[int | None] = [*got[:4], None, None, None, None][:4]
-        status = status_from_replies(
-            (
-                StatusByte.of(values[0]),
-                StatusByte.of(values[1]),
-                StatusByte.of(values[2]),
-                StatusByte.of(values[3]),
-            )
-        )
+        status = _status_of(got)
         log.debug("%s: status %s", self.name, [p.value for p in status.problems] or "ready")
         return status
 
@@ -273,7 +284,7 @@ class Printer:
                 and recover
                 and self.model.recovery
                 and before.answered
-                and set(before.problems) <= RECOVERABLE_PROBLEMS
+                and _recoverable(before)
             ):
                 before = self._recover(True, self._status_bound(deadline))
             reason = reason_for(before)
@@ -338,63 +349,88 @@ class Printer:
         start: float,
         deadline: float,
     ) -> PrintResult:
-        after: PrinterStatus | None = None
+        """Wait for the process-ID reply, polling status without piling up queries.
+
+        On a slow link the status replies queue behind the job's own bytes, so an unanswered
+        poll proves nothing until the deadline; an *answered* poll naming a fault fails the job
+        at once.
+        """
+
+        def result(
+            outcome: Outcome, reason: FailureReason | None, after: PrinterStatus | None, detail: str
+        ) -> PrintResult:
+            return PrintResult(
+                outcome,
+                reason,
+                confirmed=process_id_seen,
+                status_before=before,
+                status_after=after,
+                bytes_sent=sent,
+                seconds=time.monotonic() - start,
+                detail=detail,
+                warnings=tuple(after.warnings)
+                if after is not None and outcome is Outcome.PRINTED
+                else (),
+            )
+
+        last: PrinterStatus | None = None
+        got: list[int] = []
+        asked_at: float | None = None  # when the unanswered poll was sent
         next_poll = time.monotonic() + _POLL_INTERVAL
+        process_id_seen = False
         while True:
             if process_id in self._process_ids:
                 self._process_ids.discard(process_id)
+                process_id_seen = True
+                if asked_at is not None:  # let the outstanding poll finish before a new one
+                    self._finish_poll(got, self._status_bound(deadline))
                 after = self._query_status(self._status_bound(deadline))
                 reason = reason_for(after)
                 if reason is not None:  # printed, but the printer faulted at the very end
-                    return PrintResult(
+                    return result(
                         Outcome.FAILED,
                         reason,
-                        confirmed=True,
-                        status_before=before,
-                        status_after=after,
-                        bytes_sent=sent,
-                        seconds=time.monotonic() - start,
-                        detail="printer confirmed the job but reports a fault after it",
+                        after,
+                        "printer confirmed the job but reports a fault",
                     )
-                return PrintResult(
-                    Outcome.PRINTED,
-                    confirmed=True,
-                    status_before=before,
-                    status_after=after,
-                    bytes_sent=sent,
-                    seconds=time.monotonic() - start,
-                    warnings=tuple(after.warnings),
-                )
+                return result(Outcome.PRINTED, None, after, "")
             now = time.monotonic()
             if now >= deadline:
-                reason = reason_for(after) if after is not None else None
-                return PrintResult(
-                    Outcome.FAILED,
-                    reason or FailureReason.NOT_CONFIRMED,
-                    status_before=before,
-                    status_after=after,
-                    bytes_sent=sent,
-                    seconds=now - start,
-                    detail="the printer did not confirm the job in time",
+                if asked_at is not None and now - asked_at >= self.timeout:
+                    reason = FailureReason.NO_ANSWER
+                else:
+                    reason = (
+                        reason_for(last) if last is not None else None
+                    ) or FailureReason.NOT_CONFIRMED
+                return result(
+                    Outcome.FAILED, reason, last, "the printer did not confirm the job in time"
                 )
-            if now >= next_poll:
-                after = self._query_status(self._status_bound(deadline))
-                next_poll = time.monotonic() + _POLL_INTERVAL
-                reason = reason_for(after)
-                if reason is not None and process_id not in self._process_ids:
-                    return PrintResult(
-                        Outcome.FAILED,
-                        reason,
-                        status_before=before,
-                        status_after=after,
-                        bytes_sent=sent,
-                        seconds=time.monotonic() - start,
-                        detail="the printer faulted before confirming the job",
-                    )
-                continue
-            chunk = self._transport.read(64, min(next_poll, deadline) - now)
+            if asked_at is None and now >= next_poll:
+                self._transport.write(b"".join(QUERIES), max(deadline - now, 0.05))
+                asked_at, got = now, []
+            wait_until = deadline if asked_at is not None else min(next_poll, deadline)
+            chunk = self._transport.read(64, max(wait_until - now, 0.0))
             if chunk:
-                self._collect(chunk)
+                got += self._collect(chunk)
+            if asked_at is not None and len(got) >= 4:
+                last = _status_of(got[:4])
+                asked_at, got = None, []
+                next_poll = time.monotonic() + _POLL_INTERVAL
+                reason = reason_for(last)
+                if reason is not None and process_id not in self._process_ids:
+                    return result(
+                        Outcome.FAILED, reason, last, "the printer faulted before confirming"
+                    )
+
+    def _finish_poll(self, got: list[int], deadline: float) -> None:
+        """Read the rest of an outstanding poll's replies so they cannot shift the next one."""
+        while len(got) < 4:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            chunk = self._transport.read(64, remaining)
+            if chunk:
+                got += self._collect(chunk)
 
     def _print_blind(self, data: bytes, start: float, deadline: float) -> PrintResult:
         """Write-only targets (a file): send, and say plainly that nothing is confirmed."""

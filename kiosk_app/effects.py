@@ -82,9 +82,15 @@ class RegistryPort(Protocol):
         """Returns (serial, QR text)."""
         ...
 
+    def end(self, token: str) -> None:
+        """Log the citizen out (best effort; the token also expires by itself)."""
+        ...
+
     def ping(self) -> str: ...
 
     def heartbeat(self, report: Mapping[str, object]) -> None: ...
+
+    def trust_list(self) -> bytes: ...
 
 
 class TrustSource(Protocol):
@@ -194,6 +200,7 @@ class Runner:
         self._timer_lock = threading.Lock()
         self._verified: _Verified | None = None
         self._previews: list[Path] = []
+        self._tokens: list[str] = []
         self.idle_deadline: float | None = None  # monotonic time the running idle timer fires
         self.last_error = ""
         self._closed = False
@@ -252,6 +259,12 @@ class Runner:
 
     def _wipe(self) -> None:
         self._verified = None
+        tokens, self._tokens = self._tokens, []
+        for token in tokens:
+            try:
+                self.registry.end(token)
+            except Exception as exc:
+                log.info("logout at wipe failed: %s", type(exc).__name__)
         for path in self._previews:
             path.unlink(missing_ok=True)
         self._previews.clear()
@@ -278,6 +291,7 @@ class Runner:
         except Exception as exc:
             self.dispatch(_registry_event(e.ref, exc))
             return
+        self._tokens.append(token)
         self.dispatch(ks.Authenticated(e.ref, token))
 
     def _do_FetchEntitlements(self, e: ks.FetchEntitlements) -> None:

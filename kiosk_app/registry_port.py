@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from kiosk_app import session as ks
 from registry.client import CitizenSession, RegistryClient
 from registry.codes import ErrorCode
-from registry.errors import RegistryError
+from registry.errors import ProtocolError, RegistryError, RegistryUnreachable, SessionInvalid
 from verifier import national_id
-from verifier.documents import Document
+from verifier.documents import Document, DocumentType
 
 __all__ = ["ClientRegistry", "PreviewUnavailable", "heartbeat_fields"]
 
@@ -61,8 +61,6 @@ class ClientRegistry:
         with self._lock:
             found = self._sessions.get(token)
         if found is None:
-            from registry.errors import SessionInvalid
-
             raise SessionInvalid("this kiosk holds no such citizen session")
         return found
 
@@ -100,7 +98,7 @@ class ClientRegistry:
         _, _, subject = entitlement.key.partition(":")
         issued = self.client.issue(
             self._session(token),
-            document_type=ks_document_type(entitlement),
+            document_type=DocumentType(entitlement.document_type),
             subject=subject,
             payment_reference=payment_reference,
             idempotency_key=idempotency_key,
@@ -118,14 +116,14 @@ class ClientRegistry:
 
     def ping(self) -> str:
         if not self.client.health():
-            from registry.errors import RegistryUnreachable
-
             raise RegistryUnreachable("the registry's health check failed")
         return "registry ok"
 
     def heartbeat(self, report: Mapping[str, object]) -> None:
         state = report.get("printer_state")
-        fields = heartbeat_fields(state if isinstance(state, ks.PrinterState) else ks.PrinterState.UNKNOWN)
+        fields = heartbeat_fields(
+            state if isinstance(state, ks.PrinterState) else ks.PrinterState.UNKNOWN
+        )
         last_error = report.get("last_error")
         self.client.heartbeat(
             printer=str(fields["printer"]),
@@ -140,13 +138,5 @@ class ClientRegistry:
     def trust_list(self) -> bytes:
         fetched = self.client.trust_list()
         if fetched.data is None:
-            from registry.errors import ProtocolError
-
             raise ProtocolError("the registry answered 304 to an unconditional request")
         return fetched.data
-
-
-def ks_document_type(entitlement: ks.Entitlement) -> str:
-    from verifier.documents import DocumentType
-
-    return DocumentType(entitlement.document_type).slug

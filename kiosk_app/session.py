@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
+import re
 from dataclasses import dataclass, field
 
 from verifier import national_id
@@ -130,6 +131,9 @@ TECH_PIN_MAX = 12
 TECH_FREE_TRIES = 3  # technician PIN failures before the growing lock-out starts
 TECH_LOCK_BASE = 30.0  # seconds of the first lock-out; it doubles with every further failure
 TECH_LOCK_MAX = 3600.0
+# An ID card's own number as its barcode carries it (letters, then digits); the registry looks
+# it up. A bare number must be a valid national ID: a misread one is refused here.
+_CARD_NUMBER = re.compile(r"[A-Z]{2,4}[0-9]{5,12}")
 
 
 class SessionError(Exception):
@@ -918,8 +922,8 @@ def _id_entry(s: Session, e: Event) -> Step | None:
         notice = Notice.ID_INVALID if status is IdStatus.INVALID else Notice.ID_INCOMPLETE
         return _goto(s, State.ID_ENTRY, **_notice(notice))
     if isinstance(e, CardScanned):
-        text = national_id.normalise(e.text.strip())
-        if national_id.is_valid(text):
+        text = national_id.normalise(e.text.strip()).upper()
+        if national_id.is_valid(text) or _CARD_NUMBER.fullmatch(text):
             return _goto(
                 s, State.PIN_ENTRY, national_id=text, id_method=IdMethod.CARD, pin="", notice=None
             )

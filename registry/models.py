@@ -50,6 +50,7 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Person",
+    "PlaceName",
     "PublishedTrustList",
     "RootKey",
     "Signer",
@@ -276,6 +277,24 @@ class PublishedTrustList(Base):
     next_update: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     etag: Mapped[str] = mapped_column(String(80))
+
+
+class PlaceName(Base):
+    """A place, office or service centre with the code documents use for it.
+
+    Codes are published in the trust list's place table; a code is used in a document only
+    once a trust list naming it has been published (`published_in`), so a verifier holding the
+    current list can always name it. Codes are never reused.
+    """
+
+    __tablename__ = "places"
+    __table_args__ = (UniqueConstraint("name_ar", "name_latin", name="uq_places_name"),)
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[int] = mapped_column(SmallInteger)  # 1 office, 2 service centre, 5 town
+    name_ar: Mapped[str] = mapped_column(String(160))
+    name_latin: Mapped[str | None] = mapped_column(String(160))
+    published_in: Mapped[int | None] = mapped_column(Integer)
 
 
 class Fee(Base):

@@ -4,9 +4,10 @@ cbor2 (6.x) does the bounding itself when asked: a depth limit, no indefinite le
 duplicate map keys (two values for one claim), and declared lengths are checked against the
 input rather than allocated up front. What it does not do by default is refuse the semantic
 tags it knows (dates, big numbers, sets, regular expressions, ...): it would build those
-objects from hostile input. `loads` refuses every tag except the ones the caller allows, and
-refuses input longer than `max_bytes` before decoding, and bytes left after the item. Floats and simple values are not
-refused here; no Sanad schema accepts them, so the schema checks after decoding reject them.
+objects from hostile input. `loads` refuses every tag except the ones the caller allows,
+input longer than `max_bytes` (before decoding) and bytes left over after the item. Floats
+and simple values are not refused here: no Sanad schema accepts them, so the schema checks
+after decoding reject them.
 
 Pure: no I/O.
 """
@@ -38,7 +39,7 @@ def _refuse_semantic(decoder: object) -> Any:
     raise _RefusedTag("a CBOR semantic tag is not accepted here")
 
 
-_REFUSE_ALL_SEMANTIC = {tag: _refuse_semantic for tag in SEMANTIC_TAGS}
+_REFUSE_ALL_SEMANTIC = dict.fromkeys(SEMANTIC_TAGS, _refuse_semantic)
 
 
 def loads(

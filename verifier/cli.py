@@ -226,38 +226,35 @@ def _print_human(verdict: Verdict) -> None:
 @click.option(
     "--image", type=click.Path(path_type=Path), help="Decode the QR from a photo or scan."
 )
-@click.option(
-    "--trust-list",
-    "trust_list",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="The signed trust list file (trust-list.cose).",
-)
-@click.option(
-    "--root-key",
-    "root_keys",
-    type=click.Path(path_type=Path),
-    multiple=True,
-    help="Pinned root public key (JWK file); may be given more than once.",
-)
+@trust_options
 @click.option("--at", "at", help="Verify as of this ISO-8601 time (default: now).")
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def check(
     qr_text: str | None,
     stdin: bool,
     image: Path | None,
-    trust_list: Path,
+    trust_list: Path | None,
+    trust_url: str | None,
+    cache_dir: Path | None,
     root_keys: tuple[Path, ...],
     at: str | None,
     as_json: bool,
 ) -> None:
-    """Check a printed document's QR text against a trust list."""
+    """Check a printed document's QR text against a trust list (a file, a URL, or both)."""
     moment = _parse_at(at)
     texts = _read_texts(qr_text, stdin, image)
-    trust = load_trust(trust_list, root_keys)
+    source = None
+    if trust_url is None and cache_dir is None and trust_list is not None:
+        trust = load_trust(trust_list, root_keys)
+    else:
+        source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
+        trust = source.trust_list
     verdicts = [verify(t, trust, moment) for t in texts]
     if as_json:
         out = [v.to_json() for v in verdicts]
+        if source is not None and source.state is not None:
+            for o in out:
+                o["trust_list"] = {**o["trust_list"], **source.state.to_json(moment)}
         click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
     else:
         for v in verdicts:

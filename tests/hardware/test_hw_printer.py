@@ -197,12 +197,12 @@ def test_pty_hang_up_mid_job_fails_the_job(emulator: Emulator) -> None:
 def test_fault_arriving_while_the_job_streams_fails_the_job(
     tmp_path: Path, fault: str, reason: FailureReason
 ) -> None:
-    # 115200 baud: the ~40 KB job takes ~3.5 s to go through, the fault arrives after 0.5 s
+    # 115200 baud: the ~29 KB job takes ~2.5 s to go through, the fault arrives after 0.5 s
     with Emulator(tmp_path, 576, tcp="127.0.0.1:0", baud=115200) as emulator:
         timer = threading.Timer(0.5, lambda: emulator.command("garbage on" if fault == "garbage" else f"state {fault}"))
         with open_printer(emulator.url, profile=EPSON, timeout=0.5) as printer:
             timer.start()
-            result = printer.print_job(PrintJob.of(receipt_image(height=1400, seed=9)), timeout=15)
+            result = printer.print_job(PrintJob.of(receipt_image(height=1400, seed=9)), timeout=6)
         timer.join()
         assert result.outcome is Outcome.FAILED, result
         assert result.reason is reason

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from kiosk_support import TECH_PIN, DownRegistry, RunnerHarness
+from kiosk_support import RunnerHarness, down_registry
 
 from hardware.emulator.server import Emulator
 from kiosk_app import session as ks
@@ -29,6 +29,8 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> DevFixtures:
 
 @pytest.fixture(scope="session")
 def tech_pin_hash() -> str:
+    from kiosk_support import TECH_PIN
+
     return hash_technician_pin(TECH_PIN)
 
 
@@ -50,7 +52,7 @@ def harness(
     )
     runner = Runner(
         dispatch=events.put,
-        registry=DownRegistry(),  # type: ignore[arg-type]
+        registry=down_registry(),
         printer=HardwarePrinter(emulator.url, width_dots=576, timeout=1.0, job_timeout=10.0),
         payment=payment,
         journal=journal,

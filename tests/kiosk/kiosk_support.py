@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import queue
+import socket
 from dataclasses import dataclass
 
 from kiosk_app import session as ks
 from kiosk_app.effects import Runner
 from kiosk_app.journal import Journal
 from kiosk_app.payment import SimulatedProvider
-from registry import errors as rerr
+from kiosk_app.registry_port import ClientRegistry
+from registry.client import RegistryClient
+from verifier.keys import SigningKey
 
 TECH_PIN = "13579"
 
 
-class DownRegistry:
-    """The registry as the kiosk sees it when the network is cut: every call unreachable."""
+def closed_port() -> int:
+    """A local TCP port nobody listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
-    def _down(self, *args: object) -> object:
-        raise rerr.RegistryUnreachable("network down")
 
-    authenticate = entitlements = preview = issue = ping = heartbeat = _down
+def down_registry() -> ClientRegistry:
+    """The real client, pointed at a port where no registry answers: the network is cut."""
+    client = RegistryClient(
+        f"http://127.0.0.1:{closed_port()}",
+        "KSK-TEST",
+        SigningKey.generate(),
+        retries=0,
+        timeout=1.0,
+    )
+    return ClientRegistry(client)
 
 
 @dataclass

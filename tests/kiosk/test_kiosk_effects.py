@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kiosk_support import TECH_PIN, RunnerHarness
+from kiosk_support import TECH_PIN, RunnerHarness, closed_port
 
 from hardware.emulator.machine import EmulatorState
 from hardware.emulator.server import Emulator
@@ -112,13 +112,8 @@ def test_printer_status_through_the_emulator(
     assert harness.next() == ks.PrinterChecked(7, expected)
 
 
-def test_unreachable_printer_is_offline(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    printer = HardwarePrinter(f"tcp://127.0.0.1:{port}", width_dots=576, timeout=0.5)
+def test_unreachable_printer_is_offline() -> None:
+    printer = HardwarePrinter(f"tcp://127.0.0.1:{closed_port()}", width_dots=576, timeout=0.5)
     assert printer.status() is ks.PrinterState.OFFLINE
 
 
@@ -132,6 +127,8 @@ def test_registry_down_maps_to_unavailable(harness: RunnerHarness) -> None:
     harness.runner.run([ks.CheckRegistry(2)])
     done = harness.next()
     assert done == ks.TechnicianActionDone(2, False, "RegistryUnreachable")
+    harness.runner.run([ks.FetchEntitlements(3, "no-such-token")])
+    assert harness.next() == ks.RegistryRefused(3, "session_invalid")
 
 
 def test_payment_effects_follow_the_ledger(harness: RunnerHarness) -> None:

@@ -258,9 +258,15 @@ def test_scanned_card_goes_to_pin_with_card_method() -> None:
     assert one(fx, ks.AuthenticateCitizen).method is ks.IdMethod.CARD  # type: ignore[attr-defined]
 
 
+def test_scanned_card_number_is_sent_as_card() -> None:
+    s, _ = ks.step(at_id(), ks.CardScanned("pwa729633\n"))
+    assert (s.state, s.national_id, s.id_method) == (State.PIN_ENTRY, "PWA729633", ks.IdMethod.CARD)
+
+
 def test_unreadable_card_stays_with_notice() -> None:
-    s, _ = ks.step(at_id(), ks.CardScanned(BAD_ID))
-    assert (s.state, s.notice) == (State.ID_ENTRY, ks.Notice.CARD_UNREADABLE)
+    for garbage in (BAD_ID, "", "12", "P@W#1", "A" * 30):
+        s, _ = ks.step(at_id(), ks.CardScanned(garbage))
+        assert (s.state, s.notice) == (State.ID_ENTRY, ks.Notice.CARD_UNREADABLE)
 
 
 def test_id_back_goes_to_language_and_forgets_id() -> None:

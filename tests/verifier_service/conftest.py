@@ -1,153 +1,31 @@
-"""Fixtures for the verification service: keys, trust lists, a real uvicorn server, and a tiny
-real HTTP server standing in for the registry's trust list and status endpoints."""
+"""Fixtures for the verification service tests (helpers live in service_support.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-import uvicorn
+from service_support import Material, base_config, make_material, running
 
-from verifier.documents import DocumentType
-from verifier.fixtures import (
-    ISSUER,
-    sample_documents,
-    sample_serial,
-    sample_trust_list,
-    signer_entry,
-)
-from verifier.keys import SigningKey, save_public_key
 from verifier.service import ServiceConfig, create_app
-from verifier.sign import sign_document
-from verifier.trust import SignerEntry, serial_hash
-
-
-@dataclass
-class Material:
-    """Keys, a trust list and signed samples, made fresh for the test session."""
-
-    dir: Path
-    root: SigningKey
-    signer: SigningKey
-    entry: SignerEntry
-    root_key_path: Path
-    trust_list_path: Path
-    issued_at: dt.datetime
-    texts: dict[DocumentType, str]
-
-    def trust_list(
-        self,
-        sequence: int,
-        signers: list[SignerEntry] | None = None,
-        revoked: tuple[str, ...] = (),
-        root: SigningKey | None = None,
-        issued_at: dt.datetime | None = None,
-    ) -> bytes:
-        return sample_trust_list(
-            root or self.root,
-            signers if signers is not None else [self.entry],
-            sequence=sequence,
-            issued_at=issued_at or self.issued_at,
-            revoked_serials=frozenset(serial_hash(s) for s in revoked),
-        )
-
-    def sign(self, doc_type: DocumentType, key: SigningKey | None = None, serial: str = "") -> str:
-        return sign_document(
-            sample_documents()[doc_type],
-            serial=serial or sample_serial(doc_type),
-            issuer=ISSUER,
-            issued_at=self.issued_at,
-            key=key or self.signer,
-        )
-
-    @property
-    def birth(self) -> str:
-        return self.texts[DocumentType.BIRTH_CERTIFICATE]
 
 
 @pytest.fixture(scope="session")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Material:
-    out = tmp_path_factory.mktemp("material")
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
-    root, signer = SigningKey.generate(), SigningKey.generate()
-    entry = signer_entry(signer, not_before=now - dt.timedelta(days=1))
-    root_key_path = out / "root.pub.jwk"
-    save_public_key(root.public, root_key_path)
-    m = Material(out, root, signer, entry, root_key_path, out / "trust-list.cose", now, {})
-    m.trust_list_path.write_bytes(m.trust_list(1))
-    m.texts = {t: m.sign(t) for t in DocumentType}
-    return m
-
-
-def tamper(text: str) -> str:
-    """The same document with one bit of its signed bytes changed: well-formed, forged."""
-    from verifier.codec import decode_text, encode_text
-
-    cose = bytearray(decode_text(text))
-    cose[-1] ^= 0x01  # the last byte is the signature's
-    return encode_text(bytes(cose))
-
-
-# -- a real uvicorn server on an ephemeral port ------------------------------------------------
-
-
-@contextmanager
-def running(app: object) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        log_level="warning",
-        access_log=False,
-        ws="none",
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the service did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    """Fresh keys, a trust list issued two hours ago, and a signed sample of every type."""
+    return make_material(Path(tmp_path_factory.mktemp("material")))
 
 
 @pytest.fixture
-def serve_app() -> Callable[..., object]:
-    """serve_app(config) -> a context manager yielding the base URL."""
+def serve_app() -> Callable[[ServiceConfig], AbstractContextManager[str]]:
+    """serve_app(config) -> a context manager running the service, yielding its base URL."""
 
-    def start(config: ServiceConfig) -> object:
+    def start(config: ServiceConfig) -> AbstractContextManager[str]:
         return running(create_app(config))
 
     return start
-
-
-def base_config(material: Material, **kw: object) -> ServiceConfig:
-    values: dict[str, object] = {
-        "root_keys": (str(material.root_key_path),),
-        "trust_file": str(material.trust_list_path),
-        "rate_per_minute": 0,
-    }
-    values.update(kw)
-    return ServiceConfig(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
@@ -155,91 +33,3 @@ def service(material: Material) -> Iterator[str]:
     """One service for read-only API tests: trust list from a file, no rate limit."""
     with running(create_app(base_config(material))) as url:
         yield url
-
-
-# -- a tiny real HTTP server standing in for the registry ----------------------------------------
-
-
-@dataclass
-class FakeRegistry:
-    """Serves a trust list (with ETag) and document statuses; can fail on demand."""
-
-    trust_list: bytes = b""
-    statuses: dict[str, dict[str, object]] = field(default_factory=dict)
-    fail_with: int | None = None
-    requests: list[tuple[str, str | None]] = field(default_factory=list)
-    url: str = ""
-
-    @property
-    def etag(self) -> str:
-        return '"' + hashlib.sha256(self.trust_list).hexdigest()[:16] + '"'
-
-    @property
-    def trust_url(self) -> str:
-        return f"{self.url}/api/v1/trust-list"
-
-
-@contextmanager
-def fake_registry(initial: bytes = b"") -> Iterator[FakeRegistry]:
-    reg = FakeRegistry(trust_list=initial)
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            reg.requests.append((self.path, self.headers.get("If-None-Match")))
-            if reg.fail_with is not None:
-                self.send_error(reg.fail_with)
-                return
-            if self.path == "/api/v1/trust-list":
-                if self.headers.get("If-None-Match") == reg.etag:
-                    self.send_response(304)
-                    self.send_header("ETag", reg.etag)
-                    self.end_headers()
-                    return
-                self._send(200, reg.trust_list, "application/cose", {"ETag": reg.etag})
-                return
-            prefix, suffix = "/api/v1/documents/", "/status"
-            if self.path.startswith(prefix) and self.path.endswith(suffix):
-                serial = self.path[len(prefix) : -len(suffix)]
-                status = reg.statuses.get(serial)
-                if status is None:
-                    self._send(404, b'{"detail": "no such document"}', "application/json")
-                    return
-                import json
-
-                self._send(200, json.dumps(status).encode(), "application/json")
-                return
-            self.send_error(404)
-
-        def _send(
-            self, code: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    reg.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield reg
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-def free_port_url() -> str:
-    """A URL on a port where nothing listens (the registry is down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/api/v1/trust-list"

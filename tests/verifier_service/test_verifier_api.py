@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Material, base_config, fake_registry, tamper
 from PIL import Image
+from service_support import Material, base_config, fake_registry, tamper
 
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
@@ -126,9 +126,7 @@ def test_bad_texts_give_a_verdict_not_an_error(service: str, text: str, status: 
 def test_bad_requests_get_a_4xx_with_a_reason(
     service: str, body: bytes, content_type: str, code: int
 ) -> None:
-    r = httpx.post(
-        f"{service}/api/v1/verify", content=body, headers={"Content-Type": content_type}
-    )
+    r = httpx.post(f"{service}/api/v1/verify", content=body, headers={"Content-Type": content_type})
     assert r.status_code == code
     assert r.json()["detail"]
 
@@ -283,7 +281,9 @@ def test_page_and_assets_use_no_external_resources(service: str) -> None:
         asset = httpx.get(f"{service}/static/{name}")
         assert asset.status_code == 200
         html += asset.text
-    assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html.replace("http://www.w3.org", ""))
+    assert not re.search(
+        r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html.replace("http://www.w3.org", "")
+    )
     assert "localStorage" not in html
     assert "sessionStorage" not in html
     assert "document.cookie" not in html

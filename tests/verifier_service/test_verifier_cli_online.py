@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Material, fake_registry, free_port_url, tamper
+from service_support import Material, fake_registry, free_port_url, tamper
 
 from verifier.cli import group
 
@@ -27,8 +27,14 @@ def run_check(*args: str) -> tuple[int, str, str]:
 def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: Path) -> None:
     with fake_registry(material.trust_list(4)) as registry:
         code, out, _ = run_check(
-            material.birth, "--trust-url", registry.trust_url, "--cache-dir", str(tmp_path),
-            "--root-key", str(material.root_key_path), "--json",
+            material.birth,
+            "--trust-url",
+            registry.trust_url,
+            "--cache-dir",
+            str(tmp_path),
+            "--root-key",
+            str(material.root_key_path),
+            "--json",
         )
     assert code == 0
     v = json.loads(out)
@@ -39,8 +45,13 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
 
     # The registry is gone: the cached list is used, with a warning saying how old it is.
     code, out, err = run_check(
-        tamper(material.birth), "--trust-url", free_port_url(), "--cache-dir", str(tmp_path),
-        "--root-key", str(material.root_key_path),
+        tamper(material.birth),
+        "--trust-url",
+        free_port_url(),
+        "--cache-dir",
+        str(tmp_path),
+        "--root-key",
+        str(material.root_key_path),
     )
     assert code == 1
     assert "NOT VALID" in out
@@ -110,9 +121,18 @@ def test_scan_reads_a_serial_scanner_over_a_pty(material: Material) -> None:
     port = os.ttyname(slave)
     proc = subprocess.Popen(
         [
-            *SANAD, "verify", "scan", "--serial", port, "--beep", "--max-scans", "3",
-            "--trust-list", str(material.trust_list_path),
-            "--root-key", str(material.root_key_path),
+            *SANAD,
+            "verify",
+            "scan",
+            "--serial",
+            port,
+            "--beep",
+            "--max-scans",
+            "3",
+            "--trust-list",
+            str(material.trust_list_path),
+            "--root-key",
+            str(material.root_key_path),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -153,9 +173,18 @@ def test_scan_json_lines_and_arabic(material: Material) -> None:
     tty.setraw(slave)
     proc = subprocess.Popen(
         [
-            *SANAD, "verify", "scan", "--serial", os.ttyname(slave), "--max-scans", "1",
-            "--json", "--trust-list", str(material.trust_list_path),
-            "--root-key", str(material.root_key_path),
+            *SANAD,
+            "verify",
+            "scan",
+            "--serial",
+            os.ttyname(slave),
+            "--max-scans",
+            "1",
+            "--json",
+            "--trust-list",
+            str(material.trust_list_path),
+            "--root-key",
+            str(material.root_key_path),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -179,9 +208,15 @@ def test_scan_json_lines_and_arabic(material: Material) -> None:
 def test_scan_with_a_missing_port_exits_2(material: Material, tmp_path: Path) -> None:
     result = subprocess.run(
         [
-            *SANAD, "verify", "scan", "--serial", str(tmp_path / "no-such-tty"),
-            "--trust-list", str(material.trust_list_path),
-            "--root-key", str(material.root_key_path),
+            *SANAD,
+            "verify",
+            "scan",
+            "--serial",
+            str(tmp_path / "no-such-tty"),
+            "--trust-list",
+            str(material.trust_list_path),
+            "--root-key",
+            str(material.root_key_path),
         ],
         capture_output=True,
         timeout=30,

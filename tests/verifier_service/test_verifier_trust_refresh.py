@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Material, base_config, fake_registry, free_port_url
+from service_support import Material, base_config, fake_registry, free_port_url
 
 from verifier.documents import DocumentType
 from verifier.errors import TrustListError
@@ -134,8 +134,11 @@ def test_new_signer_appears_after_refresh(
     text = material.sign(DocumentType.DEATH_CERTIFICATE, key=new_key)
     with fake_registry(material.trust_list(2)) as registry:
         config = base_config(
-            material, trust_file=None, trust_url=registry.trust_url,
-            cache_dir=str(tmp_path), refresh_seconds=0.2,
+            material,
+            trust_file=None,
+            trust_url=registry.trust_url,
+            cache_dir=str(tmp_path),
+            refresh_seconds=0.2,
         )
         with serve_app(config) as url:
             first = verdict(url, text)
@@ -153,8 +156,11 @@ def test_revoked_document_turns_not_valid_after_refresh(
     serial = sample_serial(DocumentType.BIRTH_CERTIFICATE)
     with fake_registry(material.trust_list(2)) as registry:
         config = base_config(
-            material, trust_file=None, trust_url=registry.trust_url,
-            cache_dir=str(tmp_path), refresh_seconds=0.2,
+            material,
+            trust_file=None,
+            trust_url=registry.trust_url,
+            cache_dir=str(tmp_path),
+            refresh_seconds=0.2,
         )
         with serve_app(config) as url:
             assert verdict(url, material.birth)["status"] == "valid"
