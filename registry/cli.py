@@ -386,14 +386,16 @@ def kiosk_enroll(
     centre_latin: str,
 ) -> None:
     """Enrol a kiosk's device key."""
-    from registry import kiosks
+    from registry import keyring, kiosks
     from verifier.keys import load_public_key
 
     pk = load_public_key(public_key)
-    _, db = _open(data_dir, db_url)
+    data, db = _open(data_dir, db_url)
     with db.session() as s:
         kiosks.enroll(s, kiosk_id, pk.raw, centre_ar, centre_latin or None, dt.datetime.now(dt.UTC))
-    click.echo(f"kiosk {kiosk_id} enrolled (key {pk.kid.hex()})")
+        s.flush()
+        pub = keyring.publish_trust_list(s, data, load_settings(data))  # names the centre
+    click.echo(f"kiosk {kiosk_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
 
 
 @kiosk.command("revoke", epilog=EPILOG)

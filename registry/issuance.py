@@ -56,9 +56,20 @@ from registry.models import (
     Person,
     Signer,
 )
+from registry.places import PlaceBook
 from verifier import codec, cose
 from verifier import documents as vd
-from verifier.documents import Bilingual, Document, DocumentType, FamilyMember, MaritalStatus, Sex
+from verifier.documents import (
+    Bilingual,
+    Document,
+    DocumentType,
+    FamilyMember,
+    FieldKind,
+    MaritalStatus,
+    Sex,
+    resolve_places,
+    schema_for,
+)
 from verifier.payload import decode_claims
 from verifier.sign import sign_document
 from verifier.trust import SignerStatus, serial_hash
@@ -290,12 +301,7 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
                     MaritalStatus.SINGLE,
                 )
             )
-        return {
-            "head_name": _name(p),
-            "head_national_id": p.national_id,
-            "members": tuple(members[: vd.MAX_MEMBERS]),
-            **_birth_office(p),
-        }
+        return {"members": tuple(members[: vd.MAX_MEMBERS]), **_birth_office(p)}
     raise AssertionError(doc_type)
 
 
@@ -501,9 +507,18 @@ class Issued:
     replayed: bool
 
 
-def _from_row(row: IssuedDocument, *, replayed: bool) -> Issued:
+def _placed(doc_type: DocumentType, fields: dict[str, Any], book: PlaceBook, s: Session) -> None:
+    """Replace every place's name by its published code (keeping the name for display)."""
+    for spec in schema_for(doc_type).fields:
+        value = fields.get(spec.name)
+        if spec.kind is FieldKind.PLACE and isinstance(value, Bilingual):
+            fields[spec.name] = book.place(value, s)
+
+
+def _from_row(row: IssuedDocument, book: PlaceBook, *, replayed: bool) -> Issued:
     assert row.qr_text is not None and row.serial is not None and row.signer_kid is not None
     claims = decode_claims(cose.parse_sign1(codec.decode_text(row.qr_text)).payload)
+    document = resolve_places(claims.document, book.names())
     return Issued(
         serial=row.serial,
         document_type=DocumentType(row.document_type),
@@ -514,12 +529,14 @@ def _from_row(row: IssuedDocument, *, replayed: bool) -> Issued:
         payment_reference=row.payment_reference,
         qr_text=row.qr_text,
         signer_kid=row.signer_kid,
-        document=claims.document,
+        document=document,
         replayed=replayed,
     )
 
 
-def _existing(s: Session, kiosk_id: str, req: IssueRequest, requester_id: int) -> Issued | None:
+def _existing(
+    s: Session, kiosk_id: str, req: IssueRequest, requester_id: int, book: PlaceBook
+) -> Issued | None:
     row = s.execute(
         select(IssuedDocument).where(
             IssuedDocument.kiosk_id == kiosk_id,
@@ -532,7 +549,7 @@ def _existing(s: Session, kiosk_id: str, req: IssueRequest, requester_id: int) -
                 "this idempotency key was used for a different request",
                 code=ErrorCode.IDEMPOTENCY_CONFLICT,
             )
-        return _from_row(row, replayed=True)
+        return _from_row(row, book, replayed=True)
     used = s.execute(
         select(IssuedDocument.id).where(IssuedDocument.payment_reference == req.payment_reference)
     ).first()
@@ -547,6 +564,7 @@ def _existing(s: Session, kiosk_id: str, req: IssueRequest, requester_id: int) -
 def issue(
     db: Database,
     keys: keyring.KeyCache,
+    book: PlaceBook,
     settings: Settings,
     kiosk_id: str,
     requester_id: int,
@@ -557,7 +575,7 @@ def issue(
     moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     try:
         with db.session() as s:
-            found = _existing(s, kiosk_id, req, requester_id)
+            found = _existing(s, kiosk_id, req, requester_id, book)
             if found is not None:
                 return found
             requester = s.get_one(Person, requester_id)
@@ -621,11 +639,11 @@ def issue(
                 },
                 moment,
             )
-            result = _from_row(row, replayed=False)
+            result = _from_row(row, book, replayed=False)
     except IntegrityError:
         # a concurrent request with the same idempotency key or payment reference won
         with db.session() as s:
-            found = _existing(s, kiosk_id, req, requester_id)
+            found = _existing(s, kiosk_id, req, requester_id, book)
             if found is None:
                 raise
             return found

@@ -30,9 +30,16 @@ from registry import audit
 from registry.audit import AuditEvent
 from registry.config import DataDir, Settings
 from registry.errors import ConfigError, KeyringError, NotFound
-from registry.models import DocumentStatusCode, IssuedDocument, PublishedTrustList, RootKey, Signer
+from registry.models import (
+    DocumentStatusCode,
+    IssuedDocument,
+    PlaceName,
+    PublishedTrustList,
+    RootKey,
+    Signer,
+)
 from verifier import keys as vkeys
-from verifier.documents import DocumentType
+from verifier.documents import Bilingual, DocumentType
 from verifier.errors import KeyFileError
 from verifier.trust import SignerEntry, SignerStatus, TrustList, serial_hash, sign_trust_list
 
@@ -270,6 +277,7 @@ def publish_trust_list(session: Session, data: DataDir, settings: Settings) -> P
             IssuedDocument.serial.is_not(None),
         )
     ).scalars()
+    places = list(session.execute(select(PlaceName).order_by(PlaceName.code)).scalars())
     trust = TrustList(
         sequence=sequence,
         issued_at=now,
@@ -277,7 +285,11 @@ def publish_trust_list(session: Session, data: DataDir, settings: Settings) -> P
         authority=settings.authority,
         signers=tuple(_entry(s) for s in signers),
         revoked_serials=frozenset(serial_hash(s) for s in revoked if s),
+        places={p.code: Bilingual(p.name_ar, p.name_latin) for p in places},
     )
+    for p in places:
+        if p.published_in is None:
+            p.published_in = sequence
     blob = sign_trust_list(trust, root)
     etag = f'"{sequence}-{hashlib.sha256(blob).hexdigest()[:16]}"'
     session.add(

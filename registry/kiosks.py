@@ -22,7 +22,9 @@ from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.errors import Conflict, InvalidInput, KioskAuthError, NotFound
 from registry.models import Kiosk, KioskNonce
+from registry.places import PlaceKind, ensure_place
 from registry.signing import SignatureHeaders, is_fresh, valid_kiosk_id
+from verifier.documents import Bilingual
 
 __all__ = [
     "Attention",
@@ -104,6 +106,7 @@ def enroll(
         fail_window_count=0,
     )
     session.add(row)
+    ensure_place(session, Bilingual(centre_ar, centre_latin), PlaceKind.CENTRE)
     audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id}, now)
     log.info("kiosk %s enrolled", kiosk_id)
     return row

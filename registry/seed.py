@@ -23,6 +23,7 @@ from registry.config import DataDir, Settings
 from registry.db import Database
 from registry.errors import ConfigError
 from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
+from registry.places import register_defaults
 from registry.population import REFERENCE_DATE, Population, demo_pin, generate
 
 __all__ = ["InitResult", "initialise", "insert_population"]
@@ -196,6 +197,7 @@ def initialise(
             write_demo_citizens(data.demo_citizens_path, pop, seed)
             demo_path = str(data.demo_citizens_path)
         with db.session() as s:
+            register_defaults(s)
             root = s.execute(select(RootKey).where(RootKey.active)).scalars().first()
             if root is None or not data.root_key_path.exists():
                 root = keyring.create_root(s, data, force=True)

@@ -67,6 +67,7 @@ from registry.errors import (
     Throttled,
 )
 from registry.models import Kiosk, Person
+from registry.places import PlaceBook
 from registry.signing import parse_headers
 from verifier.documents import DocumentType, schema_for
 from verifier.presentation import document_to_json
@@ -282,6 +283,7 @@ class Registry:
         self.db = db
         self.settings = settings
         self.keys = keyring.KeyCache(data)
+        self.places = PlaceBook(db)
         self.admin_token = data.admin_token()
         self._last_purge = 0.0
         self._purge_lock = threading.Lock()
@@ -564,7 +566,9 @@ def create_app(
             payment_reference=body.payment_reference,
             idempotency_key=body.idempotency_key,
         )
-        issued = issuance.issue(reg.db, reg.keys, reg.settings, kiosk.id, person_id, req)
+        issued = issuance.issue(
+            reg.db, reg.keys, reg.places, reg.settings, kiosk.id, person_id, req
+        )
         return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
 
     @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=_errors(401, 503))

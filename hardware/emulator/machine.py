@@ -254,6 +254,8 @@ class EmulatedPrinter:
             return b""
         if isinstance(command, p.ProcessIdRequest):
             if state.prints and state is not EmulatorState.SILENT:
+                if self.faults.garbage:
+                    return bytes((_GARBAGE,)) * 7
                 return b"\x37\x22" + command.process_id + b"\x00"
             return b""
         if isinstance(command, p.Unknown):
