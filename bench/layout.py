@@ -3,10 +3,11 @@
 Run: .venv/bin/python bench/layout.py [--repeat N]
 
 For every sample document (verifier.fixtures) at 384 and 576 dots it prints the median
-render time (claims → 1-bit image, QR included), the receipt length in mm, and the QR's
-version, error correction and module size. The baseline, measured in the same run, is the QR
-alone: `qrcode` encoding the same text with mask selection, which any layout must pay; the
-ratio says what the text layout adds on top. Goal: under 100 ms per receipt.
+render time (claims → 1-bit image, QR included) as wall clock and as CPU time (the machine
+may be shared: CPU time is what other processes do not inflate), the receipt length in mm,
+and the QR's version, error correction and module size. The baseline, measured in the same
+run, is the QR alone as `qrcode` makes it (encoding plus its own mask selection); the ratio
+is the whole receipt's CPU time over it. Goal: under 100 ms per receipt.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import argparse
 import datetime as dt
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 import qrcode
 import qrcode.constants
@@ -32,21 +35,27 @@ from verifier.fixtures import (
 from verifier.keys import SigningKey
 from verifier.sign import sign_document
 from verifier.trust import load_trust_list
-from verifier.verify import verify
+from verifier.verify import Verdict, verify
 
 GOAL_MS = 100.0
 URL = "https://verify.csr.example"
 
 
-def _median_ms(fn: object, repeat: int) -> float:
-    assert callable(fn)
+def _median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU milliseconds per call (CPU time is what a shared or busy
+    machine does not inflate)."""
     fn()  # warm-up: fonts opened, caches filled
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        w0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        cpu.append((time.process_time() - c0) * 1000)
+        wall.append((time.perf_counter() - w0) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _render(verdict: Verdict, text: str, width: int) -> Receipt:
+    return render_verdict(verdict, text, width_dots=width, verifier_url=URL)
 
 
 def _qr_only(text: str) -> None:
@@ -66,12 +75,13 @@ def main() -> None:
     at = SAMPLE_ISSUED_AT + dt.timedelta(hours=1)
 
     header = (
-        f"{'document type':<22} {'dots':>4} {'ms':>7} {'QR-only ms':>10} {'ratio':>6} "
-        f"{'mm':>6} {'QR':>7} {'module':>6}"
+        f"{'document type':<22} {'dots':>4} {'wall ms':>8} {'CPU ms':>7} {'qrcode ms':>9} "
+        f"{'ratio':>6} {'mm':>6} {'QR':>7} {'module':>6}"
     )
     print(header)
     print("-" * len(header))
-    all_ms: list[float] = []
+    all_cpu: list[float] = []
+    all_wall: list[float] = []
     for doc_type, document in sample_documents().items():
         text = sign_document(
             document,
@@ -82,26 +92,27 @@ def main() -> None:
         )
         verdict = verify(text, trust, at)
         assert verdict.valid, verdict.reason
-        base = _median_ms(lambda t=text: _qr_only(t), args.repeat)
+        _, base = _median_ms(partial(_qr_only, text), args.repeat)
         for width in (384, 576):
-            result: list[Receipt] = []
-
-            def run(w: int = width, t: str = text) -> None:
-                result[:] = [render_verdict(verdict, t, width_dots=w, verifier_url=URL)]
-
-            ms = _median_ms(run, args.repeat)
-            all_ms.append(ms)
-            r = result[0]
+            wall, cpu = _median_ms(partial(_render, verdict, text, width), args.repeat)
+            all_cpu.append(cpu)
+            all_wall.append(wall)
+            r = _render(verdict, text, width)
             qr = f"v{r.qr.version}-{r.qr.ecc.value}"
             print(
-                f"{doc_type.slug:<22} {width:>4} {ms:>7.1f} {base:>10.1f} {ms / base:>6.2f} "
-                f"{r.height_mm:>6.1f} {qr:>7} {r.qr.module_dots:>6}"
+                f"{doc_type.slug:<22} {width:>4} {wall:>8.1f} {cpu:>7.1f} {base:>9.1f} "
+                f"{cpu / base:>6.2f} {r.height_mm:>6.1f} {qr:>7} {r.qr.module_dots:>6}"
             )
-    worst = max(all_ms)
+    worst = max(all_cpu)
     verdict_text = "meets" if worst < GOAL_MS else "MISSES"
     print(
-        f"\nmedian of medians {statistics.median(all_ms):.1f} ms, worst {worst:.1f} ms: "
-        f"{verdict_text} the {GOAL_MS:.0f} ms goal"
+        f"\nCPU per receipt: median {statistics.median(all_cpu):.1f} ms, worst {worst:.1f} ms: "
+        f"{verdict_text} the {GOAL_MS:.0f} ms goal (wall clock median "
+        f"{statistics.median(all_wall):.1f} ms, worst {max(all_wall):.1f} ms on this machine now)"
+    )
+    print(
+        "ratio = receipt CPU time / the QR alone with qrcode's own encoder and mask choice "
+        "(same text, same run)"
     )
 
 

@@ -136,9 +136,9 @@ def status(
     else:
         click.echo(f"{printer_url}: {_describe(result)}")
         for name in ("online", "cover", "paper"):
-            click.echo(f"  {name:<18}{getattr(result, name).value}")
+            click.echo(f"  {name:<24}{getattr(result, name).value}")
         for name in ("cutter", "unrecoverable", "auto_recoverable", "recoverable"):
-            click.echo(f"  {name.replace('_', '-') + ' error':<18}{getattr(result, name).value}")
+            click.echo(f"  {name.replace('_', '-') + ' error':<24}{getattr(result, name).value}")
     if not result.ready:
         if not as_json:
             click.echo(f"fault: {', '.join(p.value for p in result.problems)}", err=True)

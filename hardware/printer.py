@@ -25,6 +25,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 
 from hardware.encoding import encode_job, process_id_request, recover_command
@@ -77,7 +78,9 @@ def open_printer(
     address = parse_printer_url(url)
     model = resolve_model(profile, width_dots)
     transport = open_transport(address, timeout)
-    return Printer(transport, model, timeout=timeout)
+    return Printer(
+        transport, model, timeout=timeout, reopen=lambda: open_transport(address, timeout)
+    )
 
 
 def _recoverable(status: PrinterStatus) -> bool:
@@ -101,8 +104,16 @@ def _status_of(got: list[int]) -> PrinterStatus:
 class Printer:
     """One open printer connection. Create with ``open_printer``."""
 
-    def __init__(self, transport: Transport, model: PrinterModel, *, timeout: float = 2.0):
+    def __init__(
+        self,
+        transport: Transport,
+        model: PrinterModel,
+        *,
+        timeout: float = 2.0,
+        reopen: Callable[[], Transport] | None = None,
+    ):
         self._transport = transport
+        self._reopen = reopen
         self.model = model
         self.timeout = timeout
         self._lock = threading.Lock()
@@ -137,10 +148,28 @@ class Printer:
             self._closed = True
             self._transport.close()
 
+    def reopen(self) -> None:
+        """Close the link and open it again (after ``connection-lost``: cable, power cycle).
+
+        Raises ``TransportError`` if the device is still not there; the ``Printer`` stays
+        usable for another ``reopen`` either way.
+        """
+        if self._reopen is None:
+            raise UnsupportedFeature("this printer was not opened from a URL; open it again")
+        self._acquire(self.timeout, allow_closed=True)
+        try:
+            self._transport.close()
+            self._rest = b""
+            self._process_ids.clear()
+            self._transport = self._reopen()
+            self._closed = False
+        finally:
+            self._lock.release()
+
     # -- locking ---------------------------------------------------------------------------
 
-    def _acquire(self, timeout: float) -> None:
-        if self._closed:
+    def _acquire(self, timeout: float, *, allow_closed: bool = False) -> None:
+        if self._closed and not allow_closed:
             raise ConnectionLost(f"{self.name}: printer is closed")
         if not self._lock.acquire(timeout=max(timeout, 0.0)):
             raise TransportTimeout(f"{self.name}: busy with another call for {timeout:g}s")
@@ -298,8 +327,10 @@ class Printer:
                 self._process_ids.discard(process_id)
                 data += process_id_request(process_id)
 
+            # keep a slice of the budget to name the fault if the printer stops taking bytes
+            write_deadline = deadline - min(0.5, (deadline - start) * 0.1)
             for offset in range(0, len(data), _CHUNK):
-                remaining = deadline - time.monotonic()
+                remaining = write_deadline - time.monotonic()
                 if remaining <= 0:
                     raise TransportTimeout(f"{self.name}: job did not go out in time")
                 self._transport.write(data[offset : offset + _CHUNK], remaining)
@@ -328,7 +359,7 @@ class Printer:
         except ConnectionLost as exc:
             return failed(FailureReason.CONNECTION_LOST, before, None, sent, str(exc))
         except TransportTimeout as exc:
-            last = self._last_look(deadline)
+            last = self._last_look(deadline) if deadline - time.monotonic() > 0.05 else None
             reason = reason_for(last) if last is not None else None
             return failed(reason or FailureReason.TIMEOUT, before, last, sent, str(exc))
         except TransportError as exc:
@@ -337,7 +368,7 @@ class Printer:
     def _last_look(self, deadline: float) -> PrinterStatus | None:
         """After a timeout, one short status query to name the fault (paper out beats timeout)."""
         try:
-            return self._query_status(time.monotonic() + min(self.timeout, 1.0))
+            return self._query_status(min(time.monotonic() + self.timeout, deadline))
         except TransportError:
             return None
 
@@ -368,9 +399,7 @@ class Printer:
                 bytes_sent=sent,
                 seconds=time.monotonic() - start,
                 detail=detail,
-                warnings=tuple(after.warnings)
-                if after is not None and outcome is Outcome.PRINTED
-                else (),
+                warnings=tuple(after.warnings) if after is not None else (),
             )
 
         last: PrinterStatus | None = None
@@ -386,14 +415,10 @@ class Printer:
                     self._finish_poll(got, self._status_bound(deadline))
                 after = self._query_status(self._status_bound(deadline))
                 reason = reason_for(after)
-                if reason is not None:  # printed, but the printer faulted at the very end
-                    return result(
-                        Outcome.FAILED,
-                        reason,
-                        after,
-                        "printer confirmed the job but reports a fault",
-                    )
-                return result(Outcome.PRINTED, None, after, "")
+                # The printer's own confirmation is authoritative: the job is on paper. A fault
+                # right after it (paper ran out at the end) is for the next job to refuse.
+                detail = f"printed; the printer now reports {reason.value}" if reason else ""
+                return result(Outcome.PRINTED, None, after, detail)
             now = time.monotonic()
             if now >= deadline:
                 if asked_at is not None and now - asked_at >= self.timeout:

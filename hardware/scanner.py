@@ -211,18 +211,28 @@ class Scanner:
 
     def _read_lines(self, port: Any) -> None:
         buffer = b""
+        skipping = False  # inside the tail of an overlong line
         while not self._stop.is_set():
             chunk = port.read(max(1, min(port.in_waiting, 1024)))
             if not chunk:
                 continue
+            if skipping:  # drop the rest of an overlong line, up to its line end
+                ends = [i for i in (chunk.find(b"\r"), chunk.find(b"\n")) if i >= 0]
+                if not ends:
+                    continue
+                chunk, skipping = chunk[min(ends) + 1 :], False
             lines, buffer = split_lines(buffer + chunk)
+            for raw in lines:
+                if len(raw) > _MAX_LINE:
+                    log.warning("scanner %s: overlong line (%d bytes) dropped", self.port, len(raw))
+                else:
+                    self._deliver(raw)
             if len(buffer) > _MAX_LINE:
                 log.warning(
                     "scanner %s: %d bytes without a line end dropped", self.port, len(buffer)
                 )
                 buffer = b""
-            for raw in lines:
-                self._deliver(raw)
+                skipping = True
 
     def _deliver(self, raw: bytes) -> None:
         text = raw.decode("utf-8", errors="replace").strip()

@@ -52,7 +52,7 @@ def _ruler(width: int) -> Image.Image:
     for x in range(0, width, 8):
         height = 24 if x % 80 == 0 else (14 if x % 40 == 0 else 6)
         draw.line((x, 0, x, height), fill=0)
-        if x % 80 == 0 and x:
+        if x % 80 == 0 and 0 < x < width - 40:
             draw.text((x + 2, 26), str(x), font=small, fill=0)
     draw.line((width - 1, 0, width - 1, 30), fill=0)
     draw.line((0, 0, width - 1, 0), fill=0)
@@ -66,17 +66,24 @@ def _grey_steps(width: int, steps: int = 8) -> Image.Image:
     for i in range(steps):
         level = round(255 * i / (steps - 1))
         draw.rectangle((i * step_width, 0, (i + 1) * step_width - 1, 63), fill=level)
-    return grey.convert("1", dither=Image.Dither.FLOYDSTEINBERG)
+    image = grey.convert("1", dither=Image.Dither.FLOYDSTEINBERG)
+    ImageDraw.Draw(image).rectangle((0, 0, steps * step_width - 1, 63), outline=0)
+    return image
 
 
 def _text(width: int, profile: str, url_label: str) -> Image.Image:
     image = Image.new("1", (width, 220), 1)
     draw = ImageDraw.Draw(image)
     arabic = _font(("Amiri-Regular.ttf", "DejaVuSans.ttf"), 34)
+    size = 34
+    while size > 16 and draw.textlength(ARABIC_LINE, font=arabic) > width - 16:
+        size -= 2
+        arabic = _font(("Amiri-Regular.ttf", "DejaVuSans.ttf"), size)
     latin = _font(("DejaVuSans.ttf",), 24)
     small = _font(("DejaVuSans.ttf",), 18)
     right = width - 8
-    draw.text((right, 4), ARABIC_LINE, font=arabic, fill=0, anchor="ra", direction="rtl")
+    box = draw.textbbox((0, 0), ARABIC_LINE, font=arabic, direction="rtl")
+    draw.text((right - box[2], 4), ARABIC_LINE, font=arabic, fill=0, direction="rtl")
     draw.text((8, 70), LATIN_LINE, font=latin, fill=0)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     draw.text((8, 110), f"{width} dots · {profile}", font=small, fill=0)

@@ -74,7 +74,9 @@ class RegistryPort(Protocol):
 
     def entitlements(self, token: str) -> Sequence[ks.Entitlement]: ...
 
-    def preview(self, token: str, entitlement: ks.Entitlement) -> Document: ...
+    def preview(self, token: str, entitlement: ks.Entitlement) -> Document | None:
+        """The unsigned document as it would be issued; None when the registry has no preview."""
+        ...
 
     def issue(
         self, token: str, entitlement: ks.Entitlement, idempotency_key: str, payment_reference: str
@@ -307,6 +309,9 @@ class Runner:
             document = self.registry.preview(e.token, e.entitlement)
         except Exception as exc:
             self.dispatch(_registry_event(e.ref, exc))
+            return
+        if document is None:
+            self.dispatch(ks.PreviewReady(e.ref, None))
             return
         try:
             self.preview_dir.mkdir(parents=True, exist_ok=True)

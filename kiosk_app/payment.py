@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import itertools
 import threading
+import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -99,9 +100,9 @@ class SimulatedProvider:
                 return auth
             if self.decline_over is not None and amount > self.decline_over:
                 raise PaymentDeclined("limit_exceeded")
-            auth = Authorisation(
-                f"SIM-{next(self._ids):06d}", amount, currency, reference, PaymentState.AUTHORISED
-            )
+            # unique across kiosks and restarts, as a real provider's references are
+            auth_id = f"SIM-{uuid.uuid4().hex[:12].upper()}-{next(self._ids)}"
+            auth = Authorisation(auth_id, amount, currency, reference, PaymentState.AUTHORISED)
             self._by_id[auth.id] = auth
             self._by_reference[reference] = auth.id
             return auth

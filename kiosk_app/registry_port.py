@@ -7,10 +7,6 @@ entitlements into the session's `Entitlement` values. Errors pass through unchan
 `registry.errors` exceptions, which `kiosk_app.effects` translates into events.
 
 What it does not do: retry (the client does, where it is safe) or translate messages.
-
-Exception tree::
-
-    PreviewUnavailable (a registry.errors.RegistryError: no preview endpoint in this registry)
 """
 
 from __future__ import annotations
@@ -21,18 +17,13 @@ from collections.abc import Mapping, Sequence
 
 from kiosk_app import session as ks
 from registry.client import CitizenSession, RegistryClient
-from registry.codes import ErrorCode
 from registry.errors import ProtocolError, RegistryError, RegistryUnreachable, SessionInvalid
 from verifier import national_id
 from verifier.documents import Document, DocumentType
 
-__all__ = ["ClientRegistry", "PreviewUnavailable", "heartbeat_fields"]
+__all__ = ["ClientRegistry", "heartbeat_fields"]
 
 log = logging.getLogger(__name__)
-
-
-class PreviewUnavailable(RegistryError):
-    default_code = ErrorCode.NOT_FOUND
 
 
 def heartbeat_fields(state: ks.PrinterState) -> dict[str, object]:
@@ -88,9 +79,10 @@ class ClientRegistry:
             for o in offers
         ]
 
-    def preview(self, token: str, entitlement: ks.Entitlement) -> Document:
+    def preview(self, token: str, entitlement: ks.Entitlement) -> Document | None:
+        """None: the registry API has no preview of an unsigned document (yet)."""
         self._session(token)
-        raise PreviewUnavailable("the registry offers no preview of unsigned documents")
+        return None
 
     def issue(
         self, token: str, entitlement: ks.Entitlement, idempotency_key: str, payment_reference: str

@@ -678,7 +678,7 @@ class EntitlementsLoaded(Result):
 
 @dataclass(frozen=True)
 class PreviewReady(Result):
-    image: str  # a path the UI can show
+    image: str | None  # a path the UI can show; None: this registry offers no preview
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_settings(data: DataDir) -> Settings:
-    """Settings from DATA/registry.toml's [registry] table (every key optional)."""
+    """Settings from DATA/registry.toml's [registry] table (every key optional).
+
+    Keys: database, issuer, signing_window_days, session_minutes, max_pin_failures (≤ 100),
+    free_pin_failures, pin_base_delay, pin_max_delay (seconds), kiosk_max_failures,
+    pin_opslimit, pin_memlimit_kib (the production Argon2id cost).
+    """
     raw = _read_toml(data.config_path)
     settings = Settings()
     try:
@@ -194,11 +199,22 @@ def load_settings(data: DataDir) -> Settings:
             settings = replace(
                 settings, session_ttl=dt.timedelta(minutes=int(raw["session_minutes"]))
             )
-        if "max_pin_failures" in raw:
-            settings = replace(
-                settings,
-                throttle=replace(settings.throttle, max_failures=int(raw["max_pin_failures"])),
-            )
+        t = settings.throttle
+        settings = replace(
+            settings,
+            throttle=replace(
+                t,
+                max_failures=int(raw.get("max_pin_failures", t.max_failures)),
+                free_failures=int(raw.get("free_pin_failures", t.free_failures)),
+                base_delay=float(raw.get("pin_base_delay", t.base_delay)),
+                max_delay=float(raw.get("pin_max_delay", t.max_delay)),
+                kiosk_max_failures=int(raw.get("kiosk_max_failures", t.kiosk_max_failures)),
+            ),
+        )
+        if "pin_opslimit" in raw:
+            settings = replace(settings, pin_opslimit=int(raw["pin_opslimit"]))
+        if "pin_memlimit_kib" in raw:
+            settings = replace(settings, pin_memlimit=int(raw["pin_memlimit_kib"]) * 1024)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{data.config_path}: {exc}") from exc
     return settings

@@ -22,6 +22,7 @@ import enum
 import hashlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,9 +143,9 @@ def _marriages_of(s: Session, person_id: int) -> list[Marriage]:
 
 
 def _relations(s: Session, requester: Person, subject: Person) -> frozenset[Relation]:
-    rel = set()
     if requester.id == subject.id:
-        rel.add(Relation.SELF)
+        return frozenset({Relation.SELF})  # nobody is their own parent, child or spouse
+    rel = set()
     if requester.id in (subject.father_id, subject.mother_id):
         rel.add(Relation.PARENT)
     if subject.id in (requester.father_id, requester.mother_id):
@@ -515,10 +516,10 @@ def _placed(doc_type: DocumentType, fields: dict[str, Any], book: PlaceBook, s: 
             fields[spec.name] = book.place(value, s)
 
 
-def _from_row(row: IssuedDocument, book: PlaceBook, *, replayed: bool) -> Issued:
+def _from_row(row: IssuedDocument, book: PlaceBook, s: Session, *, replayed: bool) -> Issued:
     assert row.qr_text is not None and row.serial is not None and row.signer_kid is not None
     claims = decode_claims(cose.parse_sign1(codec.decode_text(row.qr_text)).payload)
-    document = resolve_places(claims.document, book.names())
+    document = resolve_places(claims.document, book.names(s))
     return Issued(
         serial=row.serial,
         document_type=DocumentType(row.document_type),
@@ -537,28 +538,31 @@ def _from_row(row: IssuedDocument, book: PlaceBook, *, replayed: bool) -> Issued
 def _existing(
     s: Session, kiosk_id: str, req: IssueRequest, requester_id: int, book: PlaceBook
 ) -> Issued | None:
+    """The document this kiosk already issued under this key (a replay), if any."""
     row = s.execute(
         select(IssuedDocument).where(
             IssuedDocument.kiosk_id == kiosk_id,
             IssuedDocument.idempotency_key == req.idempotency_key,
         )
     ).scalar_one_or_none()
-    if row is not None:
-        if row.request_fingerprint != req.fingerprint(requester_id):
-            raise Conflict(
-                "this idempotency key was used for a different request",
-                code=ErrorCode.IDEMPOTENCY_CONFLICT,
-            )
-        return _from_row(row, book, replayed=True)
+    if row is None:
+        return None
+    if row.request_fingerprint != req.fingerprint(requester_id):
+        raise Conflict(
+            "this idempotency key was used for a different request",
+            code=ErrorCode.IDEMPOTENCY_CONFLICT,
+        )
+    return _from_row(row, book, s, replayed=True)
+
+
+def _payment_used(s: Session, req: IssueRequest) -> bool:
     used = s.execute(
         select(IssuedDocument.id).where(IssuedDocument.payment_reference == req.payment_reference)
     ).first()
-    if used is not None:
-        raise Conflict(
-            "this payment reference was already used for another document",
-            code=ErrorCode.PAYMENT_REFERENCE_USED,
-        )
-    return None
+    return used is not None
+
+
+_PAYMENT_USED = "this payment reference was already used for another document"
 
 
 def issue(
@@ -567,20 +571,26 @@ def issue(
     book: PlaceBook,
     settings: Settings,
     kiosk_id: str,
-    requester_id: int,
+    requester: int | Callable[[Session], int],
     req: IssueRequest,
     now: dt.datetime | None = None,
 ) -> Issued:
+    """Issue one document (see the module docstring); `requester` is a person id, or a
+    function that finds it inside the transaction (the service resolves the session there)."""
     req.validate()
     moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    requester_id = requester if isinstance(requester, int) else None
     try:
         with db.session() as s:
+            if requester_id is None:
+                assert callable(requester)
+                requester_id = requester(s)
             found = _existing(s, kiosk_id, req, requester_id, book)
             if found is not None:
                 return found
-            requester = s.get_one(Person, requester_id)
+            person = s.get_one(Person, requester_id)
             subject = _resolve(s, req.document_type, req.subject)
-            _check(s, requester, req.document_type, subject, settings, moment.date())
+            _check(s, person, req.document_type, subject, settings, moment.date())
             kiosk = s.get_one(Kiosk, kiosk_id)
             if subject.kind is SubjectKind.PERSON:
                 assert subject.person is not None
@@ -588,11 +598,12 @@ def issue(
             else:
                 assert subject.marriage is not None
                 fields = _marriage_fields(s, subject.marriage, subject.divorce)
+            _placed(req.document_type, fields, book, s)
             document = Document(
                 req.document_type,
                 fields,
                 kiosk=kiosk.id,
-                centre=Bilingual(kiosk.centre_ar, kiosk.centre_latin),
+                centre=book.place(Bilingual(kiosk.centre_ar, kiosk.centre_latin), s),
             )
             signer = keyring.current_signer(s, moment)
             if signer is None:
@@ -615,13 +626,12 @@ def issue(
                 status=int(DocumentStatusCode.VALID),
             )
             s.add(row)
-            s.flush()  # the row id makes the serial
+            s.flush()  # the row id makes the serial; a duplicate key or payment fails here
             serial = make_serial(req.document_type, moment.year, row.id)
-            row.serial = serial
-            row.signer_kid = signer.kid
-            row.qr_text = sign_document(
+            qr_text = sign_document(
                 document, serial=serial, issuer=signer.issuer, issued_at=moment, key=key
             )
+            row.serial, row.signer_kid, row.qr_text = serial, signer.kid, qr_text
             s.flush()
             audit.append(
                 s,
@@ -635,18 +645,33 @@ def issue(
                     "currency": currency,
                     "payment_reference": req.payment_reference,
                     "signer": signer.kid,
-                    "qr_sha256": hashlib.sha256(row.qr_text.encode("ascii")).hexdigest(),
+                    "qr_sha256": hashlib.sha256(qr_text.encode("ascii")).hexdigest(),
                 },
                 moment,
             )
-            result = _from_row(row, book, replayed=False)
+            result = Issued(
+                serial=serial,
+                document_type=req.document_type,
+                subject=req.subject,
+                issued_at=moment,
+                fee_amount=amount,
+                fee_currency=currency,
+                payment_reference=req.payment_reference,
+                qr_text=qr_text,
+                signer_kid=signer.kid,
+                document=document,
+                replayed=False,
+            )
     except IntegrityError:
-        # a concurrent request with the same idempotency key or payment reference won
+        # a concurrent request with the same idempotency key won, or the payment was used
+        assert requester_id is not None
         with db.session() as s:
             found = _existing(s, kiosk_id, req, requester_id, book)
-            if found is None:
-                raise
-            return found
+            if found is not None:
+                return found
+            if _payment_used(s, req):
+                raise Conflict(_PAYMENT_USED, code=ErrorCode.PAYMENT_REFERENCE_USED) from None
+        raise
     log.info(
         "issued %s serial-hash %s at kiosk %s (signer %s)",
         req.document_type.slug,

@@ -46,6 +46,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from registry import citizens, issuance, keyring, kiosks
 from registry.codes import CITIZEN_MESSAGES, ErrorCode
@@ -559,7 +560,13 @@ def create_app(
         },
     )
     def issue(body: IssueBody, kiosk: Kiosk_, authorization: Auth = None) -> Response:
-        person_id = reg.person_for(_bearer(authorization), kiosk)
+        token = _bearer(authorization)
+
+        def requester(s: Session) -> int:  # inside the issuance transaction: one commit
+            if token is None:
+                raise SessionInvalid("no session token (Authorization: Bearer ...)")
+            return citizens.resolve_session(s, token, kiosk.id, reg.settings, _now())
+
         req = issuance.IssueRequest(
             document_type=DocumentType.from_slug(body.document_type.value),
             subject=body.subject,
@@ -567,7 +574,7 @@ def create_app(
             idempotency_key=body.idempotency_key,
         )
         issued = issuance.issue(
-            reg.db, reg.keys, reg.places, reg.settings, kiosk.id, person_id, req
+            reg.db, reg.keys, reg.places, reg.settings, kiosk.id, requester, req
         )
         return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
 

@@ -44,7 +44,7 @@ def _fail(message: str) -> NoReturn:
 
 @click.group(name="verify", epilog=_EPILOG)
 def group() -> None:
-    """Verify printed Sanad documents and make development fixtures."""
+    """Verify printed Sanad documents: one at a time, from a desk scanner, or as a web service."""
 
 
 def _parse_at(value: str | None) -> dt.datetime | None:

@@ -44,7 +44,8 @@ from urllib.parse import quote
 
 import anyio
 import httpx
-from fastapi import FastAPI, File, HTTPException, UploadFile
+from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -220,6 +221,21 @@ class _Metrics:
             registry=reg,
         )
 
+        self._counts: dict[tuple[str, str], Any] = {}
+        self._latencies: dict[str, Any] = {}
+
+    def count(self, status: str, endpoint: str) -> None:
+        child = self._counts.get((status, endpoint))
+        if child is None:
+            child = self._counts[(status, endpoint)] = self.verdicts.labels(status, endpoint)
+        child.inc()
+
+    def observe(self, endpoint: str, seconds: float) -> None:
+        child = self._latencies.get(endpoint)
+        if child is None:
+            child = self._latencies[endpoint] = self.latency.labels(endpoint)
+        child.observe(seconds)
+
     def exposition(self) -> bytes:
         from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 
@@ -273,8 +289,11 @@ class _LimitsMiddleware:
     oversized or dribbled body never reaches a parser.
     """
 
-    def __init__(self, app: ASGIApp, config: ServiceConfig, metrics: _Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, config: ServiceConfig, metrics: _Metrics, holder: dict[str, _Runtime]
+    ) -> None:
         self.app = app
+        self.holder = holder
         self.config = config
         self.metrics = metrics
         self.limiter = (
@@ -327,6 +346,13 @@ class _LimitsMiddleware:
             self.metrics.rejected.labels("body_timeout").inc()
             await _problem(send, 408, "the request body did not arrive in time")
             return
+        if scope["path"] == "/api/v1/verify" and _is_json(scope):
+            fast = _fast_request(bytes(body))
+            rt = _ready(self.holder)
+            if fast is not None and rt is not None:
+                response = await _verify_text(rt, *fast)
+                await response(scope, receive, send)
+                return
         replayed = False
 
         async def replay() -> Message:
@@ -337,6 +363,30 @@ class _LimitsMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _is_json(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).split(b";")[0].strip().lower() == b"application/json"
+    return False
+
+
+def _fast_request(body: bytes) -> tuple[str, bool] | None:
+    """(qr_text, online) if body is exactly what VerifyRequest accepts, else None (the route
+    then validates it and explains what is wrong)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict) or not data.keys() <= {"qr_text", "online"}:
+        return None
+    text, online = data.get("qr_text"), data.get("online", True)
+    if not isinstance(text, str) or not 1 <= len(text) <= MAX_QR_TEXT:
+        return None
+    if not isinstance(online, bool):
+        return None
+    return text, online
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -479,6 +529,49 @@ def _update_trust_gauges(rt: _Runtime) -> None:
         rt.metrics.trust_sequence.set(state.trust_list.sequence)
 
 
+async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -> dict[str, Any]:
+    """The verdict as the API answers it: trust list origin, online status, counted, logged."""
+    out = verdict.to_json()
+    state = rt.source.state
+    assert state is not None
+    out["trust_list"] = state.to_json(verdict.checked_at)
+    out["online_status"] = None
+    if online and rt.status_client is not None and verdict.valid and verdict.claims:
+        assert rt.config.status_url is not None
+        status = await _online_status(rt.status_client, rt.config.status_url, verdict.claims.serial)
+        out["online_status"] = status
+        if status["checked"]:
+            out["revocation_source"] = "online"
+            if status["revoked"]:
+                verdict = dataclasses.replace(
+                    verdict,
+                    status=Status.DOCUMENT_REVOKED,
+                    reason="the registry reports this document revoked (online check)",
+                )
+                out.update({k: v for k, v in verdict.to_json().items() if k in _STATUS_KEYS})
+    rt.metrics.count(verdict.status.value, endpoint)
+    log.info(
+        "verdict %s kid=%s serial_hash=%s",
+        verdict.status.value,
+        verdict.kid.hex() if verdict.kid else "-",
+        verdict.serial_hash or "-",
+    )
+    return out
+
+
+async def _verify_text(rt: _Runtime, text: str, online: bool) -> Response:
+    started = time.perf_counter()
+    out = await _answer(rt, verify(text.strip(), rt.source.trust_list), online, "text")
+    response = JSONResponse(out, headers=_NO_STORE)
+    rt.metrics.observe("text", time.perf_counter() - started)
+    return response
+
+
+def _ready(holder: dict[str, _Runtime]) -> _Runtime | None:
+    rt = holder.get("rt")
+    return rt if rt is not None and rt.source.state is not None else None
+
+
 def create_app(config: ServiceConfig) -> FastAPI:
     """The service as an ASGI app; the trust list is loaded when the app starts."""
     metrics = _Metrics()
@@ -518,41 +611,25 @@ def create_app(config: ServiceConfig) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input back and fails (500) on bytes that are not
+        # UTF-8; say what is wrong and where, without the input.
+        detail = [
+            {
+                "loc": [str(p) for p in e.get("loc", ())],
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "")),
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422, headers=_NO_STORE)
+
     def runtime() -> _Runtime:
-        rt = holder.get("rt")
-        if rt is None or rt.source.state is None:
+        rt = _ready(holder)
+        if rt is None:
             raise HTTPException(503, "no trust list is held yet: the service is not ready")
         return rt
-
-    async def answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -> dict[str, Any]:
-        out = verdict.to_json()
-        state = rt.source.state
-        assert state is not None
-        out["trust_list"] = state.to_json(verdict.checked_at)
-        out["online_status"] = None
-        if online and rt.status_client is not None and verdict.valid and verdict.claims:
-            assert rt.config.status_url is not None
-            status = await _online_status(
-                rt.status_client, rt.config.status_url, verdict.claims.serial
-            )
-            out["online_status"] = status
-            if status["checked"]:
-                out["revocation_source"] = "online"
-                if status["revoked"]:
-                    verdict = dataclasses.replace(
-                        verdict,
-                        status=Status.DOCUMENT_REVOKED,
-                        reason="the registry reports this document revoked (online check)",
-                    )
-                    out.update({k: v for k, v in verdict.to_json().items() if k in _STATUS_KEYS})
-        rt.metrics.verdicts.labels(verdict.status.value, endpoint).inc()
-        log.info(
-            "verdict %s kid=%s serial_hash=%s",
-            verdict.status.value,
-            verdict.kid.hex() if verdict.kid else "-",
-            verdict.serial_hash or "-",
-        )
-        return out
 
     @app.post(
         "/api/v1/verify",
@@ -561,13 +638,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         summary="Verify a QR text",
         tags=["verify"],
     )
-    async def verify_text(body: VerifyRequest) -> JSONResponse:
-        rt = runtime()
-        started = time.perf_counter()
-        verdict = verify(body.qr_text.strip(), rt.source.trust_list)
-        out = await answer(rt, verdict, body.online, "text")
-        rt.metrics.latency.labels("text").observe(time.perf_counter() - started)
-        return JSONResponse(out, headers=_NO_STORE)
+    async def verify_text(body: VerifyRequest) -> Response:
+        # Well-formed JSON requests are answered by _LimitsMiddleware's fast path with the same
+        # code; this route documents the endpoint and answers everything else.
+        return await _verify_text(runtime(), body.qr_text, body.online)
 
     @app.post(
         "/api/v1/verify-image",
@@ -593,10 +667,10 @@ def create_app(config: ServiceConfig) -> FastAPI:
         checked_at = dt.datetime.now(dt.UTC)
         trust = rt.source.trust_list
         verdicts = [
-            await answer(rt, verify(t, trust, checked_at), online, "image")
+            await _answer(rt, verify(t, trust, checked_at), online, "image")
             for t in texts[: rt.config.max_codes_per_image]
         ]
-        rt.metrics.latency.labels("image").observe(time.perf_counter() - started)
+        rt.metrics.observe("image", time.perf_counter() - started)
         return JSONResponse({"found": len(texts), "verdicts": verdicts}, headers=_NO_STORE)
 
     @app.get(
@@ -628,7 +702,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
     async def metrics_endpoint() -> Response:
-        rt = holder.get("rt")
+        rt = _ready(holder)
         if rt is not None:
             _update_trust_gauges(rt)
         from prometheus_client import CONTENT_TYPE_LATEST
@@ -649,7 +723,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
         )
 
-    app.add_middleware(_LimitsMiddleware, config=config, metrics=metrics)
+    app.add_middleware(_LimitsMiddleware, config=config, metrics=metrics, holder=holder)
     return app
 
 

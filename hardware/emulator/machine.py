@@ -12,8 +12,9 @@ States (``EmulatorState``) decide the DLE EOT answers; a printer that is offline
 has its cover open or its cutter jammed prints nothing (data is dropped, as a real printer's
 buffer would be cleared by recovery) and withholds process-ID replies. ``SILENT`` prints but
 never answers. Faults: paper runs out after N dot rows (the partial receipt is written with
-``-incomplete`` in its name), the connection drops after N more bytes, status replies turn to
-garbage. Unknown commands are logged, never fatal. No sockets here: see ``server``.
+``-incomplete`` in its name), the connection drops after N more bytes, replies turn to
+garbage, the printer stops taking bytes (stall: the links stop reading). Unknown commands are
+logged, never fatal. No sockets here: see ``server``.
 """
 
 from __future__ import annotations
@@ -56,12 +57,14 @@ class Faults:
     paper_out_after_rows: int | None = None
     drop_after_bytes: int | None = None
     garbage: bool = False
+    stall: bool = False  # stop taking bytes, like a full buffer behind flow control
 
     def to_json(self) -> dict[str, Any]:
         return {
             "paper_out_after_rows": self.paper_out_after_rows,
             "drop_after_bytes": self.drop_after_bytes,
             "garbage": self.garbage,
+            "stall": self.stall,
         }
 
 
@@ -183,6 +186,14 @@ class EmulatedPrinter:
         with self._lock:
             self.faults.garbage = on
 
+    def stall(self, on: bool) -> None:
+        with self._lock:
+            self.faults.stall = on
+
+    @property
+    def stalled(self) -> bool:
+        return self.faults.stall
+
     def force_status(self, replies: dict[int, int] | None) -> None:
         """Answer DLE EOT n with these exact bytes (``None``: from the state again)."""
         with self._lock:
@@ -191,7 +202,7 @@ class EmulatedPrinter:
     def clear(self) -> None:
         """Back to a healthy printer: state OK, no faults, no forced status bytes."""
         with self._lock:
-            self.faults = Faults()
+            self.faults = Faults()  # stall included
             self._forced = None
             self._state = EmulatorState.OK
 

@@ -13,6 +13,7 @@ Control protocol (one command per line, one reply line, ``ok ...`` or ``error ..
     paper-out-after ROWS     paper runs out after ROWS more dot rows
     drop-after BYTES         drop the connection after BYTES more bytes
     garbage on|off           answer status queries with garbage
+    stall on|off             stop reading bytes (a printer whose buffer stays full)
     status-bytes B1 B2 B3 B4 answer DLE EOT 1..4 with these bytes (hex); "status-bytes off"
     clear                    healthy again: state ok, no faults
     status                   ok {"state": ..., "faults": ..., ...}
@@ -66,7 +67,10 @@ class _Pacer:
         if self.baud <= 0:
             return
         now = time.monotonic()
-        self._next = max(self._next, now) + nbytes * 10 / self.baud
+        if now > self._next + 0.05:  # the line was idle: start a new schedule
+            self._next = now
+        # an absolute schedule: oversleeping one chunk shortens the next wait, no drift
+        self._next += nbytes * 10 / self.baud
         delay = self._next - now
         if delay > 0:
             time.sleep(delay)
@@ -186,6 +190,9 @@ class Emulator:
     def garbage(self, on: bool = True) -> None:
         self.printer.garbage(on)
 
+    def stall(self, on: bool = True) -> None:
+        self.printer.stall(on)
+
     def clear(self) -> None:
         self.printer.clear()
 
@@ -241,6 +248,9 @@ class Emulator:
         conn.settimeout(_TICK)
         try:
             while not self._stop.is_set():
+                if self.printer.stalled:
+                    time.sleep(_TICK / 5)
+                    continue
                 try:
                     data = conn.recv(pacer.read_size)
                 except TimeoutError:
@@ -270,20 +280,22 @@ class Emulator:
             log.info("emulator: TCP connection closed")
 
     def _open_pty(self) -> None:
+        """Open a (new) pty; the new path is published before the old pty is hung up."""
         master, slave = os.openpty()
         tty.setraw(slave)
         tty.setraw(master)
         os.set_blocking(master, False)
-        self._pty_master, self._pty_slave = master, slave
-        self.pty_path = os.ttyname(slave)
+        with self._pty_lock:
+            old = (self._pty_master, self._pty_slave)
+            self._pty_master, self._pty_slave = master, slave
+            self.pty_path = os.ttyname(slave)
+        _close_fds(*old)
 
     def _close_pty(self) -> None:
         with self._pty_lock:
-            for fd in (self._pty_master, self._pty_slave):
-                if fd is not None:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+            old = (self._pty_master, self._pty_slave)
             self._pty_master = self._pty_slave = None
+        _close_fds(*old)
 
     def _pty_loop(self) -> None:
         pacer = _Pacer(self.baud)
@@ -291,6 +303,9 @@ class Emulator:
             master = self._pty_master
             if master is None:
                 return
+            if self.printer.stalled:
+                time.sleep(_TICK / 5)
+                continue
             try:
                 readable, _, _ = select.select([master], [], [], _TICK)
             except (OSError, ValueError):
@@ -315,7 +330,6 @@ class Emulator:
                     log.warning("emulator: pty reply lost: %s", exc)
             if reaction.drop:
                 # a pty cannot be unplugged: hang it up and offer a fresh one (new path)
-                self._close_pty()
                 self._open_pty()
                 log.warning("emulator: pty hung up; new pty at %s", self.pty_path)
 
@@ -371,6 +385,8 @@ class Emulator:
                 self.drop_after(_count(args[0]))
             elif verb == "garbage" and len(args) == 1 and args[0] in ("on", "off"):
                 self.garbage(args[0] == "on")
+            elif verb == "stall" and len(args) == 1 and args[0] in ("on", "off"):
+                self.printer.stall(args[0] == "on")
             elif verb == "status-bytes" and args == ["off"]:
                 self.printer.force_status(None)
             elif verb == "status-bytes" and len(args) == 4:
@@ -388,6 +404,13 @@ class Emulator:
         except ValueError as exc:
             return f"error {exc}"
         return "ok"
+
+
+def _close_fds(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _byte(text: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import select
 from typing import Any
 
 from hardware.errors import ConnectionLost, DeviceNotFound, TransportTimeout
@@ -40,6 +40,10 @@ class SerialTransport(TransportBase):
         self._port = port
         self.name = name
         self._closed = False
+        try:  # a real port or pty has a descriptor to wait on; loop:// and friends do not
+            self._fileno: int | None = int(port.fileno())
+        except (AttributeError, OSError, ValueError, TypeError):
+            self._fileno = None
 
     @classmethod
     def open(cls, path: str, baudrate: int, flow: Flow = Flow.NONE) -> SerialTransport:
@@ -48,30 +52,35 @@ class SerialTransport(TransportBase):
         log.info("opened %s at %d baud (flow %s)", name, baudrate, flow.value)
         return cls(port, name)
 
+    def _set_write_timeout(self, timeout: float) -> None:
+        # pyserial reprograms the port (tcsetattr) on every timeout change: only when needed
+        bound = round(max(timeout, 0.001), 3)
+        if self._port.write_timeout != bound:
+            self._port.write_timeout = bound
+
     def write(self, data: bytes, timeout: float) -> None:
         import serial
 
-        deadline = time.monotonic() + timeout
-        view = memoryview(data)
-        while view:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TransportTimeout(f"{self.name}: write did not finish in {timeout:g}s")
-            self._port.write_timeout = remaining
-            try:
-                written = self._port.write(view[:4096])
-            except serial.SerialTimeoutException as exc:
-                raise TransportTimeout(
-                    f"{self.name}: write did not finish in {timeout:g}s"
-                ) from exc
-            except (serial.SerialException, OSError) as exc:
-                raise ConnectionLost(f"{self.name}: {exc}") from exc
-            view = view[written or 0 :]
+        if timeout <= 0:
+            raise TransportTimeout(f"{self.name}: no time left to write")
+        self._set_write_timeout(timeout)
+        try:
+            self._port.write(data)  # one bound for the whole write (pyserial loops inside)
+        except serial.SerialTimeoutException as exc:
+            raise TransportTimeout(f"{self.name}: write did not finish in {timeout:g}s") from exc
+        except (serial.SerialException, OSError) as exc:
+            raise ConnectionLost(f"{self.name}: {exc}") from exc
 
     def read(self, size: int, timeout: float) -> bytes:
         import serial
 
         try:
+            if self._fileno is not None:
+                # wait with select: changing pyserial's read timeout reprograms the port
+                readable, _, _ = select.select([self._fileno], [], [], max(timeout, 0.0))
+                if not readable:
+                    return b""
+                return bytes(self._port.read(min(max(self._port.in_waiting, 1), size)))
             self._port.timeout = max(timeout, 0.0)
             first = self._port.read(1)
             if not first:

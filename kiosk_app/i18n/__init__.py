@@ -123,10 +123,15 @@ def _read(path: Path) -> Catalogue:
     return Catalogue(path.stem, str(meta.get("name", path.stem)), direction, order, raw)
 
 
+# ISO 4217 minor-unit exponents that are not 2 (the dinars count fils in thousands)
+_EXPONENT = {"JOD": 3, "KWD": 3, "BHD": 3, "OMR": 3, "TND": 3, "LYD": 3, "IQD": 3, "JPY": 0}
+
+
 def format_fee(amount: int, currency: str, catalogue: Catalogue) -> str:
-    """A fee in minor units as the citizen reads it: ``"5.00 rials"``, ``"5 ريال"`` when whole."""
-    major, minor = divmod(amount, 100)
-    number = f"{major:,}" if minor == 0 else f"{major:,}.{minor:02d}"
+    """A fee in minor units as the citizen reads it: ``"1.500 JOD"``, ``"5 ريال"`` when whole."""
+    exponent = _EXPONENT.get(currency, 2)
+    major, minor = divmod(amount, 10**exponent)
+    number = f"{major:,}" if minor == 0 else f"{major:,}.{minor:0{exponent}d}"
     key = f"currency.{currency}"
     unit = catalogue.get(key) if catalogue.has(key) else currency
     return f"{number} {unit}"

@@ -14,6 +14,8 @@ Kivy's CoreLabel. The font must cover Arabic presentation forms (DejaVu Sans doe
 
 from __future__ import annotations
 
+import functools
+import importlib
 import unicodedata
 from collections.abc import Callable
 
@@ -23,6 +25,17 @@ from bidi.algorithm import get_display
 __all__ = ["Measure", "has_rtl", "layout", "shape_line", "wrap"]
 
 Measure = Callable[[str], float]
+
+
+@functools.cache
+def _reshaper() -> arabic_reshaper.ArabicReshaper:
+    # Only the lam-alef ligatures are obligatory in Arabic and present in common UI fonts; the
+    # word ligatures (Allah, Mohammad, the rial sign) would be drawn as missing glyphs by
+    # DejaVu Sans, so letters stay letters.
+    ligatures = importlib.import_module("arabic_reshaper.ligatures").LIGATURES
+    config = {name: "LAM WITH ALEF" in name and "MAKSURA" not in name for name, _ in ligatures}
+    config["support_ligatures"] = True
+    return arabic_reshaper.ArabicReshaper(configuration=config)
 
 
 def has_rtl(text: str) -> bool:
@@ -39,7 +52,7 @@ def shape_line(text: str, rtl: bool | None = None) -> str:
         rtl = has_rtl(text)
     if not has_rtl(text):
         return text
-    return str(get_display(arabic_reshaper.reshape(text), base_dir="R" if rtl else "L"))
+    return str(get_display(_reshaper().reshape(text), base_dir="R" if rtl else "L"))
 
 
 def _break_word(word: str, width: float, fits: Callable[[str], bool]) -> list[str]:

@@ -3,7 +3,8 @@
 The PNG is the receipt itself, dot for dot (optionally enlarged by a whole factor, so it
 stays sharp), in greyscale so any image loader can show it. The PDF puts the same receipt
 at its true printed size (203 dpi) on A4 pages, centred; a receipt longer than a page is cut
-between lines of text (at the whitest row near the page end), never through one.
+at the last blank row before the page ends, so never through a line of text (only through a
+block taller than a whole page, which no certificate has).
 
 Pure: returns bytes, writes no files.
 """
@@ -48,19 +49,26 @@ def _cut_rows(image: Image.Image, page_rows: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def pdf_a4(receipt: Receipt) -> bytes:
-    """The receipt at its true size on as many A4 pages as it needs, as PDF bytes."""
+def pdf_a4(receipt: Receipt, *, scale: int = 1) -> bytes:
+    """The receipt on as many A4 pages as it needs, as PDF bytes: at its true size, or
+    enlarged by a whole factor (2 makes an 80 mm receipt 144 mm wide) for easier reading."""
     dpi = receipt.dpi
     page_w = round(A4_MM[0] / 25.4 * dpi)
     page_h = round(A4_MM[1] / 25.4 * dpi)
     margin = round(_PAGE_MARGIN_MM / 25.4 * dpi)
+    largest = (page_w - 2 * margin) // receipt.width_dots
+    if not 1 <= scale <= largest:
+        raise ValueError(f"scale {scale} does not fit the receipt on A4 (1 to {largest})")
+    image = receipt.image
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
     # The receipt's ink is black on white; in mode "1", 0 is black, so invert for getbbox.
-    inverted = receipt.image.point(lambda v: 255 - v)
+    inverted = image.point(lambda v: 255 - v)
     pages = []
     for top, bottom in _cut_rows(inverted, page_h - 2 * margin):
         page = Image.new("1", (page_w, page_h), 1)
-        strip = receipt.image.crop((0, top, receipt.width_dots, bottom))
-        page.paste(strip, ((page_w - receipt.width_dots) // 2, margin))
+        strip = image.crop((0, top, image.width, bottom))
+        page.paste(strip, ((page_w - image.width) // 2, margin))
         pages.append(page)
     out = io.BytesIO()
     pages[0].save(

@@ -12,6 +12,8 @@ Pure: builds images in memory, no I/O.
 from __future__ import annotations
 
 import enum
+import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -78,13 +80,123 @@ def _version(qr: qrcode.QRCode) -> int:
         raise QrCapacityError("the QR text is too long for any QR version") from exc
 
 
-def encode_qr(text: str, ecc: QrEcc = QrEcc.Q) -> QrSymbol:
-    """Encode text in alphanumeric mode at the smallest version that holds it."""
+def encode_qr(text: str, ecc: QrEcc = QrEcc.Q, *, version: int | None = None) -> QrSymbol:
+    """Encode text in alphanumeric mode at the smallest version that holds it (or at the
+    version given, which the caller has found to be that one).
+
+    The mask is the one with the lowest ISO/IEC 18004 penalty, scored on bit rows by
+    `_best_mask` from the 8 exact candidate symbols `_mask_candidates` derives from the one
+    made with mask 0. `qrcode` itself places the data eight times over and scores each module
+    by module in Python, which was half of a receipt's render time; its scorer also skips
+    some overlapping 2×2 blocks and finder-like runs, so on a near-tie it may pick another
+    mask than this exact ISO score does. Any mask decodes.
+    """
     qr = _qr(text, ecc)
-    qr.version = _version(qr)
+    qr.version = _version(qr) if version is None else version
+    qr.mask_pattern = 0
     qr.make(fit=False)
+    best = _best_mask(_mask_candidates(qr))
+    if best != 0:
+        qr.mask_pattern = best
+        qr.make(fit=False)
     rows = tuple(tuple(bool(m) for m in row) for row in qr.modules)
     return QrSymbol(text, ecc, int(qr.version), rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Mask choice. A row is an int whose bit c is the module in column c (1 = dark).
+
+
+def _bits(row: list[bool | None]) -> int:
+    return sum(1 << c for c, dark in enumerate(row) if dark)
+
+
+@functools.lru_cache(maxsize=8)
+def _mask_rows(version: int) -> tuple[tuple[int, ...], ...]:
+    """For each of the 8 masks, per row, the data modules that mask darkens (inverts).
+
+    Data modules are all but the function patterns: finders with separators and format
+    information, timing, alignment, version information. Geometry only, cached per version.
+    """
+    n = 17 + 4 * version
+    function = [[False] * n for _ in range(n)]
+
+    def mark(r0: int, c0: int, r1: int, c1: int) -> None:
+        for r in range(max(r0, 0), min(r1, n)):
+            for c in range(max(c0, 0), min(c1, n)):
+                function[r][c] = True
+
+    mark(0, 0, 9, 9)  # top-left finder, separator, format information
+    mark(0, n - 8, 9, n)  # top-right
+    mark(n - 8, 0, n, 9)  # bottom-left, and the dark module
+    centres = qrcode.util.pattern_position(version)
+    for r in centres:
+        for c in centres:
+            if not function[r][c]:  # alignment patterns, except where a finder is
+                mark(r - 2, c - 2, r + 3, c + 3)
+    mark(6, 0, 7, n)  # timing (after the alignment patterns, which may cross it)
+    mark(0, 6, n, 7)
+    if version >= 7:
+        mark(0, n - 11, 6, n - 8)  # version information
+        mark(n - 11, 0, n - 8, 6)
+    masks = []
+    for k in range(8):
+        fn = qrcode.util.mask_func(k)
+        masks.append(
+            tuple(
+                sum(1 << c for c in range(n) if not function[r][c] and fn(r, c)) for r in range(n)
+            )
+        )
+    return tuple(masks)
+
+
+_RUN = re.compile(r"0{5,}|1{5,}")
+_FINDER_LIKE = re.compile(r"(?=10111010000|00001011101)")
+
+
+def _penalty(rows: list[int], n: int) -> int:
+    """ISO/IEC 18004 mask penalty: runs, 2×2 blocks, finder-like patterns, dark balance."""
+    full = (1 << n) - 1
+    lines = [format(r, f"0{n}b") for r in rows]
+    lines += ["".join(col) for col in zip(*lines, strict=True)]
+    score = sum(len(m) - 2 for line in lines for m in _RUN.findall(line))  # 3 + (run - 5)
+    score += 40 * sum(len(_FINDER_LIKE.findall(line)) for line in lines)
+    inner = full >> 1
+    for a, b in itertools.pairwise(rows):
+        same_down = ~(a ^ b) & full
+        same_right = ~(a ^ (a >> 1)) & inner
+        score += 3 * (same_down & (same_down >> 1) & same_right).bit_count()
+    dark = sum(r.bit_count() for r in rows)
+    score += 10 * (abs(dark * 100 // (n * n) - 50) // 5)
+    return score
+
+
+def _mask_candidates(qr: qrcode.QRCode) -> list[list[int]]:
+    """The symbol under each of the 8 masks, as bit rows, from the symbol made with mask 0:
+    the data modules flipped where the masks differ, and each mask's own format bits (which
+    `qrcode` writes into row 8 and column 8 for us)."""
+    version, n = int(qr.version), int(qr.modules_count)
+    masks = _mask_rows(version)
+    base = [_bits(row) for row in qr.modules]
+    candidates = []
+    for k in range(8):
+        qr.setup_type_info(False, k)
+        rows = [b ^ m0 ^ mk for b, m0, mk in zip(base, masks[0], masks[k], strict=True)]
+        # Format bits: row 8 and column 8 beside the finders (the middles are data).
+        beside = (1 << 9) - 1 | ((1 << 8) - 1) << (n - 8)
+        rows[8] = rows[8] & ~beside | _bits(qr.modules[8]) & beside
+        for r in (*range(9), *range(n - 8, n)):
+            rows[r] = rows[r] & ~(1 << 8) | int(bool(qr.modules[r][8])) << 8
+        candidates.append(rows)
+    qr.setup_type_info(False, 0)  # leave the object as it was
+    return candidates
+
+
+def _best_mask(candidates: list[list[int]]) -> int:
+    """The mask whose symbol has the lowest penalty."""
+    n = len(candidates[0])
+    scores = [_penalty(rows, n) for rows in candidates]
+    return scores.index(min(scores))
 
 
 def _modules_of(version: int) -> int:
@@ -107,7 +219,7 @@ def fit_qr(
         if module >= min_module:
             if max_module is not None:
                 module = max(min_module, min(module, max_module))
-            return encode_qr(text, ecc), module
+            return encode_qr(text, ecc, version=version), module
     raise QrCapacityError(
         f"the QR text ({len(text)} characters) does not fit {width_dots} dots with modules of "
         f"{min_module} dots and a {QUIET_ZONE}-module quiet zone, even at error correction "

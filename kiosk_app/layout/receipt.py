@@ -1,18 +1,20 @@
 """The certificate layout: verified claims → a 1-bit receipt image at the printer's dot width.
 
-The receipt is laid out from the claims the QR text signs, and from nothing else: the
-authority's header, the document title in Arabic and English, every signed field (via
-`verifier.presentation.display_fields`, so paper and verifier page word a value the same way)
-with its Arabic and English labels, the serial, issue time, issuer, issuing centre and kiosk,
-the QR, and how to verify it. `render_receipt` refuses claims that differ from what the QR
-text carries.
+The receipt is laid out from the claims the QR text signs, and from nothing else. Header: the
+authority, the document title in Arabic and English, the serial, issue time, issuer, issuing
+centre and kiosk. Body: every signed field (via `verifier.presentation.display_fields`, so
+paper and verifier page word a value the same way) with its Arabic and English labels.
+Footer: the QR and how to verify it. `render_receipt` refuses claims that differ from what
+the QR text carries.
 
 How a line is set: the Arabic side is a right-to-left paragraph set in Amiri and
 right-aligned; the Latin side is left-to-right and left-aligned; a value that reads the same
 in both (a date, a national number) is printed once, on the labels' line when it fits. Text
 is wrapped by `text.wrap`, measured by its ink, so nothing passes the side margins. Lines
-are stacked by their real ink (never closer than `_GAP` dots, never further apart than the
-font's pitch), which keeps receipts short: paper is the kiosk's running cost.
+are stacked by the font's pitch, and further apart only where the real ink of two lines
+would come closer than `_GAP` dots (tall Arabic marks), so nothing overlaps and no paper is
+left blank: paper is the kiosk's running cost. QR modules are as many whole dots as the width
+allows (see `qr.fit_qr`; `max_module_dots` caps them to save paper on 80 mm).
 
 The image is drawn in grey and thresholded once, so text is clean 1-bit and the QR (whole
 dots per module) has no grey at all.
@@ -37,7 +39,7 @@ from kiosk_app.layout.fonts import FontSet, Script, default_fonts, open_font, re
 from kiosk_app.layout.qr import QUIET_ZONE, QrEcc, QrSymbol, fit_qr, symbol_image
 from kiosk_app.layout.text import Direction, has_arabic, isolate_numbers, wrap
 from verifier import codec, cose
-from verifier.documents import Document, DocumentType, FamilyMember, Place
+from verifier.documents import Document, DocumentType, FamilyMember, Place, schema_for
 from verifier.errors import FormatError, UnsupportedAlgorithmError, UnsupportedVersionError
 from verifier.payload import Claims, decode_claims
 from verifier.presentation import DisplayField, display_fields, value_text
@@ -96,7 +98,7 @@ class QrPart:
     the white rows that end `Receipt.above` and start `Receipt.below`, and white columns.
     """
 
-    text: str
+    text: str = field(repr=False)  # the signed payload: never in logs or tracebacks
     module_dots: int
     ecc: QrEcc
     version: int
@@ -194,6 +196,12 @@ _ISSUE_LABELS = {
 
 
 def _verify_note(url: str) -> tuple[str, str]:
+    url = " ".join(url.split())  # no line breaks or tabs from a config file
+    if not url:
+        return (
+            "للتحقق من صحة هذه الوثيقة امسح الرمز",
+            "To verify this document, scan the code",
+        )
     return (
         f"للتحقق من صحة هذه الوثيقة امسح الرمز أو افتح {url}",
         f"To verify this document, scan the code or open {url}",
@@ -264,6 +272,29 @@ class _Composer:
     style: _Style
     fonts: FontSet
     blocks: list[_Block] = field(default_factory=list)
+    # Ink boxes measured during this one layout (wrapping measures each line it keeps; the
+    # line is then placed with the same box). Dropped with the composer: nothing outlives a
+    # render, so no citizen's text stays in memory.
+    _boxes: dict[tuple[int, str, Direction], tuple[int, int, int, int]] = field(
+        default_factory=dict
+    )
+
+    def _box(
+        self, text: str, font: ImageFont.FreeTypeFont, direction: Direction
+    ) -> tuple[int, int, int, int]:
+        """The ink box of text as it will be drawn (numbers isolated on the Arabic side)."""
+        key = (id(font), text, direction)
+        box = self._boxes.get(key)
+        if box is None:
+            drawn = isolate_numbers(text) if direction is Direction.RTL else text
+            left, top, right, bottom = font.getbbox(drawn, direction=direction.value, anchor="ls")
+            box = (math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom))
+            self._boxes[key] = box
+        return box
+
+    def _ink_width(self, text: str, font: ImageFont.FreeTypeFont, direction: Direction) -> float:
+        left, _, right, _ = self._box(text, font, direction)
+        return right - left
 
     @property
     def avail(self) -> int:
@@ -282,10 +313,9 @@ class _Composer:
         """One line of text, not yet positioned; numbers isolated in Arabic text."""
         font, script, size = self.font(role, text)
         direction = self._direction(script)
-        if script is Script.ARABIC:
+        bbox = self._box(text, font, direction)
+        if direction is Direction.RTL:
             text = isolate_numbers(text)
-        left, top, right, bottom = font.getbbox(text, direction=direction.value, anchor="ls")
-        bbox = (math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom))
         factor = _ARABIC_PITCH if script is Script.ARABIC else _LATIN_PITCH
         return _Placing(_Run(text, font, direction, 0), bbox, round(size * factor))
 
@@ -314,7 +344,7 @@ class _Composer:
         direction = self._direction(script)
         if align is None:
             align = _Align.RIGHT if script is Script.ARABIC else _Align.LEFT
-        for line in wrap(text, font, self.avail, direction, measure=_ink_width):
+        for line in wrap(text, font, self.avail, direction, measure=self._ink_width):
             p = self._run(line, role)
             self._put(p, align)
             self._place([p])
@@ -386,11 +416,6 @@ class _Composer:
         self.blocks.append(_Qr(symbol, module))
 
 
-def _ink_width(text: str, font: ImageFont.FreeTypeFont, direction: Direction) -> float:
-    left, _, right, _ = font.getbbox(text, direction=direction.value, anchor="ls")
-    return right - left
-
-
 # ---------------------------------------------------------------------------------------------
 # Content: which blocks a document makes.
 
@@ -455,13 +480,14 @@ def _members(
             _field(c, DisplayField(name, label_ar, label_en, value, value), order)
 
 
-def _title(document_type: DocumentType | int, fields: list[DisplayField]) -> tuple[str, str]:
-    if isinstance(document_type, DocumentType):
-        from verifier.documents import schema_for
-
-        schema = schema_for(document_type)
+def _title(document: Document) -> tuple[str, str]:
+    if document.schema is not None:
+        return document.schema.title_ar, document.schema.title_en
+    if isinstance(document.type, DocumentType):  # a newer schema version of a known type
+        schema = schema_for(document.type)
         return schema.title_ar, schema.title_en
-    return f"وثيقة من نوع {int(document_type)}", f"Document of type {int(document_type)}"
+    code = int(document.type)
+    return f"وثيقة من نوع {code}", f"Document of type {code}"
 
 
 def _format_time(moment: dt.datetime, tz: dt.tzinfo) -> str:
@@ -491,23 +517,11 @@ def _compose(
     c.space(3)
     c.rule(2)
     c.space(2)
-    if document.schema is not None:
-        title_ar, title_en = document.schema.title_ar, document.schema.title_en
-    else:
-        title_ar, title_en = _title(document.type, fields)
-    for text in _bilingual_pair(title_ar, title_en, order):
+    for text in _bilingual_pair(*_title(document), order):
         c.paragraph(text, s.title, _Align.CENTER)
     c.space(2)
     c.rule(1)
-    for f in fields:
-        c.space(_FIELD_GAP)
-        value = document.fields.get(f.name) if document.schema is not None else None
-        if isinstance(value, tuple) and all(isinstance(m, FamilyMember) for m in value):
-            _members(c, f, value, order)
-        else:
-            _field(c, f, order)
-    c.space(_FIELD_GAP)
-    c.rule(1)
+    # Where and when it was issued: part of the header, as on the registry's own paper.
     centre_ar, centre_en = value_text(document.centre, "ar"), value_text(document.centre, "en")
     issue = [
         ("serial", claims.serial, claims.serial),
@@ -520,6 +534,17 @@ def _compose(
         label_ar, label_en = _ISSUE_LABELS[name]
         c.space(_FIELD_GAP)
         _field(c, DisplayField(name, label_ar, label_en, ar, en), order)
+    c.space(_FIELD_GAP)
+    c.rule(1)
+    for f in fields:
+        c.space(_FIELD_GAP)
+        value = document.fields.get(f.name) if document.schema is not None else None
+        if isinstance(value, tuple) and all(isinstance(m, FamilyMember) for m in value):
+            _members(c, f, value, order)
+        else:
+            _field(c, f, order)
+    c.space(_FIELD_GAP)
+    c.rule(2)
     c.qr(symbol, module)
     note_ar, note_en = _verify_note(verifier_url)
     for text in _bilingual_pair(note_ar, note_en, order):
@@ -656,6 +681,7 @@ def render_receipt(
     placed, bottom = _stack(composer.blocks, top=style.margin - _GAP)
     height = bottom + style.margin
     image, qr_top = _draw(placed, int(paper), height, style.margin)
+    image.info["dpi"] = (DPI, DPI)
     qr_bottom = qr_top + symbol.modules * module
     part = QrPart(
         text=qr_text,

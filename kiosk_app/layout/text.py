@@ -47,15 +47,26 @@ def measure(text: str, font: ImageFont.FreeTypeFont, direction: Direction) -> fl
 
 
 def isolate_numbers(text: str) -> str:
-    """Wrap every number in a left-to-right isolate (LRI … PDI).
+    """Wrap in a left-to-right isolate (LRI … PDI) every number that follows Arabic.
 
-    In a right-to-left paragraph the Unicode bidi algorithm turns a European number that
-    follows Arabic letters into an Arabic number, so "أنثى — 2018-10-05" would show its date
-    as 05-10-2018, yet the same date at the start of the next line would show as 2018-10-05.
-    An isolate keeps every date, time and record number reading as the Latin side (and the
-    verifier) print it. The marks are invisible and take no width.
+    In a right-to-left paragraph the Unicode bidi algorithm (rule W2) turns a European number
+    whose nearest preceding letter is Arabic into an Arabic number, and a run of those with
+    separators reads backwards: "أنثى — 2018-10-05" would show 05-10-2018, yet the same date
+    at the start of the next line would show 2018-10-05. An isolate keeps every such date,
+    time and record number reading as the Latin side (and the verifier) print it. Numbers
+    after a Latin letter (a serial like BI26-0100, a URL) already read left to right and are
+    left alone: isolating them would split a Latin run. The marks take no width.
     """
-    return _NUMBER.sub(lambda m: f"{_LRI}{m.group(0)}{_PDI}", text)
+    out: list[str] = []
+    last = 0
+    for m in _NUMBER.finditer(text):
+        before = next((c for c in reversed(text[: m.start()]) if c.isalpha()), "")
+        if before and not _ARABIC.match(before):
+            continue
+        out += [text[last : m.start()], _LRI, m.group(0), _PDI]
+        last = m.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def _joins(a: str, b: str) -> bool:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 from pathlib import Path
 
 import pytest
 import zxingcpp
+from hwhelpers import load_png, receipt_image, same_pixels
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
-from conftest import receipt_image, same_pixels
 from hardware.emulator import EmulatedPrinter
 from hardware.emulator import parser as p
 from hardware.encoding import encode_job, encode_raster, process_id_request, qr_image
@@ -34,7 +37,7 @@ def test_raster_round_trips_pixel_for_pixel(tmp_path: Path) -> None:
     machine = _print_in_process(tmp_path, job.data)
     (receipt,) = machine.receipts()
     assert receipt.complete
-    assert same_pixels(Image.open(receipt.path), image)
+    assert same_pixels(load_png(receipt.path), image)
 
 
 def test_narrow_odd_width_image_round_trips(tmp_path: Path) -> None:
@@ -43,7 +46,7 @@ def test_narrow_odd_width_image_round_trips(tmp_path: Path) -> None:
     (receipt,) = _print_in_process(tmp_path, job.data).receipts()
     expected = Image.new("1", (576, 97), 255)
     expected.paste(image, (0, 0))
-    assert same_pixels(Image.open(receipt.path), expected)
+    assert same_pixels(load_png(receipt.path), expected)
 
 
 def test_blank_rows_become_feeds_and_right_margins_are_trimmed() -> None:
@@ -71,8 +74,8 @@ def test_native_qr_is_small_and_prints_like_the_raster_fallback(tmp_path: Path) 
     assert len(native.data) < 800 < 10_000 < len(raster.data)
     a = _print_in_process(tmp_path / "a", native.data).receipts()[0]
     b = _print_in_process(tmp_path / "b", raster.data).receipts()[0]
-    assert same_pixels(Image.open(a.path), Image.open(b.path))
-    paper = ImageOps.expand(Image.open(a.path).convert("L"), border=40, fill=255)
+    assert same_pixels(load_png(a.path), load_png(b.path))
+    paper = ImageOps.expand(load_png(a.path).convert("L"), border=40, fill=255)
     decoded = zxingcpp.read_barcodes(paper)
     assert QR_TEXT in [d.text for d in decoded]
 
@@ -84,7 +87,9 @@ def test_qr_too_wide_for_the_paper_is_refused() -> None:
 
 def test_feed_part_and_cut_modes(tmp_path: Path) -> None:
     model = resolve_model("TM-T20II", 384)
-    job = PrintJob.of(receipt_image(384, 40), FeedPart(300), receipt_image(384, 40, seed=2), cut=Cut.PARTIAL)
+    job = PrintJob.of(
+        receipt_image(384, 40), FeedPart(300), receipt_image(384, 40, seed=2), cut=Cut.PARTIAL
+    )
     encoded = encode_job(job, model)
     assert encoded.data.endswith(b"\x1dV\x42\x00")
     (receipt,) = _print_in_process(tmp_path, encoded.data, width=384).receipts()
@@ -106,9 +111,13 @@ def test_process_id_request_bytes() -> None:
 
 
 def test_parser_is_incremental() -> None:
-    data = encode_job(
-        PrintJob.of(receipt_image(height=80), QrPart("HELLO")), resolve_model("TM-T20II", 576)
-    ).data + process_id_request(b"1234") + b"\x10\x04\x01"
+    data = (
+        encode_job(
+            PrintJob.of(receipt_image(height=80), QrPart("HELLO")), resolve_model("TM-T20II", 576)
+        ).data
+        + process_id_request(b"1234")
+        + b"\x10\x04\x01"
+    )
     whole = p.Parser().feed(data)
     parser = p.Parser()
     pieces: list[p.Command] = []
@@ -121,7 +130,9 @@ def test_parser_is_incremental() -> None:
     assert whole[-1] == p.StatusQuery(1)
 
 
-def test_unknown_bytes_are_logged_not_fatal(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_unknown_bytes_are_logged_not_fatal(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     machine = EmulatedPrinter(tmp_path, 576)
     with caplog.at_level(logging.WARNING, logger="hardware.emulator.machine"):
         reaction = machine.receive(b"\x1b@\x1b\xf0\x1d\xf1\x01hello\n\x1dV\x00\x10\x04\x01")
@@ -150,3 +161,29 @@ def test_python_escpos_output_is_understood(tmp_path: Path) -> None:
     assert machine.unknown_commands == 0
     (receipt,) = machine.receipts()
     assert receipt.height > 3 * 48
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    width=st.integers(1, 576),
+    height=st.integers(1, 300),
+    seed=st.integers(0, 2**32 - 1),
+    density=st.sampled_from([0.0, 0.001, 0.05, 0.5, 1.0]),
+)
+def test_any_image_round_trips(
+    tmp_path: Path, width: int, height: int, seed: int, density: float
+) -> None:
+    rng = random.Random(seed)
+    image = Image.new("1", (width, height), 255)
+    pixels = image.load()
+    assert pixels is not None
+    for _ in range(int(width * height * density)):
+        pixels[rng.randrange(width), rng.randrange(height)] = 0
+    out = tmp_path / f"{width}x{height}-{seed}"
+    data = encode_job(PrintJob.of(image), resolve_model("TM-T20II", 576)).data
+    (receipt,) = _print_in_process(out, data).receipts()
+    expected = Image.new("1", (576, height), 255)
+    expected.paste(image, (0, 0))
+    assert same_pixels(load_png(receipt.path), expected)

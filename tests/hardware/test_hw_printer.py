@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
+from hwhelpers import EPSON, load_png, receipt_image, same_pixels
 from PIL import Image
 
-from conftest import EPSON, receipt_image, same_pixels
 from hardware.emulator import Emulator, EmulatorState
 from hardware.errors import DeviceNotFound
 from hardware.job import FailureReason, Outcome, PrintJob, QrPart
@@ -49,7 +49,11 @@ def test_status_of_each_emulated_state(
     if state is EmulatorState.NEAR_END:
         assert status.paper is Paper.NEAR_END
     if state is EmulatorState.SILENT:
-        assert (status.online, status.paper, status.cover) == (Online.UNKNOWN, Paper.UNKNOWN, Cover.UNKNOWN)
+        assert (status.online, status.paper, status.cover) == (
+            Online.UNKNOWN,
+            Paper.UNKNOWN,
+            Cover.UNKNOWN,
+        )
         assert 0.45 <= elapsed < 1.0  # waited its bound, and no longer
     else:
         assert elapsed < 0.3  # answered: no waiting out the timeout
@@ -63,7 +67,12 @@ def _expected_problems(n1: int, n2: int, n3: int, n4: int) -> list[str]:
         out.append("cover-open")
     if n4 & 0x60 or n2 & 0x20:
         out.append("paper-out")
-    for bit, name in ((3, "cutter-error"), (5, "unrecoverable-error"), (6, "auto-recoverable-error"), (2, "recoverable-error")):
+    for bit, name in (
+        (3, "cutter-error"),
+        (5, "unrecoverable-error"),
+        (6, "auto-recoverable-error"),
+        (2, "recoverable-error"),
+    ):
         if n3 & (1 << bit):
             out.append(name)
     return out
@@ -73,7 +82,13 @@ def test_every_status_bit_combination_over_tcp(emulator: Emulator) -> None:
     """All 2 x 8 x 16 x 4 combinations of the meaningful DLE EOT bits, as real replies."""
     n1s = [0x12 | b for b in (0, 0x08)]
     n2s = [0x12 | a | b | c for a in (0, 0x04) for b in (0, 0x20) for c in (0, 0x40)]
-    n3s = [0x12 | a | b | c | d for a in (0, 0x04) for b in (0, 0x08) for c in (0, 0x20) for d in (0, 0x40)]
+    n3s = [
+        0x12 | a | b | c | d
+        for a in (0, 0x04)
+        for b in (0, 0x08)
+        for c in (0, 0x20)
+        for d in (0, 0x40)
+    ]
     n4s = [0x12 | a for a in (0, 0x0C, 0x60, 0x6C)]
     combos = list(itertools.product(n1s, n2s, n3s, n4s))
     assert len(combos) == 1024
@@ -99,11 +114,15 @@ def test_printed_receipt_is_pixel_equal_to_the_image_sent(emulator: Emulator, li
     assert result.status_after is not None and result.status_after.ready
     (receipt,) = emulator.receipts()
     assert receipt.complete
-    assert same_pixels(Image.open(receipt.path), image)
+    assert same_pixels(load_png(receipt.path), image)
 
 
 def test_native_qr_job_prints_with_confirmation(emulator: Emulator) -> None:
-    job = PrintJob.of(receipt_image(height=200), QrPart("SN1D:" + "A1B2C3" * 100), receipt_image(height=100, seed=7))
+    job = PrintJob.of(
+        receipt_image(height=200),
+        QrPart("SN1D:" + "A1B2C3" * 100),
+        receipt_image(height=100, seed=7),
+    )
     with open_printer(emulator.url, profile=EPSON) as printer:
         result = printer.print_job(job, timeout=10)
     assert result.ok and result.confirmed
@@ -183,7 +202,9 @@ def test_pty_hang_up_mid_job_fails_the_job(emulator: Emulator) -> None:
         result = printer.print_job(PrintJob.of(receipt_image(height=1200, seed=5)), timeout=10)
     assert result.outcome is Outcome.FAILED
     assert result.reason in (FailureReason.CONNECTION_LOST, FailureReason.NO_ANSWER)
-    assert emulator.serial_url != url  # a fresh pty is offered, like a replugged adapter
+    # a fresh pty is offered (the kernel may reuse the number), like a replugged adapter
+    with open_printer(emulator.serial_url, profile=EPSON) as again:
+        assert again.status().ready
 
 
 @pytest.mark.parametrize(
@@ -199,7 +220,9 @@ def test_fault_arriving_while_the_job_streams_fails_the_job(
 ) -> None:
     # 115200 baud: the ~29 KB job takes ~2.5 s to go through, the fault arrives after 0.5 s
     with Emulator(tmp_path, 576, tcp="127.0.0.1:0", baud=115200) as emulator:
-        timer = threading.Timer(0.5, lambda: emulator.command("garbage on" if fault == "garbage" else f"state {fault}"))
+        timer = threading.Timer(
+            0.5, lambda: emulator.command("garbage on" if fault == "garbage" else f"state {fault}")
+        )
         with open_printer(emulator.url, profile=EPSON, timeout=0.5) as printer:
             timer.start()
             result = printer.print_job(PrintJob.of(receipt_image(height=1400, seed=9)), timeout=6)
@@ -207,7 +230,8 @@ def test_fault_arriving_while_the_job_streams_fails_the_job(
         assert result.outcome is Outcome.FAILED, result
         assert result.reason is reason
         assert not result.confirmed
-        assert all(not r.complete for r in emulator.receipts())
+        if fault == "cover-open":  # a silent or garbling printer may well have printed it
+            assert all(not r.complete for r in emulator.receipts())
 
 
 def test_cutter_error_is_recovered_with_dle_enq(emulator: Emulator) -> None:
@@ -256,10 +280,47 @@ def test_status_from_another_thread_waits_for_the_job(emulator: Emulator) -> Non
         statuses = []
         worker = threading.Thread(target=lambda: statuses.append(printer.status(timeout=5)))
         results = []
-        job_thread = threading.Thread(target=lambda: results.append(printer.print_job(PrintJob.of(receipt_image(height=900)), timeout=10)))
+        job_thread = threading.Thread(
+            target=lambda: results.append(
+                printer.print_job(PrintJob.of(receipt_image(height=900)), timeout=10)
+            )
+        )
         job_thread.start()
         worker.start()
         job_thread.join(10)
         worker.join(10)
     assert results[0].ok
     assert statuses[0].ready
+
+
+def test_printer_that_stops_taking_bytes_cannot_block_past_the_timeout(tmp_path: Path) -> None:
+    black = Image.new("1", (576, 1400), 0)  # ~100 KB of raster, far more than a pty buffers
+    with Emulator(tmp_path, 576, tcp=None, pty=True, baud=115200) as emulator:
+        with open_printer(emulator.serial_url, profile=EPSON, timeout=0.5) as printer:
+            # 0.3 s into the job its buffer stays full: the pty fills up and writes block
+            timer = threading.Timer(0.3, emulator.printer.stall, args=(True,))
+            timer.start()
+            started = time.monotonic()
+            result = printer.print_job(PrintJob.of(black), timeout=2.0)
+            elapsed = time.monotonic() - started
+            timer.join()
+        emulator.printer.stall(False)
+    assert result.outcome is Outcome.FAILED
+    # the last look behind the stuck bytes gets no answer either; both name it fairly
+    assert result.reason in (FailureReason.TIMEOUT, FailureReason.NO_ANSWER)
+    assert result.status_before is not None and result.status_before.ready
+    assert 0 < result.bytes_sent < 100_000
+    assert 1.5 <= elapsed < 2.3
+
+
+def test_reopen_after_the_connection_was_lost(emulator: Emulator) -> None:
+    emulator.drop_after(100)
+    with open_printer(emulator.url, profile=EPSON) as printer:
+        lost = printer.print_job(PrintJob.of(receipt_image(height=200)), timeout=5)
+        assert lost.reason is FailureReason.CONNECTION_LOST
+        printer.reopen()
+        assert printer.status().ready
+        assert printer.print_job(PrintJob.of(receipt_image(height=50)), timeout=5).ok
+        printer.close()
+        printer.reopen()  # a closed printer can be reopened too
+        assert printer.status().ready

@@ -63,7 +63,11 @@ def test_no_answer_is_never_ok() -> None:
     status = parse_status(None, None, None, None)
     assert not status.ready
     assert status.problems == [Problem.NO_ANSWER]
-    assert (status.online, status.cover, status.paper) == (Online.UNKNOWN, Cover.UNKNOWN, Paper.UNKNOWN)
+    assert (status.online, status.cover, status.paper) == (
+        Online.UNKNOWN,
+        Cover.UNKNOWN,
+        Paper.UNKNOWN,
+    )
     assert {status.cutter, status.unrecoverable, status.auto_recoverable} == {Condition.UNKNOWN}
     assert reason_for(status) is FailureReason.NO_ANSWER
 

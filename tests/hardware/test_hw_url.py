@@ -23,7 +23,10 @@ from hardware.url import Flow, PrinterAddress, Scheme, parse_printer_url
             PrinterAddress(Scheme.SERIAL, path="/dev/ttyUSB0", baudrate=115200, flow=Flow.RTSCTS),
         ),
         ("serial:///dev/pts/7", PrinterAddress(Scheme.SERIAL, path="/dev/pts/7")),
-        ("serial://dev/ttyS0?baudrate=9600", PrinterAddress(Scheme.SERIAL, path="/dev/ttyS0", baudrate=9600)),
+        (
+            "serial://dev/ttyS0?baudrate=9600",
+            PrinterAddress(Scheme.SERIAL, path="/dev/ttyS0", baudrate=9600),
+        ),
         ("file:///dev/usb/lp0", PrinterAddress(Scheme.FILE, path="/dev/usb/lp0")),
     ],
 )

@@ -102,6 +102,8 @@ def test_fee_formatting() -> None:
     assert i18n.format_fee(50000, "YER", CATALOGUES["ar"]) == "500 ريال"
     assert i18n.format_fee(123456, "YER", CATALOGUES["en"]) == "1,234.56 rials"
     assert i18n.format_fee(100, "EUR", CATALOGUES["en"]) == "1 EUR"
+    assert i18n.format_fee(1000, "JOD", CATALOGUES["ar"]) == "1 دينار"  # fils: 1000 a dinar
+    assert i18n.format_fee(2500, "JOD", CATALOGUES["en"]) == "2.500 JOD"
 
 
 # --- shaping and wrapping ----------------------------------------------------------------------
@@ -155,3 +157,11 @@ def test_long_word_is_cut_to_fit() -> None:
 
 def test_explicit_newlines_are_kept() -> None:
     assert ktext.wrap("a b\n\nc", 1000, _measure()) == ["a b", "", "c"]
+
+
+def test_word_ligatures_the_font_lacks_are_not_used() -> None:
+    shaped = ktext.shape_line("عبد الله لا ريال")
+    assert "\ufdf2" not in shaped  # ARABIC LIGATURE ALLAH: missing from DejaVu Sans
+    assert "\ufdfc" not in shaped  # RIAL SIGN
+    assert "\ufefb" in shaped  # lam-alef stays a ligature: it is obligatory
+    assert all(not "\ufc00" <= ch <= "\ufdff" for ch in ktext.shape_line("على إلى الأولى"))

@@ -76,3 +76,18 @@ def decode_qr_texts(image: Image.Image) -> list[str]:
         for r in zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormat.QRCode)
         if r.valid
     ]
+
+
+def contains(image: Image.Image, template: Image.Image) -> bool:
+    """True if template appears pixel for pixel somewhere in image (both "L", 0/255)."""
+    img, tpl = image.convert("L"), template.convert("L")
+    w, h = tpl.size
+    rows = [img.tobytes()[y * img.width : (y + 1) * img.width] for y in range(img.height)]
+    trows = [tpl.tobytes()[y * w : (y + 1) * w] for y in range(h)]
+    for y in range(img.height - h + 1):
+        x = rows[y].find(trows[0])
+        while x != -1:
+            if x + w <= img.width and all(rows[y + i][x : x + w] == trows[i] for i in range(1, h)):
+                return True
+            x = rows[y].find(trows[0], x + 1)
+    return False

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import deque
 
 import pytest
-from layout_support import VERIFIER_URL, Authority
+from layout_support import VERIFIER_URL, Authority, contains
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
 from kiosk_app.layout import (
@@ -18,6 +18,7 @@ from kiosk_app.layout import (
     render_verdict,
 )
 from kiosk_app.layout import fonts as layout_fonts
+from kiosk_app.layout.text import isolate_numbers
 from verifier.documents import Bilingual, Document, DocumentType, Place
 from verifier.national_id import make
 
@@ -54,21 +55,6 @@ def _alone(
 
 def _same(a: Image.Image, b: Image.Image) -> bool:
     return a.size == b.size and ImageChops.difference(a, b).getbbox() is None
-
-
-def _contains(image: Image.Image, template: Image.Image) -> bool:
-    """True if template appears pixel for pixel somewhere in image (both "L", 0/255)."""
-    img, tpl = image.convert("L"), template.convert("L")
-    w, h = tpl.size
-    rows = [img.tobytes()[y * img.width : (y + 1) * img.width] for y in range(img.height)]
-    trows = [tpl.tobytes()[y * w : (y + 1) * w] for y in range(h)]
-    for y in range(img.height - h + 1):
-        x = rows[y].find(trows[0])
-        while x != -1:
-            if x + w <= img.width and all(rows[y + i][x : x + w] == trows[i] for i in range(1, h)):
-                return True
-            x = rows[y].find(trows[0], x + 1)
-    return False
 
 
 def _components(image: Image.Image) -> int:
@@ -127,8 +113,8 @@ def test_the_receipt_sets_an_arabic_name_as_raqm_does(authority: Authority) -> N
         receipt = render_verdict(
             signed.verdict, signed.qr_text, width_dots=width, verifier_url=VERIFIER_URL
         )
-        assert _contains(receipt.image, _alone("محمد", VALUE_SIZE[width]))
-        assert not _contains(
+        assert contains(receipt.image, _alone("محمد", VALUE_SIZE[width]))
+        assert not contains(
             receipt.image, _alone("محمد", VALUE_SIZE[width], layout=ImageFont.Layout.BASIC)
         )
 
@@ -153,9 +139,12 @@ def _best_match(image: Image.Image, template: Image.Image) -> tuple[float, int]:
         ("أنثى — 2018-10-05", "2018-10-05", "05-10-2018"),
         ("الرقم الوطني 1985123452 رقم القيد 1437/2015", "1437/2015", "2015/1437"),
         ("تاريخ ووقت الإصدار 2026-11-02 09:41:07", "09:41:07", "07:41:09"),
+        ("للتحقق افتح verify.csr.example/d", "verify.csr.example/d", "d/example.csr.verify"),
+        ("الرقم التسلسلي BI26-01000418", "BI26-01000418", "01000418-BI26"),
+        ("افتح https://10.0.0.1:8000/v", "https://10.0.0.1:8000/v", "v/8000:1.0.0.10//:https"),
     ],
 )
-def test_numbers_in_an_arabic_line_read_left_to_right(
+def test_numbers_and_latin_in_an_arabic_line_read_left_to_right(
     line: str, number: str, reversed_number: str
 ) -> None:
     image = _ink(render_text(line, width_dots=576, role=TextRole.VALUE))
@@ -180,3 +169,20 @@ def test_without_raqm_the_layout_names_the_missing_packages(
     with pytest.raises(TextEngineError, match="libraqm0") as info:
         render_text("محمد", width_dots=384)
     assert "libfribidi0" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("أنثى — 2018-10-05", "أنثى — \u20662018-10-05\u2069"),
+        (
+            "2018-10-05 — أنثى",
+            "\u20662018-10-05\u2069 — أنثى",
+        ),  # nothing before: the paragraph is RTL
+        ("رقم BI26-01000418", "رقم BI26-01000418"),  # after a Latin letter: already LTR
+        ("افتح https://10.0.0.1:8000", "افتح https://10.0.0.1:8000"),
+        ("Born 1985-11-30", "Born 1985-11-30"),
+    ],
+)
+def test_only_numbers_that_follow_arabic_are_isolated(text: str, expected: str) -> None:
+    assert isolate_numbers(text) == expected

@@ -87,3 +87,14 @@ def test_page_cuts_fall_on_blank_rows(
         assert inverted.crop((0, end, image.width, end + 1)).getbbox() is None
     assert all(0 < b - a <= 700 for a, b in ranges)
     assert len(ranges) >= 3
+
+
+def test_pdf_can_enlarge_by_a_whole_factor_that_fits_a4(
+    receipts: dict[tuple[DocumentType, int], Receipt],
+) -> None:
+    receipt = receipts[(DocumentType.MARRIAGE_CERTIFICATE, 576)]
+    assert len(_pages(pdf_a4(receipt, scale=2))) == 2  # 2 × 189 mm of receipt
+    with pytest.raises(ValueError, match="does not fit"):
+        pdf_a4(receipt, scale=3)
+    with pytest.raises(ValueError, match="does not fit"):
+        pdf_a4(receipt, scale=0)

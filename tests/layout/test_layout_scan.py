@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from degrade import DEGRADATIONS
+from layout_degrade import DEGRADATIONS
 from layout_support import CHECK_AT, Authority, Signed, decode_qr_texts
 
 from kiosk_app.layout import Receipt

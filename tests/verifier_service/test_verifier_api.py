@@ -115,6 +115,7 @@ def test_bad_texts_give_a_verdict_not_an_error(service: str, text: str, status: 
     ("body", "content_type", "code"),
     [
         (b"not json", "application/json", 422),
+        (b"\x80\x81 not utf-8", "application/json", 400),
         (b'{"qr_text": 5}', "application/json", 422),
         (b'{"qr_text": ""}', "application/json", 422),
         (b'{"qr_text": "SN1D:A", "extra": 1}', "application/json", 422),
@@ -300,3 +301,24 @@ def test_openapi_describes_the_endpoints(service: str) -> None:
     assert "/api/v1/verify-image" in spec["paths"]
     ok = spec["paths"]["/api/v1/verify"]["post"]["responses"]["200"]
     assert ok["content"]["application/json"]["schema"]["$ref"].endswith("/VerdictOut")
+
+
+def test_fast_path_and_route_answer_alike(service: str, material: Material) -> None:
+    """Well-formed JSON is answered by the middleware's fast path; anything else by the
+    FastAPI route (here: another JSON media type). Both must give the same verdict."""
+    import json
+
+    body = json.dumps({"qr_text": material.birth, "online": True}).encode()
+    fast = httpx.post(
+        f"{service}/api/v1/verify", content=body, headers={"Content-Type": "application/json"}
+    )
+    routed = httpx.post(
+        f"{service}/api/v1/verify", content=body, headers={"Content-Type": "application/x+json"}
+    )
+    assert fast.status_code == routed.status_code == 200
+    a, b = fast.json(), routed.json()
+    for v in (a, b):
+        v.pop("checked_at")
+        v["trust_list"].pop("age_seconds")
+    assert a == b
+    assert fast.headers["cache-control"] == routed.headers["cache-control"] == "no-store"

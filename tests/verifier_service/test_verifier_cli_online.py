@@ -236,3 +236,91 @@ def test_scan_line_in_arabic(material: Material, lang: str) -> None:
     assert line.startswith("صالحة · شهادة ميلاد · BI26-")
     assert "عبد الله محمد عبد الرحمن الشوابكة" in line
     assert verdict_line(verify(tamper(material.birth), trust), lang).startswith("غير صالحة: ")
+
+
+def test_scan_stops_cleanly_on_interrupt(material: Material) -> None:
+    import signal
+
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [
+            *SANAD,
+            "verify",
+            "scan",
+            "--serial",
+            os.ttyname(slave),
+            "--trust-list",
+            str(material.trust_list_path),
+            "--root-key",
+            str(material.root_key_path),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stderr is not None
+        _read_until(proc.stderr.fileno(), b"ready")
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0
+
+
+def test_serve_with_two_workers(material: Material, tmp_path: Path) -> None:
+    """The multi-process path: config handed to workers, metrics summed across them."""
+    import socket
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [
+            *SANAD,
+            "verify",
+            "serve",
+            "--root-key",
+            str(material.root_key_path),
+            "--trust-list",
+            str(material.trust_list_path),
+            "--cache-dir",
+            str(tmp_path),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        with httpx.Client(base_url=base) as client:
+            for _ in range(20):
+                r = client.post("/api/v1/verify", json={"qr_text": material.birth})
+                assert r.json()["status"] == "valid"
+            for _ in range(8):  # any worker answers with the sum over both
+                metrics = client.get("/metrics").text
+                assert 'sanad_verifier_verdicts_total{endpoint="text",status="valid"} 20.0' in (
+                    metrics
+                )
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+    assert (tmp_path / "trust-list.cose").exists()

@@ -27,6 +27,8 @@
       revTrust: "قائمة الثقة (دون اتصال)",
       revOnline: "السجل المدني (تحقق مباشر)",
       onlineFailed: "تعذّر التحقق المباشر: ",
+      registrySays: "حالتها في السجل",
+      registryStatus: { valid: "صالحة", revoked: "مُلغاة", superseded: "استُبدلت بنسخة أحدث", not_found: "غير موجودة في السجل" },
       trustStatus: (n, age, src) => `قائمة الثقة رقم ${n} · عمرها ${age} · ${src}`,
       stale: " · منتهية، يلزم تحديثها",
       sources: { online: "من الشبكة", cache: "من النسخة المحفوظة", file: "من ملف" },
@@ -62,6 +64,8 @@
       revTrust: "the trust list (offline)",
       revOnline: "the registry (online check)",
       onlineFailed: "Online check failed: ",
+      registrySays: "Registry status",
+      registryStatus: { valid: "valid", revoked: "revoked", superseded: "superseded by a newer copy", not_found: "not found in the registry" },
       trustStatus: (n, age, src) => `Trust list #${n} · ${age} old · ${src}`,
       stale: " · past its update time",
       sources: { online: "online", cache: "from cache", file: "from file" },
@@ -118,6 +122,7 @@
     document.title = `${t("title")} · Sanad`;
     renderTrust();
     if (shown) render(shown, false);
+    if (!$("countdown").hidden) renderCountdown();
   }
 
   function renderTrust() {
@@ -153,6 +158,23 @@
     dl.append(dt, dd);
   }
 
+  // Dates and numbers inside Arabic text keep their left-to-right order and do not wrap.
+  const NUMBER_RUN = /(\d[\d\-\/:.]*\d)/;
+  function setText(el, text) {
+    el.replaceChildren();
+    text.split(NUMBER_RUN).forEach((part, i) => {
+      if (i % 2 === 1) {
+        const span = document.createElement("span");
+        span.className = "num";
+        span.dir = "ltr";
+        span.textContent = part;
+        el.append(span);
+      } else if (part) {
+        el.append(part);
+      }
+    });
+  }
+
   function side(cls, langCode, label, value) {
     const div = document.createElement("div");
     div.className = `side ${cls}`;
@@ -162,7 +184,7 @@
     l.textContent = label;
     const v = document.createElement("span");
     v.className = "value";
-    v.textContent = value;
+    setText(v, value);
     div.append(l, v);
     return div;
   }
@@ -211,8 +233,12 @@
     }
     if (doc) {
       addMeta(meta, t("revocation"), v.revocation_source === "online" ? t("revOnline") : t("revTrust"));
-      if (v.online_status && !v.online_status.checked) {
-        addMeta(meta, "", t("onlineFailed") + v.online_status.error, true);
+      const os = v.online_status;
+      if (os && !os.checked) addMeta(meta, "", t("onlineFailed") + os.error, true);
+      if (os && os.checked) {
+        const words = T[lang].registryStatus;
+        addMeta(meta, t("registrySays"), words[os.registry_status] || os.registry_status || "?",
+          os.registry_status !== "valid");
       }
     }
     return node;
@@ -233,18 +259,18 @@
     if (fresh) startClearTimer();
   }
 
+  function renderCountdown() {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    $("countdown").textContent = t("clearsIn")(left);
+  }
+
   function startClearTimer() {
     clearTimeout(clearTimer);
     clearInterval(tick);
     deadline = Date.now() + clearAfter * 1000;
-    const cd = $("countdown");
-    const update = () => {
-      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      cd.textContent = t("clearsIn")(left);
-    };
-    cd.hidden = false;
-    update();
-    tick = setInterval(update, 1000);
+    $("countdown").hidden = false;
+    renderCountdown();
+    tick = setInterval(renderCountdown, 1000);
     clearTimer = setTimeout(clearAll, clearAfter * 1000);
   }
 
@@ -307,6 +333,23 @@
     shown = answer;
     render(shown, true);
     return answer.found > 0;
+  }
+
+  // Phone photos can be 10+ MB; a QR needs far fewer pixels than that.
+  async function shrink(file) {
+    if (file.size < 3000000 || !window.createImageBitmap) return file;
+    try {
+      const bitmap = await createImageBitmap(file);
+      const scale = Math.min(1, 2400 / Math.max(bitmap.width, bitmap.height));
+      const canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      const blob = await new Promise((r) => canvas.toBlob(r, "image/jpeg", 0.9));
+      return blob || file;
+    } catch (e) {
+      return file;
+    }
   }
 
   // -- camera: frames posted until a code is found ------------------------------------------
@@ -397,7 +440,7 @@
       const file = $("photo").files[0];
       if (!file) return;
       try {
-        await verifyBlob(file, file.name || "photo", false);
+        await verifyBlob(await shrink(file), file.name || "photo", false);
       } catch (e) {
         $("results").replaceChildren();
         showError(e.message);

@@ -1,0 +1,280 @@
+"""The Kivy App: shows the screen for `session.state`, turns touches into events, nothing more.
+
+`KioskApp.send(event)` runs `session.step`, keeps the new session (a Kivy property the kv
+files bind to) and hands the effects to the runner. Effects' outcomes come back on the
+runner's threads and are posted to the UI thread with `Clock.schedule_once`. An event the
+session has no transition for (a double tap racing a screen change, a card scanned on the
+wrong screen) is logged and dropped: the kiosk never crashes on a touch.
+
+Screens are kv files, one per screen, in `kiosk_app/ui/kv/`; they bind to `app.session`,
+`app.rtl`, `app.large` and call `app.send(...)`. All text comes from the catalogues through
+`app.tr`. The window is fullscreen, `exit_on_escape` is off and the keyboard cannot close it.
+
+What this module does not do: any journey logic (the session), any I/O (the runner).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk_app import session as ks
+from kiosk_app.i18n import Catalogues, format_fee
+from kiosk_app.i18n.text import shape_line
+from kiosk_app.ui import screens
+from kiosk_app.ui.widgets import register_fonts
+
+__all__ = ["SCREEN_FOR", "EffectRunner", "KioskApp"]
+
+log = logging.getLogger(__name__)
+
+KV_DIR = Path(__file__).resolve().parent / "kv"
+
+_MESSAGE_STATES = (
+    ks.State.PRINTER_UNAVAILABLE,
+    ks.State.SERVICE_ERROR,
+    ks.State.REFUSED,
+    ks.State.LOCKED,
+    ks.State.ISSUE_FAILED,
+    ks.State.PAYMENT_DECLINED,
+    ks.State.PRINT_FAILED,
+)
+
+SCREEN_FOR: dict[ks.State, str] = {
+    ks.State.ATTRACT: "attract",
+    ks.State.LANGUAGE: "language",
+    ks.State.ID_ENTRY: "id_entry",
+    ks.State.PIN_ENTRY: "pin_entry",
+    ks.State.CHOOSE_DOCUMENT: "choose",
+    ks.State.PREVIEW: "preview",
+    ks.State.PAYMENT: "payment",
+    ks.State.PRINTING: "printing",
+    ks.State.DONE: "done",
+    ks.State.TECH_PIN: "tech_pin",
+    ks.State.TECHNICIAN: "technician",
+    ks.State.TECH_BUSY: "technician",
+    **dict.fromkeys(_MESSAGE_STATES, "message"),
+    **{
+        st: "busy"
+        for st in ks.State
+        if st.busy and st not in (ks.State.PRINTING, ks.State.TECH_BUSY)
+    },
+}
+
+
+class EffectRunner(Protocol):
+    idle_deadline: float | None
+
+    def run(self, effects: Iterable[ks.Effect]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class KioskApp(App):  # type: ignore[misc]
+    session = ObjectProperty(None)
+    rtl = BooleanProperty(True)
+    lang = StringProperty("ar")
+    large = BooleanProperty(False)
+    countdown = NumericProperty(0)
+
+    def __init__(
+        self,
+        *,
+        settings: ks.Settings,
+        catalogues: Catalogues,
+        runner_factory: Callable[[Callable[[ks.Event], None]], EffectRunner],
+        fullscreen: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.title = "Sanad"
+        self.catalogues = catalogues
+        self.runner_factory = runner_factory
+        self.fullscreen = fullscreen
+        self.session = ks.initial(settings)
+        self.lang = self.session.language
+        self.rtl = catalogues[self.lang].rtl
+        self.runner: EffectRunner | None = None
+        self.last_transition: tuple[float, float] | None = None  # (sent at, shown at)
+        self.on_shown: Callable[[ks.State], None] | None = None
+        self._countdown_event: Any = None
+
+    # -- Kivy lifecycle --------------------------------------------------------------------
+
+    def build(self) -> ScreenManager:
+        register_fonts()
+        Window.clearcolor = (0.04, 0.12, 0.23, 1)
+        Window.bind(on_request_close=lambda *_: True)  # no way out but the technician's
+        self.config_window()
+        Builder.load_file(str(KV_DIR / "widgets.kv"))
+        manager = ScreenManager(transition=NoTransition())
+        for name, cls in screens.SCREENS.items():
+            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+            manager.add_widget(cls(name=name))
+        self.idle_view = screens.IdleWarning()
+        self.runner = self.runner_factory(self.post)
+        self.manager = manager
+        Clock.schedule_once(lambda _dt: self._show(), 0)
+        return manager
+
+    def config_window(self) -> None:
+        from kivy.config import Config
+
+        Config.set("kivy", "exit_on_escape", "0")
+        Window.exit_on_escape = False
+        if self.fullscreen:
+            Window.fullscreen = "auto"
+            Window.show_cursor = False
+
+    def on_stop(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+
+    # -- events ----------------------------------------------------------------------------
+
+    def post(self, event: ks.Event) -> None:
+        """Thread-safe: deliver `event` to `send` on the UI thread."""
+        Clock.schedule_once(lambda _dt: self.send(event), 0)
+
+    def send(self, event: ks.Event) -> None:
+        sent = time.perf_counter()
+        try:
+            new, effects = ks.step(self.session, event)
+        except ks.InvalidTransition as exc:
+            log.debug("dropped: %s", exc)
+            return
+        except ValueError as exc:  # a bad digit or index from a widget: a bug, not a crash
+            log.warning("refused event %s: %s", type(event).__name__, exc)
+            return
+        old_state = self.session.state
+        self.session = new
+        if new.language != self.lang:
+            self.lang = new.language
+            self.rtl = self.catalogues[self.lang].rtl
+        self.large = new.large_text
+        for effect in effects:
+            if isinstance(effect, ks.StartIdleTimer):
+                self._start_countdown(effect)
+        if self.runner is not None:
+            self.runner.run(effects)
+        self._show()
+        if new.state is not old_state:
+            self.last_transition = (sent, time.perf_counter())
+
+    def begin(self) -> None:
+        self.send(ks.Begin(secrets.token_hex(16)))
+
+    def technician_gesture(self) -> None:
+        self.send(ks.TechnicianGesture(time.monotonic()))
+
+    def _show(self) -> None:
+        state = self.session.state
+        if state is ks.State.IDLE_WARNING:
+            if not self.idle_view.parent:
+                self.idle_view.open(animation=False)
+            return
+        if self.idle_view.parent:
+            self.idle_view.dismiss(animation=False)
+        name = SCREEN_FOR[state]
+        screen = self.manager.get_screen(name)
+        screen.refresh(self, self.session)
+        if self.manager.current != name:
+            self.manager.current = name
+        if self.on_shown is not None:
+            self.on_shown(state)
+
+    def _start_countdown(self, effect: ks.StartIdleTimer) -> None:
+        if self._countdown_event is not None:
+            self._countdown_event.cancel()
+            self._countdown_event = None
+        if not effect.warning:
+            return
+        deadline = time.monotonic() + effect.seconds
+        self.countdown = effect.seconds
+
+        def tick(_dt: float) -> bool:
+            left = max(0, round(deadline - time.monotonic()))
+            self.countdown = left
+            return left > 0
+
+        self._countdown_event = Clock.schedule_interval(tick, 0.5)
+
+    # -- text for the kv files -------------------------------------------------------------
+
+    def tr(self, key: str, *_deps: object, **params: object) -> str:
+        """The current language's text for `key` (deps only make kv re-evaluate)."""
+        return self.catalogues[self.lang].get(key, **params)
+
+    def sv(self, name: str, session: ks.Session | None = None) -> Any:
+        """A session field for kv: pass `app.session` so kv re-evaluates when it changes."""
+        return getattr(session or self.session, name)
+
+    def tx(self, key: str, *_deps: object, **params: object) -> str:
+        """`tr`, shaped for a plain one-line Kivy label or button (the keypad's keys)."""
+        return shape_line(self.tr(key, **params), self.rtl)
+
+    def fs(self, size: float, *_deps: object) -> float:
+        """A font size, larger when the citizen asked for larger text."""
+        return size * (1.3 if self.large else 1.0)
+
+    def fee(self, amount: int, currency: str) -> str:
+        return format_fee(amount, currency, self.catalogues[self.lang])
+
+    def document_title(self, document_type: int) -> str:
+        key = f"document.{document_type}"
+        cat = self.catalogues[self.lang]
+        return cat.get(key) if cat.has(key) else cat.get("document.unknown")
+
+    def relation(self, relation: str) -> str:
+        cat = self.catalogues[self.lang]
+        key = f"relation.{relation}"
+        return cat.get(key) if cat.has(key) else cat.get("relation.other")
+
+    def subject_name(self, entitlement: ks.Entitlement) -> str:
+        if self.lang == "ar" or not entitlement.subject_en:
+            return entitlement.subject_ar
+        return entitlement.subject_en
+
+    def reason(self, code: str) -> str:
+        """A registry refusal code in the citizen's language."""
+        cat = self.catalogues[self.lang]
+        key = f"refusal.{code}"
+        if cat.has(key):
+            return cat.get(key)
+        try:
+            from registry.codes import CITIZEN_MESSAGES, ErrorCode
+
+            ar, en = CITIZEN_MESSAGES[ErrorCode(code)]
+            return ar if self.lang == "ar" else en
+        except (ImportError, KeyError, ValueError):
+            return cat.get("refusal.unknown")
+
+    def notice(self, session: ks.Session | None = None, *_deps: object) -> str:
+        s = session or self.session
+        if s is None or s.notice is None:
+            return ""
+        params = dict(s.notice_args)
+        if s.notice is ks.Notice.REFUSED:
+            params["reason"] = self.reason(params.get("reason", ""))
+        if "printer" in params:
+            params["printer"] = self.tr(f"printer.{params['printer']}")
+        return self.tr(s.notice.value, **params)
+
+    def busy_text(self, session: ks.Session | None = None, *_deps: object) -> str:
+        key = f"busy.{(session or self.session).state.value}"
+        cat = self.catalogues[self.lang]
+        return cat.get(key) if cat.has(key) else ""
+
+    def language_names(self) -> list[tuple[str, str]]:
+        return [(c, self.catalogues[c].name) for c in self.session.settings.languages]

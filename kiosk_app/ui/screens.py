@@ -1,0 +1,191 @@
+"""Screen classes: each has a kv file of the same name in `kv/`; Python only builds lists.
+
+A screen's `refresh(app, session)` runs before it is shown and after every event while it
+is shown. Most screens bind everything in kv and need nothing here; the ones listing a
+variable number of things (documents, languages, failed jobs, the buttons of a message)
+build those rows here, still calling nothing but `app.send`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from kivy.factory import Factory
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.modalview import ModalView
+from kivy.uix.screenmanager import Screen
+
+from kiosk_app import session as ks
+
+if TYPE_CHECKING:
+    from kiosk_app.ui.app import KioskApp
+
+__all__ = ["SCREENS", "IdleWarning", "KioskScreen"]
+
+TECH_TAPS = 5  # taps in the top-left corner of the attract screen ...
+TECH_WINDOW = 4.0  # ... within this many seconds open the technician's PIN pad
+TECH_CORNER = 0.12  # the corner's size, as a fraction of the window's shorter side
+
+
+class KioskScreen(Screen):  # type: ignore[misc]
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        pass
+
+
+class AttractScreen(KioskScreen):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._taps: list[float] = []
+
+    def on_touch_down(self, touch: Any) -> bool:
+        from kivy.app import App
+
+        app = App.get_running_app()
+        corner = min(self.width, self.height) * TECH_CORNER
+        if touch.x <= self.x + corner and touch.y >= self.top - corner:
+            now = time.monotonic()
+            self._taps = [t for t in self._taps if now - t < TECH_WINDOW] + [now]
+            if len(self._taps) >= TECH_TAPS:
+                self._taps = []
+                app.technician_gesture()
+            return True
+        if super().on_touch_down(touch):
+            return True
+        app.begin()
+        return True
+
+
+class LanguageScreen(KioskScreen):
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        box = self.ids.languages
+        if len(box.children) == len(session.settings.languages):
+            return
+        box.clear_widgets()
+        for code, name in app.language_names():
+            button = Factory.BigButton(raw=name, align="center")
+            button.bind(on_release=lambda _b, c=code: app.send(ks.ChooseLanguage(c)))
+            box.add_widget(button)
+
+
+class ChooseScreen(KioskScreen):
+    shown = ObjectProperty(None)
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        key = (session.entitlements, app.lang, app.large)
+        if self.shown == key:
+            return
+        self.shown = key
+        box = self.ids.documents
+        box.clear_widgets()
+        for index, ent in enumerate(session.entitlements):
+            row = Factory.DocumentRow()
+            row.title = app.document_title(ent.document_type)
+            row.detail = app.tr(
+                "choose.for", name=app.subject_name(ent), relation=app.relation(ent.relation)
+            )
+            row.fee = app.tr("choose.fee", fee=app.fee(ent.fee, ent.currency))
+            row.bind(on_release=lambda _r, i=index: app.send(ks.ChooseEntitlement(i)))
+            box.add_widget(row)
+
+
+class MessageScreen(KioskScreen):
+    title_key = StringProperty("service_error.title")
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        self.title_key = f"{session.state.value}.title"
+        box = self.ids.buttons
+        box.clear_widgets()
+        buttons: list[tuple[str, ks.Event, str]] = []
+        if session.state in (ks.State.SERVICE_ERROR, ks.State.PAYMENT_DECLINED):
+            buttons.append(("button.retry", ks.Retry(), "AccentButton"))
+            buttons.append(("button.cancel", ks.Cancel(), "PlainButton"))
+        elif session.state is ks.State.REFUSED and session.token and session.entitlements:
+            buttons.append(("button.back", ks.Back(), "AccentButton"))
+            buttons.append(("button.finish", ks.Finish(), "PlainButton"))
+        else:
+            buttons.append(("button.finish", ks.Finish(), "AccentButton"))
+        for key, event, style in buttons:
+            button = getattr(Factory, style)(raw=app.tr(key), align="center")
+            button.bind(on_release=lambda _b, e=event: app.send(e))
+            box.add_widget(button)
+
+
+class TechnicianScreen(KioskScreen):
+    shown = ObjectProperty(None)
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        key = (session.tech_jobs, session.tech_faults, app.lang)
+        if self.shown == key:
+            return
+        self.shown = key
+        jobs = self.ids.jobs
+        jobs.clear_widgets()
+        if not session.tech_jobs:
+            jobs.add_widget(Factory.InfoLabel(raw=app.tr("tech.no_jobs")))
+        for job in session.tech_jobs:
+            row = Factory.JobRow()
+            row.text_raw = app.tr(
+                "tech.job", serial=job.serial, state=job.state, reason=job.reason or "-"
+            )
+            row.ids.reprint.bind(on_release=lambda _b, j=job.job_id: app.send(ks.Reprint(j)))
+            jobs.add_widget(row)
+        faults = self.ids.faults
+        faults.clear_widgets()
+        if not session.tech_faults:
+            faults.add_widget(Factory.InfoLabel(raw=app.tr("tech.no_faults")))
+        for fault in session.tech_faults:
+            faults.add_widget(Factory.InfoLabel(raw=fault, direction="ltr", align="start"))
+
+
+class IdleWarning(ModalView):  # type: ignore[misc]
+    """The "are you still there?" overlay on top of whatever screen was showing."""
+
+
+class IdEntryScreen(KioskScreen):
+    pass
+
+
+class PinEntryScreen(KioskScreen):
+    pass
+
+
+class BusyScreen(KioskScreen):
+    pass
+
+
+class PreviewScreen(KioskScreen):
+    pass
+
+
+class PaymentScreen(KioskScreen):
+    pass
+
+
+class PrintingScreen(KioskScreen):
+    pass
+
+
+class DoneScreen(KioskScreen):
+    pass
+
+
+class TechPinScreen(KioskScreen):
+    pass
+
+
+SCREENS: dict[str, type[KioskScreen]] = {
+    "attract": AttractScreen,
+    "language": LanguageScreen,
+    "id_entry": IdEntryScreen,
+    "pin_entry": PinEntryScreen,
+    "busy": BusyScreen,
+    "choose": ChooseScreen,
+    "preview": PreviewScreen,
+    "payment": PaymentScreen,
+    "printing": PrintingScreen,
+    "done": DoneScreen,
+    "message": MessageScreen,
+    "tech_pin": TechPinScreen,
+    "technician": TechnicianScreen,
+}

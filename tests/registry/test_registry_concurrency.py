@@ -1,0 +1,111 @@
+"""50 kiosks issuing 20 documents each against a real server process, with lost answers retried."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import json
+import threading
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from registry.audit import verify_chain
+from registry.client import IssuedDocument, RegistryClient, new_idempotency_key
+from registry.models import IssuedDocument as Row
+from tests.registry.conftest import Registry, ServerProcess, fast_settings_file
+from verifier.documents import DocumentType
+from verifier.verify import Status, verify
+
+KIOSKS = 50
+PER_KIOSK = 20
+
+
+class LosingTransport(httpx.HTTPTransport):
+    """Delivers every issuance request but loses the first answer to every fifth one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = itertools.count()
+        self.lost_keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def lost(self) -> int:
+        return len(self.lost_keys)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        if request.url.path == "/api/v1/documents":
+            key = json.loads(request.content)["idempotency_key"]
+            with self._lock:
+                lose = key not in self.lost_keys and next(self.count) % 5 == 0
+                if lose:
+                    self.lost_keys.add(key)
+            if lose:
+                response.read()
+                response.close()
+                raise httpx.ReadError("connection reset after the request was sent")
+        return response
+
+
+def _run(registry: Registry) -> None:
+    fast_settings_file(registry)
+    keys = {f"K-{i:03d}": registry.enroll(f"K-{i:03d}") for i in range(KIOSKS)}
+    citizens = registry.citizens()[:KIOSKS]
+    transport = LosingTransport()
+    kinds = (DocumentType.BIRTH_CERTIFICATE, DocumentType.INDIVIDUAL_EXTRACT)
+
+    with ServerProcess(registry, workers=1) as server:
+
+        def kiosk(i: int) -> list[IssuedDocument]:
+            kid = f"K-{i:03d}"
+            citizen = citizens[i]
+            out = []
+            with RegistryClient(
+                server.url, kid, keys[kid], retries=3, timeout=60, transport=transport
+            ) as c:
+                session = c.login(national_id=citizen["national_id"], pin=citizen["pin"])
+                for n in range(PER_KIOSK):
+                    out.append(
+                        c.issue(
+                            session,
+                            document_type=kinds[n % 2],
+                            subject=citizen["national_id"],
+                            payment_reference=f"PAY-{kid}-{n}",
+                            idempotency_key=new_idempotency_key(),
+                        )
+                    )
+            return out
+
+        with concurrent.futures.ThreadPoolExecutor(KIOSKS) as pool:
+            issued = [d for docs in pool.map(kiosk, range(KIOSKS)) for d in docs]
+
+    assert transport.lost >= KIOSKS * PER_KIOSK // 5
+    serials = {d.serial for d in issued}
+    assert len(issued) == KIOSKS * PER_KIOSK and len(serials) == KIOSKS * PER_KIOSK
+    assert sum(d.replayed for d in issued) == transport.lost  # every lost answer came back
+    db = registry.db()
+    with db.session() as s:
+        rows = s.execute(select(func.count()).select_from(Row)).scalar_one()
+        charged = s.execute(select(func.sum(Row.fee_amount))).scalar_one()
+        refs = s.execute(select(func.count(func.distinct(Row.payment_reference)))).scalar_one()
+        report = verify_chain(s)
+    db.dispose()
+    assert rows == refs == KIOSKS * PER_KIOSK
+    assert charged == sum(d.fee_amount for d in issued)  # nobody charged twice
+    assert report.ok, report.problems[:3]
+    trust = registry.trust()
+    assert all(verify(d.qr_text, trust).status is Status.VALID for d in issued)
+
+
+@pytest.mark.slow
+def test_fifty_kiosks_on_sqlite(registry: Registry) -> None:
+    _run(registry)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_fifty_kiosks_on_postgresql(pg_registry: Registry) -> None:
+    _run(pg_registry)

@@ -1,0 +1,245 @@
+"""Issuing: every offered document verifies, idempotency, serials, revocation and status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from registry.codes import ErrorCode
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.issuance import make_serial, valid_serial_check
+from registry.models import Divorce, IssuedDocument, Marriage, Person
+from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from verifier.documents import DocumentType, Place
+from verifier.trust import load_trust_list
+from verifier.verify import Status, verify
+
+
+def _fetch_trust(kiosk: Kiosk, registry: Registry):  # type: ignore[no-untyped-def]
+    fetched = kiosk.client.trust_list()
+    assert fetched.data is not None
+    return load_trust_list(fetched.data, [registry.root()])
+
+
+def test_every_offered_document_is_issued_signed_and_verifies(
+    kiosk: Kiosk, registry: Registry
+) -> None:
+    citizen = registry.citizens("married", "parent_of_minor", "deceased_parent")[0]
+    session = login(kiosk.client, citizen)
+    offers = kiosk.client.entitlements(session)
+    kinds = {o.document_type for o in offers}
+    assert {
+        DocumentType.BIRTH_CERTIFICATE,
+        DocumentType.MARRIAGE_CERTIFICATE,
+        DocumentType.DEATH_CERTIFICATE,
+        DocumentType.FAMILY_EXTRACT,
+    } <= kinds
+    trust = _fetch_trust(kiosk, registry)
+    for i, offer in enumerate(offers):
+        doc = kiosk.client.issue(
+            session,
+            document_type=offer.document_type,
+            subject=offer.subject,
+            payment_reference=f"PAY-{i}",
+        )
+        assert not doc.replayed and valid_serial_check(doc.serial)
+        assert doc.fee_amount == offer.fee_amount > 0
+        verdict = verify(doc.qr_text, trust)
+        assert verdict.status is Status.VALID, verdict.reason
+        assert verdict.claims is not None and verdict.claims.serial == doc.serial
+        # names in the QR are the names shown, and coded places resolve from the trust list
+        shown = {f.name: f for f in doc.display_fields}
+        for name, value in verdict.claims.document.fields.items():
+            if isinstance(value, Place):
+                assert value.name is not None, f"{name} has a code the trust list does not name"
+                assert shown[name].ar == value.name.ar
+        assert verdict.claims.document.kiosk == kiosk.id
+        if offer.relation == "self" and "name" in shown:
+            assert shown["name"].ar == citizen["name_ar"]
+
+
+def test_same_idempotency_key_returns_the_same_document_and_charges_once(
+    kiosk: Kiosk, registry: Registry
+) -> None:
+    citizen = registry.citizens()[0]
+    session = login(kiosk.client, citizen)
+    args = {
+        "document_type": DocumentType.BIRTH_CERTIFICATE,
+        "subject": citizen["national_id"],
+        "payment_reference": "PAY-IDEM-1",
+        "idempotency_key": "idem-0001-abcdef",
+    }
+    first = kiosk.client.issue(session, **args)  # type: ignore[arg-type]
+    again = kiosk.client.issue(session, **args)  # type: ignore[arg-type]
+    assert again.replayed and not first.replayed
+    assert again.serial == first.serial and again.qr_text == first.qr_text
+    with pytest.raises(Conflict) as err:  # same key, another request
+        kiosk.client.issue(session, **{**args, "document_type": DocumentType.INDIVIDUAL_EXTRACT})  # type: ignore[arg-type]
+    assert err.value.code is ErrorCode.IDEMPOTENCY_CONFLICT
+    with pytest.raises(Conflict) as err:  # same payment, another key
+        kiosk.client.issue(session, **{**args, "idempotency_key": "idem-0002-abcdef"})  # type: ignore[arg-type]
+    assert err.value.code is ErrorCode.PAYMENT_REFERENCE_USED
+    db = registry.db()
+    with db.session() as s:
+        rows = s.execute(
+            select(func.count())
+            .select_from(IssuedDocument)
+            .where(IssuedDocument.payment_reference == "PAY-IDEM-1")
+        ).scalar_one()
+    db.dispose()
+    assert rows == 1
+
+
+def test_bad_issuance_input_is_a_clear_4xx(kiosk: Kiosk, registry: Registry) -> None:
+    citizen = registry.citizens()[0]
+    session = login(kiosk.client, citizen)
+    with pytest.raises(InvalidInput):
+        kiosk.client.issue(
+            session, document_type="birth_certificate", subject="12", payment_reference="P-1"
+        )
+    with pytest.raises(InvalidInput):
+        kiosk.client.issue(
+            session,
+            document_type="passport",
+            subject=citizen["national_id"],
+            payment_reference="P-1",
+        )
+    with pytest.raises(InvalidInput):
+        kiosk.client.issue(
+            session,
+            document_type="birth_certificate",
+            subject=citizen["national_id"],
+            payment_reference="bad ref with spaces",
+        )
+    with pytest.raises(InvalidInput):
+        kiosk.client.issue(
+            session,
+            document_type="marriage_certificate",
+            subject="nonsense",
+            payment_reference="P-2",
+        )
+
+
+def test_serials_carry_type_year_and_a_check_digit() -> None:
+    serial = make_serial(DocumentType.DIVORCE_CERTIFICATE, 2026, 1234)
+    assert serial.startswith("T26-0001234-")
+    assert valid_serial_check(serial)
+    wrong = serial[:-1] + str((int(serial[-1]) + 1) % 10)
+    assert not valid_serial_check(wrong)
+
+
+def test_revoked_document_is_revoked_everywhere(
+    server: LiveServer, kiosk: Kiosk, registry: Registry
+) -> None:
+    citizen = registry.citizens()[1]
+    session = login(kiosk.client, citizen)
+    doc = kiosk.client.issue(
+        session,
+        document_type=DocumentType.INDIVIDUAL_EXTRACT,
+        subject=citizen["national_id"],
+        payment_reference="PAY-REV",
+    )
+    assert kiosk.client.document_status(doc.serial).status == "valid"
+    before = kiosk.client.trust_list()
+    token = registry.data.admin_token()
+    r = httpx.post(
+        f"{server.url}/api/v1/admin/documents/{doc.serial}/revoke",
+        json={"reason": "issued to the wrong person"},
+    )
+    assert r.status_code == 401
+    r = httpx.post(
+        f"{server.url}/api/v1/admin/documents/{doc.serial}/revoke",
+        json={"reason": "issued to the wrong person"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200 and r.json()["status"] == "revoked"
+    status = kiosk.client.document_status(doc.serial)
+    assert status.status == "revoked" and status.reason == "issued to the wrong person"
+    after = kiosk.client.trust_list(etag=before.etag)
+    assert after.data is not None and after.sequence is not None
+    assert before.sequence is not None and after.sequence > before.sequence
+    trust = load_trust_list(after.data, [registry.root()])
+    assert verify(doc.qr_text, trust).status is Status.DOCUMENT_REVOKED
+    r = httpx.post(
+        f"{server.url}/api/v1/admin/documents/{doc.serial}/revoke",
+        json={"reason": "again"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 409
+
+
+def test_status_of_unknown_or_malformed_serial(kiosk: Kiosk) -> None:
+    with pytest.raises(NotFound):
+        kiosk.client.document_status(make_serial(DocumentType.BIRTH_CERTIFICATE, 2026, 999999))
+    with pytest.raises(InvalidInput):
+        kiosk.client.document_status("B26-0000001-0")
+
+
+def test_marriage_certificate_is_superseded_by_a_later_divorce(
+    kiosk: Kiosk, registry: Registry
+) -> None:
+    citizens = {c["national_id"]: c for c in registry.citizens("married")}
+    db = registry.db()
+    with db.session() as s:
+        divorced = set(s.execute(select(Divorce.marriage_id)).scalars())
+        m = next(
+            m
+            for m in s.execute(select(Marriage)).scalars()
+            if m.id not in divorced and s.get_one(Person, m.husband_id).national_id in citizens
+        )
+        husband = citizens[s.get_one(Person, m.husband_id).national_id]
+        record, marriage_id = m.record_number, m.id
+    session = login(kiosk.client, husband)
+    doc = kiosk.client.issue(
+        session,
+        document_type=DocumentType.MARRIAGE_CERTIFICATE,
+        subject=record,
+        payment_reference="PAY-MAR",
+    )
+    with db.session() as s:
+        s.add(
+            Divorce(
+                marriage_id=marriage_id,
+                date=dt.date.today(),
+                place_ar="عمان",
+                place_latin="Amman",
+                office_ar="مكتب",
+                office_latin="Office",
+                record_number="V2026/9999999",
+                registered_on=dt.date.today(),
+            )
+        )
+    db.dispose()
+    status = kiosk.client.document_status(doc.serial)
+    assert status.status == "superseded" and "V2026/9999999" in (status.reason or "")
+    offers = {o.document_type for o in kiosk.client.entitlements(session)}
+    assert DocumentType.DIVORCE_CERTIFICATE in offers
+
+
+def test_fleet_heartbeat_and_technician_page(
+    server: LiveServer, kiosk: Kiosk, registry: Registry
+) -> None:
+    registry.enroll("IRB-SILENT")
+    kiosk.client.heartbeat(
+        printer="online",
+        paper="near_end",
+        app_version="1.2.3",
+        journal_backlog=2,
+        failed_jobs=1,
+        last_error="cutter jam",
+    )
+    token = registry.data.admin_token()
+    r = httpx.get(f"{server.url}/api/v1/fleet", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    fleet = {k["id"]: k for k in r.json()["kiosks"]}
+    assert fleet[kiosk.id]["attention"] == ["paper_near_end", "failed_jobs"]
+    assert fleet["IRB-SILENT"]["attention"] == ["never_seen"]
+    page = httpx.get(f"{server.url}/fleet", params={"token": token})
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "paper near end" in page.text and "cutter jam" in page.text
+    assert httpx.get(f"{server.url}/fleet").status_code == 401
+    bad = httpx.get(f"{server.url}/fleet", params={"token": "x" * 20})
+    assert bad.status_code == 401

@@ -1,0 +1,235 @@
+"""The page in a real browser: Debian's headless chromium driven by Playwright.
+
+Screenshots are saved under tests/verifier_service/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+from service_support import Material, base_config, running, tamper
+
+from verifier.documents import DocumentType
+from verifier.qr import make_qr
+from verifier.service import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+if not CHROMIUM.exists():  # pragma: no cover - CI installs it
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def site(material: Material) -> Iterator[str]:
+    with running(create_app(base_config(material, clear_after_seconds=6))) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser: Browser, site: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="ar")
+    pg = context.new_page()
+    outside: list[str] = []
+    pg.on(
+        "request",
+        lambda r: None if r.url.startswith((site, "data:", "blob:")) else outside.append(r.url),
+    )
+    pg.goto(site)
+    yield pg
+    context.close()
+    assert outside == [], f"the page fetched something from elsewhere: {outside}"
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def scan(page: Page, text: str) -> None:
+    """What a handheld scanner does: type into whatever has focus, then Enter."""
+    page.keyboard.type(text, delay=0)
+    page.keyboard.press("Enter")
+
+
+def photo_of(text: str, path: Path) -> Path:
+    """A photo-like picture of a receipt: the QR on paper, grey background, slightly rotated."""
+    qr = make_qr(text).make_image().get_image().convert("L")
+    qr = qr.resize((qr.width * 5, qr.height * 5), Image.Resampling.NEAREST)
+    paper = Image.new("L", (qr.width + 160, qr.height + 260), 250)
+    ImageDraw.Draw(paper).text((80, 30), "Sanad - birth certificate", fill=20)
+    paper.paste(qr, (80, 120))
+    scene = Image.new("L", (paper.width + 200, paper.height + 200), 120)
+    scene.paste(paper.rotate(4, expand=True, fillcolor=120), (60, 60))
+    buf = io.BytesIO()
+    scene.convert("RGB").save(buf, "JPEG", quality=88)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_scanner_field_valid_then_tampered_then_arabic(page: Page, material: Material) -> None:
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.locator("#scan")).to_be_focused()
+    expect(page.locator("#trust")).to_contain_text("قائمة الثقة رقم 1")
+    shot(page, "01-empty-arabic")
+
+    page.click("#lang")
+    expect(page.locator("html")).to_have_attribute("dir", "ltr")
+    expect(page.locator("#scan")).to_be_focused()  # focus comes back after the button
+
+    scan(page, material.birth)
+    verdict = page.locator(".verdict")
+    expect(verdict).to_have_class("verdict ok")
+    expect(verdict.locator(".head")).to_have_text("VALID")
+    expect(verdict.locator(".summary")).to_have_text("The document is genuine and unaltered")
+    name = verdict.locator('.row[data-field="name"]')
+    expect(name.locator(".side.en .value")).to_have_text(
+        "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
+    )
+    expect(name.locator(".side.ar .value")).to_have_text("عبد الله محمد عبد الرحمن الشوابكة")
+    expect(verdict.locator(".meta")).to_contain_text("K-AMM-0417")
+    expect(verdict.locator(".meta")).to_contain_text("Citizen Service Centre - Wadi al-Sir")
+    expect(verdict.locator(".meta")).to_contain_text("Trust list #1 · 2 h old · from file")
+    expect(page.locator("#scan")).to_have_value("")
+    expect(page.locator("#scan")).to_be_focused()
+    shot(page, "02-valid-english")
+
+    scan(page, tamper(material.birth))
+    expect(verdict).to_have_class("verdict bad")
+    expect(verdict.locator(".head")).to_have_text("NOT VALID")
+    expect(verdict.locator(".summary")).to_have_text(
+        "The signature does not match: altered or forged"
+    )
+    expect(verdict.locator(".paper")).to_be_hidden()  # nothing unverified is shown
+    shot(page, "03-tampered-english")
+
+    page.click("#lang")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(verdict.locator(".head")).to_have_text("غير صالحة")
+    expect(verdict.locator(".summary")).to_have_text("التوقيع لا يطابق الوثيقة: عُدِّلت أو زُوِّرت")
+    expect(page.locator("#countdown")).to_contain_text("يُمسح بعد")
+    shot(page, "04-tampered-arabic")
+
+    scan(page, material.texts[DocumentType.FAMILY_EXTRACT])
+    expect(verdict.locator(".head")).to_have_text("صالحة")
+    expect(verdict.locator(".doc-title .t-ar")).to_have_text("بيان قيد عائلي")
+    expect(verdict.locator('.row[data-field="members"] .side.ar .value')).to_contain_text(
+        "رنا عبد العزيز يوسف الكيلاني"
+    )
+    shot(page, "05-family-arabic")
+
+
+def test_photo_upload_verifies(page: Page, material: Material, tmp_path: Path) -> None:
+    page.click("#lang")
+    page.set_input_files("#photo", str(photo_of(material.birth, tmp_path / "receipt.jpg")))
+    verdict = page.locator(".verdict")
+    expect(verdict.locator(".head")).to_have_text("VALID", timeout=15000)
+    expect(verdict.locator('.row[data-field="name"] .side.en .value')).to_have_text(
+        "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
+    )
+    shot(page, "06-photo-english")
+
+    blank = tmp_path / "blank.png"
+    Image.new("RGB", (400, 300), "white").save(blank)
+    page.set_input_files("#photo", str(blank))
+    expect(page.locator("#error")).to_have_text("No QR code found in the image")
+
+
+def test_verdict_clears_itself(page: Page, material: Material) -> None:
+    scan(page, material.birth)
+    expect(page.locator(".verdict .head")).to_have_text("صالحة")
+    expect(page.locator("#countdown")).to_contain_text("يُمسح بعد")
+    expect(page.locator(".verdict")).to_have_count(0, timeout=9000)
+    expect(page.locator("#countdown")).to_be_hidden()
+
+
+def test_phone_layout(browser: Browser, site: str, material: Material) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = context.new_page()
+    page.goto(site)
+    page.fill("#scan", material.texts[DocumentType.MARRIAGE_CERTIFICATE])
+    page.press("#scan", "Enter")
+    expect(page.locator(".verdict .head")).to_have_text("صالحة")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390  # nothing overflows sideways
+    shot(page, "07-phone-arabic")
+    context.close()
+
+
+def y4m_of(image: Image.Image, path: Path, frames: int = 10) -> Path:
+    """A tiny Y4M video of a still image: chromium's fake camera plays it in a loop."""
+    img = image.convert("RGB")
+    img = img.resize((img.width // 2 * 2, img.height // 2 * 2))
+    y, cb, cr = img.convert("YCbCr").split()
+    half = (img.width // 2, img.height // 2)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    header = f"YUV4MPEG2 W{img.width} H{img.height} F5:1 Ip A1:1 C420jpeg\n".encode()
+    path.write_bytes(header + (b"FRAME\n" + frame) * frames)
+    return path
+
+
+def test_camera_button_reads_a_code(
+    playwright: Playwright, site: str, material: Material, tmp_path: Path
+) -> None:
+    photo = Image.open(photo_of(material.birth, tmp_path / "receipt.jpg"))
+    canvas = Image.new("RGB", (960, 720), (110, 110, 110))
+    photo.thumbnail((700, 700))
+    canvas.paste(photo, ((960 - photo.width) // 2, (720 - photo.height) // 2))
+    video = y4m_of(canvas, tmp_path / "camera.y4m")
+    flags = [
+        *FLAGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    b = playwright.chromium.launch(executable_path=str(CHROMIUM), args=flags, headless=True)
+    try:
+        context = b.new_context(viewport={"width": 1000, "height": 900})
+        context.grant_permissions(["camera"], origin=site)
+        page = context.new_page()
+        page.goto(f"{site}/?lang=en")
+        page.click("#camera")
+        expect(page.locator(".verdict .head")).to_have_text("VALID", timeout=15000)
+        expect(page.locator('.verdict .row[data-field="name"] .side.en .value')).to_have_text(
+            "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
+        )
+        expect(page.locator("#camera-box")).to_be_hidden()  # the camera stops once read
+        shot(page, "08-camera-english")
+        context.close()
+    finally:
+        b.close()
