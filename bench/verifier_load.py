@@ -150,8 +150,12 @@ def run_wrk(
 
 
 def _httpx_worker(
-    url: str, bodies: list[str] | None, seconds: float, connections: int, out: multiprocessing.Queue
-) -> None:  # type: ignore[type-arg]
+    url: str,
+    bodies: list[str] | None,
+    seconds: float,
+    connections: int,
+    out: multiprocessing.Queue[tuple[int, float, float, int, float]],
+) -> None:
     async def main() -> tuple[int, list[float], int]:
         latencies: list[float] = []
         errors = 0
@@ -181,7 +185,9 @@ def _httpx_worker(
             await asyncio.gather(*(one(k) for k in range(connections)))
         return len(latencies), latencies, errors
 
+    started = time.perf_counter()
     n, lat, errors = asyncio.run(main())
+    elapsed = time.perf_counter() - started
     lat.sort()
     out.put(
         (n, lat[len(lat) // 2] if lat else 0.0, lat[int(len(lat) * 0.99)] if lat else 0.0, errors)

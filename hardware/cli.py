@@ -201,10 +201,9 @@ def watch(
                 payload: dict[str, Any] = current.to_json()
             except HardwareError as exc:
                 line, payload = f"link error: {exc}", {"error": str(exc)}
-                printer.close()
                 time.sleep(interval)
                 with contextlib.suppress(HardwareError):
-                    printer = _open_quiet(printer_url, width_dots, profile, timeout)
+                    printer.reopen()  # cable back, printer powered on: carry on watching
             if line != last:
                 stamp = time.strftime("%H:%M:%S")
                 if as_json:
@@ -220,12 +219,6 @@ def watch(
         pass
     finally:
         printer.close()
-
-
-def _open_quiet(url: str, width_dots: int, profile: str | None, timeout: float) -> Any:
-    from hardware.printer import open_printer
-
-    return open_printer(url, width_dots=width_dots, profile=profile, timeout=timeout)
 
 
 @group.command(epilog=_EPILOG)

@@ -255,7 +255,9 @@ class Printer:
         deadline = start + timeout
         try:
             self._acquire(timeout)
-        except HardwareError as exc:
+        except ConnectionLost as exc:  # closed
+            return PrintResult(Outcome.FAILED, FailureReason.CONNECTION_LOST, detail=str(exc))
+        except HardwareError as exc:  # another call kept the printer for the whole timeout
             return PrintResult(Outcome.FAILED, FailureReason.TIMEOUT, detail=str(exc))
         try:
             result = self._print(job, start, deadline, recover)

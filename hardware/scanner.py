@@ -19,7 +19,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -60,7 +60,7 @@ class Backoff:
     initial: float = 0.2
     maximum: float = 5.0
 
-    def delays(self) -> Any:
+    def delays(self) -> Iterator[float]:
         delay = self.initial
         while True:
             yield delay

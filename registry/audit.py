@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from registry.models import AuditEntry, AuditHead
@@ -92,11 +92,44 @@ def entry_hash(prev_hash: str, seq: int, at: dt.datetime, kind: str, data: str) 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def append(
-    session: Session, kind: AuditEvent, data: Mapping[str, Any], at: dt.datetime
-) -> AuditEntry:
+# PostgreSQL: lock the head, hash, insert and move the head in one statement, so the lock
+# (held until commit) is not held across several round trips from a busy Python process.
+# The hash is the same as `entry_hash` computes (checked by `verify_chain`).
+_PG_APPEND = text(
+    """
+    WITH head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    new AS (
+        SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
+               encode(sha256(convert_to(
+                   head.hash || E'\\n' || (head.seq + 1)::text || E'\\n' || :at_text
+                   || E'\\n' || :kind || E'\\n' || :data, 'UTF8')), 'hex') AS hash
+        FROM head
+    ),
+    ins AS (
+        INSERT INTO audit_log (seq, at, kind, data, prev_hash, hash)
+        SELECT seq, :at, :kind, :data, prev_hash, hash FROM new
+    )
+    UPDATE audit_head SET seq = new.seq, hash = new.hash FROM new
+    WHERE audit_head.id = 1 RETURNING new.seq
+    """
+)
+
+
+def append(session: Session, kind: AuditEvent, data: Mapping[str, Any], at: dt.datetime) -> None:
     """Append one entry inside the caller's transaction (locks the head until commit)."""
     at = at.astimezone(dt.UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()  # everything else first: the lock is taken last
+        session.execute(
+            _PG_APPEND,
+            {
+                "at_text": at.isoformat(),
+                "at": at.replace(tzinfo=None),
+                "kind": kind.value,
+                "data": _canonical(data),
+            },
+        ).scalar_one()
+        return
     top = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq = top.seq + 1
     text = _canonical(data)
@@ -104,7 +137,6 @@ def append(
     entry = AuditEntry(seq=seq, at=at, kind=kind.value, data=text, prev_hash=top.hash, hash=digest)
     session.add(entry)
     top.seq, top.hash = seq, digest
-    return entry
 
 
 def head(session: Session) -> tuple[int, str]:

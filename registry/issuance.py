@@ -22,6 +22,7 @@ import enum
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -223,10 +224,14 @@ def _event_office(e: Marriage | Divorce | Death) -> dict[str, Any]:
     }
 
 
-def _nid_of(s: Session, person_id: int | None) -> str | None:
-    if person_id is None:
-        return None
-    return s.get_one(Person, person_id).national_id
+def _nids_of(s: Session, *person_ids: int | None) -> list[str | None]:
+    wanted = [p for p in person_ids if p is not None]
+    found: dict[int, str] = {}
+    if wanted:
+        found = dict(
+            s.execute(select(Person.id, Person.national_id).where(Person.id.in_(wanted))).tuples()
+        )
+    return [found.get(p) if p is not None else None for p in person_ids]
 
 
 def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date) -> dict[str, Any]:
@@ -238,11 +243,12 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
         "place_of_birth": Bilingual(p.place_of_birth_ar, p.place_of_birth_latin),
     }
     if doc_type is DocumentType.BIRTH_CERTIFICATE:
+        father_nid, mother_nid = _nids_of(s, p.father_id, p.mother_id)
         return {
             **base,
             **_parents(p),
-            "father_national_id": _nid_of(s, p.father_id),
-            "mother_national_id": _nid_of(s, p.mother_id),
+            "father_national_id": father_nid,
+            "mother_national_id": mother_nid,
             **_birth_office(p),
         }
     if doc_type is DocumentType.INDIVIDUAL_EXTRACT:
@@ -341,12 +347,16 @@ class _Subject:
     divorce: Divorce | None = None
 
 
-def _resolve(s: Session, doc_type: DocumentType, ref: str) -> _Subject:
+def _resolve(
+    s: Session, doc_type: DocumentType, ref: str, requester: Person | None = None
+) -> _Subject:
     kind = subject_kind(doc_type)
     if kind is SubjectKind.PERSON:
         from registry.citizens import validate_national_id
 
         nid = validate_national_id(ref)
+        if requester is not None and requester.national_id == nid:
+            return _Subject(kind, person=requester)
         person = s.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
         if person is None:
             raise Refused("no person with that national number", code=ErrorCode.UNKNOWN_SUBJECT)
@@ -405,6 +415,19 @@ class Offer:
     relation: str  # self, child, parent, spouse, former_spouse
     fee_amount: int
     fee_currency: str
+
+
+_FEES: tuple[float, dict[DocumentType, tuple[int, str]]] | None = None
+FEE_CACHE_SECONDS = 30.0
+
+
+def cached_fees(s: Session) -> dict[DocumentType, tuple[int, str]]:
+    """The fee table, re-read at most every FEE_CACHE_SECONDS (fees change by decree)."""
+    global _FEES
+    now = time.monotonic()
+    if _FEES is None or now - _FEES[0] > FEE_CACHE_SECONDS:
+        _FEES = (now, fee_table(s))
+    return _FEES[1]
 
 
 def fee_table(s: Session) -> dict[DocumentType, tuple[int, str]]:
@@ -589,7 +612,7 @@ def issue(
             if found is not None:
                 return found
             person = s.get_one(Person, requester_id)
-            subject = _resolve(s, req.document_type, req.subject)
+            subject = _resolve(s, req.document_type, req.subject, person)
             _check(s, person, req.document_type, subject, settings, moment.date())
             kiosk = s.get_one(Kiosk, kiosk_id)
             if subject.kind is SubjectKind.PERSON:
@@ -609,7 +632,7 @@ def issue(
             if signer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
             key = keys.get(signer.kid)
-            amount, currency = fee_table(s).get(req.document_type, (0, "JOD"))
+            amount, currency = cached_fees(s).get(req.document_type, (0, "JOD"))
             row = IssuedDocument(
                 document_type=int(req.document_type),
                 subject_ref=req.subject,

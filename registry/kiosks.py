@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -158,9 +158,6 @@ def authenticate(
             "registry's clock",
             code=ErrorCode.TIMESTAMP_STALE,
         )
-    if session.get_bind().dialect.name == "postgresql":
-        # losing a nonce in a crash only reopens a two-minute replay window: no WAL flush
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     try:
         session.add(KioskNonce(kiosk_id=kiosk.id, nonce=headers.nonce, seen_at=now))
         session.flush()

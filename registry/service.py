@@ -28,6 +28,7 @@ Handlers are thin: the rules live in `citizens`, `issuance`, `kiosks`, `keyring`
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import html
@@ -36,10 +37,12 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -69,7 +72,7 @@ from registry.errors import (
 )
 from registry.models import Kiosk, Person
 from registry.places import PlaceBook
-from registry.signing import parse_headers
+from registry.signing import SignatureHeaders, parse_headers
 from verifier.documents import DocumentType, schema_for
 from verifier.presentation import document_to_json
 from verifier.trust import serial_hash
@@ -289,19 +292,33 @@ class Registry:
         self._last_purge = 0.0
         self._purge_lock = threading.Lock()
 
-    def authenticate(self, headers: Any, method: str, target: str, body: bytes) -> KioskIdentity:
+    def authenticate_in(self, s: Session, signed: SignedRequest) -> KioskIdentity:
+        """Check the request signature inside the caller's transaction (nonce recorded)."""
         now = _now()
-        with self.db.session() as s:
-            kiosk = kiosks.authenticate(
-                s, headers, method, target, body, now, self.settings.request_skew
-            )
-            with self._purge_lock:
-                due = time.monotonic() - self._last_purge > NONCE_PURGE_EVERY
-                if due:
-                    self._last_purge = time.monotonic()
+        kiosk = kiosks.authenticate(
+            s,
+            signed.headers,
+            signed.method,
+            signed.target,
+            signed.body,
+            now,
+            self.settings.request_skew,
+        )
+        with self._purge_lock:
+            due = time.monotonic() - self._last_purge > NONCE_PURGE_EVERY
             if due:
-                kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
-            return KioskIdentity(kiosk.id)
+                self._last_purge = time.monotonic()
+        if due:
+            kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
+        return KioskIdentity(kiosk.id)
+
+    def authenticate(self, signed: SignedRequest) -> KioskIdentity:
+        with self.db.session() as s:
+            if not self.db.is_sqlite:
+                # a transaction of its own that only records the nonce: losing it in a crash
+                # reopens a two-minute replay window at worst, so skip the WAL flush wait
+                s.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            return self.authenticate_in(s, signed)
 
     def person_for(self, token: str | None, kiosk: KioskIdentity) -> int:
         if token is None:
@@ -347,8 +364,16 @@ def _registry(request: Request) -> Registry:
     return reg
 
 
-async def kiosk_identity(request: Request) -> KioskIdentity:
-    """Dependency: the enrolled kiosk that signed this request (401 otherwise)."""
+@dataclass(frozen=True)
+class SignedRequest:
+    headers: SignatureHeaders
+    method: str
+    target: str
+    body: bytes
+
+
+async def signed_request(request: Request) -> SignedRequest:
+    """Dependency: the signature headers, method, target and body, not yet checked."""
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InvalidInput("the request body is too large")
@@ -358,11 +383,17 @@ async def kiosk_identity(request: Request) -> KioskIdentity:
     query = request.scope.get("query_string", b"")
     if query:
         target += "?" + query.decode("latin-1")
-    reg = _registry(request)
-    return await run_in_threadpool(reg.authenticate, headers, request.method, target, body)
+    return SignedRequest(headers, request.method, target, body)
+
+
+async def kiosk_identity(request: Request) -> KioskIdentity:
+    """Dependency: the enrolled kiosk that signed this request (401 otherwise)."""
+    signed = await signed_request(request)
+    return await run_in_threadpool(_registry(request).authenticate, signed)
 
 
 Kiosk_ = Annotated[KioskIdentity, Depends(kiosk_identity)]
+Signed_ = Annotated[SignedRequest, Depends(signed_request)]
 Auth = Annotated[str | None, Header(alias="Authorization", max_length=300)]
 
 
@@ -423,13 +454,24 @@ def create_app(
     settings: Settings | None = None,
     migrate: bool = False,
     pool_size: int = 10,
+    threads: int = 8,
 ) -> FastAPI:
     settings = settings or load_settings(data)
     db = Database(data.database_url(database_url), pool_size=pool_size)
     if migrate:
         db.migrate()
     reg = Registry(data, db, settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Few threads per process: a transaction holding the audit lock must not wait behind
+        # dozens of threads for the GIL (a lock convoy); extra requests queue in the event loop.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+        reg.db.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Sanad registry",
         version="1",
         description="The civil registry's API for kiosks, verifiers and the back office. "
@@ -559,10 +601,15 @@ def create_app(
             **_errors(400, 401, 403, 409, 503),
         },
     )
-    def issue(body: IssueBody, kiosk: Kiosk_, authorization: Auth = None) -> Response:
+    def issue(body: IssueBody, signed: Signed_, authorization: Auth = None) -> Response:
         token = _bearer(authorization)
+        kiosk_id = signed.headers.kiosk_id
 
-        def requester(s: Session) -> int:  # inside the issuance transaction: one commit
+        def requester(s: Session) -> int:
+            # The signature, nonce and session are checked inside the issuance transaction:
+            # one commit per document. A refused request leaves no nonce behind, which is
+            # harmless: replaying it is refused again, and a replayed success is a replay.
+            kiosk = reg.authenticate_in(s, signed)
             if token is None:
                 raise SessionInvalid("no session token (Authorization: Bearer ...)")
             return citizens.resolve_session(s, token, kiosk.id, reg.settings, _now())
@@ -574,7 +621,7 @@ def create_app(
             idempotency_key=body.idempotency_key,
         )
         issued = issuance.issue(
-            reg.db, reg.keys, reg.places, reg.settings, kiosk.id, requester, req
+            reg.db, reg.keys, reg.places, reg.settings, kiosk_id, requester, req
         )
         return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
 

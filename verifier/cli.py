@@ -259,6 +259,9 @@ def check(
     else:
         for v in verdicts:
             _print_human(v)
+        if source is not None and source.state is not None:
+            offline = ", offline" if source.state.last_error else ""
+            click.echo(f"  trust list source: {source.state.origin.value}{offline}")
     sys.exit(EXIT_VALID if all(v.valid for v in verdicts) else EXIT_INVALID)
 
 
@@ -351,15 +354,15 @@ def scan(
         _fail(f"cannot open scanner port {port}: {exc}")
     state = source.state
     assert state is not None
-    click.echo(
-        f"ready: scanning on {port}; trust list #{state.trust_list.sequence} "
-        f"({state.origin.value}, issued {state.age().total_seconds() / 3600:.1f} h ago). "
-        "Ctrl-C to stop.",
-        err=True,
-    )
     scans = [0]
     next_refresh = time.monotonic() + source.refresh_delay()
     try:
+        click.echo(
+            f"ready: scanning on {port}; trust list #{state.trust_list.sequence} "
+            f"({state.origin.value}, issued {state.age().total_seconds() / 3600:.1f} h ago). "
+            "Ctrl-C to stop.",
+            err=True,
+        )
         for text in scan_lines(conn, lambda: max_scans is not None and scans[0] >= max_scans):
             if trust_url is not None and time.monotonic() >= next_refresh:
                 source.refresh_sync()

@@ -59,7 +59,15 @@ from verifier.trust_source import (
 )
 from verifier.verify import Status, Verdict, verify
 
-__all__ = ["CONFIG_ENV", "ServiceConfig", "app_from_env", "create_app", "serve"]
+__all__ = [
+    "CONFIG_ENV",
+    "RevocationSource",
+    "ServiceConfig",
+    "app_from_env",
+    "check_config",
+    "create_app",
+    "serve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -416,50 +424,41 @@ async def _problem(
 # -- the online status check ------------------------------------------------------------
 
 
-class _RegistryAnswer(enum.Enum):
-    GOOD = "good"
-    REVOKED = "revoked"
-    UNKNOWN = "unknown"
+class RevocationSource(enum.Enum):
+    """Which revocation information a verdict rests on."""
+
+    TRUST_LIST = "trust_list"  # the revoked serials in the trust list held (works offline)
+    ONLINE = "online"  # the registry was asked as well, and answered
+
+
+def _not_checked(error: str) -> dict[str, Any]:
+    return {"checked": False, "revoked": None, "registry_status": None, "error": error}
 
 
 async def _online_status(client: httpx.AsyncClient, base: str, serial: str) -> dict[str, Any]:
-    """Ask the registry about one serial. Never raises: trouble is reported, not fatal."""
+    """Ask the registry about one serial. Never raises: trouble is reported, not fatal.
+
+    The registry answers `{"serial": ..., "status": "valid" | "revoked" | "superseded", ...}`;
+    only "revoked" (or `"revoked": true`) revokes. A 404 is reported as "not_found".
+    """
     url = f"{base.rstrip('/')}/api/v1/documents/{quote(serial, safe='')}/status"
     try:
         resp = await client.get(url)
     except httpx.HTTPError as exc:
-        reason = "timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable"
-        return {"checked": False, "revoked": None, "registry_status": None, "error": reason}
+        return _not_checked("timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable")
     if resp.status_code == 404:
-        answer, text = _RegistryAnswer.UNKNOWN, "not_found"
-    elif resp.status_code != 200:
-        return {
-            "checked": False,
-            "revoked": None,
-            "registry_status": None,
-            "error": f"HTTP {resp.status_code}",
-        }
-    else:
-        try:
-            data = resp.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            return {
-                "checked": False,
-                "revoked": None,
-                "registry_status": None,
-                "error": "unreadable answer",
-            }
-        text = str(data.get("status", "")).lower() or None  # type: ignore[assignment]
-        revoked = data.get("revoked") is True or text == "revoked"
-        answer = _RegistryAnswer.REVOKED if revoked else _RegistryAnswer.GOOD
-    return {
-        "checked": True,
-        "revoked": answer is _RegistryAnswer.REVOKED,
-        "registry_status": text,
-        "error": None,
-    }
+        return {"checked": True, "revoked": False, "registry_status": "not_found", "error": None}
+    if resp.status_code != 200:
+        return _not_checked(f"HTTP {resp.status_code}")
+    try:
+        data = resp.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return _not_checked("unreadable answer")
+    text = str(data.get("status", "")).lower()[:40] or None
+    revoked = data.get("revoked") is True or text == "revoked"
+    return {"checked": True, "revoked": revoked, "registry_status": text, "error": None}
 
 
 # -- the app ----------------------------------------------------------------------------------
@@ -507,7 +506,10 @@ def check_config(config: ServiceConfig) -> None:
 async def _refresh_loop(rt: _Runtime) -> None:
     while True:
         await asyncio.sleep(rt.source.refresh_delay())
-        await _refresh_once(rt)
+        try:
+            await _refresh_once(rt)
+        except Exception:  # a bug must not stop the schedule: keep the list held, try again
+            log.exception("trust list refresh failed unexpectedly")
 
 
 async def _refresh_once(rt: _Runtime) -> None:
@@ -541,7 +543,7 @@ async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -
         status = await _online_status(rt.status_client, rt.config.status_url, verdict.claims.serial)
         out["online_status"] = status
         if status["checked"]:
-            out["revocation_source"] = "online"
+            out["revocation_source"] = RevocationSource.ONLINE.value
             if status["revoked"]:
                 verdict = dataclasses.replace(
                     verdict,

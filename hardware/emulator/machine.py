@@ -157,10 +157,9 @@ class EmulatedPrinter:
         self.bytes_received = 0
         self._forced: dict[int, int] | None = None
         self._font: ImageFont.ImageFont | ImageFont.FreeTypeFont | None = None
-        existing = sorted(self.out_dir.glob("receipt-*.png"))
-        if existing:  # keep numbering after receipts left by an earlier run
-            stems = [e.stem.split("-")[1] for e in existing]
-            self._index = max(int(s) for s in stems if s.isdigit()) if stems else 0
+        # keep numbering after receipts left by an earlier run: never overwrite one
+        stems = [e.stem.split("-")[1] for e in self.out_dir.glob("receipt-*.png")]
+        self._index = max((int(s) for s in stems if s.isdigit()), default=0)
 
     # -- control ---------------------------------------------------------------------------
 

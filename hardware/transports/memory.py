@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import time
 from collections.abc import Callable
 
 from hardware.errors import ConnectionLost
@@ -34,6 +35,8 @@ class MemoryTransport(TransportBase):
     def read(self, size: int, timeout: float) -> bytes:
         if self.closed:
             raise ConnectionLost(f"{self.name}: closed")
+        if not self._pending:
+            time.sleep(max(0.0, min(timeout, 0.05)))  # nothing will arrive: no busy loop
         out = bytearray()
         while self._pending and len(out) < size:
             out.append(self._pending.popleft())

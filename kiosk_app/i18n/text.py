@@ -43,6 +43,7 @@ def has_rtl(text: str) -> bool:
     return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
 
 
+@functools.lru_cache(maxsize=8192)
 def shape_line(text: str, rtl: bool | None = None) -> str:
     """One line in visual order with joined Arabic letters, ready to draw left to right.
 

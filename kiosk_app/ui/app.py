@@ -107,6 +107,9 @@ class KioskApp(App):  # type: ignore[misc]
         self.rtl = catalogues[self.lang].rtl
         self.runner: EffectRunner | None = None
         self.last_transition: tuple[float, float] | None = None  # (sent at, shown at)
+        # (state, seconds from the event to the first frame drawn after it): the benchmark's
+        # tap-to-screen latency
+        self.drawn: list[tuple[str, float]] = []
         self.on_shown: Callable[[ks.State], None] | None = None
         self._countdown_event: Any = None
 
@@ -171,6 +174,11 @@ class KioskApp(App):  # type: ignore[misc]
         self._show()
         if new.state is not old_state:
             self.last_transition = (sent, time.perf_counter())
+            name = new.state.value
+            # a 0 timeout runs on the next frame, after this frame's canvas was drawn
+            Clock.schedule_once(
+                lambda _dt: self.drawn.append((name, time.perf_counter() - sent)), 0
+            )
 
     def begin(self) -> None:
         self.send(ks.Begin(secrets.token_hex(16)))

@@ -25,6 +25,8 @@ __all__ = ["Driver", "Step", "find_text", "prepare_offscreen", "tap", "tap_text"
 
 def prepare_offscreen(width: int = 1280, height: int = 800) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")  # leave the logging set-up to the caller
+    os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", "warning")
     if not os.environ.get("SANAD_KIVY_LOG"):  # set it to see Kivy's log on the console
         os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
         os.environ.setdefault("KIVY_NO_FILELOG", "1")
@@ -109,6 +111,7 @@ class Driver:
     error: str | None = None
     screenshots: list[Path] = field(default_factory=list)
     timings: list[tuple[str, float]] = field(default_factory=list)
+    actions: list[tuple[str, float]] = field(default_factory=list)  # (label, wall clock)
     _index: int = 0
     _acted: bool = False
     _since: float = 0.0
@@ -139,6 +142,7 @@ class Driver:
             self._since = now
             self._met_at = None
             if step.action is not None:
+                self.actions.append((step.label, time.time()))
                 try:
                     step.action(self.app)
                 except Exception as exc:

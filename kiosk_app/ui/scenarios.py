@@ -334,6 +334,11 @@ def run_scenario(
     def on_shown(state: Any) -> None:
         if "attract" not in shown:
             shown["attract"] = time.perf_counter() - started
+
+            def drawn(_dt: float) -> None:  # the next frame: the attract screen is on glass
+                shown["attract_drawn_wall"] = time.time()
+
+            Clock.schedule_once(drawn, 0)
         if app.session.serial and app.session.serial not in serials:
             serials.append(app.session.serial)
         if app.last_transition is not None:
@@ -354,8 +359,11 @@ def run_scenario(
         "state": app.session.state.value,
         "serials": serials,
         "cold_start_seconds": shown.get("attract"),
+        "attract_drawn_wall": shown.get("attract_drawn_wall"),
         "timings": driver.timings,
         "transitions": transitions,
+        "drawn": app.drawn,
+        "actions": driver.actions,
         "screenshots": [str(p) for p in driver.screenshots],
     }
 

@@ -57,6 +57,13 @@ def _measurer(font_name: str, font_size: float, bold: bool) -> CoreLabel:
     return CoreLabel(font_name=font_name, font_size=font_size, bold=bold)
 
 
+@functools.lru_cache(maxsize=16384)
+def _extent(font: tuple[str, float, bool], line: str) -> float:
+    """The drawn width of one shaped line (wrapping measures the same candidates again and
+    again as screens are re-laid out)."""
+    return float(_measurer(*font).get_extents(line)[0])
+
+
 def _app_rtl() -> bool | None:
     from kivy.app import App
 
@@ -97,10 +104,12 @@ class BidiLabel(Label):  # type: ignore[misc]
             self.rtl = has_rtl(self.raw)
         else:
             self.rtl = self.direction == "rtl"
-        measurer = _measurer(self.font_name, float(self.font_size), bool(self.bold))
+        if self.parent is None and not self.raw:
+            return
+        font = (self.font_name, float(self.font_size), bool(self.bold))
 
         def measure(line: str) -> float:
-            return float(measurer.get_extents(line)[0])
+            return _extent(font, line)
 
         usable = max(self.width - 2 * self.padding[0], 20) * 0.97
         self.text = layout(self.raw, usable, measure, rtl=self.rtl)

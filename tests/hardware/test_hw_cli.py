@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -214,3 +215,19 @@ def test_emulate_on_a_busy_port_is_exit_2(tmp_path: Path) -> None:
         )
     assert result.returncode == 2
     assert "cannot start the emulator" in result.stderr
+
+
+def test_watch_follows_a_printer_through_a_dropped_link(emulator: Emulator) -> None:
+    def trouble() -> None:
+        emulator.set_state(EmulatorState.PAPER_OUT)
+        emulator.drop_after(1)
+
+    timer = threading.Timer(0.15, trouble)
+    timer.start()
+    code, out, _ = run("watch", emulator.url, "--interval", "0.1", "--count", "12")
+    timer.join()
+    assert code == 0
+    lines = out.splitlines()
+    assert "ready" in lines[0]
+    assert any("link error" in line for line in lines)
+    assert "paper-out" in lines[-1]  # reconnected and still watching

@@ -187,3 +187,14 @@ def test_any_image_round_trips(
     expected = Image.new("1", (576, height), 255)
     expected.paste(image, (0, 0))
     assert same_pixels(load_png(receipt.path), expected)
+
+
+def test_receipts_left_by_an_earlier_run_are_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "receipt-0007-incomplete.png").write_bytes(b"old")
+    (tmp_path / "receipt-notes.png").write_bytes(b"not ours")
+    machine = EmulatedPrinter(tmp_path, 576)
+    machine.receive(
+        encode_job(PrintJob.of(receipt_image(height=20)), resolve_model("TM-T20II", 576)).data
+    )
+    assert [r.path.name for r in machine.receipts()] == ["receipt-0008.png"]
+    assert (tmp_path / "receipt-0007-incomplete.png").read_bytes() == b"old"

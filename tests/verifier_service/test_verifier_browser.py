@@ -233,3 +233,31 @@ def test_camera_button_reads_a_code(
         context.close()
     finally:
         b.close()
+
+
+def test_offline_page_shows_the_cached_list_and_its_age(
+    browser: Browser, material: Material, tmp_path: Path
+) -> None:
+    from service_support import fake_registry, free_port_url
+
+    from verifier.trust_source import TrustSource
+
+    with fake_registry(material.trust_list(5)) as registry:
+        TrustSource(
+            [material.root.public], url=registry.trust_url, cache_dir=tmp_path
+        ).refresh_sync()
+    config = base_config(
+        material, trust_file=None, trust_url=free_port_url(), cache_dir=str(tmp_path)
+    )
+    with running(create_app(config)) as url:
+        context = browser.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(url)
+        expect(page.locator("#trust")).to_have_text(
+            "قائمة الثقة رقم 5 · عمرها 2 س · من النسخة المحفوظة · دون اتصال"
+        )
+        scan(page, material.texts[DocumentType.NON_EMPLOYMENT])
+        expect(page.locator(".verdict .head")).to_have_text("صالحة")
+        expect(page.locator(".verdict .meta")).to_contain_text("من النسخة المحفوظة · دون اتصال")
+        shot(page, "09-offline-arabic")
+        context.close()

@@ -55,6 +55,7 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
     )
     assert code == 1
     assert "NOT VALID" in out
+    assert "trust list source: cache, offline" in out
     assert "warning: cannot connect to the trust list URL" in err
     assert "using the cache trust list #4, issued 2.0 h ago" in err
 

@@ -40,6 +40,14 @@
       cameraFailed: "تعذّر تشغيل الكاميرا؛ استخدم زر الصورة",
       networkError: "تعذّر الاتصال بخدمة التحقق",
       units: { s: "ث", m: "د", h: "س", d: "يوم" },
+      httpErrors: {
+        408: "انقطع الاتصال قبل اكتمال الطلب",
+        413: "الصورة أو النص أكبر من المسموح",
+        415: "أرسل صورة JPEG أو PNG",
+        422: "تعذّرت قراءة الطلب أو الصورة",
+        429: "طلبات كثيرة؛ انتظر قليلاً ثم أعد المحاولة",
+        503: "الخدمة غير جاهزة بعد: لا توجد قائمة ثقة",
+      },
     },
     en: {
       title: "Document verification",
@@ -77,6 +85,14 @@
       cameraFailed: "The camera could not be started; use the Photo button",
       networkError: "Cannot reach the verification service",
       units: { s: "s", m: "min", h: "h", d: "d" },
+      httpErrors: {
+        408: "The request did not arrive in time",
+        413: "The image or text is too large",
+        415: "Send a JPEG or PNG image",
+        422: "The request or image could not be read",
+        429: "Too many requests; wait a moment and try again",
+        503: "The service is not ready: no trust list yet",
+      },
     },
   };
 
@@ -134,6 +150,7 @@
     if (trust.stale) text += t("stale");
     el.textContent = text;
     el.classList.toggle("stale", !!trust.stale);
+    el.classList.toggle("offline", !!trust.last_refresh_error);
   }
 
   async function loadTrust() {
@@ -294,7 +311,9 @@
       try { body = await r.json(); } catch (e) { body = null; }
       if (!r.ok) {
         const d = body && body.detail;
-        throw new Error(typeof d === "string" ? d : `HTTP ${r.status}`);
+        const known = T[lang].httpErrors[r.status];
+        const detail = typeof d === "string" ? d : `HTTP ${r.status}`;
+        throw new Error(known ? `${known} (${detail})` : detail);
       }
       return body;
     } catch (e) {
