@@ -206,6 +206,8 @@ class Runner:
         self.idle_deadline: float | None = None  # monotonic time the running idle timer fires
         self.last_error = ""
         self._closed = False
+        self._count_lock = threading.Lock()
+        self._outstanding = 0
 
     # -- public ----------------------------------------------------------------------------
 
@@ -220,6 +222,12 @@ class Runner:
             else:
                 self._submit(self._execute, effect)
 
+    def warm_up(self, *steps: Callable[[], object]) -> None:
+        """Run one-time costs (imports, font and printer-profile loading) on the worker now,
+        while the attract screen waits, instead of during a citizen's first journey."""
+        for fn in steps:
+            self._submit(fn)
+
     def close(self) -> None:
         self._closed = True
         self._stop_timer()
@@ -231,16 +239,27 @@ class Runner:
 
     # -- plumbing --------------------------------------------------------------------------
 
-    def _submit(self, fn: Callable[..., None], *args: object) -> None:
+    @property
+    def busy(self) -> bool:
+        """True while submitted effects (or the warm-up) have not finished."""
+        with self._count_lock:
+            return self._outstanding > 0
+
+    def _submit(self, fn: Callable[..., object], *args: object) -> None:
         if self._closed:
             return
+        with self._count_lock:
+            self._outstanding += 1
         self._pool.submit(self._guarded, fn, *args)
 
-    def _guarded(self, fn: Callable[..., None], *args: object) -> None:
+    def _guarded(self, fn: Callable[..., object], *args: object) -> None:
         try:
             fn(*args)
         except Exception:  # a worker must never die: the next citizen still needs it
             log.exception("effect runner: %s failed", getattr(fn, "__name__", fn))
+        finally:
+            with self._count_lock:
+                self._outstanding -= 1
 
     def _start_timer(self, effect: ks.StartIdleTimer) -> None:
         with self._timer_lock:
@@ -525,15 +544,11 @@ class Runner:
         status = self._printer_status()
         self.dispatch(ks.PrinterStatusChanged(status))
         report = {
-            "printer": status.value,
-            "paper": status.value
-            if "paper" in status.value
-            else "ok"
-            if status.can_print
-            else "unknown",
+            "printer_state": status,
             "app_version": app_version,
             "last_error": self.last_error,
             "journal_backlog": self.journal.backlog(),
+            "failed_jobs": len(self.journal.jobs(JobState.FAILED)),
         }
         try:
             self.registry.heartbeat(report)

@@ -49,6 +49,17 @@ class ScannerCheck:
         return value == "connected", f"scanner {value}"
 
 
+def _warm(config: KioskConfig) -> None:
+    """Imports and data the first journey would otherwise load while a citizen waits."""
+    from hardware.models import resolve_model
+    from kiosk_app.layout.fonts import default_fonts
+    from kiosk_app.layout.receipt import render_receipt
+
+    resolve_model(config.printer_profile, config.printer_width)
+    default_fonts()
+    del render_receipt
+
+
 def _payment(config: KioskConfig) -> PaymentProvider:
     if config.payment_provider != "simulated":
         raise ConfigError(f"unknown payment provider {config.payment_provider!r}")
@@ -119,6 +130,7 @@ class KioskServices:
             technician_pin_hash=config.technician_pin_hash,
             scanner=scanner_check,
         )
+        services.runner.warm_up(lambda: _warm(config))
         if background:
             services._spawn(services._heartbeat_loop, "kiosk-heartbeat")
         return services

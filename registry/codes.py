@@ -52,6 +52,7 @@ class ErrorCode(enum.StrEnum):
     PAYMENT_REFERENCE_USED = "payment_reference_used"
     NO_SIGNER = "no_signer"
     DATABASE_UNAVAILABLE = "database_unavailable"
+    INTERNAL_ERROR = "internal_error"  # a bug: logged with its traceback
     # administration
     ADMIN_TOKEN_REQUIRED = "admin_token_required"
     ALREADY_REVOKED = "already_revoked"

@@ -228,9 +228,8 @@ def _nids_of(s: Session, *person_ids: int | None) -> list[str | None]:
     wanted = [p for p in person_ids if p is not None]
     found: dict[int, str] = {}
     if wanted:
-        found = dict(
-            s.execute(select(Person.id, Person.national_id).where(Person.id.in_(wanted))).tuples()
-        )
+        rows = s.execute(select(Person.id, Person.national_id).where(Person.id.in_(wanted)))
+        found = {row.id: row.national_id for row in rows}
     return [found.get(p) if p is not None else None for p in person_ids]
 
 

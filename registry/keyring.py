@@ -23,7 +23,7 @@ import os
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from registry import audit
@@ -299,7 +299,18 @@ def publish_trust_list(session: Session, data: DataDir, settings: Settings) -> P
     )
     session.flush()
     audit.append(session, AuditEvent.TRUST_LIST_PUBLISHED, {"sequence": sequence}, now)
-    write_file(data.trust_list_path, blob)
+
+    def _write(_: Session) -> None:  # only once the database holds it: no orphan sequence
+        try:
+            write_file(data.trust_list_path, blob)
+        except ConfigError:
+            log.error(
+                "trust list %d published but %s could not be written",
+                sequence,
+                data.trust_list_path,
+            )
+
+    event.listen(session, "after_commit", _write, once=True)
     log.info("trust list %d published (%d signers)", sequence, len(trust.signers))
     return PublishedList(sequence, now, trust.next_update, blob, etag)
 

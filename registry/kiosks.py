@@ -94,18 +94,22 @@ def enroll(
     existing = session.get(Kiosk, kiosk_id)
     if existing is not None and existing.revoked_at is None:
         raise Conflict(f"kiosk {kiosk_id} is enrolled already; revoke it first")
-    if existing is not None:  # re-enrolling a revoked kiosk id with a new key
-        session.delete(existing)
-        session.flush()
-    row = Kiosk(
-        id=kiosk_id,
-        public_key=public_key,
-        centre_ar=centre_ar,
-        centre_latin=centre_latin,
-        enrolled_at=now,
-        fail_window_count=0,
-    )
-    session.add(row)
+    if existing is not None:
+        # a revoked kiosk re-enrolled with a new key keeps its id (its documents refer to it)
+        row = existing
+        row.public_key, row.centre_ar, row.centre_latin = public_key, centre_ar, centre_latin
+        row.enrolled_at, row.revoked_at, row.revocation_reason = now, None, None
+        row.fail_window_start, row.fail_window_count = None, 0
+    else:
+        row = Kiosk(
+            id=kiosk_id,
+            public_key=public_key,
+            centre_ar=centre_ar,
+            centre_latin=centre_latin,
+            enrolled_at=now,
+            fail_window_count=0,
+        )
+        session.add(row)
     ensure_place(session, Bilingual(centre_ar, centre_latin), PlaceKind.CENTRE)
     audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id}, now)
     log.info("kiosk %s enrolled", kiosk_id)

@@ -188,6 +188,9 @@ def initialise(
     db = Database(url)
     try:
         db.migrate()
+        if url == data.sqlite_url:
+            # personal data: owner-only, like the keys
+            os.chmod(data.root / "registry.sqlite3", 0o600)
         added = creds = 0
         demo_path = None
         if demo:

@@ -353,6 +353,11 @@ class Registry:
         return latest
 
 
+def _route(request: Request) -> str:
+    """The route's template (never the concrete path: it may hold a serial)."""
+    return str(getattr(request.scope.get("route"), "path", "?"))
+
+
 def _bearer(authorization: str | None) -> str | None:
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip() or None
@@ -485,8 +490,16 @@ def create_app(
 
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database error on %s: %s", request.url.path, type(exc.orig).__name__)
+        log.warning("database error on %s: %s", _route(request), type(exc.orig).__name__)
         return _error_response(ServiceUnavailable("the database is unavailable"))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, _route(request), exc_info=exc)
+        return JSONResponse(
+            {"error": {"code": ErrorCode.INTERNAL_ERROR.value, "message": "internal error"}},
+            status_code=500,
+        )
 
     # -- public ---------------------------------------------------------------------------
 

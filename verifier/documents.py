@@ -235,6 +235,13 @@ _PARENTS = (
     _f(11, "mother_name", K.BILINGUAL, "اسم الأم", "Mother's name"),
 )
 
+_SPOUSES = (
+    _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
+    _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج", "Husband's national number"),
+    _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
+    _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة", "Wife's national number"),
+)
+
 SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
     (s.type, s.version): s
     for s in (
@@ -292,22 +299,7 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
             "وثيقة زواج",
             "Marriage certificate",
             (
-                _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-                _f(
-                    2,
-                    "husband_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للزوج",
-                    "Husband's national number",
-                ),
-                _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-                _f(
-                    4,
-                    "wife_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للزوجة",
-                    "Wife's national number",
-                ),
+                *_SPOUSES,
                 _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
                 _f(6, "place_of_marriage", K.PLACE, "مكان عقد الزواج", "Place of marriage"),
                 *_OFFICE,
@@ -319,22 +311,7 @@ SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
             "وثيقة طلاق",
             "Divorce certificate",
             (
-                _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-                _f(
-                    2,
-                    "husband_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للزوج",
-                    "Husband's national number",
-                ),
-                _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-                _f(
-                    4,
-                    "wife_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للزوجة",
-                    "Wife's national number",
-                ),
+                *_SPOUSES,
                 _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
                 _f(6, "date_of_divorce", K.DATE, "تاريخ الطلاق", "Date of divorce"),
                 _f(7, "place_of_divorce", K.PLACE, "مكان الطلاق", "Place of divorce"),

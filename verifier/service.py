@@ -794,7 +794,6 @@ _FONT_BOLD_CANDIDATES = (
 _ASSETS = {
     "app.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
-    "favicon.svg": "image/svg+xml",
 }
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "

@@ -196,6 +196,7 @@ class KioskApp(App):  # type: ignore[misc]
             self.idle_view.dismiss(animation=False)
         name = SCREEN_FOR[state]
         screen = self.manager.get_screen(name)
+        screen.s = self.session
         screen.refresh(self, self.session)
         if self.manager.current != name:
             self.manager.current = name

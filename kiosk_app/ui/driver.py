@@ -118,6 +118,10 @@ class Driver:
     _met_at: float | None = None
     _started: float = 0.0
 
+    @property
+    def completed(self) -> bool:
+        return self._index >= len(self.steps)
+
     def start(self) -> None:
         from kivy.clock import Clock
 

@@ -29,6 +29,11 @@ TECH_CORNER = 0.12  # the corner's size, as a fraction of the window's shorter s
 
 
 class KioskScreen(Screen):  # type: ignore[misc]
+    """`s` is the session as this screen shows it: the App sets it only on the screen being
+    shown, so hidden screens do not re-lay out and re-render their text on every event."""
+
+    s = ObjectProperty(None, allownone=True)
+
     def refresh(self, app: KioskApp, session: ks.Session) -> None:
         pass
 

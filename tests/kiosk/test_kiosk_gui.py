@@ -240,3 +240,73 @@ def test_registry_down_is_told_and_nothing_prints(
     assert outcome["state"] == "attract"
     assert printer.receipts() == []
     assert (tmp_path / "shots" / "registry-down.png").exists()
+
+
+def test_escape_and_close_requests_do_not_end_the_kiosk(
+    tmp_path: Path, registry: Registry, printer: Emulator
+) -> None:
+    outcome = run_journey(tmp_path, kiosk_config(tmp_path, registry, printer), "attract_only")
+    assert [label for label, _ in outcome["timings"]] == ["cold start", "escape", "still up"]
+    assert outcome["cold_start_seconds"] < 10
+
+
+def test_heartbeat_reaches_the_fleet_page_with_printer_state_and_backlog(
+    tmp_path: Path, registry: Registry, printer: Emulator
+) -> None:
+    import queue
+
+    from hardware.emulator.machine import EmulatorState
+    from kiosk_app import session as ks
+    from kiosk_app.config import load_config
+    from kiosk_app.wiring import APP_VERSION, KioskServices
+
+    events: queue.Queue[ks.Event] = queue.Queue()
+    config = load_config(kiosk_config(tmp_path, registry, printer), environ={})
+    services = KioskServices.start(config, events.put, background=False)
+    try:
+        services.journal.add("B26-TEST-1", "SN1D:NOT-A-REAL-ONE", "ar")  # one job not printed
+        printer.set_state(EmulatorState.PAPER_OUT)
+        assert services.runner.heartbeat(APP_VERSION) is ks.PrinterState.PAPER_OUT
+    finally:
+        services.stop()
+    changed = events.get(timeout=5)
+    assert changed == ks.PrinterStatusChanged(ks.PrinterState.PAPER_OUT)
+    token = (registry.data / "admin-token").read_text(encoding="ascii").strip()
+    fleet = httpx.get(
+        f"{registry.url}/api/v1/fleet", headers={"Authorization": f"Bearer {token}"}, timeout=5
+    ).json()
+    (mine,) = [k for k in fleet["kiosks"] if k["id"] == KIOSK_ID]
+    assert (mine["printer"], mine["paper"], mine["journal_backlog"]) == ("error", "out", 1)
+    assert mine["app_version"] == APP_VERSION
+    assert mine["attention"]  # paper out: a technician must visit
+
+
+def test_scanned_card_reaches_the_session_through_a_real_serial_port(
+    tmp_path: Path, registry: Registry, printer: Emulator
+) -> None:
+    import queue
+    import tty
+
+    from kiosk_app import session as ks
+    from kiosk_app.config import load_config
+    from kiosk_app.wiring import KioskServices
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    events: queue.Queue[ks.Event] = queue.Queue()
+    config = load_config(
+        kiosk_config(tmp_path, registry, printer),
+        environ={"SANAD_KIOSK_SCANNER_PORT": os.ttyname(slave)},
+    )
+    services = KioskServices.start(config, events.put, background=False)
+    try:
+        time.sleep(0.5)  # the scanner thread opens the port
+        os.write(master, b"PCH095119\r\n")
+        assert events.get(timeout=5) == ks.CardScanned("PCH095119")
+        services.runner.run([ks.CheckScanner(1)])
+        done = events.get(timeout=5)
+        assert done == ks.TechnicianActionDone(1, True, "scanner connected")
+    finally:
+        services.stop()
+        os.close(master)
+        os.close(slave)

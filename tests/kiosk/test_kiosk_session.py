@@ -771,3 +771,10 @@ def test_heartbeat_status_updates_any_state_without_effects() -> None:
     assert fx == ()
     assert s2.state is State.PRINTING
     assert not s2.printing_available
+
+
+def test_registry_without_preview_shows_the_choice_in_words() -> None:
+    s, fx = ks.step(at_choose(), ks.ChooseEntitlement(1))
+    render = one(fx, ks.RenderPreview)
+    s, _ = ks.step(s, ks.PreviewReady(render.ref, None))  # type: ignore[attr-defined]
+    assert (s.state, s.preview, s.notice, s.chosen) == (State.PREVIEW, None, None, DEATH)

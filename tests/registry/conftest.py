@@ -60,23 +60,29 @@ class Registry:
         return Database(self.url, pool_size=2)
 
     def enroll(self, kiosk_id: str, centre: str = "مركز خدمة المواطن - إربد") -> SigningKey:
-        key = SigningKey.generate()
+        return self.enroll_many([kiosk_id], centre)[kiosk_id]
+
+    def enroll_many(
+        self, kiosk_ids: list[str], centre: str = "مركز خدمة المواطن - إربد"
+    ) -> dict[str, SigningKey]:
+        keys = {k: SigningKey.generate() for k in kiosk_ids}
         db = self.db()
         try:
             with db.session() as s:
-                kiosks.enroll(
-                    s,
-                    kiosk_id,
-                    key.public.raw,
-                    centre,
-                    "Citizen Service Centre - Irbid",
-                    dt.datetime.now(dt.UTC),
-                )
+                for kiosk_id, key in keys.items():
+                    kiosks.enroll(
+                        s,
+                        kiosk_id,
+                        key.public.raw,
+                        centre,
+                        "Citizen Service Centre - Irbid",
+                        dt.datetime.now(dt.UTC),
+                    )
                 s.flush()
                 keyring.publish_trust_list(s, self.data, self.settings)
         finally:
             db.dispose()
-        return key
+        return keys
 
     def root(self) -> PublicKey:
         return load_public_key(self.data.root_public_key_path)

@@ -230,7 +230,8 @@ def test_refusals_over_http_say_why(kiosk: Kiosk, registry: Registry) -> None:
         is ErrorCode.CHILD_NOT_MINOR
     )
     # a stranger: someone's unrelated neighbour
-    a, b = list(citizens.values())[0], list(citizens.values())[-1]
+    everyone = list(citizens.values())
+    a, b = everyone[0], everyone[-1]
     pa, pb = by_nid[a["national_id"]], by_nid[b["national_id"]]
     assert pb.father_id != pa.id and pb.mother_id != pa.id
     assert _refusal(kiosk, a, T.BIRTH_CERTIFICATE, b["national_id"]) is ErrorCode.NOT_PARENT

@@ -141,3 +141,34 @@ def test_revoked_kiosk_is_locked_out_at_once(
     with pytest.raises(KioskAuthError) as err:
         kiosk.client.heartbeat(printer="online", paper="ok", app_version="1.0")
     assert err.value.code is ErrorCode.KIOSK_REVOKED
+
+
+def test_a_revoked_kiosk_can_be_re_enrolled_with_a_new_key(
+    server: LiveServer, kiosk: Kiosk, registry: Registry
+) -> None:
+    from click.testing import CliRunner
+
+    from sanad.cli import main
+    from verifier.keys import save_public_key
+
+    kiosk.client.heartbeat(printer="online", paper="ok", app_version="1.0")
+    root = str(registry.data.root)
+    runner = CliRunner()
+    assert (
+        runner.invoke(
+            main, ["registry", "kiosk", "revoke", "--data", root, "--id", kiosk.id]
+        ).exit_code
+        == 0
+    )
+    new_key = SigningKey.generate()
+    pub = registry.data.root / "new-kiosk.pub.jwk"
+    save_public_key(new_key.public, pub)
+    result = runner.invoke(
+        main,
+        ["registry", "kiosk", "enroll", "--data", root, "--id", kiosk.id, "--public-key", str(pub)],
+    )
+    assert result.exit_code == 0, result.output
+    with pytest.raises(KioskAuthError):  # the old key is gone
+        kiosk.client.heartbeat(printer="online", paper="ok", app_version="1.0")
+    with server.client(kiosk.id, new_key) as fresh:
+        fresh.heartbeat(printer="online", paper="ok", app_version="1.1")

@@ -278,7 +278,7 @@ def test_page_and_assets_use_no_external_resources(service: str) -> None:
     html = r.text
     assert 'dir="rtl"' in html
     assert 'content="60"' in html  # clear-after, from the config
-    for name in ("app.js", "app.css", "favicon.svg"):
+    for name in ("app.js", "app.css"):
         asset = httpx.get(f"{service}/static/{name}")
         assert asset.status_code == 200
         html += asset.text
@@ -322,3 +322,22 @@ def test_fast_path_and_route_answer_alike(service: str, material: Material) -> N
         v["trust_list"].pop("age_seconds")
     assert a == b
     assert fast.headers["cache-control"] == routed.headers["cache-control"] == "no-store"
+
+
+def test_a_body_that_dribbles_in_times_out_with_408(
+    material: Material, serve_app: Callable[..., Any]
+) -> None:
+    import socket
+
+    with serve_app(base_config(material, body_timeout=0.5)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(
+                b"POST /api/v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"qr_text": '
+            )
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b"did not arrive in time" in answer
+        # the service is still fine
+        assert post_text(url, material.birth).json()["status"] == "valid"

@@ -22,6 +22,7 @@
       office: "مكتب الإصدار",
       kiosk: "الجهاز",
       signer: "مفتاح التوقيع",
+      claimedKey: "معرّف المفتاح المذكور في الرمز",
       trustList: "قائمة الثقة",
       revocation: "مصدر حالة الإلغاء",
       revTrust: "قائمة الثقة (دون اتصال)",
@@ -67,6 +68,7 @@
       office: "Issuing office",
       kiosk: "Kiosk",
       signer: "Signing key",
+      claimedKey: "Key id the code claims",
       trustList: "Trust list",
       revocation: "Revocation checked against",
       revTrust: "the trust list (offline)",
@@ -239,7 +241,7 @@
       addMeta(meta, t("kiosk"), doc.kiosk);
       addMeta(meta, t("issuer"), doc.issuer);
     }
-    if (v.kid) addMeta(meta, t("signer"), v.kid);
+    if (v.kid) addMeta(meta, v.signer ? t("signer") : t("claimedKey"), v.kid);
     const tl = v.trust_list;
     if (tl && tl.sequence != null) {
       let text = t("trustStatus")(tl.sequence, age(tl.age_seconds),
