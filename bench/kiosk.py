@@ -231,10 +231,15 @@ def main() -> int:
     for state, values in per_state.items():
         print(
             f"  → {state:22s} {med(values) * 1000:7.1f} ms"
-            f"  (x{med(values) * 1e6 / step_us:,.0f} step)"
+            f"  (min {min(values) * 1000:.0f}, max {max(values) * 1000:.0f};"
+            f" x{med(values) * 1e6 / step_us:,.0f} step)"
         )
     worst = max(med(v) for v in per_state.values())
-    print(f"  worst median: {worst * 1000:.1f} ms")
+    under = sum(med(v) < 0.1 for v in per_state.values())
+    print(
+        f"  worst median: {worst * 1000:.1f} ms; {under}/{len(per_state)} transitions under 100 ms"
+    )
+    print(f"  (load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(
         f"tap on Pay to last byte at the printer (birth certificate, TCP): {med(paper):.2f} s "
         f"(goal < 2 s; layout + print with no UI/registry {med(direct):.2f} s, "

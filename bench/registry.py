@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import multiprocessing
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -205,6 +206,7 @@ def bench(
             trivial = _trivial_rate(base)
             groups = [kiosk_rows[i::procs] for i in range(procs)]
             cpu0 = _cpu_ticks(server.pid)
+            kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             with multiprocessing.get_context("spawn").Pool(procs) as pool:
                 lats = [
@@ -214,6 +216,8 @@ def bench(
                 ]
             elapsed = time.perf_counter() - t
             cpu = (_cpu_ticks(server.pid) - cpu0) / os.sysconf("SC_CLK_TCK")
+            kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            client_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
         finally:
             server.terminate()
             server.wait(10)
@@ -235,6 +239,7 @@ def bench(
             f"(capacity on {os.cpu_count()} cores ≈ {os.cpu_count() * n / max(cpu, 1e-9):.0f} "
             "docs/s if the server had them to itself)"
         )
+        print(f"  load generator CPU: {client_cpu * 1000 / n:.1f} ms per document (same machine)")
         print(
             f"  baseline, same server: GET /api/v1/fees {trivial:.0f} req/s; "
             f"issuance / trivial = {rate / trivial:.2f}"

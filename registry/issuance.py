@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum import luhn
@@ -127,6 +127,10 @@ def _age(dob: dt.date, on: dt.date) -> int:
 
 def _death(s: Session, person_id: int) -> Death | None:
     return s.execute(select(Death).where(Death.person_id == person_id)).scalar_one_or_none()
+
+
+def _is_dead(s: Session, person_id: int) -> bool:
+    return s.execute(select(Death.id).where(Death.person_id == person_id)).first() is not None
 
 
 def _divorce_of(s: Session, marriage_id: int) -> Divorce | None:
@@ -389,7 +393,7 @@ def _check(
         facts = PersonSubject(
             relations=_relations(s, requester, p),
             age=_age(p.date_of_birth, today),
-            deceased=_death(s, p.id) is not None,
+            deceased=_is_dead(s, p.id),
             employed=p.employed,
         )
         check_person_document(doc_type, facts, settings.minor_age)
@@ -632,29 +636,35 @@ def issue(
                 raise KeyringError("no document signer is valid now: rotate the signer key")
             key = keys.get(signer.kid)
             amount, currency = cached_fees(s).get(req.document_type, (0, "JOD"))
-            row = IssuedDocument(
-                document_type=int(req.document_type),
-                subject_ref=req.subject,
-                subject_person_id=subject.person.id if subject.person else None,
-                marriage_id=subject.marriage.id if subject.marriage else None,
-                requester_id=requester_id,
-                kiosk_id=kiosk_id,
-                idempotency_key=req.idempotency_key,
-                request_fingerprint=req.fingerprint(requester_id),
-                fee_amount=amount,
-                fee_currency=currency,
-                payment_reference=req.payment_reference,
-                issued_at=moment,
-                status=int(DocumentStatusCode.VALID),
-            )
-            s.add(row)
-            s.flush()  # the row id makes the serial; a duplicate key or payment fails here
-            serial = make_serial(req.document_type, moment.year, row.id)
+            # Core statements, not the unit of work: this is the hot path
+            doc_id = s.execute(
+                insert(IssuedDocument)
+                .values(
+                    document_type=int(req.document_type),
+                    subject_ref=req.subject,
+                    subject_person_id=subject.person.id if subject.person else None,
+                    marriage_id=subject.marriage.id if subject.marriage else None,
+                    requester_id=requester_id,
+                    kiosk_id=kiosk_id,
+                    idempotency_key=req.idempotency_key,
+                    request_fingerprint=req.fingerprint(requester_id),
+                    fee_amount=amount,
+                    fee_currency=currency,
+                    payment_reference=req.payment_reference,
+                    issued_at=moment,
+                    status=int(DocumentStatusCode.VALID),
+                )
+                .returning(IssuedDocument.id)
+            ).scalar_one()  # the row id makes the serial; a duplicate key or payment fails here
+            serial = make_serial(req.document_type, moment.year, doc_id)
             qr_text = sign_document(
                 document, serial=serial, issuer=signer.issuer, issued_at=moment, key=key
             )
-            row.serial, row.signer_kid, row.qr_text = serial, signer.kid, qr_text
-            s.flush()
+            s.execute(
+                update(IssuedDocument)
+                .where(IssuedDocument.id == doc_id)
+                .values(serial=serial, signer_kid=signer.kid, qr_text=qr_text)
+            )
             audit.append(
                 s,
                 AuditEvent.DOCUMENT_ISSUED,

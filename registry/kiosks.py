@@ -13,7 +13,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -163,8 +163,9 @@ def authenticate(
             code=ErrorCode.TIMESTAMP_STALE,
         )
     try:
-        session.add(KioskNonce(kiosk_id=kiosk.id, nonce=headers.nonce, seen_at=now))
-        session.flush()
+        session.execute(
+            insert(KioskNonce).values(kiosk_id=kiosk.id, nonce=headers.nonce, seen_at=now)
+        )
     except IntegrityError:
         log.warning("replayed request from kiosk %s refused", headers.kiosk_id)
         raise KioskAuthError(

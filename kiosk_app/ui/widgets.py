@@ -119,7 +119,7 @@ class BidiLabel(Label):  # type: ignore[misc]
             self.halign = "right"
         else:
             self.halign = "left"
-        self.text_size = (self.width, None)  # Kivy takes the padding off this itself
+        self.text_size = (None, None)  # lines are already cut; the kv rule places the texture
 
 
 class BidiButton(ButtonBehavior, BidiLabel):  # type: ignore[misc]

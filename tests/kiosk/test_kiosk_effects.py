@@ -175,3 +175,18 @@ def test_preview_of_a_document_is_marked_and_wiped(
     harness.runner.run([ks.WipeSession()])
     harness.runner.drain()
     assert not path.exists()  # and it leaves with the citizen
+
+
+def test_technician_test_print_reaches_the_printer(
+    harness: RunnerHarness, emulator: Emulator
+) -> None:
+    harness.runner.run([ks.TestPrint(5)])
+    done = harness.next(ks.TechnicianActionDone)
+    assert done == ks.TechnicianActionDone(5, True, "test print", ks.PrinterState.READY)
+    (receipt,) = emulator.wait_for_receipts(1)
+    assert receipt.complete
+    assert receipt.width == 576
+    emulator.set_state(EmulatorState.COVER_OPEN)
+    harness.runner.run([ks.TestPrint(6)])
+    failed = harness.next(ks.TechnicianActionDone)
+    assert failed == ks.TechnicianActionDone(6, False, "cover-open", ks.PrinterState.COVER_OPEN)
