@@ -92,7 +92,9 @@ def main() -> None:
     full_verify = rate(lambda: verify(text, trust, NOW), args.seconds)
     raw_sign = rate(lambda: signer.nacl_key.sign(tbs), args.seconds)
     full_sign = rate(
-        lambda: sign_document(document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer),
+        lambda: sign_document(
+            document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer
+        ),
         args.seconds,
     )
     print(f"\n{'one core, birth certificate':34} {'per second':>12} {'vs raw PyNaCl':>14}")

@@ -198,6 +198,10 @@ def _self_test(data: DemoData) -> int:
     return 1
 
 
+def _has_display() -> bool:
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"))
+
+
 @click.command(epilog=EPILOG)
 @click.option(
     "--data",
@@ -238,6 +242,12 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
             for c in citizens:
                 click.echo(f"citizen   {c['national_id']}  PIN {c['pin']}  {c['name_latin']}")
             click.echo(f"technician PIN {tech_pin} (tap the top-left corner 5 times)")
+        if not self_test and not _has_display():
+            click.echo(
+                "No display found (DISPLAY, WAYLAND_DISPLAY and SDL_VIDEODRIVER are unset): "
+                "running the self-test journey offscreen instead of opening the kiosk window."
+            )
+            self_test = True
         if self_test:
             status = _self_test(data)
         else:

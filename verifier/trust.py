@@ -202,9 +202,7 @@ def _parse_signer(raw: object, i: int) -> SignerEntry:
 def parse_payload(payload: bytes) -> TrustList:
     """A TrustList from its (already verified) payload bytes."""
     try:
-        raw = cbor_guard.loads(
-            payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=6
-        )
+        raw = cbor_guard.loads(payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=6)
     except FormatError as exc:
         raise TrustListError(f"trust list payload: {exc}") from exc
     if not isinstance(raw, dict) or raw.get(1) != TRUST_LIST_VERSION:
