@@ -6,15 +6,19 @@ list, revocation, the hash-chained issuance log and the kiosk fleet.
 
 Layout (pure modules beside thin I/O adapters):
 
-- `errors`: the exception tree; `refusals`: machine codes a kiosk can translate.
-- `models`, `db`, `migrations/`: SQLAlchemy 2 mapped classes, engine set-up, Alembic.
-- `names`, `population`: demo data (pure generator, then a bulk insert).
-- `pins`, `throttle`, `citizens`: PIN hashing, the throttling policy, login and sessions.
+- `errors`: the exception tree; `codes`: machine codes a kiosk can translate, with words.
+- `config`: the data directory's layout and settings (including the throttling policy).
+- `models`, `db`, `migrations/`: SQLAlchemy 2 mapped classes, engines, Alembic.
+- `names`, `population`, `seed`: demo data (a pure generator, then bulk inserts) and `init`.
+- `pins`, `citizens`: PIN hashing (Argon2id) and login, throttling, kiosk-bound sessions.
 - `signing`: the kiosk request-signature scheme (pure; shared with `client`).
+- `kiosks`: enrolment, request authentication, heartbeats, what needs a technician.
 - `entitlements`: who may obtain which document for whom (pure rules).
-- `issuance`, `audit`, `keyring`: issuing, the hash chain, signer keys and the trust list.
+- `issuance`, `audit`, `keyring`, `places`: issuing and status, the hash chain, signer
+  keys and the trust list, place codes.
 - `service`: the FastAPI app; `client`: the kiosk's httpx client; `cli`: `sanad registry`.
 
-`registry.client` imports only `registry.signing`, `registry.refusals`, `registry.errors`
-and `verifier`, so a kiosk does not pull in SQLAlchemy or FastAPI.
+`registry.client` imports only `registry.signing`, `registry.codes`, `registry.errors` and
+`verifier`, so a kiosk does not pull in SQLAlchemy or FastAPI. The HTTP API and the
+signature scheme are described in docs/registry-api.md.
 """

@@ -24,7 +24,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from registry import pins
@@ -217,15 +217,24 @@ def resolve_session(
     """The person id behind a session token used by the kiosk it belongs to."""
     if not token or len(token) > 128:
         raise SessionInvalid("no session token")
-    row = session.get(CitizenSession, _token_hash(token))
+    digest = _token_hash(token)
+    row = session.execute(
+        select(CitizenSession.person_id, CitizenSession.kiosk_id, CitizenSession.expires_at).where(
+            CitizenSession.token_hash == digest
+        )
+    ).first()
     if row is None or row.expires_at <= now:
         raise SessionInvalid("the session has expired or ended")
     if row.kiosk_id != kiosk_id:
         log.warning("session token of another kiosk presented by kiosk %s", kiosk_id)
         raise SessionInvalid("this session belongs to another kiosk")
     if row.expires_at - now < settings.session_ttl / 2:
-        row.expires_at = now + settings.session_ttl
-    return row.person_id
+        session.execute(
+            update(CitizenSession)
+            .where(CitizenSession.token_hash == digest)
+            .values(expires_at=now + settings.session_ttl)
+        )
+    return int(row.person_id)
 
 
 def logout(session: Session, token: str, kiosk_id: str) -> None:

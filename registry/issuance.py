@@ -565,14 +565,15 @@ def _existing(
     s: Session, kiosk_id: str, req: IssueRequest, requester_id: int, book: PlaceBook
 ) -> Issued | None:
     """The document this kiosk already issued under this key (a replay), if any."""
-    row = s.execute(
-        select(IssuedDocument).where(
+    found = s.execute(
+        select(IssuedDocument.id).where(
             IssuedDocument.kiosk_id == kiosk_id,
             IssuedDocument.idempotency_key == req.idempotency_key,
         )
-    ).scalar_one_or_none()
-    if row is None:
+    ).first()
+    if found is None:
         return None
+    row = s.get_one(IssuedDocument, found.id)
     if row.request_fingerprint != req.fingerprint(requester_id):
         raise Conflict(
             "this idempotency key was used for a different request",
@@ -600,9 +601,11 @@ def issue(
     requester: int | Callable[[Session], int],
     req: IssueRequest,
     now: dt.datetime | None = None,
+    centre_of: Callable[[Session, str], Bilingual | None] | None = None,
 ) -> Issued:
     """Issue one document (see the module docstring); `requester` is a person id, or a
-    function that finds it inside the transaction (the service resolves the session there)."""
+    function that finds it inside the transaction (the service resolves the session there);
+    `centre_of` may supply the kiosk's centre already known to the caller."""
     req.validate()
     moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     requester_id = requester if isinstance(requester, int) else None
@@ -617,7 +620,10 @@ def issue(
             person = s.get_one(Person, requester_id)
             subject = _resolve(s, req.document_type, req.subject, person)
             _check(s, person, req.document_type, subject, settings, moment.date())
-            kiosk = s.get_one(Kiosk, kiosk_id)
+            centre = centre_of(s, kiosk_id) if centre_of is not None else None
+            if centre is None:
+                kiosk = s.get_one(Kiosk, kiosk_id)
+                centre = Bilingual(kiosk.centre_ar, kiosk.centre_latin)
             if subject.kind is SubjectKind.PERSON:
                 assert subject.person is not None
                 fields = _person_fields(s, req.document_type, subject.person, moment.date())
@@ -626,12 +632,18 @@ def issue(
                 fields = _marriage_fields(s, subject.marriage, subject.divorce)
             _placed(req.document_type, fields, book, s)
             document = Document(
-                req.document_type,
-                fields,
-                kiosk=kiosk.id,
-                centre=book.place(Bilingual(kiosk.centre_ar, kiosk.centre_latin), s),
+                req.document_type, fields, kiosk=kiosk_id, centre=book.place(centre, s)
             )
-            signer = keyring.current_signer(s, moment)
+            signer = s.execute(
+                select(Signer.kid, Signer.issuer)
+                .where(
+                    Signer.status == int(SignerStatus.ACTIVE),
+                    Signer.not_before <= moment,
+                    Signer.not_after >= moment,
+                )
+                .order_by(Signer.not_before.desc(), Signer.created_at.desc())
+                .limit(1)
+            ).first()  # as keyring.current_signer, without loading the entity
             if signer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
             key = keys.get(signer.kid)

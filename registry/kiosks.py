@@ -29,6 +29,7 @@ from verifier.documents import Bilingual
 __all__ = [
     "Attention",
     "Heartbeat",
+    "KioskInfo",
     "PaperState",
     "PrinterState",
     "attention",
@@ -66,6 +67,17 @@ class Attention(enum.StrEnum):
     COVER_OPEN = "cover_open"
     FAILED_JOBS = "failed_jobs"
     REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class KioskInfo:
+    """What a request needs to know about the kiosk that signed it."""
+
+    id: str
+    public_key: bytes
+    revoked_at: dt.datetime | None
+    centre_ar: str
+    centre_latin: str | None
 
 
 @dataclass(frozen=True)
@@ -139,9 +151,14 @@ def authenticate(
     body: bytes,
     now: dt.datetime,
     skew: dt.timedelta,
-) -> Kiosk:
+) -> KioskInfo:
     """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
-    kiosk = session.get(Kiosk, headers.kiosk_id)
+    found = session.execute(
+        select(Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin).where(
+            Kiosk.id == headers.kiosk_id
+        )
+    ).first()
+    kiosk = KioskInfo(headers.kiosk_id, *found) if found is not None else None
     if kiosk is None:
         log.warning("request from unknown kiosk %s refused", headers.kiosk_id)
         raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)

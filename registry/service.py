@@ -73,7 +73,7 @@ from registry.errors import (
 from registry.models import Kiosk, Person
 from registry.places import PlaceBook
 from registry.signing import SignatureHeaders, parse_headers
-from verifier.documents import DocumentType, schema_for
+from verifier.documents import Bilingual, DocumentType, schema_for
 from verifier.presentation import document_to_json
 from verifier.trust import serial_hash
 
@@ -277,6 +277,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 @dataclass(frozen=True)
 class KioskIdentity:
     id: str
+    centre: Bilingual
 
 
 class Registry:
@@ -310,7 +311,7 @@ class Registry:
                 self._last_purge = time.monotonic()
         if due:
             kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
-        return KioskIdentity(kiosk.id)
+        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin))
 
     def authenticate(self, signed: SignedRequest) -> KioskIdentity:
         with self.db.session() as s:
@@ -459,7 +460,7 @@ def create_app(
     settings: Settings | None = None,
     migrate: bool = False,
     pool_size: int = 10,
-    threads: int = 8,
+    threads: int = 4,
 ) -> FastAPI:
     settings = settings or load_settings(data)
     db = Database(data.database_url(database_url), pool_size=pool_size)
@@ -617,12 +618,13 @@ def create_app(
     def issue(body: IssueBody, signed: Signed_, authorization: Auth = None) -> Response:
         token = _bearer(authorization)
         kiosk_id = signed.headers.kiosk_id
+        seen: dict[str, KioskIdentity] = {}
 
         def requester(s: Session) -> int:
             # The signature, nonce and session are checked inside the issuance transaction:
             # one commit per document. A refused request leaves no nonce behind, which is
             # harmless: replaying it is refused again, and a replayed success is a replay.
-            kiosk = reg.authenticate_in(s, signed)
+            kiosk = seen["kiosk"] = reg.authenticate_in(s, signed)
             if token is None:
                 raise SessionInvalid("no session token (Authorization: Bearer ...)")
             return citizens.resolve_session(s, token, kiosk.id, reg.settings, _now())
@@ -634,7 +636,14 @@ def create_app(
             idempotency_key=body.idempotency_key,
         )
         issued = issuance.issue(
-            reg.db, reg.keys, reg.places, reg.settings, kiosk_id, requester, req
+            reg.db,
+            reg.keys,
+            reg.places,
+            reg.settings,
+            kiosk_id,
+            requester,
+            req,
+            centre_of=lambda _s, _k: seen["kiosk"].centre if "kiosk" in seen else None,
         )
         return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
 

@@ -29,6 +29,7 @@ __all__ = [
     "load_signing_key",
     "save_public_key",
     "save_signing_key",
+    "verify_detached",
 ]
 
 KID_LENGTH = 8
