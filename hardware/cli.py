@@ -222,6 +222,43 @@ def watch(
 
 
 @group.command(epilog=_EPILOG)
+@click.argument("port")
+@click.option("--baudrate", type=int, default=9600, show_default=True)
+@click.option("--count", type=int, default=0, help="Stop after this many scans (0: until Ctrl-C).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def scan(port: str, baudrate: int, count: int, as_json: bool) -> None:
+    """Check an ID-card scanner: show the length and validity of each scan, never its content.
+
+    Validity here is "digits only"; the kiosk checks the national-ID check digit itself.
+    """
+    from hardware.scanner import Scanner, ScannerState
+
+    def show_state(state: ScannerState) -> None:
+        if as_json:
+            click.echo(json.dumps({"state": state.value}))
+        else:
+            click.echo(f"scanner {state.value}")
+
+    if port.startswith("/") and not Path(port).exists():
+        _fail(f"no such serial port: {port}", EXIT_USAGE)
+    seen = 0
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        Scanner(port, baudrate=baudrate, on_state=show_state) as scanner,
+    ):
+        while count == 0 or seen < count:
+            got = scanner.get(timeout=0.5)
+            if got is None:
+                continue
+            seen += 1
+            if as_json:
+                click.echo(json.dumps({"length": len(got.text), "valid": got.valid}))
+            else:
+                verdict = "valid" if got.valid else "NOT valid"
+                click.echo(f"scan {seen}: {len(got.text)} characters, {verdict}")
+
+
+@group.command(epilog=_EPILOG)
 @click.option(
     "--tcp",
     "tcp",

@@ -124,7 +124,10 @@ def init(data_dir: Path, db_url: str | None, demo: int, seed: int, as_json: bool
     click.echo(f"registry data directory: {data.root}")
     click.echo(f"database: {result.database_url.split('@')[-1]}")
     click.echo(f"root key {result.root_kid}; document signer {result.signer_kid}")
-    click.echo(f"trust list #{result.trust_list_sequence}: {data.trust_list_path}")
+    if result.trust_list_sequence is None:
+        click.echo("trust list not published: the root private key is not in the data directory")
+    else:
+        click.echo(f"trust list #{result.trust_list_sequence}: {data.trust_list_path}")
     if demo:
         click.echo(
             f"{result.persons_added} persons, {result.credentials_added} with a PIN; "

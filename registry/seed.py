@@ -40,7 +40,7 @@ class InitResult:
     credentials_added: int
     root_kid: str
     signer_kid: str | None
-    trust_list_sequence: int
+    trust_list_sequence: int | None  # None: the root key is offline, nothing was published
     demo_citizens: str | None
 
 
@@ -185,6 +185,7 @@ def initialise(
     url = data.database_url(database_url)
     if database_url and not data.config_path.exists():
         data.config_path.write_text(f'[registry]\ndatabase = "{database_url}"\n', encoding="utf-8")
+        os.chmod(data.config_path, 0o600)  # the URL may carry the database password
     db = Database(url)
     try:
         db.migrate()
@@ -202,13 +203,20 @@ def initialise(
         with db.session() as s:
             register_defaults(s)
             root = s.execute(select(RootKey).where(RootKey.active)).scalars().first()
-            if root is None or not data.root_key_path.exists():
-                root = keyring.create_root(s, data, force=True)
+            if root is None:
+                root = keyring.create_root(s, data)
+            # A root whose private key is not here is kept offline (docs/operations.md): it is
+            # never replaced behind the administrator's back, and the trust list waits for the
+            # next key ceremony.
             signer = keyring.current_signer(s)
             if signer is None:
                 signer = keyring.create_signer(s, data, settings)
             s.flush()
-            published = keyring.publish_trust_list(s, data, settings)
+            published = (
+                keyring.publish_trust_list(s, data, settings)
+                if data.root_key_path.exists()
+                else None
+            )
         data.admin_token(create=True)
         return InitResult(
             database_url=url,
@@ -216,7 +224,7 @@ def initialise(
             credentials_added=creds,
             root_kid=root.kid,
             signer_kid=signer.kid if signer else None,
-            trust_list_sequence=published.sequence,
+            trust_list_sequence=published.sequence if published else None,
             demo_citizens=demo_path,
         )
     finally:

@@ -61,6 +61,10 @@ REASONS: dict[str, tuple[str, str]] = {
     "signer_revoked": ("مفتاح التوقيع مُلغى", "The signing key has been revoked"),
     "issued_in_future": ("تاريخ الإصدار في المستقبل", "Issue time is in the future"),
     "document_revoked": ("الوثيقة مُلغاة من السجل المدني", "The document has been revoked"),
+    "not_in_registry": (
+        "لا يوجد للوثيقة قيد في السجل المدني: قد تكون موقّعة بمفتاح مسروق",
+        "The registry has no record of this document: it may be signed with a stolen key",
+    ),
 }
 
 

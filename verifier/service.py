@@ -439,7 +439,8 @@ async def _online_status(client: httpx.AsyncClient, base: str, serial: str) -> d
     """Ask the registry about one serial. Never raises: trouble is reported, not fatal.
 
     The registry answers `{"serial": ..., "status": "valid" | "revoked" | "superseded", ...}`;
-    only "revoked" (or `"revoked": true`) revokes. A 404 is reported as "not_found".
+    only "revoked" (or `"revoked": true`) revokes. A 404 is reported as "not_found", which makes
+    the verdict NOT_IN_REGISTRY: a genuine signature on a serial the registry never issued.
     """
     url = f"{base.rstrip('/')}/api/v1/documents/{quote(serial, safe='')}/status"
     try:
@@ -487,7 +488,8 @@ def _load_source(config: ServiceConfig) -> TrustSource:
     if config.trust_file:
         try:
             source.load_file(Path(config.trust_file))
-        except TrustListError as exc:
+        except (TrustListError, TrustSourceError) as exc:
+            # A missing or refused file is fatal only when nothing else (the cache) holds a list.
             if source.state is None:
                 raise
             log.warning("trust list file %s not used: %s", config.trust_file, exc)
@@ -549,6 +551,14 @@ async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -
                     verdict,
                     status=Status.DOCUMENT_REVOKED,
                     reason="the registry reports this document revoked (online check)",
+                )
+                out.update({k: v for k, v in verdict.to_json().items() if k in _STATUS_KEYS})
+            elif status["registry_status"] == "not_found":
+                verdict = dataclasses.replace(
+                    verdict,
+                    status=Status.NOT_IN_REGISTRY,
+                    reason="the signature is genuine but the registry never issued this serial "
+                    "(online check): the signing key may have been stolen",
                 )
                 out.update({k: v for k, v in verdict.to_json().items() if k in _STATUS_KEYS})
     rt.metrics.count(verdict.status.value, endpoint)

@@ -51,6 +51,9 @@ class Status(enum.Enum):
     SIGNER_REVOKED = "signer_revoked"
     ISSUED_IN_FUTURE = "issued_in_future"
     DOCUMENT_REVOKED = "document_revoked"
+    # Only from the verification service's optional online check, never from `verify` alone:
+    # genuinely signed, yet the registry never issued it (a sign of a stolen signing key).
+    NOT_IN_REGISTRY = "not_in_registry"
 
 
 class Malformation(enum.Enum):

@@ -231,3 +231,34 @@ def test_watch_follows_a_printer_through_a_dropped_link(emulator: Emulator) -> N
     assert "ready" in lines[0]
     assert any("link error" in line for line in lines)
     assert "paper-out" in lines[-1]  # reconnected and still watching
+
+
+def test_scan_shows_length_and_validity_but_never_the_content() -> None:
+    leader, follower = os.openpty()
+    port = os.ttyname(follower)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sanad", "hw", "scan", port, "--count", "2", "--json"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        assert json.loads(proc.stdout.readline()) == {"state": "connecting"}
+        assert json.loads(proc.stdout.readline()) == {"state": "connected"}
+        os.write(leader, b"1985123452\r\nAB-12\r\n")
+        out, err = proc.communicate(timeout=20)
+    finally:
+        os.close(leader)
+        os.close(follower)
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert {"length": 10, "valid": True} in lines
+    assert {"length": 5, "valid": False} in lines
+    assert proc.returncode == 0, err
+    assert "1985123452" not in out + err
+
+
+def test_scan_on_a_missing_port_is_exit_2() -> None:
+    result = CliRunner().invoke(group, ["scan", "/dev/no-such-scanner"])
+    assert result.exit_code == 2
+    assert "no such serial port" in result.output

@@ -104,3 +104,19 @@ def test_init_cli_creates_everything(tmp_path: Path) -> None:
         main, ["registry", "init", "--data", str(tmp_path / "x"), "--db", "mysql://h/d"]
     )
     assert bad.exit_code == 2 and "sqlite" in bad.output
+
+
+def test_init_never_replaces_a_root_key_kept_offline(tmp_path: Path) -> None:
+    runner = CliRunner()
+    data = tmp_path / "reg"
+    first = runner.invoke(main, ["registry", "init", "--data", str(data), "--json"])
+    assert first.exit_code == 0, first.output
+    root_public = (data / "root-public.jwk").read_text()
+    published = (data / "trust-list.cose").read_bytes()
+    (data / "keys" / "root.jwk").rename(tmp_path / "root-on-a-usb-stick.jwk")
+    again = runner.invoke(main, ["registry", "init", "--data", str(data), "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["trust_list_sequence"] is None
+    assert (data / "root-public.jwk").read_text() == root_public  # the pinned root is unchanged
+    assert (data / "trust-list.cose").read_bytes() == published
+    assert not (data / "keys" / "root.jwk").exists()

@@ -267,6 +267,12 @@ def test_online_status_check_is_used_and_labelled(
             assert v["revocation_source"] == "trust_list"
             assert v["online_status"]["checked"] is False
             assert v["online_status"]["error"] == "HTTP 503"
+            registry.fail_with = None
+            del registry.statuses[serial]  # genuinely signed, never issued: a stolen signer key
+            v = post_text(url, material.birth).json()
+            assert v["status"] == "not_in_registry"
+            assert v["valid"] is False
+            assert v["online_status"]["registry_status"] == "not_found"
         assert any(p.endswith(f"/documents/{serial}/status") for p, _ in registry.requests)
 
 
