@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +29,7 @@ from hardware.printer import open_printer
 from hardware.status import PrinterStatus, Problem
 from kiosk_app.effects import PrintOutcome
 from kiosk_app.session import PrinterState
-from verifier.documents import Document
+from verifier.documents import Bilingual, Document, Place, resolve_places
 from verifier.keys import PublicKey, SigningKey
 from verifier.payload import Claims, decode_claims
 from verifier.sign import sign_document
@@ -147,8 +148,10 @@ class LayoutRenderer:
     def receipt(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
         return self._render(claims, qr_text, language)
 
-    def preview(self, document: Document, language: str, out: Path) -> Path:
-        """The document as it will print, signed by a throw-away key and marked as a specimen."""
+    def specimen(self, document: Document) -> tuple[Claims, str]:
+        """The claims to lay out and the QR text of a specimen of `document`: signed by a
+        throw-away key no trust list holds (so it never verifies), serial and issuer PREVIEW,
+        and the place names the document came with (the signature carries codes only)."""
         from verifier import codec, cose
 
         issued = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -156,6 +159,12 @@ class LayoutRenderer:
             document, serial="PREVIEW", issuer=self.issuer, issued_at=issued, key=self._specimen_key
         )
         claims = decode_claims(cose.parse_sign1(codec.decode_text(text)).payload)
+        named = resolve_places(claims.document, _place_names(document))
+        return replace(claims, document=named), text
+
+    def preview(self, document: Document, language: str, out: Path) -> Path:
+        """The document as it will print, laid out from its specimen and marked as one."""
+        claims, text = self.specimen(document)
         image = _mark_specimen(self._render(claims, text, language).convert("L"))
         image.save(out, format="PNG")
         return out
@@ -181,6 +190,16 @@ class LayoutRenderer:
             (width - 10, 200), "طباعة تجريبية", font=font, fill=0, anchor="ra", direction="rtl"
         )
         return image
+
+
+def _place_names(document: Document) -> dict[int, Bilingual]:
+    """The names a document carries for its coded places (`resolve_places` gave them)."""
+    values = [*document.fields.values(), document.centre]
+    return {
+        v.code: v.name
+        for v in values
+        if isinstance(v, Place) and v.code is not None and v.name is not None
+    }
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:

@@ -13,7 +13,9 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -67,8 +69,16 @@ def _load(config_path: Path | None) -> object:
         sys.exit(2)
 
 
-def run_kiosk(config: object, *, fullscreen: bool | None = None) -> int:
-    """Run the kiosk UI until it is closed (a technician's shutdown, or SIGTERM)."""
+def run_kiosk(
+    config: object,
+    *,
+    fullscreen: bool | None = None,
+    attach: Callable[[Any], None] | None = None,
+) -> int:
+    """Run the kiosk UI until it is closed (a technician's shutdown, or SIGTERM).
+
+    `attach(app)` runs just before the app starts (the scripted-touch follower of the
+    system tests uses it)."""
     from kiosk_app.config import ConfigError, KioskConfig
     from kiosk_app.i18n import Catalogues
     from kiosk_app.wiring import KioskServices
@@ -94,6 +104,8 @@ def run_kiosk(config: object, *, fullscreen: bool | None = None) -> int:
             runner_factory=factory,  # type: ignore[arg-type]
             fullscreen=config.fullscreen if fullscreen is None else fullscreen,
         )
+        if attach is not None:
+            attach(app)
         app.run()
     except ConfigError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -107,13 +119,29 @@ def run_kiosk(config: object, *, fullscreen: bool | None = None) -> int:
 @click.group(cls=_KioskGroup, invoke_without_command=True, epilog=EPILOG)
 @_config_option
 @click.option("--windowed", is_flag=True, help="Run in a window instead of fullscreen.")
+# scripted touches for the system tests and the self-test (kiosk_app/ui/script.py); hidden
+@click.option("--script", "script", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
+@click.option(
+    "--script-log", "script_log", type=click.Path(dir_okay=False, path_type=Path), hidden=True
+)
 @click.pass_context
-def group(ctx: click.Context, config_path: Path | None, windowed: bool) -> None:
+def group(
+    ctx: click.Context,
+    config_path: Path | None,
+    windowed: bool,
+    script: Path | None = None,
+    script_log: Path | None = None,
+) -> None:
     """The citizen's self-service kiosk; with no command, run it."""
     if ctx.invoked_subcommand is not None:
         return
     config = _load(config_path)
-    sys.exit(run_kiosk(config, fullscreen=False if windowed else None))
+    hook = None
+    if script is not None:
+        from kiosk_app.ui.script import attach
+
+        hook = attach(script, script_log or script.with_suffix(".progress.jsonl"))
+    sys.exit(run_kiosk(config, fullscreen=False if windowed else None, attach=hook))
 
 
 @group.command(epilog=EPILOG)

@@ -15,6 +15,9 @@ client, printer or payment provider:
 - `kiosk_app.payment.PaymentProvider`, `kiosk_app.journal.Journal`, and a `TrustSource` that
   gives the current verified trust list for `verifier.verify`.
 
+A preview's place codes are named from the same verified trust list (as a verifier names
+them), so the specimen on the screen reads like the paper.
+
 Money and paper rules live in the session; what this module guarantees is that nothing is
 printed unless `verifier.verify` said VALID for that exact QR text, that a job is in the
 journal before its first byte goes out, and that a failed capture or void is retried and
@@ -45,7 +48,7 @@ from kiosk_app import session as ks
 from kiosk_app.journal import JobState, Journal
 from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider
 from registry import errors as rerr
-from verifier.documents import Document
+from verifier.documents import Document, Place, resolve_places
 from verifier.payload import Claims
 from verifier.trust import TrustList, serial_hash
 from verifier.verify import Status, verify
@@ -160,6 +163,11 @@ def _registry_event(ref: int, exc: Exception) -> ks.Event:
     return ks.RegistryUnavailable(ref)
 
 
+def _unnamed_codes(document: Document) -> list[int]:
+    values = [*document.fields.values(), document.centre]
+    return [v.code for v in values if isinstance(v, Place) and v.code is not None and not v.name]
+
+
 @dataclass
 class _Verified:
     qr_text: str
@@ -208,6 +216,15 @@ class Runner:
         self._closed = False
         self._count_lock = threading.Lock()
         self._outstanding = 0
+        self._remove_stale_previews()
+
+    def _remove_stale_previews(self) -> None:
+        # A kiosk killed mid-session never ran its wipe: the previous citizen's preview image
+        # may still be on disk. Nothing in the preview directory outlives a session.
+        if self.preview_dir.is_dir():
+            for path in self.preview_dir.iterdir():
+                if path.is_file():
+                    path.unlink(missing_ok=True)
 
     # -- public ----------------------------------------------------------------------------
 
@@ -332,6 +349,7 @@ class Runner:
         if document is None:
             self.dispatch(ks.PreviewReady(e.ref, None))
             return
+        document = self._named(document)
         try:
             self.preview_dir.mkdir(parents=True, exist_ok=True)
             path = self.renderer.preview(
@@ -343,6 +361,18 @@ class Runner:
             return
         self._previews.append(path)
         self.dispatch(ks.PreviewReady(e.ref, str(path)))
+
+    def _named(self, document: Document) -> Document:
+        """Place codes named from the verified trust list, as a verifier names them; a code the
+        held list lacks may be newly published, so that costs one refresh."""
+        try:
+            named = resolve_places(document, self.trust.current().places)
+            if _unnamed_codes(named):
+                named = resolve_places(document, self.trust.refresh().places)
+        except Exception as exc:  # the preview still shows, with codes
+            log.warning("no trust list to name the preview's places: %s", type(exc).__name__)
+            return document
+        return named
 
     def _do_CheckPrinter(self, e: ks.CheckPrinter) -> None:
         self.dispatch(ks.PrinterChecked(e.ref, self._printer_status()))

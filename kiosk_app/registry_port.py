@@ -4,9 +4,13 @@ The session knows a citizen session only by its opaque token and an entitlement 
 this adapter keeps the client's `CitizenSession` objects for the tokens it handed out (and
 forgets them, logging the citizen out, when the session is wiped), and turns the client's
 entitlements into the session's `Entitlement` values. Errors pass through unchanged: they are
-`registry.errors` exceptions, which `kiosk_app.effects` translates into events.
+`registry.errors` exceptions, which `kiosk_app.effects` translates into events. One exception:
+a registry without the preview endpoint (404), or a preview that is not a document claim,
+gives no preview (None), and the preview screen shows the choice in words; a refusal of the
+preview still passes through, as the same refusal would come at issuing.
 
-What it does not do: retry (the client does, where it is safe) or translate messages.
+What it does not do: retry (the client does, where it is safe), translate messages, or name the
+preview's place codes (the runner does, with the trust list it verifies with).
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from collections.abc import Mapping, Sequence
 
 from kiosk_app import session as ks
 from registry.client import CitizenSession, RegistryClient
-from registry.errors import ProtocolError, RegistryError, RegistryUnreachable, SessionInvalid
+from registry.errors import (
+    NotFound,
+    ProtocolError,
+    RegistryError,
+    RegistryUnreachable,
+    SessionInvalid,
+)
 from verifier import national_id
 from verifier.documents import Document, DocumentType
 
@@ -80,8 +90,19 @@ class ClientRegistry:
         ]
 
     def preview(self, token: str, entitlement: ks.Entitlement) -> Document | None:
-        """None: the registry API has no preview of an unsigned document (yet)."""
-        self._session(token)
+        """The unsigned document as the registry would issue it now (places as codes); None
+        when this registry offers no preview."""
+        _, _, subject = entitlement.key.partition(":")
+        try:
+            return self.client.preview(
+                self._session(token),
+                document_type=DocumentType(entitlement.document_type),
+                subject=subject,
+            )
+        except NotFound:
+            log.info("the registry has no preview endpoint; the preview is shown in words")
+        except ProtocolError as exc:
+            log.warning("the registry's preview cannot be read: %s", exc)
         return None
 
     def issue(

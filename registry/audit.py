@@ -21,11 +21,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from registry.db_records import Statement
 from registry.models import AuditEntry, AuditHead
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "AuditReport",
     "ProblemKind",
     "append",
+    "append_core",
     "entry_hash",
     "head",
     "verify_chain",
@@ -115,20 +117,66 @@ _PG_APPEND = text(
 )
 
 
+_PG_APPEND_ON_DRIVER = Statement(_PG_APPEND)
+_LOG = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_HEAD_FOR_UPDATE = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_INSERT_ENTRY = insert(_LOG).values(
+    seq=bindparam("seq"),
+    at=bindparam("at"),
+    kind=bindparam("kind"),
+    data=bindparam("data"),
+    prev_hash=bindparam("prev_hash"),
+    hash=bindparam("hash"),
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+def append_core(
+    conn: Connection, kind: AuditEvent, data: Mapping[str, Any], at: dt.datetime
+) -> None:
+    """Append one entry inside the caller's transaction on its Core connection (locks the
+    head until commit; call it last). `append` is the same for ORM callers."""
+    at = at.astimezone(dt.UTC)
+    text_data = _canonical(data)
+    if conn.dialect.name == "postgresql":
+        _PG_APPEND_ON_DRIVER.one(
+            conn,
+            {
+                "at_text": at.isoformat(),
+                "at": at.replace(tzinfo=None),
+                "kind": kind.value,
+                "data": text_data,
+            },
+        )
+        return
+    top = conn.execute(_HEAD_FOR_UPDATE).one()
+    seq = top.seq + 1
+    digest = entry_hash(top.hash, seq, at, kind.value, text_data)
+    conn.execute(
+        _INSERT_ENTRY,
+        {
+            "seq": seq,
+            "at": at,
+            "kind": kind.value,
+            "data": text_data,
+            "prev_hash": top.hash,
+            "hash": digest,
+        },
+    )
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
+
+
 def append(session: Session, kind: AuditEvent, data: Mapping[str, Any], at: dt.datetime) -> None:
     """Append one entry inside the caller's transaction (locks the head until commit)."""
     at = at.astimezone(dt.UTC)
     if session.get_bind().dialect.name == "postgresql":
         session.flush()  # everything else first: the lock is taken last
-        session.execute(
-            _PG_APPEND,
-            {
-                "at_text": at.isoformat(),
-                "at": at.replace(tzinfo=None),
-                "kind": kind.value,
-                "data": _canonical(data),
-            },
-        ).scalar_one()
+        append_core(session.connection(), kind, data, at)
         return
     top = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
     seq = top.seq + 1

@@ -6,6 +6,8 @@
     with RegistryClient("https://registry.example", "AMM-001", load_signing_key(path)) as reg:
         session = reg.login(national_id="9941510936", pin="139038")   # or card="PWA729633"
         offers = reg.entitlements(session)                            # list[Entitlement]
+        draft = reg.preview(session, document_type=offers[0].document_type,
+                            subject=offers[0].subject)     # verifier.documents.Document
         key = new_idempotency_key()                  # once per purchase; reuse it on retry
         doc = reg.issue(session, document_type=offers[0].document_type,
                         subject=offers[0].subject, payment_reference="PAY-123",
@@ -15,6 +17,8 @@
 
 Methods: `login(*, pin, national_id=None, card=None) -> CitizenSession`,
 `logout(session) -> None`, `entitlements(session) -> list[Entitlement]`,
+`preview(session, *, document_type, subject) -> verifier.documents.Document` (unsigned, places
+as codes: name them with `verifier.documents.resolve_places` and the trust list's table),
 `issue(session, *, document_type, subject, payment_reference, idempotency_key=None)
 -> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
 last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
@@ -25,8 +29,8 @@ Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh 
 timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (with a short
 backoff) only where repeating cannot do harm: a request that never reached the registry
 (connection refused or connect timeout) is always retried; a lost answer or a 503 is retried only
-for reads, heartbeats, logout and issuance (the idempotency key makes a repeat return the same
-document and never charge twice); never for login (each attempt counts against the PIN).
+for reads, previews, heartbeats, logout and issuance (the idempotency key makes a repeat return
+the same document and never charge twice); never for login (each attempt counts against the PIN).
 
 Errors (all `registry.errors`, root `RegistryError`):
 `RegistryUnreachable` (no answer after retries) and its subclass `ServiceUnavailable` (503,
@@ -42,6 +46,8 @@ Imports no SQLAlchemy and no FastAPI.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 import logging
@@ -69,7 +75,9 @@ from registry.errors import (
     Throttled,
 )
 from registry.signing import sign_request
-from verifier.documents import Bilingual, DocumentType
+from verifier import cbor_guard
+from verifier.documents import Bilingual, Document, DocumentType, decode_document
+from verifier.errors import VerifierError
 from verifier.keys import SigningKey
 from verifier.presentation import DisplayField
 
@@ -232,6 +240,24 @@ class RegistryClient:
             )
             for d in data["documents"]
         ]
+
+    def preview(
+        self, session: CitizenSession, *, document_type: DocumentType | str, subject: str
+    ) -> Document:
+        """The document `issue` would sign for this subject now, unsigned (nothing is charged
+        or recorded); places are codes, as they will be signed. Refusals are those of issue."""
+        slug = document_type.slug if isinstance(document_type, DocumentType) else document_type
+        body = {"document_type": slug, "subject": subject}
+        d = self._call("POST", "/api/v1/documents/preview", body, token=session.token, safe=True)
+        try:
+            raw = base64.b64decode(d["document_claim"], validate=True)
+            document = decode_document(cbor_guard.loads(raw, max_bytes=16384, max_depth=6))
+            expected = DocumentType(d["type_code"])
+        except (KeyError, TypeError, ValueError, binascii.Error, VerifierError) as exc:
+            raise ProtocolError("the registry's preview is not a document claim") from exc
+        if not document.known or document.type != expected:
+            raise ProtocolError("the registry's preview is not the document asked for")
+        return document
 
     def issue(
         self,

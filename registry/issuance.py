@@ -1,18 +1,27 @@
 """Issuing documents: subjects, entitlements in context, the document's fields, serials, fees,
 idempotency, signing, revocation and status.
 
-`issue` runs one transaction: replay check (same kiosk and idempotency key → the same
-document, never a second charge), payment-reference check, entitlement, document fields from
-the records, the fee, a row whose database id gives the serial, the signature by the current
-document signer (through `verifier.sign.sign_document`) and an audit entry (last, so the audit
-head's lock is held only until commit). A concurrent duplicate loses on the unique
-constraints and is answered as a replay or a conflict.
+`issue` runs one transaction with few round trips and no ORM unit of work
+(`registry.db_records`): one query fetches the issue context (kiosk, citizen session and
+person, a document already issued under the idempotency key, current signer, fee); the
+kiosk's signature, timestamp and nonce and the session are checked on it exactly as
+`kiosks.authenticate` and `citizens.resolve_session` check them; then the replay check (same
+kiosk and idempotency key → the same document, never a second charge), entitlement, document
+fields from the records, the row id (so the serial) allocated, the signature by the current
+document signer (through `verifier.sign.sign_document`), the row, and an audit entry (last,
+so the audit head's lock is held only until commit). A concurrent duplicate loses on the
+unique constraints (idempotency key, payment reference) and is answered as a replay or a
+conflict.
 
 Serials are `<letter><yy>-<number>-<check>`, e.g. `B26-0001234-7`: the letter names the
 type (B birth, D death, M marriage, T divorce, I individual extract, F family extract, N
 non-employment), yy the year of issue, the number the document's row id (unique under any
 concurrency, on SQLite and PostgreSQL alike), the check a Luhn digit over the digits, so a
 mistyped serial is caught before any lookup.
+
+`preview` answers "what would `issue` sign for this request now?": the same entitlement check
+and the same document, built by the same `_build_document`, in a transaction that writes
+nothing (no row, so no serial is used up; no fee, no signature, no audit entry).
 """
 
 from __future__ import annotations
@@ -27,16 +36,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
-from registry import audit, keyring
+from registry import audit, db_records, keyring
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
 from registry.db import Database
+from registry.db_records import PersonRec, Records
 from registry.entitlements import (
     EventSubject,
     PersonSubject,
@@ -46,19 +56,24 @@ from registry.entitlements import (
     check_person_document,
     subject_kind,
 )
-from registry.errors import Conflict, InvalidInput, KeyringError, NotFound, Refused
+from registry.errors import (
+    Conflict,
+    InvalidInput,
+    KeyringError,
+    KioskAuthError,
+    NotFound,
+    Refused,
+    SessionInvalid,
+)
 from registry.models import (
-    Death,
-    Divorce,
     DocumentStatusCode,
     Fee,
     IssuedDocument,
     Kiosk,
-    Marriage,
-    Person,
     Signer,
 )
 from registry.places import PlaceBook
+from registry.signing import SignatureHeaders, is_fresh
 from verifier import codec, cose
 from verifier import documents as vd
 from verifier.documents import (
@@ -80,12 +95,15 @@ __all__ = [
     "DocumentState",
     "IssueRequest",
     "Issued",
+    "KioskCall",
     "Offer",
+    "Preview",
     "document_status",
     "fee_table",
     "issue",
     "make_serial",
     "offers_for",
+    "preview",
     "revoke_document",
     "valid_serial_check",
 ]
@@ -125,29 +143,7 @@ def _age(dob: dt.date, on: dt.date) -> int:
 # Family facts from the records
 
 
-def _death(s: Session, person_id: int) -> Death | None:
-    return s.execute(select(Death).where(Death.person_id == person_id)).scalar_one_or_none()
-
-
-def _is_dead(s: Session, person_id: int) -> bool:
-    return s.execute(select(Death.id).where(Death.person_id == person_id)).first() is not None
-
-
-def _divorce_of(s: Session, marriage_id: int) -> Divorce | None:
-    return s.execute(select(Divorce).where(Divorce.marriage_id == marriage_id)).scalar_one_or_none()
-
-
-def _marriages_of(s: Session, person_id: int) -> list[Marriage]:
-    return list(
-        s.execute(
-            select(Marriage)
-            .where(or_(Marriage.husband_id == person_id, Marriage.wife_id == person_id))
-            .order_by(Marriage.date)
-        ).scalars()
-    )
-
-
-def _relations(s: Session, requester: Person, subject: Person) -> frozenset[Relation]:
+def _relations(r: Records, requester: PersonRec, subject: PersonRec) -> frozenset[Relation]:
     if requester.id == subject.id:
         return frozenset({Relation.SELF})  # nobody is their own parent, child or spouse
     rel = set()
@@ -155,64 +151,54 @@ def _relations(s: Session, requester: Person, subject: Person) -> frozenset[Rela
         rel.add(Relation.PARENT)
     if subject.id in (requester.father_id, requester.mother_id):
         rel.add(Relation.CHILD)
-    for m in _marriages_of(s, requester.id):
+    for m in r.marriages_of(requester.id):
         if (
             subject.id in (m.husband_id, m.wife_id)
             and subject.id != requester.id
-            and _divorce_of(s, m.id) is None
+            and r.divorce_of(m.id) is None
         ):
             rel.add(Relation.SPOUSE)
     return frozenset(rel)
 
 
-def _marital_status(s: Session, person: Person) -> MaritalStatus:
-    marriages = _marriages_of(s, person.id)
+def _marital_status(r: Records, person: PersonRec) -> MaritalStatus:
+    marriages = r.marriages_of(person.id)
     if not marriages:
         return MaritalStatus.SINGLE
     latest = marriages[-1]
-    if _divorce_of(s, latest.id) is not None:
+    if r.divorce_of(latest.id) is not None:
         return MaritalStatus.DIVORCED
     spouse = latest.wife_id if latest.husband_id == person.id else latest.husband_id
-    return MaritalStatus.WIDOWED if _death(s, spouse) is not None else MaritalStatus.MARRIED
+    return MaritalStatus.WIDOWED if r.death(spouse) is not None else MaritalStatus.MARRIED
 
 
-def _current_spouses(s: Session, person: Person) -> list[tuple[Marriage, Person]]:
+def _current_spouses(r: Records, person: PersonRec) -> list[tuple[Row[Any], PersonRec]]:
     out = []
-    for m in _marriages_of(s, person.id):
-        if _divorce_of(s, m.id) is not None:
+    for m in r.marriages_of(person.id):
+        if r.divorce_of(m.id) is not None:
             continue
         spouse_id = m.wife_id if m.husband_id == person.id else m.husband_id
-        if _death(s, spouse_id) is None:
-            out.append((m, s.get_one(Person, spouse_id)))
+        if r.death(spouse_id) is None:
+            out.append((m, r.person(spouse_id)))
     return out
-
-
-def _children(s: Session, person: Person) -> list[Person]:
-    return list(
-        s.execute(
-            select(Person)
-            .where(or_(Person.father_id == person.id, Person.mother_id == person.id))
-            .order_by(Person.date_of_birth)
-        ).scalars()
-    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Documents from the records
 
 
-def _name(p: Person) -> Bilingual:
+def _name(p: PersonRec) -> Bilingual:
     return Bilingual(p.name_ar, p.name_latin)
 
 
-def _parents(p: Person) -> dict[str, Any]:
+def _parents(p: PersonRec) -> dict[str, Any]:
     return {
         "father_name": Bilingual(p.father_name_ar, p.father_name_latin),
         "mother_name": Bilingual(p.mother_name_ar, p.mother_name_latin),
     }
 
 
-def _birth_office(p: Person) -> dict[str, Any]:
+def _birth_office(p: PersonRec) -> dict[str, Any]:
     return {
         "registration_office": Bilingual(p.birth_office_ar, p.birth_office_latin),
         "record_number": p.birth_record,
@@ -220,7 +206,7 @@ def _birth_office(p: Person) -> dict[str, Any]:
     }
 
 
-def _event_office(e: Marriage | Divorce | Death) -> dict[str, Any]:
+def _event_office(e: Row[Any]) -> dict[str, Any]:
     return {
         "registration_office": Bilingual(e.office_ar, e.office_latin),
         "record_number": e.record_number,
@@ -228,16 +214,9 @@ def _event_office(e: Marriage | Divorce | Death) -> dict[str, Any]:
     }
 
 
-def _nids_of(s: Session, *person_ids: int | None) -> list[str | None]:
-    wanted = [p for p in person_ids if p is not None]
-    found: dict[int, str] = {}
-    if wanted:
-        rows = s.execute(select(Person.id, Person.national_id).where(Person.id.in_(wanted)))
-        found = {row.id: row.national_id for row in rows}
-    return [found.get(p) if p is not None else None for p in person_ids]
-
-
-def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date) -> dict[str, Any]:
+def _person_fields(
+    r: Records, doc_type: DocumentType, p: PersonRec, today: dt.date
+) -> dict[str, Any]:
     base = {
         "name": _name(p),
         "national_id": p.national_id,
@@ -246,7 +225,7 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
         "place_of_birth": Bilingual(p.place_of_birth_ar, p.place_of_birth_latin),
     }
     if doc_type is DocumentType.BIRTH_CERTIFICATE:
-        father_nid, mother_nid = _nids_of(s, p.father_id, p.mother_id)
+        father_nid, mother_nid = r.nids_of(p.father_id, p.mother_id)
         return {
             **base,
             **_parents(p),
@@ -255,7 +234,7 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
             **_birth_office(p),
         }
     if doc_type is DocumentType.INDIVIDUAL_EXTRACT:
-        return {**base, "marital_status": _marital_status(s, p), **_parents(p), **_birth_office(p)}
+        return {**base, "marital_status": _marital_status(r, p), **_parents(p), **_birth_office(p)}
     if doc_type is DocumentType.NON_EMPLOYMENT:
         del base["sex"]
         return {
@@ -265,7 +244,7 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
             "registration_office": Bilingual(p.birth_office_ar, p.birth_office_latin),
         }
     if doc_type is DocumentType.DEATH_CERTIFICATE:
-        death = _death(s, p.id)
+        death = r.death(p.id)
         assert death is not None
         return {
             **base,
@@ -282,10 +261,10 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
                 vd.Relation.HEAD,
                 Sex(p.sex),
                 p.date_of_birth,
-                _marital_status(s, p),
+                _marital_status(r, p),
             )
         ]
-        for _, spouse in _current_spouses(s, p):
+        for _, spouse in _current_spouses(r, p):
             rel = vd.Relation.WIFE if spouse.sex == Sex.FEMALE else vd.Relation.HUSBAND
             members.append(
                 FamilyMember(
@@ -297,8 +276,8 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
                     MaritalStatus.MARRIED,
                 )
             )
-        for child in _children(s, p):
-            if _death(s, child.id) is not None or _marriages_of(s, child.id):
+        for child in r.children(p.id):
+            if r.death(child.id) is not None or r.marriages_of(child.id):
                 continue  # a married child heads or joins another family
             rel = vd.Relation.SON if child.sex == Sex.MALE else vd.Relation.DAUGHTER
             members.append(
@@ -315,8 +294,8 @@ def _person_fields(s: Session, doc_type: DocumentType, p: Person, today: dt.date
     raise AssertionError(doc_type)
 
 
-def _marriage_fields(s: Session, m: Marriage, divorce: Divorce | None) -> dict[str, Any]:
-    husband, wife = s.get_one(Person, m.husband_id), s.get_one(Person, m.wife_id)
+def _marriage_fields(r: Records, m: Row[Any], divorce: Row[Any] | None) -> dict[str, Any]:
+    husband, wife = r.person(m.husband_id), r.person(m.wife_id)
     fields: dict[str, Any] = {
         "husband_name": _name(husband),
         "husband_national_id": husband.national_id,
@@ -345,13 +324,13 @@ def _marriage_fields(s: Session, m: Marriage, divorce: Divorce | None) -> dict[s
 @dataclass(frozen=True)
 class _Subject:
     kind: SubjectKind
-    person: Person | None = None
-    marriage: Marriage | None = None
-    divorce: Divorce | None = None
+    person: PersonRec | None = None
+    marriage: Row[Any] | None = None
+    divorce: Row[Any] | None = None
 
 
 def _resolve(
-    s: Session, doc_type: DocumentType, ref: str, requester: Person | None = None
+    r: Records, doc_type: DocumentType, ref: str, requester: PersonRec | None = None
 ) -> _Subject:
     kind = subject_kind(doc_type)
     if kind is SubjectKind.PERSON:
@@ -360,7 +339,7 @@ def _resolve(
         nid = validate_national_id(ref)
         if requester is not None and requester.national_id == nid:
             return _Subject(kind, person=requester)
-        person = s.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+        person = r.person_by_nid(nid)
         if person is None:
             raise Refused("no person with that national number", code=ErrorCode.UNKNOWN_SUBJECT)
         return _Subject(kind, person=person)
@@ -369,19 +348,19 @@ def _resolve(
             "a marriage or divorce is named by its record number, like M2019/0000123"
         )
     if kind is SubjectKind.MARRIAGE:
-        m = s.execute(select(Marriage).where(Marriage.record_number == ref)).scalar_one_or_none()
+        m = r.marriage_by_record(ref)
         if m is None:
             raise Refused("no marriage with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
-        return _Subject(kind, marriage=m, divorce=_divorce_of(s, m.id))
-    d = s.execute(select(Divorce).where(Divorce.record_number == ref)).scalar_one_or_none()
+        return _Subject(kind, marriage=m, divorce=r.divorce_of(m.id))
+    d = r.divorce_by_record(ref)
     if d is None:
         raise Refused("no divorce with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
-    return _Subject(kind, marriage=s.get_one(Marriage, d.marriage_id), divorce=d)
+    return _Subject(kind, marriage=r.marriage(d.marriage_id), divorce=d)
 
 
 def _check(
-    s: Session,
-    requester: Person,
+    r: Records,
+    requester: PersonRec,
     doc_type: DocumentType,
     subject: _Subject,
     settings: Settings,
@@ -391,9 +370,9 @@ def _check(
         assert subject.person is not None
         p = subject.person
         facts = PersonSubject(
-            relations=_relations(s, requester, p),
+            relations=_relations(r, requester, p),
             age=_age(p.date_of_birth, today),
-            deceased=_is_dead(s, p.id),
+            deceased=r.is_dead(p.id),
             employed=p.employed,
         )
         check_person_document(doc_type, facts, settings.minor_age)
@@ -441,9 +420,11 @@ def fee_table(s: Session) -> dict[DocumentType, tuple[int, str]]:
     }
 
 
-def offers_for(s: Session, requester: Person, settings: Settings, today: dt.date) -> list[Offer]:
+def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date) -> list[Offer]:
     """Everything this citizen may request now, for themself and their family."""
     fees = fee_table(s)
+    r = Records(s.connection())
+    requester = r.person(requester_id)
     wanted: list[tuple[DocumentType, str, Bilingual, str]] = []
     me = _name(requester)
     T = DocumentType
@@ -452,24 +433,24 @@ def offers_for(s: Session, requester: Person, settings: Settings, today: dt.date
         (T.INDIVIDUAL_EXTRACT, requester.national_id, me, "self"),
         (T.NON_EMPLOYMENT, requester.national_id, me, "self"),
     ]
-    spouses = _current_spouses(s, requester)
+    spouses = _current_spouses(r, requester)
     if requester.sex == Sex.MALE or not spouses:
         wanted.append((T.FAMILY_EXTRACT, requester.national_id, me, "self"))
-    for m in _marriages_of(s, requester.id):
-        other = s.get_one(Person, m.wife_id if m.husband_id == requester.id else m.husband_id)
-        divorce = _divorce_of(s, m.id)
+    for m in r.marriages_of(requester.id):
+        other = r.person(m.wife_id if m.husband_id == requester.id else m.husband_id)
+        divorce = r.divorce_of(m.id)
         if divorce is not None:
             wanted.append(
                 (T.DIVORCE_CERTIFICATE, divorce.record_number, _name(other), "former_spouse")
             )
             continue
         wanted.append((T.MARRIAGE_CERTIFICATE, m.record_number, _name(other), "spouse"))
-        if _death(s, other.id) is not None:
+        if r.death(other.id) is not None:
             wanted.append((T.DEATH_CERTIFICATE, other.national_id, _name(other), "spouse"))
         elif requester.sex == Sex.FEMALE and other.sex == Sex.MALE:
             wanted.append((T.FAMILY_EXTRACT, other.national_id, _name(other), "spouse"))
-    for child in _children(s, requester):
-        if _death(s, child.id) is not None:
+    for child in r.children(requester.id):
+        if r.death(child.id) is not None:
             wanted.append((T.DEATH_CERTIFICATE, child.national_id, _name(child), "child"))
         elif _age(child.date_of_birth, today) < settings.minor_age:
             wanted.append((T.BIRTH_CERTIFICATE, child.national_id, _name(child), "child"))
@@ -477,15 +458,15 @@ def offers_for(s: Session, requester: Person, settings: Settings, today: dt.date
     for parent_id in (requester.father_id, requester.mother_id):
         if parent_id is None:
             continue
-        parent = s.get_one(Person, parent_id)
-        if _death(s, parent.id) is not None:
+        parent = r.person(parent_id)
+        if r.death(parent.id) is not None:
             wanted.append((T.DEATH_CERTIFICATE, parent.national_id, _name(parent), "parent"))
         elif parent.id == requester.father_id:
             wanted.append((T.FAMILY_EXTRACT, parent.national_id, _name(parent), "parent"))
     out = []
     for doc_type, ref, name, relation in wanted:
         try:
-            _check(s, requester, doc_type, _resolve(s, doc_type, ref), settings, today)
+            _check(r, requester, doc_type, _resolve(r, doc_type, ref), settings, today)
         except Refused:
             continue
         amount, currency = fees.get(doc_type, (0, "JOD"))
@@ -542,7 +523,9 @@ def _placed(doc_type: DocumentType, fields: dict[str, Any], book: PlaceBook, s: 
             fields[spec.name] = book.place(value, s)
 
 
-def _from_row(row: IssuedDocument, book: PlaceBook, s: Session, *, replayed: bool) -> Issued:
+def _from_row(
+    row: IssuedDocument | db_records.Rec, book: PlaceBook, s: Session, *, replayed: bool
+) -> Issued:
     assert row.qr_text is not None and row.serial is not None and row.signer_kid is not None
     claims = decode_claims(cose.parse_sign1(codec.decode_text(row.qr_text)).payload)
     document = resolve_places(claims.document, book.names(s))
@@ -592,66 +575,182 @@ def _payment_used(s: Session, req: IssueRequest) -> bool:
 _PAYMENT_USED = "this payment reference was already used for another document"
 
 
+def _build_document(
+    s: Session,
+    r: Records,
+    book: PlaceBook,
+    kiosk_id: str,
+    doc_type: DocumentType,
+    subject: _Subject,
+    today: dt.date,
+    centre_of: Callable[[Session, str], Bilingual | None] | None,
+) -> Document:
+    """The document as it is signed: fields from the records, places coded where the trust
+    list names them (names kept for display). The one builder for `issue` and `preview`."""
+    centre = centre_of(s, kiosk_id) if centre_of is not None else None
+    if centre is None:
+        kiosk = s.get_one(Kiosk, kiosk_id)
+        centre = Bilingual(kiosk.centre_ar, kiosk.centre_latin)
+    if subject.kind is SubjectKind.PERSON:
+        assert subject.person is not None
+        fields = _person_fields(r, doc_type, subject.person, today)
+    else:
+        assert subject.marriage is not None
+        fields = _marriage_fields(r, subject.marriage, subject.divorce)
+    _placed(doc_type, fields, book, s)
+    return Document(doc_type, fields, kiosk=kiosk_id, centre=book.place(centre, s))
+
+
+@dataclass(frozen=True)
+class KioskCall:
+    """A signed kiosk request as the issue path checks it: the signature headers, what they
+    sign, and the citizen's session token (`Authorization: Bearer`), if any."""
+
+    headers: SignatureHeaders
+    method: str
+    target: str
+    body: bytes
+    token: str | None
+
+
+def _token_hash(token: str | None) -> str:
+    # as registry.citizens stores session tokens; "" matches no session
+    if not token:
+        return ""
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def _authenticate(
+    ctx: db_records.IssueContext | None, call: KioskCall, skew: dt.timedelta, now: dt.datetime
+) -> db_records.IssueContext:
+    """The checks of `kiosks.authenticate`, in its order, on the prefetched context (the
+    nonce is recorded by the caller next)."""
+    kiosk_id = call.headers.kiosk_id
+    if ctx is None:
+        log.warning("request from unknown kiosk %s refused", kiosk_id)
+        raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)
+    if ctx.kiosk_revoked_at is not None:
+        log.warning("request from revoked kiosk %s refused", kiosk_id)
+        raise KioskAuthError("this kiosk has been revoked", code=ErrorCode.KIOSK_REVOKED)
+    if not call.headers.verify(ctx.kiosk_public_key, call.method, call.target, call.body):
+        log.warning("bad request signature from kiosk %s", kiosk_id)
+        raise KioskAuthError(
+            "the request signature does not verify", code=ErrorCode.SIGNATURE_INVALID
+        )
+    if not is_fresh(call.headers.timestamp, now, skew):
+        log.warning("stale request from kiosk %s (timestamp %d)", kiosk_id, call.headers.timestamp)
+        raise KioskAuthError(
+            f"the request timestamp is more than {int(skew.total_seconds())} s from the "
+            "registry's clock",
+            code=ErrorCode.TIMESTAMP_STALE,
+        )
+    return ctx
+
+
+def _session_person(
+    ctx: db_records.IssueContext, call: KioskCall, settings: Settings, now: dt.datetime
+) -> tuple[db_records.PersonRec, bool]:
+    """The checks of `citizens.resolve_session` on the prefetched context: the requester, and
+    whether the session's sliding expiry is due to be extended."""
+    if call.token is None:
+        raise SessionInvalid("no session token (Authorization: Bearer ...)")
+    if not call.token or len(call.token) > 128:
+        raise SessionInvalid("no session token")
+    expires = ctx.session_expires_at
+    if ctx.requester is None or expires is None or expires <= now:
+        raise SessionInvalid("the session has expired or ended")
+    if ctx.session_kiosk_id != call.headers.kiosk_id:
+        log.warning("session token of another kiosk presented by kiosk %s", call.headers.kiosk_id)
+        raise SessionInvalid("this session belongs to another kiosk")
+    return ctx.requester, expires - now < settings.session_ttl / 2
+
+
 def issue(
     db: Database,
     keys: keyring.KeyCache,
     book: PlaceBook,
     settings: Settings,
-    kiosk_id: str,
-    requester: int | Callable[[Session], int],
+    call: KioskCall,
     req: IssueRequest,
     now: dt.datetime | None = None,
-    centre_of: Callable[[Session, str], Bilingual | None] | None = None,
 ) -> Issued:
-    """Issue one document (see the module docstring); `requester` is a person id, or a
-    function that finds it inside the transaction (the service resolves the session there);
-    `centre_of` may supply the kiosk's centre already known to the caller."""
+    """Issue one document for a signed kiosk request (see the module docstring).
+
+    One transaction, few round trips, no ORM unit of work: the issue context (kiosk, session,
+    requester, a document under the same idempotency key, current signer, fee) in one query;
+    the kiosk's signature, timestamp and nonce and the citizen's session checked exactly as
+    `kiosks.authenticate` and `citizens.resolve_session` check them; the rules; the row id
+    (so the serial) allocated; the signature; the row inserted; the audit entry last."""
     req.validate()
-    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
-    requester_id = requester if isinstance(requester, int) else None
+    clock = now or dt.datetime.now(dt.UTC)
+    moment = clock.replace(microsecond=0)
+    kiosk_id = call.headers.kiosk_id
+    token_hash = _token_hash(call.token)
+    requester_id: int | None = None
     try:
         with db.session() as s:
-            if requester_id is None:
-                assert callable(requester)
-                requester_id = requester(s)
-            found = _existing(s, kiosk_id, req, requester_id, book)
-            if found is not None:
-                return found
-            person = s.get_one(Person, requester_id)
-            subject = _resolve(s, req.document_type, req.subject, person)
-            _check(s, person, req.document_type, subject, settings, moment.date())
-            centre = centre_of(s, kiosk_id) if centre_of is not None else None
-            if centre is None:
-                kiosk = s.get_one(Kiosk, kiosk_id)
-                centre = Bilingual(kiosk.centre_ar, kiosk.centre_latin)
-            if subject.kind is SubjectKind.PERSON:
-                assert subject.person is not None
-                fields = _person_fields(s, req.document_type, subject.person, moment.date())
-            else:
-                assert subject.marriage is not None
-                fields = _marriage_fields(s, subject.marriage, subject.divorce)
-            _placed(req.document_type, fields, book, s)
-            document = Document(
-                req.document_type, fields, kiosk=kiosk_id, centre=book.place(centre, s)
+            conn = s.connection()
+            ctx = _authenticate(
+                db_records.issue_context(
+                    conn,
+                    kiosk_id=kiosk_id,
+                    token_hash=token_hash,
+                    idempotency_key=req.idempotency_key,
+                    document_type=int(req.document_type),
+                    now=moment,
+                ),
+                call,
+                settings.request_skew,
+                clock,
             )
-            signer = s.execute(
-                select(Signer.kid, Signer.issuer)
-                .where(
-                    Signer.status == int(SignerStatus.ACTIVE),
-                    Signer.not_before <= moment,
-                    Signer.not_after >= moment,
+            if not db_records.record_nonce(conn, kiosk_id, call.headers.nonce, clock):
+                log.warning("replayed request from kiosk %s refused", kiosk_id)
+                raise KioskAuthError(
+                    "this request was already received (replay)", code=ErrorCode.NONCE_REPLAYED
                 )
-                .order_by(Signer.not_before.desc(), Signer.created_at.desc())
-                .limit(1)
-            ).first()  # as keyring.current_signer, without loading the entity
-            if signer is None:
+            person, extend = _session_person(ctx, call, settings, clock)
+            requester_id = person.id
+            if extend:
+                db_records.extend_session(conn, token_hash, clock + settings.session_ttl)
+            if ctx.existing_id is not None:
+                if ctx.existing_fingerprint != req.fingerprint(requester_id):
+                    raise Conflict(
+                        "this idempotency key was used for a different request",
+                        code=ErrorCode.IDEMPOTENCY_CONFLICT,
+                    )
+                found = db_records.document(conn, ctx.existing_id)
+                return _from_row(found, book, s, replayed=True)
+            r = db_records.Records(conn)
+            r.remember_dead(person.id, ctx.requester_dead)
+            r.remember_nid(person.father_id, ctx.requester_parent_nids[0])
+            r.remember_nid(person.mother_id, ctx.requester_parent_nids[1])
+            subject = _resolve(r, req.document_type, req.subject, person)
+            _check(r, person, req.document_type, subject, settings, moment.date())
+            centre = Bilingual(ctx.kiosk_centre_ar, ctx.kiosk_centre_latin)
+            document = _build_document(
+                s,
+                r,
+                book,
+                kiosk_id,
+                req.document_type,
+                subject,
+                moment.date(),
+                lambda _s, _k: centre,
+            )
+            if ctx.signer_kid is None or ctx.signer_issuer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
-            key = keys.get(signer.kid)
-            amount, currency = cached_fees(s).get(req.document_type, (0, "JOD"))
-            # Core statements, not the unit of work: this is the hot path
-            doc_id = s.execute(
-                insert(IssuedDocument)
-                .values(
+            key = keys.get(ctx.signer_kid)
+            amount, currency = ctx.fee or (0, "JOD")
+            doc_id = db_records.next_document_id(conn)
+            serial = make_serial(req.document_type, moment.year, doc_id)
+            qr_text = sign_document(
+                document, serial=serial, issuer=ctx.signer_issuer, issued_at=moment, key=key
+            )
+            db_records.insert_document(
+                conn,
+                db_records.NewDocument(
+                    id=doc_id,
+                    serial=serial,
                     document_type=int(req.document_type),
                     subject_ref=req.subject,
                     subject_person_id=subject.person.id if subject.person else None,
@@ -663,22 +762,13 @@ def issue(
                     fee_amount=amount,
                     fee_currency=currency,
                     payment_reference=req.payment_reference,
+                    signer_kid=ctx.signer_kid,
                     issued_at=moment,
-                    status=int(DocumentStatusCode.VALID),
-                )
-                .returning(IssuedDocument.id)
-            ).scalar_one()  # the row id makes the serial; a duplicate key or payment fails here
-            serial = make_serial(req.document_type, moment.year, doc_id)
-            qr_text = sign_document(
-                document, serial=serial, issuer=signer.issuer, issued_at=moment, key=key
-            )
-            s.execute(
-                update(IssuedDocument)
-                .where(IssuedDocument.id == doc_id)
-                .values(serial=serial, signer_kid=signer.kid, qr_text=qr_text)
-            )
-            audit.append(
-                s,
+                    qr_text=qr_text,
+                ),
+            )  # a concurrent duplicate key or a used payment reference fails here
+            audit.append_core(
+                conn,
                 AuditEvent.DOCUMENT_ISSUED,
                 {
                     "serial": serial,
@@ -688,7 +778,7 @@ def issue(
                     "fee": amount,
                     "currency": currency,
                     "payment_reference": req.payment_reference,
-                    "signer": signer.kid,
+                    "signer": ctx.signer_kid,
                     "qr_sha256": hashlib.sha256(qr_text.encode("ascii")).hexdigest(),
                 },
                 moment,
@@ -702,13 +792,14 @@ def issue(
                 fee_currency=currency,
                 payment_reference=req.payment_reference,
                 qr_text=qr_text,
-                signer_kid=signer.kid,
+                signer_kid=ctx.signer_kid,
                 document=document,
                 replayed=False,
             )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used
-        assert requester_id is not None
+        if requester_id is None:
+            raise
         with db.session() as s:
             found = _existing(s, kiosk_id, req, requester_id, book)
             if found is not None:
@@ -724,6 +815,45 @@ def issue(
         result.signer_kid,
     )
     return result
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `issue` would sign for a request now, unsigned: no serial, no issue time."""
+
+    document_type: DocumentType
+    subject: str
+    fee_amount: int
+    fee_currency: str
+    document: Document  # places coded as they will be signed, with their names for display
+
+
+def preview(
+    db: Database,
+    book: PlaceBook,
+    settings: Settings,
+    kiosk_id: str,
+    requester: int | Callable[[Session], int],
+    document_type: DocumentType,
+    subject: str,
+    now: dt.datetime | None = None,
+    centre_of: Callable[[Session, str], Bilingual | None] | None = None,
+) -> Preview:
+    """The document `issue` would sign for this citizen and subject now (the same checks and
+    the same refusals); writes nothing: no row, no serial, no fee, no signature, no audit."""
+    if not 1 <= len(subject) <= 32:
+        raise InvalidInput("the subject is a national number or a record number")
+    today = (now or dt.datetime.now(dt.UTC)).date()
+    with db.session() as s:
+        requester_id = requester if isinstance(requester, int) else requester(s)
+        r = db_records.Records(s.connection())
+        person = r.person(requester_id)
+        found = _resolve(r, document_type, subject, person)
+        _check(r, person, document_type, found, settings, today)
+        document = _build_document(s, r, book, kiosk_id, document_type, found, today, centre_of)
+        amount, currency = cached_fees(s).get(document_type, (0, "JOD"))
+    log.debug("preview of a %s at kiosk %s", document_type.slug, kiosk_id)
+    return Preview(document_type, subject, amount, currency, document)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -785,7 +915,7 @@ def document_status(s: Session, serial: str) -> StatusReport:
             row.issued_at,
         )
     if kind is DocumentType.MARRIAGE_CERTIFICATE and row.marriage_id is not None:
-        divorce = _divorce_of(s, row.marriage_id)
+        divorce = Records(s.connection()).divorce_of(row.marriage_id)
         if divorce is not None:
             return StatusReport(
                 serial,

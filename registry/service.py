@@ -11,6 +11,8 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     POST /api/v1/auth/logout            kiosk   end the session
     GET  /api/v1/entitlements           kiosk   the documents the citizen may request
     POST /api/v1/documents              kiosk   issue (idempotency key) → QR text + fields
+    POST /api/v1/documents/preview      kiosk   the document issue would sign, unsigned;
+                                                nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
     GET  /api/v1/fleet                  admin   kiosks and what needs attention
     GET  /fleet                         admin   the same as an HTML page for technicians
@@ -28,6 +30,7 @@ Handlers are thin: the rules live in `citizens`, `issuance`, `kiosks`, `keyring`
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import enum
@@ -43,6 +46,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
+import cbor2
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -70,11 +74,11 @@ from registry.errors import (
     SessionInvalid,
     Throttled,
 )
-from registry.models import Kiosk, Person
+from registry.models import Kiosk
 from registry.places import PlaceBook
 from registry.signing import SignatureHeaders, parse_headers
-from verifier.documents import Bilingual, DocumentType, schema_for
-from verifier.presentation import document_to_json
+from verifier.documents import Bilingual, DocumentType, encode_document, schema_for
+from verifier.presentation import display_fields, document_to_json
 from verifier.trust import serial_hash
 
 __all__ = ["DATA_ENV", "DB_ENV", "Registry", "create_app", "create_app_from_env"]
@@ -131,6 +135,11 @@ class IssueBody(_Strict):
     subject: str = Field(max_length=32, description="national number, or M…/T… record number")
     payment_reference: str = Field(max_length=64)
     idempotency_key: str = Field(max_length=64, description="same key → same document, one charge")
+
+
+class PreviewBody(_Strict):
+    document_type: DocumentSlug
+    subject: str = Field(max_length=32, description="national number, or M…/T… record number")
 
 
 class HeartbeatBody(_Strict):
@@ -202,6 +211,20 @@ class IssuedOut(BaseModel):
     qr_text: str
     signer_kid: str
     replayed: bool
+    display_fields: list[DisplayFieldOut]
+    document: dict[str, Any]
+
+
+class PreviewOut(BaseModel):
+    document_type: str
+    type_code: int
+    title: Title
+    subject: str
+    fee: FeeOut
+    document_claim: str = Field(
+        description="base64 of the CBOR document claim issue would sign (docs/format.md): "
+        "places as codes"
+    )
     display_fields: list[DisplayFieldOut]
     document: dict[str, Any]
 
@@ -305,13 +328,22 @@ class Registry:
             now,
             self.settings.request_skew,
         )
+        if self._purge_due():
+            kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
+        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin))
+
+    def _purge_due(self) -> bool:
         with self._purge_lock:
             due = time.monotonic() - self._last_purge > NONCE_PURGE_EVERY
             if due:
                 self._last_purge = time.monotonic()
-        if due:
-            kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
-        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin))
+        return due
+
+    def purge_nonces_if_due(self) -> None:
+        """Forget nonces older than the replay window (at most once a minute per process)."""
+        if self._purge_due():
+            with self.db.session() as s:
+                kiosks.purge_nonces(s, _now() - 2 * self.settings.request_skew)
 
     def authenticate(self, signed: SignedRequest) -> KioskIdentity:
         with self.db.session() as s:
@@ -427,6 +459,24 @@ def _offer_json(doc_type: DocumentType, amount: int, currency: str) -> dict[str,
         "type_code": int(doc_type),
         "title": {"ar": schema.title_ar, "en": schema.title_en},
         "fee": {"amount": amount, "currency": currency},
+    }
+
+
+def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
+    schema = schema_for(pv.document_type)
+    claim = cbor2.dumps(encode_document(pv.document), canonical=True)
+    return {
+        "document_type": pv.document_type.slug,
+        "type_code": int(pv.document_type),
+        "title": {"ar": schema.title_ar, "en": schema.title_en},
+        "subject": pv.subject,
+        "fee": {"amount": pv.fee_amount, "currency": pv.fee_currency},
+        "document_claim": base64.b64encode(claim).decode("ascii"),
+        "display_fields": [
+            {"name": f.name, "label_ar": f.label_ar, "label_en": f.label_en, "ar": f.ar, "en": f.en}
+            for f in display_fields(pv.document)
+        ],
+        "document": document_to_json(pv.document),
     }
 
 
@@ -592,8 +642,7 @@ def create_app(
     def entitlements(kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
         person_id = reg.person_for(_bearer(authorization), kiosk)
         with reg.db.session() as s:
-            person = s.get_one(Person, person_id)
-            offers = issuance.offers_for(s, person, reg.settings, _now().date())
+            offers = issuance.offers_for(s, person_id, reg.settings, _now().date())
         return {
             "documents": [
                 {
@@ -616,36 +665,41 @@ def create_app(
         },
     )
     def issue(body: IssueBody, signed: Signed_, authorization: Auth = None) -> Response:
-        token = _bearer(authorization)
-        kiosk_id = signed.headers.kiosk_id
-        seen: dict[str, KioskIdentity] = {}
-
-        def requester(s: Session) -> int:
-            # The signature, nonce and session are checked inside the issuance transaction:
-            # one commit per document. A refused request leaves no nonce behind, which is
-            # harmless: replaying it is refused again, and a replayed success is a replay.
-            kiosk = seen["kiosk"] = reg.authenticate_in(s, signed)
-            if token is None:
-                raise SessionInvalid("no session token (Authorization: Bearer ...)")
-            return citizens.resolve_session(s, token, kiosk.id, reg.settings, _now())
-
+        # The signature, nonce and session are checked inside the issuance transaction, on
+        # what its first query fetched: one commit per document. A refused request leaves no
+        # nonce behind, which is harmless: replaying it is refused again, and a replayed
+        # success is a replay.
         req = issuance.IssueRequest(
             document_type=DocumentType.from_slug(body.document_type.value),
             subject=body.subject,
             payment_reference=body.payment_reference,
             idempotency_key=body.idempotency_key,
         )
-        issued = issuance.issue(
+        call = issuance.KioskCall(
+            signed.headers, signed.method, signed.target, signed.body, _bearer(authorization)
+        )
+        reg.purge_nonces_if_due()
+        issued = issuance.issue(reg.db, reg.keys, reg.places, reg.settings, call, req)
+        return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
+
+    @app.post(
+        "/api/v1/documents/preview",
+        response_model=PreviewOut,
+        responses=_errors(400, 401, 403, 503),
+    )
+    def preview(body: PreviewBody, kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
+        person_id = reg.person_for(_bearer(authorization), kiosk)
+        pv = issuance.preview(
             reg.db,
-            reg.keys,
             reg.places,
             reg.settings,
-            kiosk_id,
-            requester,
-            req,
-            centre_of=lambda _s, _k: seen["kiosk"].centre if "kiosk" in seen else None,
+            kiosk.id,
+            person_id,
+            DocumentType.from_slug(body.document_type.value),
+            body.subject,
+            centre_of=lambda _s, _k: kiosk.centre,
         )
-        return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
+        return _preview_json(pv)
 
     @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=_errors(401, 503))
     def heartbeat(body: HeartbeatBody, kiosk: Kiosk_) -> dict[str, bool]:

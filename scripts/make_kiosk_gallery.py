@@ -333,12 +333,14 @@ def run_language(lang: str, out: Path) -> int:
     from kiosk_app.adapters import LayoutRenderer
     from kiosk_app.i18n import Catalogues
     from kiosk_app.ui.app import KioskApp
-    from verifier.documents import DocumentType
-    from verifier.fixtures import sample_documents
+    from verifier.documents import DocumentType, resolve_places
+    from verifier.fixtures import PLACES, sample_documents
 
     tmp = Path(tempfile.mkdtemp(prefix="sanad-gallery-"))
+    # As the kiosk shows it: place codes named from the trust list's table.
+    document = resolve_places(sample_documents()[DocumentType.BIRTH_CERTIFICATE], PLACES)
     preview = LayoutRenderer(width_dots=576, verifier_url="https://verify.example").preview(
-        sample_documents()[DocumentType.BIRTH_CERTIFICATE], lang, tmp / "preview.png"
+        document, lang, tmp / "preview.png"
     )
     runner = RecordingRunner()
     app = KioskApp(

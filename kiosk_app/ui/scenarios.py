@@ -6,7 +6,9 @@
 Each scenario is a list of `driver.Step`s that tap the real widgets (found by their label in
 the journey's language) of a `KioskApp` wired to real services from the config file. Kivy
 allows one window per process, so every scenario runs in a process of its own; the result
-(ok, error, final state, serial, per-step timings, screenshots) is written as JSON.
+(ok, error, final state, serial, per-step timings, screenshots) is written as JSON. Each
+preview image the kiosk showed is copied next to the screenshots (`specimen-N.png`, listed
+under "previews") before the session wipes it, so a test can check that it never verifies.
 
 Scenarios: birth_ar (an Arabic birth certificate for oneself), death_parent_en (an English
 death certificate for a deceased parent), wrong_pin_then_right, print_fails_then_reprint
@@ -25,7 +27,7 @@ from typing import Any
 
 from kiosk_app.ui.driver import Driver, Step, find_text, prepare_offscreen, tap, tap_at, tap_text
 
-__all__ = ["SCENARIOS", "main", "run_scenario"]
+__all__ = ["SCENARIOS", "main", "preview_shown", "run_scenario"]
 
 Params = dict[str, Any]
 
@@ -120,18 +122,29 @@ def _scroll_then_tap(widget: Any) -> None:
     Clock.schedule_once(lambda _dt: tap(widget), 0.15)
 
 
+def preview_shown(app: Any) -> bool:
+    """The preview screen shows the session's preview image (loaded, not hidden)."""
+    from kivy.core.window import Window
+    from kivy.uix.image import Image
+
+    wanted = app.session.preview
+    if not wanted:
+        return False
+    for root in Window.children:
+        for widget in root.walk(restrict=True):
+            if isinstance(widget, Image) and widget.source == wanted:
+                return widget.texture is not None and widget.parent.opacity == 1
+    return False
+
+
 def _buy(lang: str, params: Params, document_type: int, relation: str | None) -> list[Step]:
     from kiosk_app import session as ks
 
     tr, state, _ = _steps_common(lang, params)
     return [
         Step(None, state(ks.State.CHOOSE_DOCUMENT), "choose", label="documents listed"),
-        Step(
-            _tap_document(document_type, relation),
-            state(ks.State.PREVIEW),
-            "preview",
-            label="choose",
-        ),
+        Step(_tap_document(document_type, relation), state(ks.State.PREVIEW), label="choose"),
+        Step(None, preview_shown, "preview", label="preview shown"),
         Step(
             tap_text(tr("button.print")),
             state(ks.State.PAYMENT, ks.State.PRINTER_UNAVAILABLE),
@@ -342,6 +355,8 @@ def run_scenario(
         fullscreen=False,
     )
     serials: list[str] = []
+    previews: list[str] = []
+    copied: set[str] = set()
     transitions: list[tuple[str, float]] = []
 
     def on_shown(state: Any) -> None:
@@ -354,6 +369,15 @@ def run_scenario(
             Clock.schedule_once(drawn, 0)
         if app.session.serial and app.session.serial not in serials:
             serials.append(app.session.serial)
+        source = app.session.preview
+        if source and shots is not None and source not in copied:  # before the wipe takes it
+            import shutil
+
+            copied.add(source)
+            shots.mkdir(parents=True, exist_ok=True)
+            kept = shots / f"specimen-{len(previews) + 1}.png"
+            shutil.copyfile(source, kept)
+            previews.append(str(kept))
         if app.last_transition is not None:
             sent, done = app.last_transition
             transitions.append((state.value, done - sent))
@@ -371,6 +395,7 @@ def run_scenario(
         "error": driver.error or (None if driver.completed else "the app stopped early"),
         "state": app.session.state.value,
         "serials": serials,
+        "previews": previews,
         "cold_start_seconds": shown.get("attract"),
         "attract_drawn_wall": shown.get("attract_drawn_wall"),
         "timings": driver.timings,

@@ -169,8 +169,8 @@ def test_preview_of_a_document_is_marked_and_wiped(
     path = harness.runner.renderer.preview(document, "ar", out)
     assert path.exists()
     trust = load_trust_list(dev.trust_list.read_bytes(), [load_public_key(dev.root_key)])
-    for text in decode_image(path):  # a photo of the screen cannot pass for the document
-        assert verify(text, trust).status.value == "unknown_signer"
+    (text,) = decode_image(path)  # a photo of the screen cannot pass for the document
+    assert verify(text, trust).status.value == "unknown_signer"
     harness.runner._previews.append(path)
     harness.runner.run([ks.WipeSession()])
     harness.runner.drain()

@@ -27,8 +27,8 @@ from kiosk_app.effects import hash_technician_pin
 from kiosk_app.journal import JobState, Journal
 from verifier.keys import SigningKey, load_public_key, save_public_key, save_signing_key
 from verifier.qr import decode_image
-from verifier.trust import load_trust_list
-from verifier.verify import verify
+from verifier.trust import TrustList, load_trust_list
+from verifier.verify import Status, verify
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 
@@ -51,13 +51,23 @@ class Registry:
                 return row
         raise LookupError(f"no demo citizen with {facts}")
 
-    def verifies(self, png: Path) -> bool:
-        trust = load_trust_list(
+    def trust(self) -> TrustList:
+        return load_trust_list(
             (self.data / "trust-list.cose").read_bytes(),
             [load_public_key(self.data / "root-public.jwk")],
         )
+
+    def verifies(self, png: Path) -> bool:
         texts = decode_image(png)
-        return len(texts) == 1 and verify(texts[0], trust).valid
+        return len(texts) == 1 and verify(texts[0], self.trust()).valid
+
+    def assert_specimen(self, outcome: dict[str, Any]) -> None:
+        """One preview image was shown, and it can never pass for a document."""
+        (kept,) = outcome["previews"]
+        (text,) = decode_image(Path(kept))  # the QR on the screen can be scanned ...
+        verdict = verify(text, self.trust())
+        assert not verdict.valid  # ... and says at once it is no document
+        assert verdict.status is Status.UNKNOWN_SIGNER
 
 
 def _sanad(*args: str) -> str:
@@ -171,6 +181,8 @@ def test_arabic_citizen_gets_a_birth_certificate_that_verifies(
     assert {"attract.png", "choose.png", "preview.png", "payment.png", "after-print.png"} <= {
         p.name for p in (tmp_path / "shots").iterdir()
     }
+    registry.assert_specimen(outcome)
+    assert not list((tmp_path / "kiosk-data" / "previews").glob("*.png"))  # wiped with the session
 
 
 def test_english_death_certificate_for_a_parent(
@@ -182,6 +194,7 @@ def test_english_death_certificate_for_a_parent(
         national_id=citizen["national_id"], pin=citizen["pin"],
     )  # fmt: skip
     assert len(outcome["serials"]) == 1
+    registry.assert_specimen(outcome)
     (receipt,) = printer.wait_for_receipts(1)
     assert registry.verifies(receipt.path)
     text = decode_image(receipt.path)[0]

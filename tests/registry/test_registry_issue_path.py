@@ -1,0 +1,217 @@
+"""The lean issue path: kiosk and session checks on POST /api/v1/documents itself, and the
+signer, fee and refusal facts it reads inside its one transaction rather than from a cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from registry.audit import head, verify_chain
+from registry.client import CitizenSession
+from registry.models import Fee, IssuedDocument, KioskNonce
+from registry.signing import sign_request
+from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from verifier.documents import DocumentType
+from verifier.keys import SigningKey
+
+PATH = "/api/v1/documents"
+
+
+def _body(citizen: dict[str, str], n: int, **extra: str) -> bytes:
+    return json.dumps(
+        {
+            "document_type": "birth_certificate",
+            "subject": citizen["national_id"],
+            "payment_reference": f"PATH-{n}",
+            "idempotency_key": f"path-key-{n:04d}",
+            **extra,
+        }
+    ).encode()
+
+
+def _post(
+    server: LiveServer,
+    kiosk_id: str,
+    key: SigningKey,
+    body: bytes,
+    token: str | None,
+    *,
+    sent: bytes | None = None,
+    **sign: Any,
+) -> httpx.Response:
+    headers = sign_request(key, kiosk_id, "POST", PATH, body, **sign)
+    headers["Content-Type"] = "application/json"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(f"{server.url}{PATH}", content=sent or body, headers=headers)
+
+
+def _code(r: httpx.Response) -> str:
+    return str(r.json()["error"]["code"])
+
+
+def _count(registry: Registry, *where: Any) -> int:
+    db = registry.db()
+    try:
+        with db.session() as s:
+            return int(
+                s.execute(
+                    select(func.count()).select_from(IssuedDocument).where(*where)
+                ).scalar_one()
+            )
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def session(kiosk: Kiosk, registry: Registry) -> tuple[dict[str, str], CitizenSession]:
+    citizen = registry.citizens()[0]
+    return citizen, login(kiosk.client, citizen)
+
+
+def test_kiosk_checks_on_issue_answer_their_own_401(
+    server: LiveServer,
+    kiosk: Kiosk,
+    registry: Registry,
+    session: tuple[dict[str, str], CitizenSession],
+) -> None:
+    citizen, s = session
+    stranger = SigningKey.generate()
+    r = _post(server, "NOBODY-1", stranger, _body(citizen, 1), s.token)
+    assert r.status_code == 401 and _code(r) == "kiosk_unknown"
+    r = _post(server, kiosk.id, stranger, _body(citizen, 2), s.token)
+    assert r.status_code == 401 and _code(r) == "signature_invalid"
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 3), s.token, sent=_body(citizen, 4))
+    assert r.status_code == 401 and _code(r) == "signature_invalid"
+    old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 5), s.token, now=old)
+    assert r.status_code == 401 and _code(r) == "timestamp_stale"
+    assert _count(registry) == 0
+
+    # the same signed request twice: the second is a replay of the nonce, not of the document
+    body = _body(citizen, 6)
+    headers = sign_request(kiosk.key, kiosk.id, "POST", PATH, body)
+    headers |= {"Content-Type": "application/json", "Authorization": f"Bearer {s.token}"}
+    first = httpx.post(f"{server.url}{PATH}", content=body, headers=headers)
+    again = httpx.post(f"{server.url}{PATH}", content=body, headers=headers)
+    assert first.status_code == 201 and first.json()["replayed"] is False
+    assert again.status_code == 401 and _code(again) == "nonce_replayed"
+    assert _count(registry) == 1
+
+
+def _nonces(registry: Registry) -> int:
+    db = registry.db()
+    try:
+        with db.session() as s:
+            return int(s.execute(select(func.count()).select_from(KioskNonce)).scalar_one())
+    finally:
+        db.dispose()
+
+
+def test_session_checks_on_issue(
+    server: LiveServer,
+    kiosk: Kiosk,
+    registry: Registry,
+    session: tuple[dict[str, str], CitizenSession],
+) -> None:
+    citizen, s = session
+    other = registry.enroll("IRB-002")
+    nonces = _nonces(registry)
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 1), None)
+    assert r.status_code == 401 and _code(r) == "session_invalid"
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 2), "not-a-token")
+    assert r.status_code == 401 and _code(r) == "session_invalid"
+    r = _post(server, "IRB-002", other, _body(citizen, 3), s.token)  # a token of IRB-001
+    assert r.status_code == 401 and _code(r) == "session_invalid"
+    assert "another kiosk" in r.json()["error"]["message"]
+    assert _count(registry) == 0
+    assert _nonces(registry) == nonces  # a refused request's transaction is rolled back
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 4), s.token)
+    assert r.status_code == 201, r.text
+    assert _nonces(registry) == nonces + 1
+
+
+def test_revoked_kiosk_cannot_issue_with_a_live_session(
+    server: LiveServer,
+    kiosk: Kiosk,
+    registry: Registry,
+    session: tuple[dict[str, str], CitizenSession],
+) -> None:
+    from registry import kiosks
+
+    citizen, s = session
+    assert _post(server, kiosk.id, kiosk.key, _body(citizen, 1), s.token).status_code == 201
+    db = registry.db()
+    with db.session() as dbs:
+        kiosks.revoke(dbs, kiosk.id, "stolen", dt.datetime.now(dt.UTC))
+    db.dispose()
+    r = _post(server, kiosk.id, kiosk.key, _body(citizen, 2), s.token)
+    assert r.status_code == 401 and _code(r) == "kiosk_revoked"
+    assert _count(registry) == 1
+
+
+def test_a_new_fee_applies_to_the_very_next_document(
+    kiosk: Kiosk, registry: Registry, session: tuple[dict[str, str], CitizenSession]
+) -> None:
+    citizen, s = session
+    issue = kiosk.client.issue
+    first = issue(
+        s,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        payment_reference="FEE-1",
+    )
+    db = registry.db()
+    with db.session() as dbs:
+        dbs.execute(
+            update(Fee)
+            .where(Fee.document_type == int(DocumentType.BIRTH_CERTIFICATE))
+            .values(amount=first.fee_amount + 750)
+        )
+    db.dispose()
+    second = issue(
+        s,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        payment_reference="FEE-2",
+    )
+    assert second.fee_amount == first.fee_amount + 750
+    assert _count(registry, IssuedDocument.fee_amount == second.fee_amount) == 1
+
+
+def test_a_refusal_writes_nothing(
+    kiosk: Kiosk, registry: Registry, session: tuple[dict[str, str], CitizenSession]
+) -> None:
+    from registry.errors import Refused
+
+    citizen, s = session
+    stranger = next(c for c in registry.citizens() if c["national_id"] != citizen["national_id"])
+    db = registry.db()
+    with db.session() as dbs:
+        before = head(dbs)
+    with pytest.raises(Refused) as err:
+        kiosk.client.issue(
+            s,
+            document_type=DocumentType.BIRTH_CERTIFICATE,
+            subject=stranger["national_id"],
+            payment_reference="REFUSED-1",
+        )
+    assert err.value.code.value == "not_parent"
+    with db.session() as dbs:
+        assert head(dbs) == before
+        assert verify_chain(dbs).ok
+    db.dispose()
+    assert _count(registry) == 0
+    # and the payment reference is still free
+    doc = kiosk.client.issue(
+        s,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        payment_reference="REFUSED-1",
+    )
+    assert doc.serial and _count(registry, IssuedDocument.serial == doc.serial) == 1
