@@ -20,8 +20,16 @@ them), so the specimen on the screen reads like the paper.
 
 Money and paper rules live in the session; what this module guarantees is that nothing is
 printed unless `verifier.verify` said VALID for that exact QR text, that a job is in the
-journal before its first byte goes out, and that a failed capture or void is retried and
-recorded as a fault, never silently dropped.
+journal (with the authorisation it holds) before its first byte goes out, that a capture or
+void is recorded against that job (`Journal.settle`), so a reprint never finds a payment to
+take twice, and that a failed capture or void is retried and recorded as a fault, never
+silently dropped. One money decision is taken here, off the session: `purge` (the retention
+period, run by the heartbeat thread) voids the payment of a job it is about to erase (or
+captures it, for a printed job whose capture had failed).
+
+A refusal of the kiosk itself (`KioskAuthError` kiosk_revoked or kiosk_unknown) becomes
+`KioskRefused` for a journey's request and `KioskStanding` for the heartbeat and the
+technician's registry check; a heartbeat the registry accepts reports `KioskStanding(None)`.
 
 What it does not do: decide anything about the journey (that is `session.step`), or touch
 Kivy. Logs carry kiosk ids, serial hashes and reasons, never names, PINs, tokens or QR texts.
@@ -45,9 +53,10 @@ import nacl.pwhash
 from PIL import Image
 
 from kiosk_app import session as ks
-from kiosk_app.journal import JobState, Journal
-from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider
+from kiosk_app.journal import Job, JobState, Journal, JournalError
+from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider, PaymentState
 from registry import errors as rerr
+from registry.codes import ErrorCode
 from verifier.documents import Document, Place, resolve_places
 from verifier.payload import Claims
 from verifier.trust import TrustList, serial_hash
@@ -145,8 +154,21 @@ def _check_technician_pin(stored: str, pin: str) -> bool:
         return False
 
 
+# the registry refuses the kiosk itself, not a request: out of service until it accepts it again
+_KIOSK_REFUSALS = frozenset({ErrorCode.KIOSK_REVOKED, ErrorCode.KIOSK_UNKNOWN})
+
+
+def _kiosk_refusal(exc: BaseException) -> str | None:
+    if isinstance(exc, rerr.KioskAuthError) and exc.code in _KIOSK_REFUSALS:
+        return exc.code.value
+    return None
+
+
 def _registry_event(ref: int, exc: Exception) -> ks.Event:
     """The one place where registry errors become session events."""
+    refusal = _kiosk_refusal(exc)
+    if refusal is not None:
+        return ks.KioskRefused(ref, refusal)
     if isinstance(exc, rerr.InvalidCredentials):
         return ks.PinRejected(ref, exc.tries_remaining)
     if isinstance(exc, rerr.Locked):
@@ -213,6 +235,7 @@ class Runner:
         self._tokens: list[str] = []
         self.idle_deadline: float | None = None  # monotonic time the running idle timer fires
         self.last_error = ""
+        self.app_version = ""  # reported with every heartbeat
         self._closed = False
         self._count_lock = threading.Lock()
         self._outstanding = 0
@@ -463,9 +486,9 @@ class Runner:
         verified = self._verified
         if verified is None or verified.qr_text != e.qr_text:
             # the session only prints after DocumentVerified; this guards the runner itself
-            self.dispatch(ks.PrintFailed(e.ref, "not_verified"))
+            self.dispatch(ks.PrintFailed(e.ref, "not_verified", kept=False))
             return
-        job_id = self.journal.add(e.serial, e.qr_text, e.language)
+        job_id = self.journal.add(e.serial, e.qr_text, e.language, payment=e.authorisation)
         self.dispatch(ks.PrintProgress(e.ref, 0.1))
         ok, reason = self._print(
             job_id,
@@ -479,26 +502,49 @@ class Runner:
         else:
             self.dispatch(ks.PrintFailed(e.ref, reason))
 
-    def _money(self, action: str, fn: Callable[[str], object], authorisation: str) -> None:
+    def _money(self, to: PaymentState, authorisation: str) -> bool:
+        """Capture or void, retried on a provider that does not answer; the journal's job
+        holding the authorisation records the outcome. True when it is done."""
+        action = "capture" if to is PaymentState.CAPTURED else "void"
+        fn = self.payment.capture if to is PaymentState.CAPTURED else self.payment.void
         for attempt in range(3):
             try:
                 fn(authorisation)
-                return
             except PaymentError as exc:
                 self._fault(f"payment_{action}_refused", str(exc))
-                return
+                return False
             except Exception as exc:
                 log.warning(
                     "payment %s attempt %d failed: %s", action, attempt + 1, type(exc).__name__
                 )
                 time.sleep(0.2 * (attempt + 1))
+                continue
+            try:
+                self.journal.settle(authorisation, to)
+            except Exception:
+                log.exception("could not record a payment %s in the journal", action)
+            return True
         self._fault(f"payment_{action}_failed", authorisation)
+        return False
 
     def _do_CapturePayment(self, e: ks.CapturePayment) -> None:
-        self._money("capture", self.payment.capture, e.authorisation)
+        self._money(PaymentState.CAPTURED, e.authorisation)
 
     def _do_VoidPayment(self, e: ks.VoidPayment) -> None:
-        self._money("void", self.payment.void, e.authorisation)
+        self._money(PaymentState.VOIDED, e.authorisation)
+
+    def purge(self, older_than: dt.timedelta) -> int:
+        """The retention period: settle the payments of the jobs about to be erased (a job
+        never printed is given up: voided; a printed one whose capture failed: captured), then
+        erase their personal data. Call from a background thread; returns how many jobs were
+        purged."""
+        for job in self.journal.expiring_payments(older_than):
+            held = job.held_payment
+            assert held is not None
+            printed = job.state is JobState.PRINTED
+            log.info("kiosk %s: job %d expires holding a payment", self.kiosk_id, job.id)
+            self._money(PaymentState.CAPTURED if printed else PaymentState.VOIDED, held)
+        return self.journal.purge(older_than)
 
     def _do_ReportFault(self, e: ks.ReportFault) -> None:
         self._fault(e.code.value, e.detail)
@@ -547,7 +593,26 @@ class Runner:
             return
         ok, reason = self._print(job.id, claims, job.qr_text, job.language, lambda f: None)
         status = self._printer_status()
-        self.dispatch(ks.TechnicianActionDone(e.ref, ok, job.serial if ok else reason, status))
+        if not ok:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, reason, status))
+            return
+        # the payment the job still holds (re-read: never one captured or voided meanwhile)
+        self.dispatch(ks.JobReprinted(e.ref, job.serial, self._held(job), status))
+
+    def _held(self, job: Job) -> str | None:
+        try:
+            return self.journal.get(job.id).held_payment
+        except JournalError:
+            return None
+
+    def _do_AbandonJob(self, e: ks.AbandonJob) -> None:
+        try:
+            job = self.journal.cancel(e.job_id)
+        except JournalError as exc:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, str(exc)))
+            return
+        log.info("kiosk %s: job %d cancelled by the technician", self.kiosk_id, job.id)
+        self.dispatch(ks.JobAbandoned(e.ref, job.serial, job.held_payment))
 
     def _do_CheckRegistry(self, e: ks.CheckRegistry) -> None:
         started = time.monotonic()
@@ -557,6 +622,11 @@ class Runner:
             self.dispatch(ks.TechnicianActionDone(e.ref, False, type(exc).__name__))
             return
         ms = (time.monotonic() - started) * 1000
+        # the health check is anonymous: a signed heartbeat says whether this kiosk is accepted
+        refused = self._beat(self._printer_status())
+        if refused is not None:
+            self.dispatch(ks.TechnicianActionDone(e.ref, False, f"{detail}; {refused}"))
+            return
         self.dispatch(ks.TechnicianActionDone(e.ref, True, f"{detail} ({ms:.0f} ms)"))
 
     def _do_CheckScanner(self, e: ks.CheckScanner) -> None:
@@ -570,12 +640,20 @@ class Runner:
 
     def heartbeat(self, app_version: str) -> ks.PrinterState:
         """One heartbeat (call from a background thread): printer status to the session and
-        the registry, with the journal backlog and the last error."""
+        the registry, with the journal backlog and the last error; the registry's answer says
+        whether it still accepts this kiosk (`KioskStanding`)."""
+        self.app_version = app_version
         status = self._printer_status()
         self.dispatch(ks.PrinterStatusChanged(status))
+        self._beat(status)
+        return status
+
+    def _beat(self, status: ks.PrinterState) -> str | None:
+        """Send one heartbeat; tell the session the kiosk's standing when the registry answered.
+        Returns the refusal code when the registry refuses this kiosk."""
         report = {
             "printer_state": status,
-            "app_version": app_version,
+            "app_version": self.app_version,
             "last_error": self.last_error,
             "journal_backlog": self.journal.backlog(),
             "failed_jobs": len(self.journal.jobs(JobState.FAILED)),
@@ -583,5 +661,12 @@ class Runner:
         try:
             self.registry.heartbeat(report)
         except Exception as exc:
-            log.warning("heartbeat to the registry failed: %s", type(exc).__name__)
-        return status
+            refused = _kiosk_refusal(exc)
+            if refused is None:
+                log.warning("heartbeat to the registry failed: %s", type(exc).__name__)
+                return None
+            log.warning("kiosk %s: the registry refuses this kiosk (%s)", self.kiosk_id, refused)
+            self.dispatch(ks.KioskStanding(refused))
+            return refused
+        self.dispatch(ks.KioskStanding(None))
+        return None

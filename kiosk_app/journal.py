@@ -8,7 +8,13 @@ citizen's personal data) is kept only as long as a reprint may be needed: `purge
 from jobs older than the retention period, keeping the serial hash and the outcome for the
 fleet's statistics. The journal also keeps the kiosk's recent faults for the technician.
 
-What this module does not do: print, or decide when to reprint (the technician does).
+A job may hold the citizen's payment: the authorisation of a print that failed stays open with
+its job (``payment``, ``payment_state`` ``authorised``) until the technician's reprint is
+confirmed (then captured) or the job is given up, by `cancel` or by the retention period
+(then voided). `settle` records what became of it, so a job's payment is taken at most once.
+
+What this module does not do: print, decide when to reprint (the technician does), or talk to
+the payment provider (the effect runner does, and tells the journal with `settle`).
 
 Exception tree::
 
@@ -27,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.payment import PaymentState
 from verifier.trust import serial_hash
 
 __all__ = ["Job", "JobState", "Journal", "JournalError", "UnknownJob"]
@@ -42,7 +49,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     reason TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    payment TEXT,
+    payment_state TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE TABLE IF NOT EXISTS faults (
@@ -54,7 +63,12 @@ CREATE TABLE IF NOT EXISTS faults (
 """
 
 
-_COLUMNS = "id, serial, qr_text, language, state, reason, attempts, created_at, updated_at"
+_COLUMNS = (
+    "id, serial, qr_text, language, state, reason, attempts, created_at, updated_at,"
+    " payment, payment_state"
+)
+# columns added after the first release: an older journal file gains them when opened
+_ADDED = {"payment": "TEXT", "payment_state": "TEXT"}
 
 
 class JournalError(Exception):
@@ -70,6 +84,7 @@ class JobState(enum.Enum):
     PRINTING = "printing"
     PRINTED = "printed"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # given up by the technician: never printed, payment voided
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,13 @@ class Job:
     attempts: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    payment: str | None = None  # the authorisation this job holds or held
+    payment_state: PaymentState | None = None
+
+    @property
+    def held_payment(self) -> str | None:
+        """The authorisation still open with this job (neither captured nor voided)."""
+        return self.payment if self.payment_state is PaymentState.AUTHORISED else None
 
     def __repr__(self) -> str:  # never the QR text in logs
         return f"Job({self.id}, {self.state.value}, attempts={self.attempts})"
@@ -101,6 +123,10 @@ class Journal:
         self._lock = threading.Lock()
         with self._db() as db:
             db.executescript(_SCHEMA)
+            have = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+            for name, kind in _ADDED.items():
+                if name not in have:
+                    db.execute(f"ALTER TABLE jobs ADD COLUMN {name} {kind}")
             db.execute(
                 "UPDATE jobs SET state = ?, reason = 'interrupted', updated_at = ? WHERE state = ?",
                 (JobState.FAILED.value, _now().isoformat(), JobState.PRINTING.value),
@@ -118,14 +144,21 @@ class Journal:
                 db.close()
 
     def add(
-        self, serial: str, qr_text: str, language: str, *, now: dt.datetime | None = None
+        self,
+        serial: str,
+        qr_text: str,
+        language: str,
+        *,
+        payment: str | None = None,
+        now: dt.datetime | None = None,
     ) -> int:
-        """Store a job before printing it; returns its id."""
+        """Store a job before printing it, with the authorisation it holds; returns its id."""
         moment = (now or _now()).isoformat()
+        held = PaymentState.AUTHORISED.value if payment is not None else None
         with self._db() as db:
             cur = db.execute(
                 "INSERT INTO jobs (serial, serial_hash, qr_text, language, state, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, payment, payment_state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     serial,
                     serial_hash(serial).hex(),
@@ -134,6 +167,8 @@ class Journal:
                     JobState.QUEUED.value,
                     moment,
                     moment,
+                    payment,
+                    held,
                 ),
             )
             assert cur.lastrowid is not None
@@ -149,6 +184,45 @@ class Journal:
             )
             if cur.rowcount != 1:
                 raise UnknownJob(f"no job {job_id}")
+
+    def settle(self, payment: str, state: PaymentState) -> int:
+        """Record that the job(s) holding `payment` had it captured or voided; only an open
+        authorisation moves. Returns how many jobs changed."""
+        if state is PaymentState.AUTHORISED:
+            raise ValueError("settle records a capture or a void")
+        with self._db() as db:
+            cur = db.execute(
+                "UPDATE jobs SET payment_state = ? WHERE payment = ? AND payment_state = ?",
+                (state.value, payment, PaymentState.AUTHORISED.value),
+            )
+            return cur.rowcount
+
+    def cancel(self, job_id: int) -> Job:
+        """Give a job up: it is never printed and its QR text is erased now. Returns the job as
+        it was (its `held_payment` is for the caller to void). A printed job cannot be."""
+        job = self.get(job_id)
+        if job.state is JobState.PRINTED:
+            raise JournalError(f"job {job_id} is printed already")
+        with self._db() as db:
+            db.execute(
+                "UPDATE jobs SET state = ?, reason = 'cancelled', qr_text = NULL, updated_at = ?"
+                " WHERE id = ?",
+                (JobState.CANCELLED.value, _now().isoformat(), job_id),
+            )
+        return job
+
+    def expiring_payments(
+        self, older_than: dt.timedelta, *, now: dt.datetime | None = None
+    ) -> list[Job]:
+        """Jobs that `purge` with the same arguments will erase and that still hold a payment."""
+        cutoff = ((now or _now()) - older_than).isoformat()
+        with self._db() as db:
+            rows = db.execute(
+                f"SELECT {_COLUMNS} FROM jobs WHERE updated_at < ? AND payment_state = ?"
+                " ORDER BY id",
+                (cutoff, PaymentState.AUTHORISED.value),
+            ).fetchall()
+        return [_job(r) for r in rows]
 
     def get(self, job_id: int) -> Job:
         with self._db() as db:
@@ -207,7 +281,7 @@ class Journal:
 
 
 def _job(row: tuple[object, ...]) -> Job:
-    jid, serial, qr_text, language, state, reason, attempts, created, updated = row
+    jid, serial, qr_text, language, state, reason, attempts, created, updated, pay, paid = row
     return Job(
         id=int(jid),  # type: ignore[call-overload]
         serial=str(serial),
@@ -218,4 +292,6 @@ def _job(row: tuple[object, ...]) -> Job:
         attempts=int(attempts),  # type: ignore[call-overload]
         created_at=dt.datetime.fromisoformat(str(created)),
         updated_at=dt.datetime.fromisoformat(str(updated)),
+        payment=None if pay is None else str(pay),
+        payment_state=None if paid is None else PaymentState(paid),
     )

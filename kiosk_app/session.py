@@ -16,7 +16,16 @@ Rules that hold on every path (the tests check each):
   `IdleTimeout` for a timer that is no longer current, are stale: they are ignored (the same
   session and no effects), so a late answer can never act on the next citizen's session.
 - Money: the payment is authorised before issuing, captured only after the printer confirmed
-  the print, and voided on every path that ends without a printed document.
+  the print, and voided on every path that ends without a printed document, with one
+  exception: a print that failed after its job was written to the journal hands the open
+  authorisation over to that job (`PrintDocument.authorisation`). The technician's reprint of
+  the job captures it (`JobReprinted`); cancelling the job voids it (`JobAbandoned`), and so
+  does the runner when the journal purges the job after the retention period.
+- A kiosk the registry refuses as such (`KioskRefused`: revoked or unknown) is out of service:
+  the journey ends (its authorisation voided), and until the registry accepts the kiosk again
+  (`KioskStanding`, from the heartbeat or the technician's registry check) every end of a
+  session lands on `OUT_OF_SERVICE` instead of the attract screen. Touches do nothing there;
+  the technician's gesture still opens technician mode.
 - The printer's status is checked before any payment is asked for; a printer that is not ready
   ends the journey before payment and marks the kiosk out of service for printing.
 - The idempotency key of an issuance is derived from the journey's nonce and purchase number,
@@ -44,11 +53,13 @@ __all__ = [
     "PIN_MAX",
     "PIN_MIN",
     "TECH_PIN_MAX",
+    "AbandonJob",
     "AuthenticateCitizen",
     "Authenticated",
     "AuthorisePayment",
     "Back",
     "Begin",
+    "CancelJob",
     "CapturePayment",
     "CardScanned",
     "CheckPrinter",
@@ -75,10 +86,14 @@ __all__ = [
     "IdleTimeout",
     "InvalidTransition",
     "IssueDocument",
+    "JobAbandoned",
+    "JobReprinted",
     "JobSummary",
     "KeypadBackspace",
     "KeypadClear",
     "KeypadDigit",
+    "KioskRefused",
+    "KioskStanding",
     "LoadTechnicianData",
     "Notice",
     "Pay",
@@ -175,6 +190,7 @@ class State(enum.Enum):
     PRINT_FAILED = "print_failed"
     SERVICE_ERROR = "service_error"  # registry unreachable or slow: retry or cancel
     REFUSED = "refused"  # the registry said no, with a reason
+    OUT_OF_SERVICE = "out_of_service"  # the registry refuses this kiosk: no citizen journeys
     LOCKED = "locked"  # the citizen's PIN is locked
     ISSUE_FAILED = "issue_failed"  # the issued document did not verify: nothing printed, no charge
     IDLE_WARNING = "idle_warning"
@@ -262,6 +278,7 @@ class FaultCode(enum.Enum):
     DOCUMENT_REJECTED = "document_rejected"
     REGISTRY_UNAVAILABLE = "registry_unavailable"
     TECHNICIAN_PIN_LOCKED = "technician_pin_locked"
+    KIOSK_REFUSED = "kiosk_refused"
 
 
 class TechAction(enum.Enum):
@@ -354,6 +371,9 @@ class Session:
     tech_locked: bool = False
     tech_jobs: tuple[JobSummary, ...] = ()
     tech_faults: tuple[str, ...] = ()
+    # the registry's reason code for refusing this kiosk (kiosk_revoked, kiosk_unknown); while
+    # set, the kiosk is out of service for citizens
+    kiosk_refused: str | None = None
 
     @property
     def id_status(self) -> IdStatus:
@@ -447,6 +467,7 @@ class PrintDocument(Effect):
     serial: str
     qr_text: str
     language: str
+    authorisation: str | None = None  # stored with the journal's job: a reprint captures it
 
 
 @dataclass(frozen=True)
@@ -501,6 +522,14 @@ class LoadTechnicianData(Effect):
 
 @dataclass(frozen=True)
 class ReprintJob(Effect):
+    ref: int
+    job_id: int
+
+
+@dataclass(frozen=True)
+class AbandonJob(Effect):
+    """Cancel a journal job for good (no reprint); its held payment comes back to be voided."""
+
     ref: int
     job_id: int
 
@@ -627,6 +656,13 @@ class Reprint(Event):
 
 
 @dataclass(frozen=True)
+class CancelJob(Event):
+    """The technician gives a failed job up: it will not be printed, its payment is voided."""
+
+    job_id: int
+
+
+@dataclass(frozen=True)
 class Exit(Event):
     """Leave technician mode."""
 
@@ -636,6 +672,14 @@ class PrinterStatusChanged(Event):
     """The heartbeat's periodic printer check (no request of this session asked for it)."""
 
     status: PrinterState
+
+
+@dataclass(frozen=True)
+class KioskStanding(Event):
+    """What the registry said of this kiosk outside any journey (heartbeat, technician check):
+    `refused` is its reason code (kiosk_revoked, kiosk_unknown), None when it accepted."""
+
+    refused: str | None
 
 
 # events: results of effects (each carries the ref of the request it answers)
@@ -669,6 +713,13 @@ class RegistryUnavailable(Result):
 @dataclass(frozen=True)
 class RegistryRefused(Result):
     reason: str  # the registry's reason code
+
+
+@dataclass(frozen=True)
+class KioskRefused(Result):
+    """The registry refused the kiosk itself (revoked or unknown), not the citizen's request."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -730,6 +781,7 @@ class PrintCompleted(Result):
 @dataclass(frozen=True)
 class PrintFailed(Result):
     reason: str
+    kept: bool = True  # the job (and the payment it holds) is in the journal for a reprint
 
 
 @dataclass(frozen=True)
@@ -751,6 +803,24 @@ class TechnicianActionDone(Result):
     printer: PrinterState | None = None
 
 
+@dataclass(frozen=True)
+class JobReprinted(Result):
+    """A journal job printed on the technician's reprint; `authorisation` is the payment it
+    still held (None: nothing to capture, e.g. captured already)."""
+
+    serial: str
+    authorisation: str | None
+    printer: PrinterState | None = None
+
+
+@dataclass(frozen=True)
+class JobAbandoned(Result):
+    """A journal job cancelled; `authorisation` is the payment it held, to be voided."""
+
+    serial: str
+    authorisation: str | None
+
+
 __all__ += ["Cancel", "Reprint", "Result"]
 
 Step = tuple[Session, tuple[Effect, ...]]
@@ -764,7 +834,7 @@ def _goto(s: Session, state: State, *effects: Effect, **changes: object) -> Step
     """Enter `state`; an interactive state (re)starts the idle timer, a busy one stops it."""
     timer = s.timer + 1  # any earlier timer is stale from here on
     s = dataclasses.replace(s, state=state, timer=timer, **changes)  # type: ignore[arg-type]
-    if state is State.ATTRACT:
+    if state in (State.ATTRACT, State.OUT_OF_SERVICE):
         extra: tuple[Effect, ...] = (StopIdleTimer(),)
     elif state.busy:
         extra = (StopIdleTimer(),)
@@ -810,7 +880,8 @@ def _notice(notice: Notice, **args: object) -> dict[str, object]:
 
 
 def _wipe(s: Session, *effects: Effect) -> Step:
-    """End the journey: void a held authorisation, forget the citizen, back to attract."""
+    """End the journey: void a held authorisation, forget the citizen, back to attract (or to
+    out of service while the registry refuses this kiosk)."""
     voids: tuple[Effect, ...] = ()
     if s.authorisation is not None:
         voids = (VoidPayment(s.authorisation),)
@@ -823,8 +894,10 @@ def _wipe(s: Session, *effects: Effect) -> Step:
         printing_available=s.printing_available,
         tech_failures=s.tech_failures,
         tech_locked_until=s.tech_locked_until,
+        kiosk_refused=s.kiosk_refused,
     )
-    return _goto(fresh, State.ATTRACT, *effects, *voids, WipeSession())
+    home = State.ATTRACT if s.kiosk_refused is None else State.OUT_OF_SERVICE
+    return _goto(fresh, home, *effects, *voids, WipeSession())
 
 
 def _typed(text: str, digit: str, limit: int) -> str:
@@ -854,11 +927,13 @@ def step(s: Session, e: Event) -> Step:
         log.debug("ignored stale %s (ref %d, waiting for %s)", type(e).__name__, e.ref, s.pending)
         return s, ()
     if isinstance(e, IdleTimeout) and (
-        e.timer != s.timer or s.state.busy or s.state is State.ATTRACT
+        e.timer != s.timer or s.state.busy or s.state in (State.ATTRACT, State.OUT_OF_SERVICE)
     ):
         return s, ()
     if isinstance(e, PrinterStatusChanged):
         return dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print), ()
+    if isinstance(e, KioskStanding):
+        return _standing(s, e)
     if isinstance(e, ToggleLargeText) and not s.state.busy:
         return dataclasses.replace(s, large_text=not s.large_text), ()
     if isinstance(e, IdleTimeout):
@@ -877,6 +952,26 @@ def step(s: Session, e: Event) -> Step:
     raise InvalidTransition(s.state, e)
 
 
+def _standing(s: Session, e: KioskStanding) -> Step:
+    """The registry's word on this kiosk, outside any journey. A refusal takes an idle kiosk
+    out of service at once; a journey under way ends at its next request (refused too) or at
+    its wipe. Acceptance puts an out-of-service kiosk back on the attract screen."""
+    if e.refused == s.kiosk_refused:
+        return s, ()
+    s = dataclasses.replace(s, kiosk_refused=e.refused)
+    if e.refused is not None:
+        if s.state is State.ATTRACT:
+            return _goto(s, State.OUT_OF_SERVICE, _kiosk_fault(e.refused))
+        return s, (_kiosk_fault(e.refused),)
+    if s.state is State.OUT_OF_SERVICE:
+        return _goto(s, State.ATTRACT)
+    return s, ()
+
+
+def _kiosk_fault(reason: str) -> ReportFault:
+    return ReportFault(FaultCode.KIOSK_REFUSED, reason)
+
+
 def _attract(s: Session, e: Event) -> Step | None:
     if isinstance(e, Begin):
         if not e.nonce:
@@ -884,6 +979,16 @@ def _attract(s: Session, e: Event) -> Step | None:
         if len(s.settings.languages) == 1:
             return _goto(s, State.ID_ENTRY, nonce=e.nonce)
         return _goto(s, State.LANGUAGE, nonce=e.nonce)
+    return _technician_gesture(s, e)
+
+
+def _out_of_service(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Begin):
+        return s, ()  # a citizen's touch starts nothing here
+    return _technician_gesture(s, e)
+
+
+def _technician_gesture(s: Session, e: Event) -> Step | None:
     if isinstance(e, TechnicianGesture):
         locked = e.at < s.tech_locked_until
         args = (
@@ -975,6 +1080,9 @@ def _registry_trouble(s: Session, e: Event) -> Step | None:
             resume=retry_state,
             **_notice(Notice.REGISTRY_UNAVAILABLE),
         )
+    if isinstance(e, KioskRefused):
+        # the journey cannot go on anywhere on this kiosk: end it (voiding any authorisation)
+        return _wipe(dataclasses.replace(s, kiosk_refused=e.reason), _kiosk_fault(e.reason))
     if isinstance(e, RegistryRefused):
         voids: tuple[Effect, ...] = ()
         auth = s.authorisation
@@ -1131,6 +1239,7 @@ def _verifying(s: Session, e: Event) -> Step | None:
             serial=s.serial,
             qr_text=s.qr_text,
             language=s.language,
+            authorisation=s.authorisation,
         )
     if isinstance(e, DocumentRejected):
         auth = s.authorisation
@@ -1159,7 +1268,9 @@ def _printing(s: Session, e: Event) -> Step | None:
     if isinstance(e, PrintFailed):
         assert s.serial is not None
         auth = s.authorisation
-        voids = (VoidPayment(auth),) if auth is not None else ()
+        # A job the journal kept holds the authorisation for the technician's reprint (captured
+        # then, voided if the job is cancelled or purged); one it did not keep is voided now.
+        voids = (VoidPayment(auth),) if auth is not None and not e.kept else ()
         return _goto(
             s,
             State.PRINT_FAILED,
@@ -1264,6 +1375,8 @@ def _technician(s: Session, e: Event) -> Step | None:
         return _request(s, State.TECH_BUSY, _TECH_EFFECTS[e.action])
     if isinstance(e, Reprint):
         return _request(s, State.TECH_BUSY, ReprintJob, job_id=e.job_id)
+    if isinstance(e, CancelJob):
+        return _request(s, State.TECH_BUSY, AbandonJob, job_id=e.job_id)
     if isinstance(e, Exit | Cancel | Back):
         return _wipe(s)
     return None
@@ -1282,11 +1395,27 @@ def _tech_busy(s: Session, e: Event) -> Step | None:
             changes = {"printer": e.printer, "printing_available": e.printer.can_print}
         notice = Notice.TECH_OK if e.ok else Notice.TECH_FAILED
         return _goto(s, State.TECHNICIAN, **changes, **_notice(notice, detail=e.detail))
+    if isinstance(e, JobReprinted):
+        # confirmed printed: now, and only now, the payment the job held is taken
+        captures = (CapturePayment(e.authorisation, e.serial),) if e.authorisation else ()
+        changes = {}
+        if e.printer is not None:
+            changes = {"printer": e.printer, "printing_available": e.printer.can_print}
+        return _goto(
+            s, State.TECHNICIAN, *captures, **changes, **_notice(Notice.TECH_OK, detail=e.serial)
+        )
+    if isinstance(e, JobAbandoned):
+        voids = (VoidPayment(e.authorisation),) if e.authorisation else ()
+        jobs = tuple(j for j in s.tech_jobs if j.serial != e.serial)
+        return _goto(
+            s, State.TECHNICIAN, *voids, tech_jobs=jobs, **_notice(Notice.TECH_OK, detail=e.serial)
+        )
     return None
 
 
 _HANDLERS = {
     State.ATTRACT: _attract,
+    State.OUT_OF_SERVICE: _out_of_service,
     State.LANGUAGE: _language,
     State.ID_ENTRY: _id_entry,
     State.PIN_ENTRY: _pin_entry,

@@ -3,9 +3,10 @@
 `KioskServices.start(config, dispatch)` opens the journal, loads the device key and the pinned
 root key, makes the registry client, the printer, the layout, the payment provider and the
 trust list cache, builds the `Runner`, and starts two background threads: the heartbeat
-(printer status to the session and to the registry every `heartbeat_seconds`, the journal
-purge once a day) and, when a scanner port is configured, the ID-card scanner feeding
-`CardScanned` events. `stop()` ends them and closes everything.
+(printer status to the session and to the registry every `heartbeat_seconds`; the journal
+purge once a day, which settles the payments of the jobs it erases) and, when a scanner port
+is configured, the ID-card scanner feeding `CardScanned` events. `stop()` ends them and closes
+everything.
 
 What it does not do: run Kivy (the App takes `services.runner`), or decide anything.
 
@@ -163,7 +164,7 @@ class KioskServices:
             try:
                 self.runner.heartbeat(APP_VERSION)
                 if time.monotonic() - last_purge > _PURGE_EVERY:
-                    purged = self.journal.purge(dt.timedelta(days=self.config.retention_days))
+                    purged = self.runner.purge(dt.timedelta(days=self.config.retention_days))
                     if purged:
                         log.info("journal: personal data purged from %d job(s)", purged)
                     last_purge = time.monotonic()

@@ -53,6 +53,7 @@ _MESSAGE_STATES = (
 
 SCREEN_FOR: dict[ks.State, str] = {
     ks.State.ATTRACT: "attract",
+    ks.State.OUT_OF_SERVICE: "out_of_service",
     ks.State.LANGUAGE: "language",
     ks.State.ID_ENTRY: "id_entry",
     ks.State.PIN_ENTRY: "pin_entry",
@@ -160,6 +161,8 @@ class KioskApp(App):  # type: ignore[misc]
         except ValueError as exc:  # a bad digit or index from a widget: a bug, not a crash
             log.warning("refused event %s: %s", type(event).__name__, exc)
             return
+        if new is self.session and not effects:
+            return  # nothing happened (a heartbeat's "still accepted", a touch out of service)
         old_state = self.session.state
         self.session = new
         if new.language != self.lang:

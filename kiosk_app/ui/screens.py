@@ -38,7 +38,11 @@ class KioskScreen(Screen):  # type: ignore[misc]
         pass
 
 
-class AttractScreen(KioskScreen):
+class _CornerScreen(KioskScreen):
+    """A resting screen: five taps in the top-left corner open the technician's PIN pad; any
+    other touch is `touched`. (Its own kv rule per subclass: a rule for a base class would
+    apply to every subclass too.)"""
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._taps: list[float] = []
@@ -57,8 +61,21 @@ class AttractScreen(KioskScreen):
             return True
         if super().on_touch_down(touch):
             return True
-        app.begin()
+        self.touched(app)
         return True
+
+    def touched(self, app: KioskApp) -> None:
+        pass
+
+
+class AttractScreen(_CornerScreen):
+    def touched(self, app: KioskApp) -> None:
+        app.begin()
+
+
+class OutOfServiceScreen(_CornerScreen):
+    """The attract screen's place while the registry refuses this kiosk: a citizen's touch
+    does nothing; the technician's corner gesture still works."""
 
 
 class LanguageScreen(KioskScreen):
@@ -134,6 +151,7 @@ class TechnicianScreen(KioskScreen):
                 "tech.job", serial=job.serial, state=job.state, reason=job.reason or "-"
             )
             row.ids.reprint.bind(on_release=lambda _b, j=job.job_id: app.send(ks.Reprint(j)))
+            row.ids.cancel.bind(on_release=lambda _b, j=job.job_id: app.send(ks.CancelJob(j)))
             jobs.add_widget(row)
         faults = self.ids.faults
         faults.clear_widgets()
@@ -181,6 +199,7 @@ class TechPinScreen(KioskScreen):
 
 SCREENS: dict[str, type[KioskScreen]] = {
     "attract": AttractScreen,
+    "out_of_service": OutOfServiceScreen,
     "language": LanguageScreen,
     "id_entry": IdEntryScreen,
     "pin_entry": PinEntryScreen,

@@ -14,7 +14,7 @@ session to reach one of the named states:
 Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `tap` (`text`: a
 button's exact label), `tap_key` (`key`: a catalogue key, in the session's language), `keys`
 (`text`: keypad digits, one tap each), `language` (`lang`), `document` (`type`, `relation`),
-`pay`, `corner` (the technician's five taps), `reprint` (the first failed job),
+`pay`, `corner` (the technician's five taps), `reprint` and `cancel_job` (the first failed job),
 `report` (write the session and the payment ledger), `shot` (`name`: a screenshot into
 the log's directory) and `quit`.
 
@@ -170,6 +170,12 @@ def _act_reprint(app: Any, args: dict[str, Any]) -> None:
     _press(app, app.tr("tech.reprint"))
 
 
+def _act_cancel_job(app: Any, args: dict[str, Any]) -> None:
+    if not app.session.tech_jobs:
+        raise ScriptError("no failed job to cancel")
+    _press(app, app.tr("tech.cancel_job"))
+
+
 _ACTIONS: dict[str, Callable[[Any, dict[str, Any]], None] | None] = {
     "none": None,
     "touch": _act_touch,
@@ -181,6 +187,7 @@ _ACTIONS: dict[str, Callable[[Any, dict[str, Any]], None] | None] = {
     "pay": _act_pay,
     "corner": _act_corner,
     "reprint": _act_reprint,
+    "cancel_job": _act_cancel_job,
     "report": None,  # handled by the follower (it writes to the log)
     "shot": None,
     "quit": None,
@@ -324,6 +331,7 @@ class ScriptFollower:
             printing_available=s.printing_available,
             printer=s.printer.value,
             tech_jobs=len(s.tech_jobs),
+            kiosk_refused=s.kiosk_refused,
             payments=[
                 {"id": a.id, "amount": a.amount, "reference": a.reference, "state": a.state.value}
                 for a in ledger

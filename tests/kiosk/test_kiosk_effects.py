@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -13,7 +14,11 @@ from hardware.emulator.server import Emulator
 from hardware.status import parse_status
 from kiosk_app import session as ks
 from kiosk_app.adapters import HardwarePrinter, printer_state
+from kiosk_app.effects import _registry_event
 from kiosk_app.journal import JobState
+from kiosk_app.payment import PaymentState
+from registry import errors as rerr
+from registry.codes import ErrorCode
 from verifier.documents import DocumentType
 from verifier.fixtures import DevFixtures, sample_documents
 from verifier.keys import load_public_key
@@ -60,36 +65,119 @@ def test_tampered_document_is_rejected_and_never_printed(
     assert rejected.reason in ("bad_signature", "malformed")
     # even if asked, the runner refuses to print what it has not verified
     harness.runner.run([ks.PrintDocument(2, "X", tampered, "ar")])
-    assert harness.next() == ks.PrintFailed(2, "not_verified")
+    assert harness.next() == ks.PrintFailed(2, "not_verified", kept=False)  # nothing kept
     harness.runner.drain()
     assert emulator.receipts() == []
     assert harness.journal.jobs() == []
 
 
-def test_paper_out_mid_print_fails_then_technician_reprints(
-    harness: RunnerHarness, emulator: Emulator, dev: DevFixtures
-) -> None:
+def _authorised(harness: RunnerHarness, reference: str) -> str:
+    harness.runner.run([ks.AuthorisePayment(90, 500, "YER", reference)])
+    auth = harness.next(ks.PaymentAuthorised)
+    return auth.authorisation  # type: ignore[attr-defined,no-any-return]
+
+
+def _failed_print(
+    harness: RunnerHarness, emulator: Emulator, dev: DevFixtures, serial: str
+) -> tuple[str, str, int]:
+    """A verified document whose print runs out of paper; (QR text, authorisation, job id)."""
     qr = qr_of(dev, DocumentType.DEATH_CERTIFICATE)
+    auth = _authorised(harness, f"nonce-{serial}")
     harness.runner.run([ks.VerifyDocument(1, qr)])
     harness.next(ks.DocumentVerified)
     emulator.paper_out_after(200)
-    harness.runner.run([ks.PrintDocument(2, "DE26-1", qr, "en")])
+    harness.runner.run([ks.PrintDocument(2, serial, qr, "en", auth)])
     failed = harness.next(ks.PrintFailed)
-    assert failed.ref == 2  # type: ignore[attr-defined]
-    assert failed.reason == "paper-out"  # type: ignore[attr-defined]
+    assert failed == ks.PrintFailed(2, "paper-out", kept=True)
     (job,) = harness.journal.jobs(JobState.FAILED)
-    assert job.qr_text == qr  # kept for the reprint
+    assert job.qr_text == qr  # kept for the reprint ...
+    assert job.held_payment == auth  # ... with the payment, still only authorised
+    assert harness.payment.get(auth).state is PaymentState.AUTHORISED
+    return qr, auth, job.id
+
+
+def test_paper_out_mid_print_fails_then_technician_reprints_and_it_is_paid_once(
+    harness: RunnerHarness, emulator: Emulator, dev: DevFixtures
+) -> None:
+    _qr, auth, job_id = _failed_print(harness, emulator, dev, "DE26-1")
     harness.runner.run([ks.LoadTechnicianData(3)])
     data = harness.next(ks.TechnicianData)
     assert [j.serial for j in data.jobs] == ["DE26-1"]  # type: ignore[attr-defined]
     emulator.clear()  # paper replaced
-    harness.runner.run([ks.ReprintJob(4, job.id)])
-    done = harness.next(ks.TechnicianActionDone)
-    assert done == ks.TechnicianActionDone(4, True, "DE26-1", ks.PrinterState.READY)
+    harness.runner.run([ks.ReprintJob(4, job_id)])
+    done = harness.next(ks.JobReprinted)
+    # printed: the session is handed the payment the job held, to capture it now
+    assert done == ks.JobReprinted(4, "DE26-1", auth, ks.PrinterState.READY)
     receipts = emulator.wait_for_receipts(2)
     assert receipts[-1].complete
     assert verifies(dev, receipts[-1].path)
-    assert harness.journal.get(job.id).state is JobState.PRINTED
+    assert harness.journal.get(job_id).state is JobState.PRINTED
+    harness.runner.run([ks.CapturePayment(auth, "DE26-1")])
+    harness.runner.drain()
+    assert harness.payment.get(auth).state is PaymentState.CAPTURED
+    job = harness.journal.get(job_id)
+    assert (job.payment, job.payment_state, job.held_payment) == (
+        auth,
+        PaymentState.CAPTURED,
+        None,
+    )
+    # a second reprint of the same job prints, and has nothing left to capture
+    harness.runner.run([ks.ReprintJob(5, job_id)])
+    assert harness.next(ks.JobReprinted) == ks.JobReprinted(
+        5, "DE26-1", None, ks.PrinterState.READY
+    )
+    assert [a.state for a in harness.payment.ledger] == [PaymentState.CAPTURED]
+
+
+def test_a_cancelled_job_is_never_printed_and_its_payment_is_voided(
+    harness: RunnerHarness, emulator: Emulator, dev: DevFixtures
+) -> None:
+    _qr, auth, job_id = _failed_print(harness, emulator, dev, "DE26-2")
+    harness.runner.run([ks.AbandonJob(3, job_id)])
+    assert harness.next(ks.JobAbandoned) == ks.JobAbandoned(3, "DE26-2", auth)
+    harness.runner.run([ks.VoidPayment(auth)])
+    harness.runner.drain()
+    assert harness.payment.get(auth).state is PaymentState.VOIDED
+    job = harness.journal.get(job_id)
+    assert (job.state, job.qr_text, job.payment_state) == (
+        JobState.CANCELLED,
+        None,
+        PaymentState.VOIDED,
+    )
+    harness.runner.run([ks.LoadTechnicianData(4)])
+    assert harness.next(ks.TechnicianData).jobs == ()  # type: ignore[attr-defined]
+    emulator.clear()
+    harness.runner.run([ks.ReprintJob(5, job_id)])  # a stale list cannot bring it back
+    assert harness.next(ks.TechnicianActionDone) == ks.TechnicianActionDone(5, False, "purged")
+    harness.runner.run([ks.AbandonJob(6, job_id + 1)])
+    refused = harness.next(ks.TechnicianActionDone)
+    assert not refused.ok  # type: ignore[attr-defined]
+    assert len(emulator.receipts()) == 1  # only the torn one
+
+
+def test_the_retention_purge_voids_a_job_that_was_never_reprinted(
+    harness: RunnerHarness, emulator: Emulator, dev: DevFixtures
+) -> None:
+    _qr, auth, job_id = _failed_print(harness, emulator, dev, "DE26-3")
+    assert harness.runner.purge(dt.timedelta(days=30)) == 0  # too recent: kept
+    assert harness.payment.get(auth).state is PaymentState.AUTHORISED
+    time.sleep(0.01)
+    assert harness.runner.purge(dt.timedelta(0)) == 1
+    assert harness.payment.get(auth).state is PaymentState.VOIDED
+    job = harness.journal.get(job_id)
+    assert (job.qr_text, job.payment_state) == (None, PaymentState.VOIDED)
+    assert harness.runner.purge(dt.timedelta(0)) == 0  # voided once, not again
+    assert [a.state for a in harness.payment.ledger] == [PaymentState.VOIDED]
+
+
+def test_kiosk_refusals_become_out_of_service_events() -> None:
+    revoked = rerr.KioskAuthError("revoked", code=ErrorCode.KIOSK_REVOKED)
+    unknown = rerr.KioskAuthError("unknown", code=ErrorCode.KIOSK_UNKNOWN)
+    stale = rerr.KioskAuthError("stale", code=ErrorCode.TIMESTAMP_STALE)
+    assert _registry_event(4, revoked) == ks.KioskRefused(4, "kiosk_revoked")
+    assert _registry_event(4, unknown) == ks.KioskRefused(4, "kiosk_unknown")
+    # a clock that drifted is no reason to take the kiosk out of service
+    assert _registry_event(4, stale) == ks.RegistryRefused(4, "timestamp_stale")
 
 
 @pytest.mark.parametrize(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from kiosk_app.config import ConfigError, load_config
-from kiosk_app.journal import JobState, Journal, UnknownJob
+from kiosk_app.journal import JobState, Journal, JournalError, UnknownJob
 from kiosk_app.payment import PaymentDeclined, PaymentState, PaymentStateError, SimulatedProvider
 
 CONFIG = """
@@ -143,6 +145,61 @@ def test_journal_keeps_recent_data(tmp_path: Path) -> None:
     assert journal.get(job).qr_text == "SN1D:KEEP"
     journal.record_fault("x", "y")
     assert [(c, d) for _, c, d in journal.recent_faults()] == [("x", "y")]
+
+
+def test_journal_holds_a_payment_with_its_job_and_settles_it_once(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    paid = journal.add("B-6", "SN1D:P", "ar", payment="AUTH-1")
+    free = journal.add("B-7", "SN1D:F", "ar")
+    assert journal.get(paid).held_payment == "AUTH-1"
+    assert (journal.get(free).payment, journal.get(free).held_payment) == (None, None)
+    assert journal.settle("AUTH-1", PaymentState.CAPTURED) == 1
+    assert journal.settle("AUTH-1", PaymentState.VOIDED) == 0  # taken already: stays taken
+    job = journal.get(paid)
+    assert (job.payment, job.payment_state, job.held_payment) == (
+        "AUTH-1",
+        PaymentState.CAPTURED,
+        None,
+    )
+    with pytest.raises(ValueError, match="capture or a void"):
+        journal.settle("AUTH-1", PaymentState.AUTHORISED)
+
+
+def test_journal_cancel_erases_the_job_and_returns_its_held_payment(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.sqlite3")
+    job_id = journal.add("B-8", "SN1D:C", "en", payment="AUTH-2")
+    journal.mark(job_id, JobState.FAILED, "paper-out")
+    assert journal.cancel(job_id).held_payment == "AUTH-2"
+    job = journal.get(job_id)
+    assert (job.state, job.qr_text) == (JobState.CANCELLED, None)
+    assert journal.backlog() == 0
+    printed = journal.add("B-9", "SN1D:D", "en")
+    journal.mark(printed, JobState.PRINTED)
+    with pytest.raises(JournalError, match="printed already"):
+        journal.cancel(printed)
+    with pytest.raises(UnknownJob):
+        journal.cancel(999)
+
+
+def test_an_older_journal_file_gains_the_payment_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as db, db:
+        db.execute(
+            "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, serial TEXT NOT NULL,"
+            " serial_hash TEXT NOT NULL, qr_text TEXT, language TEXT NOT NULL, state TEXT NOT"
+            " NULL, reason TEXT, attempts INTEGER NOT NULL DEFAULT 0, created_at TEXT NOT NULL,"
+            " updated_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO jobs (serial, serial_hash, qr_text, language, state, created_at,"
+            " updated_at) VALUES ('B-1', 'h', 'SN1D:O', 'ar', 'failed',"
+            " '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"
+        )
+    journal = Journal(path)
+    (old,) = journal.jobs()
+    assert (old.serial, old.payment, old.held_payment) == ("B-1", None, None)
+    new = journal.add("B-2", "SN1D:N", "ar", payment="AUTH-3")
+    assert journal.get(new).held_payment == "AUTH-3"
 
 
 # --- payment -----------------------------------------------------------------------------------

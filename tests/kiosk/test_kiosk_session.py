@@ -93,8 +93,10 @@ def at_printing() -> tuple[ks.Session, ks.PrintDocument]:
     return s, one(fx, ks.PrintDocument)  # type: ignore[return-value]
 
 
-def assert_wiped(s: ks.Session, fx: list[ks.Effect] | tuple[ks.Effect, ...]) -> None:
-    assert s.state is State.ATTRACT
+def assert_wiped(
+    s: ks.Session, fx: list[ks.Effect] | tuple[ks.Effect, ...], home: State = State.ATTRACT
+) -> None:
+    assert s.state is home
     assert of(fx, ks.WipeSession)
     for name in ("national_id", "pin", "nonce", "tech_pin"):
         assert getattr(s, name) == ""
@@ -158,6 +160,7 @@ def test_full_journey_issues_verifies_prints_then_captures() -> None:
     s, fx = ks.step(s, ks.DocumentVerified(verify.ref))  # type: ignore[attr-defined]
     job = one(fx, ks.PrintDocument)
     assert (job.serial, job.qr_text, job.language) == ("D-1", "SN1D:X", "en")  # type: ignore[attr-defined]
+    assert job.authorisation == "auth-9"  # type: ignore[attr-defined]  # journaled with the job
     s, fx = ks.step(s, ks.PrintProgress(job.ref, 0.5))  # type: ignore[attr-defined]
     assert s.progress == 0.5
     assert fx == ()
@@ -503,19 +506,31 @@ def test_document_that_fails_verification_is_never_printed() -> None:
 # --- printing ----------------------------------------------------------------------------------
 
 
-def test_print_failure_voids_tells_serial_and_marks_out_of_service() -> None:
+def test_print_failure_leaves_the_payment_with_the_job_tells_serial_and_stops_printing() -> None:
     s, job = at_printing()
+    assert job.authorisation == "auth-1"
     s, _ = ks.step(s, ks.PrintProgress(job.ref, 0.4))
     s, fx = ks.step(s, ks.PrintFailed(job.ref, "paper_out"))
     assert s.state is State.PRINT_FAILED
     assert s.notice_params == {"serial": "B-2026-000001"}
-    assert one(fx, ks.VoidPayment) == ks.VoidPayment("auth-1")
+    # neither taken nor released: the journal's job holds it for the technician's reprint
+    assert not of(fx, ks.VoidPayment)
     assert not of(fx, ks.CapturePayment)
+    assert s.authorisation is None
     assert one(fx, ks.ReportFault).detail == "paper_out"  # type: ignore[attr-defined]
     assert not s.printing_available
     s, fx = ks.step(s, ks.Finish())
     assert_wiped(s, fx)
-    assert not of(fx, ks.VoidPayment)
+    assert not of(fx, ks.VoidPayment) and not of(fx, ks.CapturePayment)
+
+
+def test_print_failure_the_journal_did_not_keep_voids_at_once() -> None:
+    s, job = at_printing()
+    s, fx = ks.step(s, ks.PrintFailed(job.ref, "not_verified", kept=False))
+    assert s.state is State.PRINT_FAILED
+    assert one(fx, ks.VoidPayment) == ks.VoidPayment("auth-1")
+    s, fx = ks.step(s, ks.Finish())
+    assert not of(fx, ks.VoidPayment)  # voided once, not twice
 
 
 def test_busy_states_ignore_touch_events() -> None:
@@ -565,18 +580,13 @@ def interactive_sessions() -> dict[State, ks.Session]:
     return out
 
 
-INTERACTIVE = sorted(
-    ({st for st in State if not st.busy} - {State.ATTRACT, State.IDLE_WARNING, State.DONE}),
-    key=lambda st: st.value,
-)
+# the kiosk's resting screens have no idle timer; DONE's ends the journey without a warning
+_RESTING = {State.ATTRACT, State.OUT_OF_SERVICE, State.IDLE_WARNING, State.DONE}
+INTERACTIVE = sorted(({st for st in State if not st.busy} - _RESTING), key=lambda st: st.value)
 
 
 def test_every_interactive_state_is_covered_by_the_timeout_test() -> None:
-    interactive = {st for st in State if not st.busy} - {
-        State.ATTRACT,
-        State.IDLE_WARNING,
-        State.DONE,
-    }
+    interactive = {st for st in State if not st.busy} - _RESTING
     assert set(interactive_sessions()) == interactive
 
 
@@ -737,8 +747,9 @@ def test_technician_actions_and_exit() -> None:
         )
     s, fx = ks.step(s, ks.Reprint(3))
     assert one(fx, ks.ReprintJob).job_id == 3  # type: ignore[attr-defined]
-    s, _ = ks.step(s, ks.TechnicianActionDone(s.pending, True, "B-1", ks.PrinterState.READY))  # type: ignore[arg-type]
-    assert s.notice is ks.Notice.TECH_OK
+    s, fx = ks.step(s, ks.TechnicianActionDone(s.pending, False, "paper-out"))  # type: ignore[arg-type]
+    assert s.notice is ks.Notice.TECH_FAILED
+    assert not of(fx, ks.CapturePayment)  # not printed: nothing taken
     s, fx = ks.step(s, ks.TechnicianAction(ks.TechAction.LOAD_JOURNAL))
     s, _ = ks.step(s, ks.TechnicianData(one(fx, ks.LoadTechnicianData).ref, (), ()))  # type: ignore[attr-defined]
     assert s.tech_jobs == ()
@@ -778,3 +789,120 @@ def test_registry_without_preview_shows_the_choice_in_words() -> None:
     render = one(fx, ks.RenderPreview)
     s, _ = ks.step(s, ks.PreviewReady(render.ref, None))  # type: ignore[attr-defined]
     assert (s.state, s.preview, s.notice, s.chosen) == (State.PREVIEW, None, None, DEATH)
+
+
+# --- a failed print's payment: captured on the reprint, voided when the job is given up -------
+
+
+def test_a_confirmed_reprint_captures_the_payment_the_job_held() -> None:
+    s = at_technician()
+    s, fx = ks.step(s, ks.Reprint(3))
+    reprint = one(fx, ks.ReprintJob)
+    s, fx = ks.step(s, ks.JobReprinted(reprint.ref, "B-1", "auth-7", ks.PrinterState.READY))  # type: ignore[attr-defined]
+    assert (s.state, s.notice, s.notice_params) == (
+        State.TECHNICIAN,
+        ks.Notice.TECH_OK,
+        {"detail": "B-1"},
+    )
+    assert one(fx, ks.CapturePayment) == ks.CapturePayment("auth-7", "B-1")
+    assert not of(fx, ks.VoidPayment)
+    # a reprint of a job whose payment was taken already captures nothing
+    s, fx = ks.step(s, ks.Reprint(3))
+    s, fx = ks.step(s, ks.JobReprinted(one(fx, ks.ReprintJob).ref, "B-1", None))  # type: ignore[attr-defined]
+    assert not of(fx, ks.CapturePayment)
+    s, fx = ks.step(s, ks.Exit())
+    assert_wiped(s, fx)
+    assert not of(fx, ks.VoidPayment)
+
+
+def test_cancelling_a_job_voids_its_payment_and_drops_it_from_the_list() -> None:
+    s = at_technician()
+    s, fx = ks.step(s, ks.CancelJob(3))
+    assert s.state is State.TECH_BUSY
+    abandon = one(fx, ks.AbandonJob)
+    assert abandon.job_id == 3  # type: ignore[attr-defined]
+    s, fx = ks.step(s, ks.JobAbandoned(abandon.ref, "B-1", "auth-7"))  # type: ignore[attr-defined]
+    assert (s.state, s.notice, s.tech_jobs) == (State.TECHNICIAN, ks.Notice.TECH_OK, ())
+    assert one(fx, ks.VoidPayment) == ks.VoidPayment("auth-7")
+    assert not of(fx, ks.CapturePayment)
+
+
+# --- a kiosk the registry refuses is out of service ------------------------------------------
+
+
+def at_out_of_service() -> tuple[ks.Session, list[ks.Effect]]:
+    s, auth = at_authenticating()
+    s, fx = ks.step(s, ks.KioskRefused(auth.ref, "kiosk_revoked"))
+    return s, list(fx)
+
+
+def test_a_refused_kiosk_ends_the_journey_and_goes_out_of_service() -> None:
+    s, fx = at_out_of_service()
+    assert_wiped(s, fx, State.OUT_OF_SERVICE)
+    assert s.kiosk_refused == "kiosk_revoked"
+    assert one(fx, ks.ReportFault) == ks.ReportFault(ks.FaultCode.KIOSK_REFUSED, "kiosk_revoked")
+    assert of(fx, ks.StopIdleTimer) and not of(fx, ks.StartIdleTimer)  # a resting screen
+
+
+def test_a_refusal_at_issuing_voids_the_authorisation() -> None:
+    s, issue = at_issuing()
+    s, fx = ks.step(s, ks.KioskRefused(issue.ref, "kiosk_unknown"))
+    assert_wiped(s, fx, State.OUT_OF_SERVICE)
+    assert one(fx, ks.VoidPayment) == ks.VoidPayment("auth-1")
+
+
+def test_out_of_service_touches_start_nothing_and_timers_do_nothing() -> None:
+    s, _ = at_out_of_service()
+    assert ks.step(s, ks.Begin("n2")) == (s, ())
+    assert ks.step(s, ks.IdleTimeout(s.timer)) == (s, ())
+    for event in (ks.Cancel(), ks.Finish(), ks.Pay(), ks.Submit(), ks.KeypadDigit("1")):
+        with pytest.raises(ks.InvalidTransition, match="OUT_OF_SERVICE"):
+            ks.step(s, event)
+    # the heartbeat's printer news and further refusals change nothing on screen
+    s2, fx = ks.step(s, ks.PrinterStatusChanged(ks.PrinterState.READY))
+    assert (s2.state, fx) == (State.OUT_OF_SERVICE, ())
+    assert ks.step(s2, ks.KioskStanding("kiosk_revoked")) == (s2, ())
+
+
+def test_out_of_service_technician_mode_works_and_leads_back_out_of_service() -> None:
+    s, _ = at_out_of_service()
+    s, fx = run(s, ks.TechnicianGesture(10.0), *digits("2468"), ks.Submit())
+    assert s.state is State.TECH_VERIFYING
+    s, fx = ks.step(s, ks.TechnicianPinChecked(s.pending, True, 11.0))  # type: ignore[arg-type]
+    s, _ = ks.step(s, ks.TechnicianData(one(fx, ks.LoadTechnicianData).ref, (), ()))  # type: ignore[attr-defined]
+    assert (s.state, s.kiosk_refused) == (State.TECHNICIAN, "kiosk_revoked")  # the why, shown
+    s, fx = ks.step(s, ks.Exit())
+    assert_wiped(s, fx, State.OUT_OF_SERVICE)
+    # the technician's registry check finds the kiosk accepted again (re-enrolled)
+    s, _ = run(s, ks.TechnicianGesture(20.0), *digits("2468"), ks.Submit())
+    s, fx = ks.step(s, ks.TechnicianPinChecked(s.pending, True, 21.0))  # type: ignore[arg-type]
+    s, _ = ks.step(s, ks.TechnicianData(one(fx, ks.LoadTechnicianData).ref, (), ()))  # type: ignore[attr-defined]
+    s, fx = ks.step(s, ks.TechnicianAction(ks.TechAction.CHECK_REGISTRY))
+    ref = one(fx, ks.CheckRegistry).ref  # type: ignore[attr-defined]
+    s, fx = ks.step(s, ks.KioskStanding(None))  # sent by the runner before its answer
+    assert (s.state, s.kiosk_refused, fx) == (State.TECH_BUSY, None, ())
+    s, _ = ks.step(s, ks.TechnicianActionDone(ref, True, "registry ok"))
+    s, fx = ks.step(s, ks.Exit())
+    assert_wiped(s, fx)  # back in service: the attract screen
+
+
+def test_the_heartbeat_takes_an_idle_kiosk_out_of_service_and_back() -> None:
+    s = ks.initial()
+    s, fx = ks.step(s, ks.KioskStanding("kiosk_revoked"))
+    assert (s.state, s.kiosk_refused) == (State.OUT_OF_SERVICE, "kiosk_revoked")
+    assert one(fx, ks.ReportFault).code is ks.FaultCode.KIOSK_REFUSED  # type: ignore[attr-defined]
+    s, fx = ks.step(s, ks.KioskStanding(None))  # re-enrolled: the next heartbeat is accepted
+    assert (s.state, s.kiosk_refused) == (State.ATTRACT, None)
+    assert of(fx, ks.StopIdleTimer)
+    assert ks.step(s, ks.KioskStanding(None)) == (s, ())  # accepted again: nothing new
+    s2, _ = ks.step(s, ks.Begin("n3"))
+    assert s2.state is State.LANGUAGE
+
+
+def test_a_refusal_by_heartbeat_mid_journey_ends_it_out_of_service_at_the_wipe() -> None:
+    s = at_choose()
+    s, fx = ks.step(s, ks.KioskStanding("kiosk_revoked"))
+    assert (s.state, s.kiosk_refused) == (State.CHOOSE_DOCUMENT, "kiosk_revoked")
+    assert not of(fx, ks.WipeSession)  # the citizen's screen is not pulled from under them
+    s, fx = ks.step(s, ks.Cancel())
+    assert_wiped(s, fx, State.OUT_OF_SERVICE)

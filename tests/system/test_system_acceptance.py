@@ -5,19 +5,30 @@ Citizen A (Arabic) gets a birth certificate at kiosk 1 while citizen B (English)
 marriage certificate at kiosk 2; both receipts (the emulators' PNGs) are decoded and verify
 VALID at the verifier service. B's certificate is revoked and, after the verifier's refresh,
 is not valid; the signer key is rotated, A's certificate still verifies and a new one is
-signed by the new key. Kiosk 2 is revoked and its next request is refused on screen. The audit
+signed by the new key. Kiosk 2 is revoked: its next request is refused and it shows
+out-of-service, and stays so (touches start nothing, across heartbeats) while technician mode
+still works and says why; re-enrolled, it is back in service at its next heartbeat. The audit
 log verifies and the fleet shows both kiosks with their printers.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from system_support import System, journey, login_steps, trust_sequence, wait_for
+from system_support import (
+    CENTRE_AR,
+    TECH_PIN,
+    System,
+    journey,
+    login_steps,
+    trust_sequence,
+    wait_for,
+)
 
 from kiosk_app.journal import JobState, Journal
 from verifier.qr import decode_image
@@ -104,13 +115,47 @@ def test_two_citizens_two_kiosks_revocation_rotation_and_a_revoked_kiosk(
     assert fresh["kid"] != old_kid
     k1.run(FINISH)
 
-    # -- kiosk 2 is revoked: its next request is refused and it says so -----------------------
+    # -- kiosk 2 is revoked: its next request is refused and it shows out-of-service ----------
+    *to_pin, pin_ok = login_steps("en", b["national_id"], b["pin"])
+    k2.run(*to_pin)  # a citizen is typing a PIN when the kiosk is revoked
     registry.admin("kiosk", "revoke", "--id", "SYS-K2", "--reason", "stolen")
-    refused = k2.run(*login_steps("en", b["national_id"], b["pin"]))
-    assert refused["state"] == "refused"
+    refused = k2.run({**pin_ok, "until": [*pin_ok["until"], "out_of_service"]})
+    refused_at = time.monotonic()
+    assert refused["state"] == "out_of_service"
     report = k2.report()
-    assert report["screen"] == "message"
-    assert report["notice_args"].get("reason") == "kiosk_revoked"
+    assert (report["screen"], report["kiosk_refused"]) == ("out_of_service", "kiosk_revoked")
+    assert report["citizen_data"] is False  # the citizen's journey ended with the refusal
+    # no citizen can start a journey: a touch does nothing
+    k2.run({"label": "touch", "do": "touch", "until": ["out_of_service"]})
+    # technician mode still works, and says why
+    k2.run(
+        {"label": "gesture", "do": "corner", "until": ["tech_pin"]},
+        {"label": "tech pin", "do": "keys", "text": TECH_PIN},
+        {"label": "tech ok", "do": "tap_key", "key": "button.ok", "until": ["technician"]},
+        {"label": "check", "do": "tap_key", "key": "tech.check_registry", "until": ["technician"],
+         "timeout": 30},
+    )  # fmt: skip
+    tech = k2.report()
+    assert (tech["state"], tech["kiosk_refused"]) == ("technician", "kiosk_revoked")
+    assert (
+        tech["notice"] == "notice.tech_failed" and "kiosk_revoked" in tech["notice_args"]["detail"]
+    )
+    k2.run({"label": "leave", "do": "tap_key", "key": "tech.exit", "until": ["out_of_service"]})
+    # past the next heartbeat (every 5 s), still out of service, and touches still do nothing
+    time.sleep(max(0.0, refused_at + 6 - time.monotonic()))
+    k2.run({"label": "touch again", "do": "touch", "until": ["out_of_service"]})
+    report = k2.report()
+    assert (report["state"], report["screen"]) == ("out_of_service", "out_of_service")
+    assert report["citizen_data"] is False
+    refused_index = next(
+        i
+        for i, r in enumerate(k2.records())
+        if r["kind"] == "shown" and r["state"] == "out_of_service"
+    )
+    after_refusal = {r["state"] for r in k2.records()[refused_index:] if r["kind"] == "shown"}
+    assert after_refusal <= {"out_of_service", "tech_pin", "tech_verifying", "technician",
+                             "tech_busy"}, after_refusal  # fmt: skip
+    assert [p["state"] for p in report["payments"]] == ["captured"]  # only B's first purchase
     assert p2.receipts()[1:] == []  # nothing more printed there
 
     # -- the audit log verifies ------------------------------------------------------------
@@ -133,3 +178,14 @@ def test_two_citizens_two_kiosks_revocation_rotation_and_a_revoked_kiosk(
     page = httpx.get(f"{registry.url}/fleet", params={"token": registry.admin_token}, timeout=10)
     assert page.status_code == 200
     assert "SYS-K1" in page.text and "SYS-K2" in page.text
+
+    # -- kiosk 2 re-enrolled: its next heartbeat puts it back in service ------------------------
+    registry.admin(
+        "kiosk", "enroll", "--id", "SYS-K2", "--public-key", str(k2.base / "kiosk.pub.jwk"),
+        "--centre-ar", CENTRE_AR, "--centre-latin", "Citizen Service Centre - Amman",
+    )  # fmt: skip
+    back = wait_for(
+        lambda: (r := k2.report())["state"] == "attract" and r, 30, "kiosk 2 back in service"
+    )
+    assert (back["screen"], back["kiosk_refused"]) == ("attract", None)
+    k2.run({"label": "touch", "do": "touch", "until": ["language"]})  # citizens are welcome

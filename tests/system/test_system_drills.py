@@ -1,8 +1,9 @@
 """Fault drills on the running system (same harness as the acceptance run): something breaks
 in the middle of real work, and afterwards nothing was lost and nothing was done twice.
 
-1. The printer runs out of paper mid-job: the journal keeps the job, the technician reprints
-   the same document, the citizen's payment was never captured twice.
+1. The printer runs out of paper mid-job: the journal keeps the job with the citizen's open
+   authorisation, the technician reprints the same document, and the payment is captured
+   exactly once, after the reprint was confirmed.
 2. The registry is killed in the middle of an issuance (after it committed, before the kiosk
    heard): the kiosk's retry returns the same document, one row, one payment.
 3. The verifier is restarted while the registry is down: it serves from its cache and says so.
@@ -35,6 +36,7 @@ from system_support import (
 )
 
 from kiosk_app.journal import JobState, Journal
+from kiosk_app.payment import PaymentState
 from verifier.keys import SigningKey, save_public_key
 from verifier.qr import decode_image
 
@@ -80,10 +82,14 @@ def test_paper_runs_out_mid_job_then_the_technician_reprints(kiosks: System) -> 
     assert ended["state"] == "print_failed"
     report = kiosk.report()
     serial = report["serial"]
-    assert [p["state"] for p in report["payments"]] == ["voided"]  # a failed print is free
-    (job,) = Journal(kiosk.base / "state" / "journal.sqlite3").jobs()
-    assert (job.serial, job.state) == (serial, JobState.FAILED)  # the journal kept the job
+    (payment,) = report["payments"]
+    assert payment["state"] == "authorised"  # not taken for a torn page, not released either
+    journal = Journal(kiosk.base / "state" / "journal.sqlite3")
+    (job,) = journal.jobs()
+    assert (job.serial, job.state) == (serial, JobState.FAILED)  # the journal kept the job ...
+    assert job.held_payment == payment["id"]  # ... and the payment with it
     kiosk.run(FINISH)
+    assert [p["state"] for p in kiosk.report()["payments"]] == ["authorised"]
 
     printer.control("clear")  # the technician puts in a new roll
     kiosk.run(
@@ -92,6 +98,7 @@ def test_paper_runs_out_mid_job_then_the_technician_reprints(kiosks: System) -> 
         {"label": "tech ok", "do": "tap_key", "key": "button.ok", "until": ["technician"]},
     )
     assert kiosk.report()["tech_jobs"] == 1
+    assert [p["state"] for p in kiosk.report()["payments"]] == ["authorised"]
     kiosk.run({"label": "reprint", "do": "reprint", "until": ["technician"], "timeout": 60})
     after = kiosk.report()
     assert after["notice"] == "notice.tech_ok", after
@@ -99,12 +106,28 @@ def test_paper_runs_out_mid_job_then_the_technician_reprints(kiosks: System) -> 
     assert not receipts[0]["complete"] and receipts[1]["complete"]
     verdict = kiosks.verifier.verify(_qr(receipts[1]))
     assert verdict["valid"] and verdict["document"]["serial"] == serial
-    (job,) = Journal(kiosk.base / "state" / "journal.sqlite3").jobs()
+    # one document at the registry, one authorisation at the kiosk, captured exactly once
+    assert _documents_of(kiosks, "DRILL-PAPER") == [(serial, payment["id"])]
+
+    def captured() -> list[dict[str, Any]] | None:
+        payments: list[dict[str, Any]] = kiosk.report()["payments"]
+        return payments if payments[0]["state"] != "authorised" else None
+
+    (paid,) = wait_for(captured, 30, "the reprint's capture")
+    assert (paid["id"], paid["state"], paid["amount"]) == (
+        payment["id"],
+        "captured",
+        payment["amount"],
+    )
+    (job,) = journal.jobs()
     assert (job.serial, job.state, job.attempts) == (serial, JobState.PRINTED, 2)
-    # one document at the registry, one authorisation at the kiosk, never captured twice
-    assert [s for s, _ in _documents_of(kiosks, "DRILL-PAPER")] == [serial]
-    assert [p["state"] for p in after["payments"]] == ["voided"]
+    assert (job.payment, job.payment_state, job.held_payment) == (
+        payment["id"],
+        PaymentState.CAPTURED,
+        None,
+    )
     kiosk.run({"label": "leave", "do": "tap_key", "key": "tech.exit", "until": ["attract"]})
+    assert [p["state"] for p in kiosk.report()["payments"]] == ["captured"]  # still once
 
 
 def test_registry_killed_mid_issuance_then_the_retry_returns_the_same_document(
