@@ -251,6 +251,12 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             lambda a: a.session.printing_available,
             None,
         ),
+        Step(
+            send(lambda a: ks.KioskStanding("kiosk_revoked")),
+            state(ks.State.OUT_OF_SERVICE),
+            p + "23-kiosk-revoked",
+        ),
+        Step(send(lambda a: ks.KioskStanding(None)), state(ks.State.ATTRACT), None),
         Step(lambda app: app.begin(), state(ks.State.LANGUAGE), None),
         Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ID_ENTRY), None),
         Step(digits(good), state(ks.State.ID_ENTRY), None),
