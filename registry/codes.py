@@ -56,6 +56,7 @@ class ErrorCode(enum.StrEnum):
     # administration
     ADMIN_TOKEN_REQUIRED = "admin_token_required"
     ALREADY_REVOKED = "already_revoked"
+    ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)
 
 
 CITIZEN_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
@@ -131,5 +132,9 @@ CITIZEN_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
     ErrorCode.DATABASE_UNAVAILABLE: (
         "الخدمة غير متاحة مؤقتًا",
         "The service is temporarily unavailable",
+    ),
+    ErrorCode.ROOT_KEY_OFFLINE: (
+        "لا يمكن نشر قائمة الثقة الآن: مفتاح الجذر غير متاح على هذا الخادم",
+        "The trust list cannot be published now: the root key is not on this server",
     ),
 }

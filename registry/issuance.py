@@ -942,8 +942,11 @@ def revoke_document(
     row.revocation_reason = reason.strip()
     s.flush()
     audit.append(s, AuditEvent.DOCUMENT_REVOKED, {"serial": serial, "reason": reason.strip()}, now)
+    # Publishing can fail (root key kept offline): the whole transaction is then rolled back,
+    # so the log says "revoked" only once the new trust list is built.
+    published = keyring.publish_trust_list(s, data, settings)
     log.warning("document serial-hash %s revoked", serial_hash(serial).hex())
-    return keyring.publish_trust_list(s, data, settings)
+    return published
 
 
 def display(issued: Issued) -> list[dict[str, str]]:

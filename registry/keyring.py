@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from registry import audit
 from registry.audit import AuditEvent
+from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
 from registry.errors import ConfigError, KeyringError, NotFound
 from registry.models import (
@@ -91,7 +92,10 @@ def _load_root(session: Session, data: DataDir) -> vkeys.SigningKey:
     try:
         key = vkeys.load_signing_key(data.root_key_path)
     except KeyFileError as exc:
-        raise KeyringError(f"the root private key is not in the data directory: {exc}") from exc
+        raise KeyringError(
+            f"the root private key is not in the data directory: {exc}",
+            code=ErrorCode.ROOT_KEY_OFFLINE,
+        ) from exc
     if key.kid.hex() != row.kid:
         raise KeyringError("the root key file does not match the database's root key")
     return key

@@ -243,3 +243,30 @@ def test_fleet_heartbeat_and_technician_page(
     assert httpx.get(f"{server.url}/fleet").status_code == 401
     bad = httpx.get(f"{server.url}/fleet", params={"token": "x" * 20})
     assert bad.status_code == 401
+
+
+def test_revocation_with_the_root_key_offline_changes_nothing_and_says_why(
+    server: LiveServer, kiosk: Kiosk, registry: Registry, caplog: pytest.LogCaptureFixture
+) -> None:
+    citizen = registry.citizens()[1]
+    session = login(kiosk.client, citizen)
+    doc = kiosk.client.issue(
+        session,
+        document_type=DocumentType.INDIVIDUAL_EXTRACT,
+        subject=citizen["national_id"],
+        payment_reference="PAY-OFFLINE-ROOT",
+    )
+    root_file = registry.data.root_key_path
+    root_file.rename(root_file.with_suffix(".away"))  # kept offline, as docs/operations.md allows
+    try:
+        r = httpx.post(
+            f"{server.url}/api/v1/admin/documents/{doc.serial}/revoke",
+            json={"reason": "issued to the wrong person"},
+            headers={"Authorization": f"Bearer {registry.data.admin_token()}"},
+        )
+    finally:
+        root_file.with_suffix(".away").rename(root_file)
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "root_key_offline"
+    assert kiosk.client.document_status(doc.serial).status == "valid"
+    assert not any("revoked" in rec.getMessage() for rec in caplog.records)
