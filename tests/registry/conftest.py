@@ -8,8 +8,8 @@ import shutil
 import socket
 import threading
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -38,14 +38,6 @@ FAST = Settings(
         max_failures=5, free_failures=2, base_delay=0.2, max_delay=0.4, kiosk_max_failures=1000
     ),
 )
-
-
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 @dataclass
@@ -116,30 +108,10 @@ def registry(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Regist
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(throwaway_postgres: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
     """A throwaway PostgreSQL database, dropped afterwards."""
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
-    from sqlalchemy import create_engine, text
-
-    name = f"sanad_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.skip(f"cannot create a PostgreSQL database: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_postgres("sanad_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,50 +7,21 @@ Every process started here is stopped in teardown, whatever the test did.
 from __future__ import annotations
 
 import csv
-import socket
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import pytest
-from system_support import PG_ADMIN, RegistryProc, System, VerifierProc, free_port, sanad
+from system_support import RegistryProc, System, VerifierProc, free_port, sanad
 
 POPULATION = 300
 SEED = 23
 
 
-def _pg_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def pg_url(throwaway_postgres: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
     """A PostgreSQL database of its own on the real server, dropped at the end."""
-    if not _pg_reachable():
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432: system tests skipped")
-    from sqlalchemy import create_engine, text
-
-    name = f"sanad_system_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
-        admin.dispose()
-        pytest.skip(f"cannot create a PostgreSQL database: {exc}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with admin.connect() as c:
-            c.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with throwaway_postgres("sanad_system") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
