@@ -63,8 +63,9 @@ class SerialTransport(TransportBase):
 
         if timeout <= 0:
             raise TransportTimeout(f"{self.name}: no time left to write")
-        self._set_write_timeout(timeout)
         try:
+            # inside the try: reprogramming a port that just hung up fails like the write would
+            self._set_write_timeout(timeout)
             self._port.write(data)  # one bound for the whole write (pyserial loops inside)
         except serial.SerialTimeoutException as exc:
             raise TransportTimeout(f"{self.name}: write did not finish in {timeout:g}s") from exc
