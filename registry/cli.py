@@ -217,18 +217,21 @@ def keys_create_root(data_dir: Path, db_url: str | None, force: bool) -> None:
     click.echo(f"trust list #{pub.sequence} published")
 
 
+_window_option = click.option(
+    "--window-days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Signing window in days (default 90).",
+)
+
+
 def _window(days: int | None) -> dt.timedelta | None:
     return dt.timedelta(days=days) if days else None
 
 
 @keys.command("create-signer", epilog=EPILOG)
 @_data_option
-@click.option(
-    "--window-days",
-    type=click.IntRange(1, 3650),
-    default=None,
-    help="Signing window in days (default 90).",
-)
+@_window_option
 @_errors
 def keys_create_signer(data_dir: Path, db_url: str | None, window_days: int | None) -> None:
     """Create a document-signer key, active from now."""
@@ -245,12 +248,7 @@ def keys_create_signer(data_dir: Path, db_url: str | None, window_days: int | No
 
 @keys.command("rotate", epilog=EPILOG)
 @_data_option
-@click.option(
-    "--window-days",
-    type=click.IntRange(1, 3650),
-    default=None,
-    help="Signing window in days (default 90).",
-)
+@_window_option
 @_errors
 def keys_rotate(data_dir: Path, db_url: str | None, window_days: int | None) -> None:
     """Retire the current signer(s) and create a new one."""

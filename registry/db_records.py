@@ -62,6 +62,7 @@ from registry.models import (
     Person,
     Signer,
     UTCDateTime,
+    latin_name,
 )
 from verifier.trust import SignerStatus
 
@@ -225,15 +226,14 @@ class PersonRec:
 
     @property
     def name_latin(self) -> str | None:
-        parts = (
-            self.given_latin,
-            self.father_given_latin,
-            self.grandfather_given_latin,
-            self.family_latin,
+        return latin_name(
+            (
+                self.given_latin,
+                self.father_given_latin,
+                self.grandfather_given_latin,
+                self.family_latin,
+            )
         )
-        if any(p is None for p in parts):
-            return None
-        return " ".join(p for p in parts if p)
 
 
 _PERSON_FIELDS = tuple(f.name for f in fields(PersonRec))

@@ -86,6 +86,13 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC)
 
 
+def latin_name(parts: tuple[str | None, ...]) -> str | None:
+    """A four-part name's Latin form, or None when the registry lacks any part of it."""
+    if any(p is None for p in parts):
+        return None
+    return " ".join(p for p in parts if p)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=_NAMING)
 
@@ -134,15 +141,14 @@ class Person(Base):
 
     @property
     def name_latin(self) -> str | None:
-        parts = (
-            self.given_latin,
-            self.father_given_latin,
-            self.grandfather_given_latin,
-            self.family_latin,
+        return latin_name(
+            (
+                self.given_latin,
+                self.father_given_latin,
+                self.grandfather_given_latin,
+                self.family_latin,
+            )
         )
-        if any(p is None for p in parts):
-            return None
-        return " ".join(p for p in parts if p)
 
 
 class Death(Base):

@@ -21,7 +21,6 @@ import click
 from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import PublicKey, load_public_key
 from verifier.presentation import REASONS, display_fields
-from verifier.trust import TrustList, load_trust_list
 from verifier.trust_source import (
     DEFAULT_REFRESH_SECONDS,
     RefreshOutcome,
@@ -55,23 +54,6 @@ def _parse_at(value: str | None) -> dt.datetime | None:
     except ValueError:
         _fail(f"--at {value!r} is not an ISO-8601 time")
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def load_trust(trust_list: Path, root_keys: tuple[Path, ...]) -> TrustList:
-    """Read and verify a trust list file against pinned root key files; exit 2 on failure."""
-    if not root_keys:
-        _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
-    try:
-        keys: list[PublicKey] = [load_public_key(p) for p in root_keys]
-        data = trust_list.read_bytes()
-    except KeyFileError as exc:
-        _fail(str(exc))
-    except OSError as exc:
-        _fail(f"cannot read trust list {trust_list}: {exc.strerror}")
-    try:
-        return load_trust_list(data, keys)
-    except TrustListError as exc:
-        _fail(f"trust list {trust_list} refused: {exc}")
 
 
 def _root_keys(root_keys: tuple[Path, ...]) -> list[PublicKey]:
@@ -243,23 +225,19 @@ def check(
     """Check a printed document's QR text against a trust list (a file, a URL, or both)."""
     moment = _parse_at(at)
     texts = _read_texts(qr_text, stdin, image)
-    source = None
-    if trust_url is None and cache_dir is None and trust_list is not None:
-        trust = load_trust(trust_list, root_keys)
-    else:
-        source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
-        trust = source.trust_list
+    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
+    trust = source.trust_list
     verdicts = [verify(t, trust, moment) for t in texts]
     if as_json:
         out = [v.to_json() for v in verdicts]
-        if source is not None and source.state is not None:
+        if source.state is not None:
             for o in out:
                 o["trust_list"] = {**o["trust_list"], **source.state.to_json(moment)}
         click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
     else:
         for v in verdicts:
             _print_human(v)
-        if source is not None and source.state is not None:
+        if source.state is not None:
             offline = ", offline" if source.state.last_error else ""
             click.echo(f"  trust list source: {source.state.origin.value}{offline}")
     sys.exit(EXIT_VALID if all(v.valid for v in verdicts) else EXIT_INVALID)
