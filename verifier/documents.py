@@ -647,6 +647,7 @@ def decode_document(raw: object) -> Document:
         doc_type = DocumentType(type_code)
         schema = SCHEMAS[(doc_type, version)]
     except (ValueError, KeyError):
+        _check_raw_texts(fields)
         return Document(
             type=type_code,
             fields={str(k): v for k, v in sorted(fields.items())},
@@ -666,6 +667,23 @@ def decode_document(raw: object) -> Document:
         elif spec.required:
             raise SchemaError(f"{spec.name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
+
+
+def _check_raw_texts(value: object) -> None:
+    # Fields this code cannot name are shown raw: their texts follow the same character rules.
+    # (cbor_guard has already refused floats and simple values; depth is bounded by it too.)
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            fault = text_fault(x)
+            if fault is not None:
+                raise SchemaError(f"a field of the unknown document: {fault}")
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+        elif isinstance(x, Mapping):
+            stack.extend(x)
+            stack.extend(x.values())
 
 
 def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
