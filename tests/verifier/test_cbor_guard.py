@@ -94,3 +94,12 @@ def test_a_cbor2_without_the_options_fails_loudly_not_as_malformed(
     monkeypatch.setattr(cbor2, "CBORDecoder", OldDecoder)
     with pytest.raises(TypeError):
         cbor_guard.loads(b"\x00")
+
+
+def test_items_longer_than_4096_bytes_decode_intact() -> None:
+    # cbor2 6.1.0 returned corrupted data past 4096 bytes when decoding from a stream (fixed
+    # in 6.1.1, the minimum pinned): trust lists are that long.
+    value = [bytes([i % 256]) * 100 for i in range(120)]
+    data = cbor2.dumps(value)
+    assert len(data) > 4096
+    assert cbor_guard.loads(data) == value
