@@ -509,44 +509,89 @@ def _enc_enum(value: object, cls: type[_LabelledEnum], what: str) -> int:
     return int(value)
 
 
-def _enc_members(value: object, what: str) -> list[list[Any]]:
+# Members travel compactly (what keeps a four-member family extract within QR version 15 at
+# ECC Q): [names, records]. names is one text: every member's Arabic name, then every member's
+# Latin name ("" for none), joined by LF; no name can hold an LF (§ text rules), so it splits
+# unambiguously. records holds three integers per member: the national id body, a code
+# (`_MEMBER_KINDS` index * 4 + marital status - 1, below 24 so one CBOR byte) and the date of
+# birth. The relation implies the sex except for the head, whose two kinds carry it.
+_MEMBER_KINDS: tuple[tuple[Relation, Sex], ...] = (
+    (Relation.HEAD, Sex.MALE),
+    (Relation.HEAD, Sex.FEMALE),
+    (Relation.WIFE, Sex.FEMALE),
+    (Relation.HUSBAND, Sex.MALE),
+    (Relation.SON, Sex.MALE),
+    (Relation.DAUGHTER, Sex.FEMALE),
+)
+_SEPARATOR = "\n"
+
+
+def _enc_members(value: object, what: str) -> list[Any]:
     if not isinstance(value, tuple | list) or not 1 <= len(value) <= MAX_MEMBERS:
         raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
-    out = []
+    arabic: list[str] = []
+    latin: list[str] = []
+    records: list[int] = []
     for i, m in enumerate(value):
-        if not isinstance(m, FamilyMember):
-            raise SchemaError(f"{what}[{i}]: expected a FamilyMember")
         w = f"{what}[{i}]"
-        out.append(
-            [
-                _enc_bilingual(m.name, w),
-                _enc_nid(m.national_id, w),
-                _enc_enum(m.relation, Relation, w),
-                _enc_enum(m.sex, Sex, w),
-                _enc_date(m.date_of_birth, w),
-                _enc_enum(m.marital_status, MaritalStatus, w),
-            ]
-        )
+        if not isinstance(m, FamilyMember):
+            raise SchemaError(f"{w}: expected a FamilyMember")
+        name = m.name
+        if not isinstance(name, Bilingual):
+            raise SchemaError(f"{w}: expected a Bilingual name")
+        arabic.append(_check_text(name.ar, w))
+        latin.append("" if name.latin is None else _check_text(name.latin, w))
+        relation = _enc_enum(m.relation, Relation, w)
+        sex = _enc_enum(m.sex, Sex, w)
+        marital = _enc_enum(m.marital_status, MaritalStatus, w)
+        try:
+            kind = _MEMBER_KINDS.index((Relation(relation), Sex(sex)))
+        except ValueError:
+            raise SchemaError(
+                f"{w}: a {m.relation.name.lower()} cannot be {m.sex.name.lower()}"
+            ) from None
+        records += [
+            _enc_nid(m.national_id, w),
+            kind * 4 + marital - 1,
+            _enc_date(m.date_of_birth, w),
+        ]
     _check_one_head(list(value), what)
-    return out
+    return [_SEPARATOR.join(arabic + latin), records]
 
 
 def _dec_members(raw: object, what: str) -> tuple[FamilyMember, ...]:
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_MEMBERS:
-        raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
+    if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str)):
+        raise SchemaError(f"{what}: expected [names, records]")
+    names, records = raw
+    if (
+        not isinstance(records, list)
+        or len(records) % 3
+        or not 1 <= len(records) // 3 <= MAX_MEMBERS
+    ):
+        raise SchemaError(f"{what}: expected three values for each of 1 to {MAX_MEMBERS} members")
+    n = len(records) // 3
+    if len(names) > 2 * n * (MAX_TEXT + 1):
+        raise SchemaError(f"{what}: the names are too long")
+    lines = names.split(_SEPARATOR)
+    if len(lines) != 2 * n:
+        raise SchemaError(f"{what}: expected an Arabic and a Latin name line for each member")
     out = []
-    for i, item in enumerate(raw):
+    for i in range(n):
         w = f"{what}[{i}]"
-        if not isinstance(item, list) or len(item) != 6:
-            raise SchemaError(f"{w}: expected six values")
+        nid, code, dob = records[3 * i : 3 * i + 3]
+        if type(code) is not int or not 0 <= code < 4 * len(_MEMBER_KINDS):
+            raise SchemaError(f"{w}: unknown member code")
+        relation, sex = _MEMBER_KINDS[code // 4]
         out.append(
             FamilyMember(
-                name=_dec_bilingual(item[0], w),
-                national_id=_dec_nid(item[1], w),
-                relation=_dec_enum(item[2], Relation, w),
-                sex=_dec_enum(item[3], Sex, w),
-                date_of_birth=_dec_date(item[4], w),
-                marital_status=_dec_enum(item[5], MaritalStatus, w),
+                name=Bilingual(
+                    _check_text(lines[i], w), _check_text(lines[n + i], w) if lines[n + i] else None
+                ),
+                national_id=_dec_nid(nid, w),
+                relation=relation,
+                sex=sex,
+                date_of_birth=_dec_date(dob, w),
+                marital_status=MaritalStatus(code % 4 + 1),
             )
         )
     _check_one_head(out, what)
