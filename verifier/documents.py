@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
@@ -186,6 +187,14 @@ class Schema:
     title_ar: str
     title_en: str
     fields: tuple[FieldSpec, ...]
+
+    @functools.cached_property
+    def keys(self) -> frozenset[int]:
+        return frozenset(s.key for s in self.fields)
+
+    @functools.cached_property
+    def place_fields(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.fields if s.kind is FieldKind.PLACE)
 
     def by_name(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -495,12 +504,12 @@ def _dec_nid(raw: object, what: str) -> str:
 
 
 def _dec_enum(raw: object, cls: type[_LabelledEnum], what: str) -> Any:
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    if type(raw) is not int:
         raise SchemaError(f"{what}: expected a code")
-    try:
-        return cls(raw)
-    except ValueError:
-        raise SchemaError(f"{what}: unknown code {raw}") from None
+    found = cls._value2member_map_.get(raw)
+    if found is None:
+        raise SchemaError(f"{what}: unknown code {raw}")
+    return found
 
 
 def _enc_enum(value: object, cls: type[_LabelledEnum], what: str) -> int:
@@ -627,27 +636,32 @@ def _encode_value(spec: FieldSpec, value: object) -> Any:
     raise AssertionError(spec.kind)  # pragma: no cover
 
 
-def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
-    what = spec.name
-    match spec.kind:
-        case FieldKind.TEXT:
-            return _check_text(raw, what)
-        case FieldKind.BILINGUAL:
-            return _dec_bilingual(raw, what)
-        case FieldKind.PLACE:
-            return _dec_place(raw, what)
-        case FieldKind.DATE:
-            return _dec_date(raw, what)
-        case FieldKind.NATIONAL_ID:
-            return _dec_nid(raw, what)
-        case FieldKind.SEX:
-            return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
-        case FieldKind.MARITAL_STATUS:
-            return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
-        case FieldKind.MEMBERS:
-            return _dec_members(raw, what)
-    raise AssertionError(spec.kind)  # pragma: no cover
+def _dec_sex(raw: object, what: str) -> Sex:
+    return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
 
+
+def _dec_marital(raw: object, what: str) -> MaritalStatus:
+    return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
+
+
+# One decoder per kind, looked up rather than matched: decoding sits on the verification path.
+_DECODERS: dict[FieldKind, Callable[[object, str], FieldValue]] = {
+    FieldKind.TEXT: _check_text,
+    FieldKind.BILINGUAL: _dec_bilingual,
+    FieldKind.PLACE: _dec_place,
+    FieldKind.DATE: _dec_date,
+    FieldKind.NATIONAL_ID: _dec_nid,
+    FieldKind.SEX: _dec_sex,
+    FieldKind.MARITAL_STATUS: _dec_marital,
+    FieldKind.MEMBERS: _dec_members,
+}
+
+
+def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
+    return _DECODERS[spec.kind](raw, spec.name)
+
+
+_ABSENT = object()
 
 # The document claim on the wire: [type, schema version, kiosk id, issuing centre, {key: value}]
 
@@ -701,14 +715,14 @@ def decode_document(raw: object) -> Document:
             schema_version=version,
             known=False,
         )
-    keys = {s.key for s in schema.fields}
-    stray = sorted(set(fields) - keys)
+    stray = fields.keys() - schema.keys
     if stray:
-        raise SchemaError(f"{doc_type.slug}: unknown field keys {stray}")
+        raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray)}")
     values: dict[str, FieldValue] = {}
     for spec in schema.fields:
-        if spec.key in fields:
-            values[spec.name] = _decode_value(spec, fields[spec.key])
+        raw_value = fields.get(spec.key, _ABSENT)
+        if raw_value is not _ABSENT:
+            values[spec.name] = _DECODERS[spec.kind](raw_value, spec.name)
         elif spec.required:
             raise SchemaError(f"{spec.name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
@@ -740,9 +754,13 @@ def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
             return Place(value.code, found) if found is not None else value
         return value
 
-    if not doc.known:
+    schema = doc.schema
+    if schema is None:
         return doc
-    fields = {k: named(v) for k, v in doc.fields.items()}
+    fields = dict(doc.fields)
+    for name in schema.place_fields:
+        if name in fields:
+            fields[name] = named(fields[name])
     centre = named(doc.centre)
     assert isinstance(centre, Place | Bilingual)
     return Document(doc.type, fields, doc.kiosk, centre, doc.schema_version, doc.known, doc.extra)
