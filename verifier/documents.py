@@ -193,6 +193,10 @@ class Schema:
         return frozenset(s.key for s in self.fields)
 
     @functools.cached_property
+    def decoders(self) -> tuple[tuple[int, str, bool, Callable[[object, str], Any]], ...]:
+        return tuple((s.key, s.name, s.required, _DECODERS[s.kind]) for s in self.fields)
+
+    @functools.cached_property
     def place_fields(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.fields if s.kind is FieldKind.PLACE)
 
@@ -662,6 +666,9 @@ def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
 
 
 _ABSENT = object()
+_SCHEMA_BY_CODE: dict[tuple[int, int], Schema] = {
+    (int(t), v): schema for (t, v), schema in SCHEMAS.items()
+}
 
 # The document claim on the wire: [type, schema version, kiosk id, issuing centre, {key: value}]
 
@@ -694,18 +701,16 @@ def decode_document(raw: object) -> Document:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
     type_code, version, kiosk, centre, fields = raw
     for name, v in (("type", type_code), ("version", version)):
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**16:
+        if type(v) is not int or not 0 < v < 2**16:
             raise SchemaError(f"document claim: bad {name}")
     kiosk = _check_text(kiosk, "kiosk")
     centre_value = _dec_place(centre, "centre")
-    if not isinstance(fields, dict) or not all(
-        isinstance(k, int) and not isinstance(k, bool) for k in fields
-    ):
+    if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
-    try:
-        doc_type = DocumentType(type_code)
-        schema = SCHEMAS[(doc_type, version)]
-    except (ValueError, KeyError):
+    schema = _SCHEMA_BY_CODE.get((type_code, version))
+    if schema is None:
+        if not all(type(k) is int for k in fields):
+            raise SchemaError("document claim: fields must be a map with integer keys")
         _check_raw_texts(fields)
         return Document(
             type=type_code,
@@ -715,16 +720,17 @@ def decode_document(raw: object) -> Document:
             schema_version=version,
             known=False,
         )
-    stray = fields.keys() - schema.keys
+    doc_type = schema.type
+    stray = fields.keys() - schema.keys  # text keys (the only other kind cbor_guard lets by)
     if stray:
-        raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray)}")
+        raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
     values: dict[str, FieldValue] = {}
-    for spec in schema.fields:
-        raw_value = fields.get(spec.key, _ABSENT)
+    for key, name, required, decode in schema.decoders:
+        raw_value = fields.get(key, _ABSENT)
         if raw_value is not _ABSENT:
-            values[spec.name] = _DECODERS[spec.kind](raw_value, spec.name)
-        elif spec.required:
-            raise SchemaError(f"{spec.name}: required field missing")
+            values[name] = decode(raw_value, name)
+        elif required:
+            raise SchemaError(f"{name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
 
 
