@@ -3,10 +3,13 @@ same sequence with other content, rollback, and a pinned minimum sequence."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verifier import cose
 from verifier.errors import TrustListError
@@ -146,3 +149,37 @@ def test_a_list_verifiers_would_refuse_is_never_signed() -> None:
         sample_trust_list(ROOT, [entry], issued_at=NOW, revoked_serials=frozenset({b"short"}))
     with pytest.raises(TrustListError):
         sample_trust_list(ROOT, [signer_entry(SIGNER, not_before=NOW, days=-1)], issued_at=NOW)
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**64), max_value=2**64 - 1)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.binary(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.integers(-2, 12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 10), st.integers(1, 9), _VALUES)
+def test_any_genuinely_signed_list_loads_or_is_a_trust_list_error(
+    top: int, inner: int, value: object
+) -> None:
+    raw = _raw_map()
+    if top == 6:
+        raw[6][0][inner] = value
+    elif top == 9:
+        raw[9][inner] = value
+    else:
+        raw[top] = value
+    try:
+        data = _signed(raw)
+    except (TypeError, ValueError, OverflowError):  # cbor2 cannot encode it: nothing to test
+        return
+    with contextlib.suppress(TrustListError):
+        load_trust_list(data, [ROOT.public])
