@@ -10,11 +10,13 @@ from typing import Any
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verifier import codec, cose
 from verifier.documents import Bilingual, Document, DocumentType, encode_document, text_fault
 from verifier.errors import SchemaError
-from verifier.fixtures import ISSUER
+from verifier.fixtures import ISSUER, sample_documents
 from verifier.payload import CLAIM_DOCUMENT, Claims, encode_claims
 from verifier.sign import sign_document
 from verifier.verify import Malformation, Status, Verdict, verify
@@ -205,3 +207,47 @@ def test_issued_at_beyond_year_9999_cannot_be_signed(samples: dict) -> None:
                 samples[DocumentType.BIRTH_CERTIFICATE],
             )
         )
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**64), max_value=2**64 - 1)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.binary(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.integers(-2, 25) | st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+_KEYS = Keys()
+_TRUST = _KEYS.trust()
+_BASE = cbor2.loads(
+    encode_claims(Claims(ISSUER, NOW, "BI26-7", sample_documents()[DocumentType.FAMILY_EXTRACT]))
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["claim", "doc", "field", "member"]), st.integers(-1, 25), _VALUES)
+def test_any_genuinely_signed_payload_ends_in_a_verdict_not_an_internal_error(
+    where: str, index: int, value: object
+) -> None:
+    raw = cbor2.loads(cbor2.dumps(_BASE))
+    doc = raw[CLAIM_DOCUMENT]
+    if where == "claim":
+        raw[index] = value
+    elif where == "doc":
+        doc[index % 5] = value
+    elif where == "field":
+        doc[4][index] = value
+    else:
+        doc[4][3][index % 2] = value
+    try:
+        payload = cbor2.dumps(raw)
+    except (TypeError, ValueError, OverflowError):
+        return
+    verdict = verify(_signed_raw(_KEYS, payload), _TRUST, NOW)
+    assert verdict.detail is None or "internal error" not in verdict.detail
+    json.dumps(verdict.to_json())
