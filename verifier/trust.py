@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,7 +147,17 @@ class TrustList:
     identity: Identity = field(kw_only=True)
 
     def signers_with_kid(self, kid: bytes) -> list[SignerEntry]:
-        return [s for s in self.signers if s.kid == kid]
+        """Every entry with this kid, in trust-list order."""
+        return list(self._by_kid.get(kid, ()))
+
+    @functools.cached_property
+    def _by_kid(self) -> dict[bytes, tuple[SignerEntry, ...]]:
+        # Built once per list: computing every entry's kid (a SHA-256) on every verification
+        # cost a microsecond per signer.
+        index: dict[bytes, list[SignerEntry]] = {}
+        for s in self.signers:
+            index.setdefault(s.kid, []).append(s)
+        return {k: tuple(v) for k, v in index.items()}
 
     def is_revoked(self, serial: str) -> bool:
         return serial_hash(serial) in self.revoked_serials
