@@ -1,10 +1,13 @@
 """Verification: QR text + trust list → a Verdict with one specific reason. Never raises.
 
-The order is DESIGN.md's, and each step can only fail with its own status:
-prefix → Base45 → bounded inflate → bounded CBOR/COSE parse → kid lookup (every key with that
-kid is tried) → Ed25519 (libsodium, strict) → claims and document schema → issuer and
-document type allowed for that signer → signer's window and revocation at the issue time →
-document revocation. Nothing from the payload is believed before the signature checks out.
+The order is DESIGN.md's (docs/format.md §5), and each step can only fail with its own status:
+trust list past next-update + grace (TRUST_LIST_EXPIRED) → prefix → Base45 → bounded inflate →
+bounded CBOR/COSE parse → kid lookup (every key with that kid is tried) → Ed25519 (libsodium,
+strict) → claims and document schema → issuer and document type allowed for that signer →
+signer's window and revocation at the issue time → document revocation → trust list past
+next-update (TRUST_LIST_STALE instead of VALID). Nothing from the payload is believed before
+the signature checks out. `Verdict.reason` is a fixed sentence per status (`REASONS`);
+`Verdict.detail` says what exactly failed, for logs.
 """
 
 from __future__ import annotations
