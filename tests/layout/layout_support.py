@@ -9,7 +9,8 @@ import zxingcpp
 from PIL import Image
 
 from kiosk_app.layout import PaperWidth
-from verifier.documents import Document, DocumentType
+from kiosk_app.layout.receipt import Masthead
+from verifier.documents import Bilingual, Document, DocumentType
 from verifier.fixtures import PLACES
 from verifier.keys import SigningKey
 from verifier.sign import sign_document
@@ -19,7 +20,12 @@ from verifier.verify import Verdict, verify
 ISSUER = "CSR"
 ISSUED_AT = dt.datetime(2026, 11, 2, 9, 41, 7, tzinfo=dt.UTC)
 CHECK_AT = ISSUED_AT + dt.timedelta(hours=1)
-VERIFIER_URL = "https://verify.csr.example"
+VERIFIER_URL = "https://verify.cspd.example"
+# The pilot jurisdiction's authority, as the test trust lists publish it.
+PILOT_AUTHORITY = Bilingual(
+    "دائرة الأحوال المدنية والجوازات", "Civil Status and Passports Department"
+)
+MASTHEAD = Masthead(PILOT_AUTHORITY, VERIFIER_URL)
 WIDTHS = (PaperWidth.MM58, PaperWidth.MM80)
 TYPES = tuple(DocumentType)
 
@@ -48,7 +54,7 @@ class Authority:
             sequence=1,
             issued_at=ISSUED_AT,
             next_update=ISSUED_AT + dt.timedelta(days=1),
-            authority=next(iter(PLACES.values())),
+            authority=PILOT_AUTHORITY,
             signers=(entry,),
             places=PLACES,
         )
