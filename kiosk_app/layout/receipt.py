@@ -74,8 +74,7 @@ class Masthead:
 
     @classmethod
     def from_trust_list(cls, trust: TrustList) -> Masthead:
-        identity = getattr(trust, "identity", None)  # TODO(format): TrustList.identity lands
-        return cls(trust.authority, identity.verify_url if identity is not None else "")
+        return cls(trust.authority, trust.identity.verify_url)
 
 
 class PaperWidth(enum.IntEnum):

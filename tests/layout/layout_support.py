@@ -10,8 +10,8 @@ from PIL import Image
 
 from kiosk_app.layout import PaperWidth
 from kiosk_app.layout.receipt import Masthead
-from verifier.documents import Bilingual, Document, DocumentType
-from verifier.fixtures import PLACES
+from verifier.documents import Document, DocumentType
+from verifier.fixtures import AUTHORITY, IDENTITY, PLACES
 from verifier.keys import SigningKey
 from verifier.sign import sign_document
 from verifier.trust import SignerEntry, TrustList, load_trust_list, sign_trust_list
@@ -20,11 +20,9 @@ from verifier.verify import Verdict, verify
 ISSUER = "CSR"
 ISSUED_AT = dt.datetime(2026, 11, 2, 9, 41, 7, tzinfo=dt.UTC)
 CHECK_AT = ISSUED_AT + dt.timedelta(hours=1)
-VERIFIER_URL = "https://verify.cspd.example"
-# The pilot jurisdiction's authority, as the test trust lists publish it.
-PILOT_AUTHORITY = Bilingual(
-    "دائرة الأحوال المدنية والجوازات", "Civil Status and Passports Department"
-)
+VERIFIER_URL = IDENTITY.verify_url
+# The pilot jurisdiction, as the test trust lists publish it (the same as the fixtures').
+PILOT_AUTHORITY = AUTHORITY
 MASTHEAD = Masthead(PILOT_AUTHORITY, VERIFIER_URL)
 WIDTHS = (PaperWidth.MM58, PaperWidth.MM80)
 TYPES = tuple(DocumentType)
@@ -57,6 +55,7 @@ class Authority:
             authority=PILOT_AUTHORITY,
             signers=(entry,),
             places=PLACES,
+            identity=IDENTITY,
         )
         self.trust_bytes = sign_trust_list(tl, self.root)
         self.trust = load_trust_list(self.trust_bytes, [self.root.public])

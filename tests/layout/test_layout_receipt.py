@@ -35,6 +35,7 @@ from kiosk_app.layout import (
 from kiosk_app.layout.qr import QUIET_ZONE
 from kiosk_app.layout.receipt import Masthead
 from verifier.documents import Bilingual, DocumentType
+from verifier.fixtures import IDENTITY
 from verifier.presentation import display_fields
 from verifier.verify import Status, verify
 
@@ -271,7 +272,7 @@ def test_a_document_type_newer_than_this_code_still_prints_every_signed_value() 
         signer.public.raw, "CSR", at - dt.timedelta(days=1), at + dt.timedelta(days=1),
         frozenset({99}),
     )  # fmt: skip
-    tl = TrustList(1, at, at + dt.timedelta(days=1), entry_authority(), (entry,))
+    tl = TrustList(1, at, at + dt.timedelta(days=1), entry_authority(), (entry,), identity=IDENTITY)
     trust = load_trust_list(sign_trust_list(tl, root), [root.public])
     payload = cbor2.dumps(
         {1: "CSR", 6: int(at.timestamp()), 7: b"NEW-1",
@@ -288,7 +289,14 @@ def test_a_document_type_newer_than_this_code_still_prints_every_signed_value() 
 
 
 def entry_authority() -> Bilingual:
-    return Bilingual("مصلحة الأحوال المدنية والسجل المدني", "Civil Status and Civil Registry")
+    return Bilingual("دائرة الأحوال المدنية والجوازات", "Civil Status and Passports Department")
+
+
+def test_the_masthead_is_the_trust_lists_authority_and_address(authority: Authority) -> None:
+    masthead = Masthead.from_trust_list(authority.trust)
+    assert masthead == MASTHEAD
+    assert masthead.authority == authority.trust.authority
+    assert masthead.verify_url == authority.trust.identity.verify_url
 
 
 def test_the_qr_payload_stays_out_of_reprs(
