@@ -1,7 +1,10 @@
 """How verified documents and verdicts are shown: JSON, field labels, values, reasons in words.
 
 One place for it, so the CLI's `--json`, the verification service, its web page and the
-printed layout all show a field the same way. Pure: no I/O.
+printed layout all show a field the same way: the words are `verifier.words`', dates are ISO
+8601, a marital status and a head of family agree with the person's sex, and a family member
+is the same six labelled values everywhere (`member_fields`). `docs/display.md` describes it
+for other verifiers. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from verifier.words import Term
 
 if TYPE_CHECKING:
     from verifier.payload import Claims
+    from verifier.trust import Identity
     from verifier.verify import Verdict
 
 __all__ = [
@@ -34,6 +38,7 @@ __all__ = [
     "DisplayField",
     "display_fields",
     "document_to_json",
+    "format_fee",
     "issue_fields",
     "member_fields",
     "value_text",
@@ -167,6 +172,18 @@ def display_fields(document: Document) -> list[DisplayField]:
                 )
             )
     return out
+
+
+def format_fee(amount: int, identity: Identity, lang: str) -> str:
+    """A fee in minor units as the jurisdiction prints it: "1.000 دينار" / "JOD 1.000"."""
+    name = identity.currency_name
+    return words.format_amount(
+        amount,
+        minor_units=identity.minor_units,
+        currency=identity.currency,
+        currency_name=Term(name.ar, name.latin or identity.currency),
+        lang=lang,
+    )
 
 
 def issue_fields(claims: Claims, tz: dt.tzinfo = dt.UTC) -> list[DisplayField]:
@@ -305,7 +322,13 @@ def verdict_to_json(verdict: Verdict) -> dict[str, Any]:
             "serial": claims.serial,
             "issuer": claims.issuer,
             "issued_at": claims.issued_at.isoformat(),
-        }
+            # The header lines exactly as the paper prints them (labels, UTC time format).
+            "issue": [
+                {"name": f.name, "label": {"ar": f.label_ar, "en": f.label_en}, "ar": f.ar,
+                 "en": f.en}
+                for f in issue_fields(claims)
+            ],
+        }  # fmt: skip
     return {
         "valid": verdict.valid,
         "outcome": verdict.outcome.value,

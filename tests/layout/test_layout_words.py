@@ -197,3 +197,21 @@ def test_the_paper_advises_keeping_thermal_paper_from_heat_and_sun(authority: Au
     receipt = render_verdict(signed.verdict, signed.qr_text, width_dots=576, masthead=MASTHEAD)
     advice = _ink(render_text(words.THERMAL_ADVICE.ar, width_dots=576, role=TextRole.NOTE))
     assert contains(receipt.image, advice)
+
+
+def test_a_fee_is_printed_with_the_trust_lists_currency() -> None:
+    from verifier.fixtures import IDENTITY
+    from verifier.presentation import format_fee
+
+    assert format_fee(1000, IDENTITY, "ar") == "1.000 دينار"
+    assert format_fee(500, IDENTITY, "ar") == "0.500 دينار"
+    assert format_fee(500, IDENTITY, "en") == "JOD 0.500"
+
+
+def test_the_verdict_json_carries_the_papers_header_lines(authority: Authority) -> None:
+    signed = authority.sign(_woman(MaritalStatus.MARRIED), "IN26-00000419")
+    issue = signed.verdict.to_json()["document"]["issue"]
+    assert [line["name"] for line in issue] == ["serial", "issued_at", "issuer", "centre", "kiosk"]
+    assert issue[1]["label"] == {"ar": "تاريخ ووقت الإصدار", "en": "Issued on"}
+    assert issue[1]["ar"] == issue[1]["en"] == "2026-11-02 09:41:07 UTC"
+    assert issue[3]["ar"] == "مركز خدمة المواطن - وادي السير - عمان"
