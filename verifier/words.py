@@ -260,11 +260,11 @@ def verify_note(url: str) -> Term:
     url = " ".join(url.split())  # no line breaks or tabs from configuration
     if not url:
         return Term(
-            "للتحقق من صحة هذه الوثيقة امسح الرمز", "To verify this document, scan the code"
+            "للتحقق من صحة هذه الوثيقة امسح رمز QR", "To verify this document, scan the QR code"
         )
     return Term(
-        f"للتحقق من صحة هذه الوثيقة امسح الرمز أو افتح {url}",
-        f"To verify this document, scan the code or open {url}",
+        f"للتحقق من صحة هذه الوثيقة امسح رمز QR أو افتح {url}",
+        f"To verify this document, scan the QR code or open {url}",
     )
 
 
