@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk_app.layout import render_verdict
+from kiosk_app.layout import render_a4, render_verdict
 from kiosk_app.layout.receipt import Masthead
 from verifier.documents import (
     Bilingual,
@@ -38,9 +38,10 @@ from verifier.fixtures import (
 )
 from verifier.keys import SigningKey
 from verifier.national_id import make as make_nid
+from verifier.payload import Claims
 from verifier.sign import sign_document
 from verifier.trust import load_trust_list
-from verifier.verify import verify
+from verifier.verify import Verdict, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,6 +74,9 @@ How a certificate is laid out (`kiosk_app/layout/receipt.py` says why in more wo
   stacked by their ink, so nothing is clipped and no paper is left blank. Every Latin or
   numeric value inside an Arabic line (a date, a record number, the address) is isolated
   (FSI … PDI), so it reads as it does alone.
+- A4 (`render_a4`, what `sanad kiosk render --out x.pdf` writes): the same content laid
+  out anew for the page at 300 dpi, not the receipt enlarged, and without the thermal-paper
+  advice.
 - QR: alphanumeric mode, error correction Q (M, then L, only when Q would need modules under
   4 dots on 58 mm), modules as many whole dots as fit, 4-module quiet zone inside the paper.
 
@@ -144,6 +148,11 @@ def _variants(samples: dict[DocumentType, Document]) -> list[tuple[str, str, Doc
     return out
 
 
+def document_claims(verdict: Verdict) -> Claims:
+    assert verdict.claims is not None
+    return verdict.claims
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "gallery")
@@ -180,6 +189,17 @@ def main() -> None:
                 f"| [{name}]({name}) |"
             )
             print(f"wrote {out / name} ({receipt.height_mm:.0f} mm)")
+        if stem == DocumentType.FAMILY_EXTRACT.slug:  # one example of the A4 layout
+            a4 = render_a4(document_claims(verdict), text, masthead=masthead)
+            name = f"{stem}-a4.png"
+            a4.image.save(out / name, format="PNG", optimize=True, dpi=(a4.dpi, a4.dpi))
+            rows.append(
+                f"| {doc_type.slug.replace('_', ' ')} | A4 layout (`render_a4`, the PDF's page) "
+                f"| A4, 300 dpi | {a4.height_mm:.0f} mm "
+                f"| v{a4.qr.version}-{a4.qr.ecc.value}, {a4.qr.module_dots} dots/module "
+                f"| [{name}]({name}) |"
+            )
+            print(f"wrote {out / name} ({a4.height_mm:.0f} mm)")
     (out / "README.md").write_text(_README_HEAD + "\n".join(rows) + "\n", encoding="utf-8")
     print(f"wrote {out / 'README.md'}")
 

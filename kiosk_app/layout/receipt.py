@@ -47,6 +47,8 @@ from verifier.trust import TrustList, serial_hash
 from verifier.verify import Verdict
 
 __all__ = [
+    "A4_DPI",
+    "A4_WIDTH_DOTS",
     "DPI",
     "LangOrder",
     "Masthead",
@@ -54,6 +56,7 @@ __all__ = [
     "QrPart",
     "Receipt",
     "TextRole",
+    "render_a4",
     "render_receipt",
     "render_text",
     "render_verdict",
@@ -191,6 +194,21 @@ _STYLES = {
         min_module=4,
     ),
 }
+
+# A4: 300 dpi, 183 mm of text width inside export.pdf_a4's 12 mm page margins; sizes are
+# the receipt's scaled to about 10 pt values, and QR modules capped at 0.68 mm (6 cm for v16).
+A4_DPI = 300
+A4_WIDTH_DOTS = 2160
+_A4_MAX_MODULE = 8
+_A4_STYLE = _Style(
+    margin=24,
+    header=_Role(54, 38, bold=True),
+    title=_Role(76, 52, bold=True),
+    label=_Role(40, 31),
+    value=_Role(50, 38, bold=True),
+    note=_Role(40, 31),
+    min_module=4,
+)
 
 _GAP = 2  # least white between the ink of two lines, in dots
 _FIELD_GAP = 5  # extra white between two fields
@@ -471,6 +489,7 @@ def _compose(
     masthead: Masthead,
     order: LangOrder,
     tz: dt.tzinfo,
+    thermal: bool,
 ) -> None:
     s, document = c.style, claims.document
     fields = display_fields(document)
@@ -502,9 +521,10 @@ def _compose(
     c.qr(symbol, module)
     for text in _bilingual_pair(*words.verify_note(masthead.verify_url), order):
         c.paragraph(text, s.note, _Align.CENTER)
-    c.space(_FIELD_GAP)
-    for text in _bilingual_pair(*words.THERMAL_ADVICE, order):
-        c.paragraph(text, s.note, _Align.CENTER)
+    if thermal:
+        c.space(_FIELD_GAP)
+        for text in _bilingual_pair(*words.THERMAL_ADVICE, order):
+            c.paragraph(text, s.note, _Align.CENTER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -627,17 +647,53 @@ def render_receipt(
         raise LayoutError(
             f"paper width must be 384 (58 mm) or 576 (80 mm) dots, not {width_dots}"
         ) from None
+    return _layout(
+        claims, qr_text, int(paper), _STYLES[paper], DPI, masthead, lang_order, timezone,
+        fonts, max_module_dots,
+    )  # fmt: skip
+
+
+def render_a4(
+    claims: Claims,
+    qr_text: str,
+    *,
+    masthead: Masthead,
+    lang_order: LangOrder = LangOrder.AR_FIRST,
+    timezone: dt.tzinfo = dt.UTC,
+    fonts: FontSet | None = None,
+) -> Receipt:
+    """The same document laid out anew for an A4 page (not the receipt enlarged): the text
+    width of A4 at 300 dpi, type about 10 pt, the QR about 6 cm. `export.pdf_a4` puts it on
+    the page at its true size. No thermal-paper advice: it is printed on plain paper. Same
+    checks and errors as `render_receipt`."""
+    return _layout(
+        claims, qr_text, A4_WIDTH_DOTS, _A4_STYLE, A4_DPI, masthead, lang_order, timezone,
+        fonts, _A4_MAX_MODULE,
+    )  # fmt: skip
+
+
+def _layout(
+    claims: Claims,
+    qr_text: str,
+    width: int,
+    style: _Style,
+    dpi: int,
+    masthead: Masthead,
+    lang_order: LangOrder,
+    timezone: dt.tzinfo,
+    fonts: FontSet | None,
+    max_module_dots: int | None,
+) -> Receipt:
     require_raqm()
     qr_text = qr_text.strip()
     _check_claims(claims, qr_text)
-    style = _STYLES[paper]
-    symbol, module = fit_qr(qr_text, paper, min_module=style.min_module, max_module=max_module_dots)
-    composer = _Composer(int(paper), style, fonts or default_fonts())
-    _compose(composer, claims, symbol, module, masthead, lang_order, timezone)
+    symbol, module = fit_qr(qr_text, width, min_module=style.min_module, max_module=max_module_dots)
+    composer = _Composer(width, style, fonts or default_fonts())
+    _compose(composer, claims, symbol, module, masthead, lang_order, timezone, dpi == DPI)
     placed, bottom = _stack(composer.blocks, top=style.margin - _GAP)
     height = bottom + style.margin
-    image, qr_top = _draw(placed, int(paper), height, style.margin)
-    image.info["dpi"] = (DPI, DPI)
+    image, qr_top = _draw(placed, width, height, style.margin)
+    image.info["dpi"] = (dpi, dpi)
     qr_bottom = qr_top + symbol.modules * module
     part = QrPart(
         text=qr_text,
@@ -645,13 +701,13 @@ def render_receipt(
         ecc=symbol.ecc,
         version=symbol.version,
         modules=symbol.modules,
-        left_dots=(int(paper) - symbol.modules * module) // 2,
+        left_dots=(width - symbol.modules * module) // 2,
         top_dots=qr_top,
     )
     log.debug(
         "rendered document %s: %d dots wide, %d high, QR v%d-%s at %d dots/module",
         serial_hash(claims.serial).hex(),
-        int(paper),
+        width,
         height,
         symbol.version,
         symbol.ecc.value,
@@ -659,10 +715,11 @@ def render_receipt(
     )
     return Receipt(
         image=image,
-        above=image.crop((0, 0, int(paper), qr_top)),
+        above=image.crop((0, 0, width, qr_top)),
         qr=part,
-        below=image.crop((0, qr_bottom, int(paper), height)),
-        width_dots=int(paper),
+        below=image.crop((0, qr_bottom, width, height)),
+        width_dots=width,
+        dpi=dpi,
     )
 
 

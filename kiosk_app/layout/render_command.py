@@ -2,7 +2,8 @@
 
 For people who print elsewhere, and for checking a layout: the QR text is verified against a
 root-signed trust list first, and nothing is rendered unless it is VALID. The output is a PNG
-(the receipt dot for dot) or a PDF (the receipt at true size on A4), chosen by --out's suffix.
+(the receipt dot for dot, --width wide) or a PDF (the document laid out for A4 at 300 dpi),
+chosen by --out's suffix.
 The authority's names and the verification address printed on it are the trust list's.
 
 `render_command` is a click command; the kiosk's `cli.group` registers it as `render`.
@@ -21,7 +22,7 @@ import click
 
 from kiosk_app.layout.errors import LayoutError
 from kiosk_app.layout.export import pdf_a4, preview_png
-from kiosk_app.layout.receipt import LangOrder, Masthead, PaperWidth, render_verdict
+from kiosk_app.layout.receipt import LangOrder, Masthead, PaperWidth, render_a4, render_verdict
 from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import load_public_key
 from verifier.presentation import REASONS
@@ -106,14 +107,16 @@ def render_file(
             click.echo(f"NOT VALID: {verdict.reason}\n{en}\n{ar}", err=True)
         return ExitCode.INVALID
     try:
-        receipt = render_verdict(
-            verdict,
-            qr_text,
-            width_dots=paper,
-            masthead=Masthead.from_trust_list(trust),
-            lang_order=lang_order,
-        )
-        data = preview_png(receipt) if fmt is _OutputFormat.PNG else pdf_a4(receipt)
+        masthead = Masthead.from_trust_list(trust)
+        if fmt is _OutputFormat.PNG:
+            receipt = render_verdict(
+                verdict, qr_text, width_dots=paper, masthead=masthead, lang_order=lang_order
+            )
+            data = preview_png(receipt)
+        else:  # laid out anew for the page, not the receipt enlarged
+            assert verdict.claims is not None
+            receipt = render_a4(verdict.claims, qr_text, masthead=masthead, lang_order=lang_order)
+            data = pdf_a4(receipt)
     except LayoutError as exc:
         return _error(str(exc))
     try:
@@ -171,7 +174,7 @@ def render_file(
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file: .png (the receipt) or .pdf (true size on A4).",
+    help="Output file: .png (the receipt) or .pdf (laid out for A4).",
 )
 @click.option(
     "--lang-order",
