@@ -91,6 +91,10 @@ def break_lines(
             if blank_lines:
                 lines.append("")
             continue
+        whole = " ".join(words)
+        if fits(whole):  # most values and labels: one measure instead of one per word
+            lines.append(whole)
+            continue
         current: list[str] = []
         for word in words:
             if fits(" ".join([*current, word])):
