@@ -250,8 +250,8 @@ def place_code(code: int) -> Term:
 # Sentences printed on the paper.
 
 THERMAL_ADVICE = Term(
-    "هذه الوثيقة على ورق حراري: احفظها بعيدًا عن الحرارة والشمس",
-    "This document is on thermal paper: keep it away from heat and sunlight",
+    "ورقة حرارية: احفظها بعيدًا عن الحرارة والشمس",
+    "Thermal paper: keep it away from heat and sunlight",
 )
 
 
