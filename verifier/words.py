@@ -313,11 +313,13 @@ def format_amount(
 FSI, PDI = "\u2068", "\u2069"
 _ISOLATES = re.compile("[\u2066-\u2069]")
 _ARABIC_LETTER = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
-# A value: starts and ends with a Latin letter or a digit, and holds no space, no Arabic and
-# no isolate mark; values separated only by spaces ("JOD 1.000", "Al-Bashir Hospital") make
-# one run, isolated whole, so their words keep their order too.
+# A value: starts with a Latin letter or a digit (or a sign before a digit), ends with one (or
+# "/" or "%"), and holds no space, no Arabic and no isolate mark. Values separated only by
+# spaces ("JOD 1.000", "Al-Bashir Hospital") make one run, isolated whole, so their words
+# keep their order too.
 _TOKEN = (
-    rf"[A-Za-z0-9\u00c0-\u024f](?:[^\s{_ARABIC_LETTER}\u2066-\u2069]*[A-Za-z0-9\u00c0-\u024f/])?"
+    rf"(?:[+-](?=[0-9]))?[A-Za-z0-9\u00c0-\u024f]"
+    rf"(?:[^\s{_ARABIC_LETTER}\u2066-\u2069]*[A-Za-z0-9\u00c0-\u024f/%])?"
 )
 _VALUE = re.compile(rf"{_TOKEN}(?:[ ]+{_TOKEN})*")
 _HAS_ARABIC = re.compile(f"[{_ARABIC_LETTER}]")

@@ -185,6 +185,10 @@ I, P = FSI, PDI  # noqa: E741 (short names keep the cases readable)
         ("افتح https://verify.cspd.example/v/", f"افتح {I}https://verify.cspd.example/v/{P}"),
         ("الرسوم JOD 1.000 فقط", f"الرسوم {I}JOD 1.000{P} فقط"),  # one run: words keep order
         ("1. محمد", f"{I}1{P}. محمد"),
+        ("الهاتف +962 6 5000000", f"الهاتف {I}+962 6 5000000{P}"),
+        ("نسبة 50% فقط", f"نسبة {I}50%{P} فقط"),
+        ("الجهاز (K-AMM-0417) هنا", f"الجهاز ({I}K-AMM-0417{P}) هنا"),
+        ("شارع - عمان", "شارع - عمان"),  # a spaced dash is the sentence's, not a value
         (f"رقم {I}B26-1{P}", f"رقم {I}B26-1{P}"),  # already isolated: left alone
         ("Born 1985-11-30", "Born 1985-11-30"),  # no Arabic: nothing to protect it from
     ],
