@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -191,6 +192,18 @@ class Schema:
     @property
     def title_en(self) -> str:
         return words.document_title(self.type).en
+
+    @functools.cached_property
+    def keys(self) -> frozenset[int]:
+        return frozenset(s.key for s in self.fields)
+
+    @functools.cached_property
+    def decoders(self) -> tuple[tuple[int, str, bool, Callable[[object, str], Any]], ...]:
+        return tuple((s.key, s.name, s.required, _DECODERS[s.kind]) for s in self.fields)
+
+    @functools.cached_property
+    def place_fields(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.fields if s.kind is FieldKind.PLACE)
 
     def by_name(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -473,12 +486,12 @@ def _dec_nid(raw: object, what: str) -> str:
 
 
 def _dec_enum(raw: object, cls: type[enum.IntEnum], what: str) -> Any:
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    if type(raw) is not int:
         raise SchemaError(f"{what}: expected a code")
-    try:
-        return cls(raw)
-    except ValueError:
-        raise SchemaError(f"{what}: unknown code {raw}") from None
+    found = cls._value2member_map_.get(raw)
+    if found is None:
+        raise SchemaError(f"{what}: unknown code {raw}")
+    return found
 
 
 def _enc_enum(value: object, cls: type[enum.IntEnum], what: str) -> int:
@@ -487,44 +500,89 @@ def _enc_enum(value: object, cls: type[enum.IntEnum], what: str) -> int:
     return int(value)
 
 
-def _enc_members(value: object, what: str) -> list[list[Any]]:
+# Members travel compactly (what keeps a four-member family extract within QR version 15 at
+# ECC Q): [names, records]. names is one text: every member's Arabic name, then every member's
+# Latin name ("" for none), joined by LF; no name can hold an LF (§ text rules), so it splits
+# unambiguously. records holds three integers per member: the national id body, a code
+# (`_MEMBER_KINDS` index * 4 + marital status - 1, below 24 so one CBOR byte) and the date of
+# birth. The relation implies the sex except for the head, whose two kinds carry it.
+_MEMBER_KINDS: tuple[tuple[Relation, Sex], ...] = (
+    (Relation.HEAD, Sex.MALE),
+    (Relation.HEAD, Sex.FEMALE),
+    (Relation.WIFE, Sex.FEMALE),
+    (Relation.HUSBAND, Sex.MALE),
+    (Relation.SON, Sex.MALE),
+    (Relation.DAUGHTER, Sex.FEMALE),
+)
+_SEPARATOR = "\n"
+
+
+def _enc_members(value: object, what: str) -> list[Any]:
     if not isinstance(value, tuple | list) or not 1 <= len(value) <= MAX_MEMBERS:
         raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
-    out = []
+    arabic: list[str] = []
+    latin: list[str] = []
+    records: list[int] = []
     for i, m in enumerate(value):
-        if not isinstance(m, FamilyMember):
-            raise SchemaError(f"{what}[{i}]: expected a FamilyMember")
         w = f"{what}[{i}]"
-        out.append(
-            [
-                _enc_bilingual(m.name, w),
-                _enc_nid(m.national_id, w),
-                _enc_enum(m.relation, Relation, w),
-                _enc_enum(m.sex, Sex, w),
-                _enc_date(m.date_of_birth, w),
-                _enc_enum(m.marital_status, MaritalStatus, w),
-            ]
-        )
+        if not isinstance(m, FamilyMember):
+            raise SchemaError(f"{w}: expected a FamilyMember")
+        name = m.name
+        if not isinstance(name, Bilingual):
+            raise SchemaError(f"{w}: expected a Bilingual name")
+        arabic.append(_check_text(name.ar, w))
+        latin.append("" if name.latin is None else _check_text(name.latin, w))
+        relation = _enc_enum(m.relation, Relation, w)
+        sex = _enc_enum(m.sex, Sex, w)
+        marital = _enc_enum(m.marital_status, MaritalStatus, w)
+        try:
+            kind = _MEMBER_KINDS.index((Relation(relation), Sex(sex)))
+        except ValueError:
+            raise SchemaError(
+                f"{w}: a {m.relation.name.lower()} cannot be {m.sex.name.lower()}"
+            ) from None
+        records += [
+            _enc_nid(m.national_id, w),
+            kind * 4 + marital - 1,
+            _enc_date(m.date_of_birth, w),
+        ]
     _check_one_head(list(value), what)
-    return out
+    return [_SEPARATOR.join(arabic + latin), records]
 
 
 def _dec_members(raw: object, what: str) -> tuple[FamilyMember, ...]:
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_MEMBERS:
-        raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
+    if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str)):
+        raise SchemaError(f"{what}: expected [names, records]")
+    names, records = raw
+    if (
+        not isinstance(records, list)
+        or len(records) % 3
+        or not 1 <= len(records) // 3 <= MAX_MEMBERS
+    ):
+        raise SchemaError(f"{what}: expected three values for each of 1 to {MAX_MEMBERS} members")
+    n = len(records) // 3
+    if len(names) > 2 * n * (MAX_TEXT + 1):
+        raise SchemaError(f"{what}: the names are too long")
+    lines = names.split(_SEPARATOR)
+    if len(lines) != 2 * n:
+        raise SchemaError(f"{what}: expected an Arabic and a Latin name line for each member")
     out = []
-    for i, item in enumerate(raw):
+    for i in range(n):
         w = f"{what}[{i}]"
-        if not isinstance(item, list) or len(item) != 6:
-            raise SchemaError(f"{w}: expected six values")
+        nid, code, dob = records[3 * i : 3 * i + 3]
+        if type(code) is not int or not 0 <= code < 4 * len(_MEMBER_KINDS):
+            raise SchemaError(f"{w}: unknown member code")
+        relation, sex = _MEMBER_KINDS[code // 4]
         out.append(
             FamilyMember(
-                name=_dec_bilingual(item[0], w),
-                national_id=_dec_nid(item[1], w),
-                relation=_dec_enum(item[2], Relation, w),
-                sex=_dec_enum(item[3], Sex, w),
-                date_of_birth=_dec_date(item[4], w),
-                marital_status=_dec_enum(item[5], MaritalStatus, w),
+                name=Bilingual(
+                    _check_text(lines[i], w), _check_text(lines[n + i], w) if lines[n + i] else None
+                ),
+                national_id=_dec_nid(nid, w),
+                relation=relation,
+                sex=sex,
+                date_of_birth=_dec_date(dob, w),
+                marital_status=MaritalStatus(code % 4 + 1),
             )
         )
     _check_one_head(out, what)
@@ -560,27 +618,35 @@ def _encode_value(spec: FieldSpec, value: object) -> Any:
     raise AssertionError(spec.kind)  # pragma: no cover
 
 
-def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
-    what = spec.name
-    match spec.kind:
-        case FieldKind.TEXT:
-            return _check_text(raw, what)
-        case FieldKind.BILINGUAL:
-            return _dec_bilingual(raw, what)
-        case FieldKind.PLACE:
-            return _dec_place(raw, what)
-        case FieldKind.DATE:
-            return _dec_date(raw, what)
-        case FieldKind.NATIONAL_ID:
-            return _dec_nid(raw, what)
-        case FieldKind.SEX:
-            return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
-        case FieldKind.MARITAL_STATUS:
-            return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
-        case FieldKind.MEMBERS:
-            return _dec_members(raw, what)
-    raise AssertionError(spec.kind)  # pragma: no cover
+def _dec_sex(raw: object, what: str) -> Sex:
+    return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
 
+
+def _dec_marital(raw: object, what: str) -> MaritalStatus:
+    return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
+
+
+# One decoder per kind, looked up rather than matched: decoding sits on the verification path.
+_DECODERS: dict[FieldKind, Callable[[object, str], FieldValue]] = {
+    FieldKind.TEXT: _check_text,
+    FieldKind.BILINGUAL: _dec_bilingual,
+    FieldKind.PLACE: _dec_place,
+    FieldKind.DATE: _dec_date,
+    FieldKind.NATIONAL_ID: _dec_nid,
+    FieldKind.SEX: _dec_sex,
+    FieldKind.MARITAL_STATUS: _dec_marital,
+    FieldKind.MEMBERS: _dec_members,
+}
+
+
+def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
+    return _DECODERS[spec.kind](raw, spec.name)
+
+
+_ABSENT = object()
+_SCHEMA_BY_CODE: dict[tuple[int, int], Schema] = {
+    (int(t), v): schema for (t, v), schema in SCHEMAS.items()
+}
 
 # The document claim on the wire: [type, schema version, kiosk id, issuing centre, {key: value}]
 
@@ -613,18 +679,16 @@ def decode_document(raw: object) -> Document:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
     type_code, version, kiosk, centre, fields = raw
     for name, v in (("type", type_code), ("version", version)):
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**16:
+        if type(v) is not int or not 0 < v < 2**16:
             raise SchemaError(f"document claim: bad {name}")
     kiosk = _check_text(kiosk, "kiosk")
     centre_value = _dec_place(centre, "centre")
-    if not isinstance(fields, dict) or not all(
-        isinstance(k, int) and not isinstance(k, bool) for k in fields
-    ):
+    if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
-    try:
-        doc_type = DocumentType(type_code)
-        schema = SCHEMAS[(doc_type, version)]
-    except (ValueError, KeyError):
+    schema = _SCHEMA_BY_CODE.get((type_code, version))
+    if schema is None:
+        if not all(type(k) is int for k in fields):
+            raise SchemaError("document claim: fields must be a map with integer keys")
         _check_raw_texts(fields)
         return Document(
             type=type_code,
@@ -634,16 +698,17 @@ def decode_document(raw: object) -> Document:
             schema_version=version,
             known=False,
         )
-    keys = {s.key for s in schema.fields}
-    stray = sorted(set(fields) - keys)
+    doc_type = schema.type
+    stray = fields.keys() - schema.keys  # text keys (the only other kind cbor_guard lets by)
     if stray:
-        raise SchemaError(f"{doc_type.slug}: unknown field keys {stray}")
+        raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
     values: dict[str, FieldValue] = {}
-    for spec in schema.fields:
-        if spec.key in fields:
-            values[spec.name] = _decode_value(spec, fields[spec.key])
-        elif spec.required:
-            raise SchemaError(f"{spec.name}: required field missing")
+    for key, name, required, decode in schema.decoders:
+        raw_value = fields.get(key, _ABSENT)
+        if raw_value is not _ABSENT:
+            values[name] = decode(raw_value, name)
+        elif required:
+            raise SchemaError(f"{name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
 
 
@@ -673,9 +738,13 @@ def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
             return Place(value.code, found) if found is not None else value
         return value
 
-    if not doc.known:
+    schema = doc.schema
+    if schema is None:
         return doc
-    fields = {k: named(v) for k, v in doc.fields.items()}
+    fields = dict(doc.fields)
+    for name in schema.place_fields:
+        if name in fields:
+            fields[name] = named(fields[name])
     centre = named(doc.centre)
     assert isinstance(centre, Place | Bilingual)
     return Document(doc.type, fields, doc.kiosk, centre, doc.schema_version, doc.known, doc.extra)

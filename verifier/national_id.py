@@ -26,16 +26,16 @@ NATIONAL_ID_LENGTH = 10
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
 
 
+_DOUBLE = bytes.maketrans(b"0123456789", bytes(_DOUBLED))
+_PLAIN = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
 def _luhn_sum(digits: str, double_first: bool) -> int:
-    # From the right, every second digit is doubled; double_first says whether the
-    # rightmost digit given is one of them.
-    total = 0
-    double = double_first
-    for ch in reversed(digits):
-        d = ord(ch) - 48
-        total += _DOUBLED[d] if double else d
-        double = not double
-    return total
+    # From the right, every second digit is doubled; double_first says whether the rightmost
+    # digit given is one of them. Callers have checked that digits are ASCII digits.
+    rev = digits.encode("ascii")[::-1]
+    doubled, plain = (rev[0::2], rev[1::2]) if double_first else (rev[1::2], rev[0::2])
+    return sum(doubled.translate(_DOUBLE)) + sum(plain.translate(_PLAIN))
 
 
 def _is_digits(text: str, length: int) -> bool:
