@@ -318,3 +318,35 @@ def test_without_a_verifier_address_the_note_only_says_to_scan(
     assert without.height_dots < with_url.height_dots  # the address lines are gone
     assert decode_qr_texts(without.image) == [s.qr_text]
     assert with_url.image.info["dpi"] == (203, 203)
+
+
+def test_the_authority_and_address_printed_are_whatever_the_trust_list_says() -> None:
+    from verifier.fixtures import sample_documents
+    from verifier.keys import SigningKey
+    from verifier.sign import sign_document
+    from verifier.trust import Identity, SignerEntry, TrustList, load_trust_list, sign_trust_list
+
+    at = dt.datetime(2026, 11, 2, 9, 41, 7, tzinfo=dt.UTC)
+    root, signer = SigningKey.generate(), SigningKey.generate()
+    entry = SignerEntry(
+        signer.public.raw, "XX-TEST", at - dt.timedelta(days=1), at + dt.timedelta(days=1),
+        frozenset(int(t) for t in DocumentType),
+    )  # fmt: skip
+    other = Bilingual("هيئة التسجيل التجريبية", "Test Registration Board")
+    identity = Identity("XX", "XXX", 2, "https://check.test.example/", Bilingual("وحدة", "unit"))
+    tl = TrustList(1, at, at + dt.timedelta(days=1), other, (entry,), identity=identity)
+    trust = load_trust_list(sign_trust_list(tl, root), [root.public])
+    document = sample_documents()[DocumentType.MARRIAGE_CERTIFICATE]
+    text = sign_document(document, serial="MA26-1", issuer="XX-TEST", issued_at=at, key=signer)
+    verdict = verify(text, trust, at)
+    assert verdict.valid, verdict.reason
+    receipt = render_verdict(
+        verdict, text, width_dots=576, masthead=Masthead.from_trust_list(trust)
+    )
+    assert other.latin is not None
+    for line in (other.ar, other.latin, "https://check.test.example/"):
+        role = TextRole.HEADER if line != identity.verify_url else TextRole.NOTE
+        assert contains(receipt.image, _ink(render_text(line, width_dots=576, role=role)))
+    assert not contains(
+        receipt.image, _ink(render_text(PILOT_AUTHORITY.ar, width_dots=576, role=TextRole.HEADER))
+    )
