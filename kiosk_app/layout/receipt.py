@@ -1,15 +1,20 @@
 """The certificate layout: verified claims → a 1-bit receipt image at the printer's dot width.
 
-The receipt is laid out from the claims the QR text signs, and from nothing else. Header: the
-authority, the document title in Arabic and English, the serial, issue time, issuer, issuing
-centre and kiosk. Body: every signed field (via `verifier.presentation.display_fields`, so
-paper and verifier page word a value the same way) with its Arabic and English labels.
-Footer: the QR and how to verify it. `render_receipt` refuses claims that differ from what
-the QR text carries.
+The receipt is laid out from the claims the QR text signs and from the trust list's
+`Masthead` (the authority's names and the verification address), and from nothing else: no
+name, address or currency is a constant here. Header: the authority, the document title in
+Arabic and English, the serial, issue time, issuer, issuing centre and kiosk
+(`presentation.issue_fields`). Body: every signed field (via
+`verifier.presentation.display_fields`, so paper and verifier page word a value the same
+way, in `verifier.words`' words) with its Arabic and English labels. Footer: the QR, how to
+verify it, and on thermal paper the advice to keep it from heat and sun. `render_receipt`
+refuses claims that differ from what the QR text carries. `render_a4` lays the same content
+out anew for an A4 page.
 
 How a line is set: the Arabic side is a right-to-left paragraph set in Amiri and
-right-aligned; the Latin side is left-to-right and left-aligned; a value that reads the same
-in both (a date, a national number) is printed once, on the labels' line when it fits. Text
+right-aligned, with every Latin or numeric value in it isolated (`words.isolate_values`) so
+it keeps its order; the Latin side is left-to-right and left-aligned; a value that reads the
+same in both (a date, a national number) is printed once, on the labels' line when it fits. Text
 is wrapped by `text.wrap`, measured by its ink, so nothing passes the side margins. Lines
 are stacked by the font's pitch, and further apart only where the real ink of two lines
 would come closer than `_GAP` dots (tall Arabic marks), so nothing overlaps and no paper is
