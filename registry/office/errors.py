@@ -1,0 +1,69 @@
+"""The office package's bilingual refusal type and its one exception root.
+
+    OfficeError
+    ├── RulesError        a family-law or policy file is unreadable or has an unknown key
+    └── Refused           an action the rules forbid; .refusal says which, in both languages
+        └── NoTransition  the action does not apply to the declaration in its current state
+
+A `Refusal` is a value (checks return tuples of them); `Refused` is the exception a state
+machine raises when it cannot go on. The route that catches `Refused` answers 403 (409 for
+`NoTransition`) with `refusal.code` and the message in the reader's language, and changes
+nothing. Messages are the sentences a civil-status authority writes: fixed text chosen by code,
+numbers and other Latin values wrapped in FSI…PDI inside the Arabic (`isolate`).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+__all__ = ["NoTransition", "OfficeError", "Refusal", "Refused", "RulesError", "Severity", "isolate"]
+
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolate(value: object) -> str:
+    """A Latin or numeric value set inside Arabic text as a directional isolate."""
+    return f"{_FSI}{value}{_PDI}"
+
+
+class Severity(enum.Enum):
+    REFUSE = "refuse"  # the action cannot go ahead
+    WARN = "warn"  # the registrar must look and confirm before it goes ahead
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One rule's answer: a stable code (an enum's value) and the sentence in each language."""
+
+    code: str
+    ar: str
+    en: str
+    severity: Severity = Severity.REFUSE
+
+    def message(self, lang: str) -> str:
+        return self.ar if lang == "ar" else self.en
+
+
+class OfficeError(Exception):
+    """Root of the office package's exceptions."""
+
+
+class RulesError(OfficeError):
+    """A rules file (family law, staff policy) cannot be used; the message says why."""
+
+
+class Refused(OfficeError):
+    """The rules forbid the action; nothing was changed."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.en)
+        self.refusal = refusal
+
+    @property
+    def code(self) -> str:
+        return self.refusal.code
+
+
+class NoTransition(Refused):
+    """The action does not apply in the declaration's current state (already registered...)."""
