@@ -170,6 +170,9 @@ class BirthRules:
     minimum_parent_age: int
     maximum_mother_age: int
     warn_parent_under_marriage_age: bool
+    registration_days: int
+    max_days_father_death_before_birth: int
+    min_days_between_births: int
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,11 @@ class FamilyLaw:
             minimum_parent_age=r.integer(b, "birth.minimum_parent_age", 1),
             maximum_mother_age=r.integer(b, "birth.maximum_mother_age", 1),
             warn_parent_under_marriage_age=r.boolean(b, "birth.warn_parent_under_marriage_age"),
+            registration_days=r.integer(b, "birth.registration_days", 1),
+            max_days_father_death_before_birth=r.integer(
+                b, "birth.max_days_father_death_before_birth", 0
+            ),
+            min_days_between_births=r.integer(b, "birth.min_days_between_births", 0),
         )
         return cls(marriage, birth)
 
@@ -242,7 +250,14 @@ _MARRIAGE_KEYS = {
     "prohibited_affinity",
     "not_together_blood",
 }
-_BIRTH_KEYS = {"minimum_parent_age", "maximum_mother_age", "warn_parent_under_marriage_age"}
+_BIRTH_KEYS = {
+    "minimum_parent_age",
+    "maximum_mother_age",
+    "warn_parent_under_marriage_age",
+    "registration_days",
+    "max_days_father_death_before_birth",
+    "min_days_between_births",
+}
 
 
 @dataclass(frozen=True)
