@@ -19,7 +19,8 @@ What it does
   parts on spaces (`name_parts`).
 
 `search_key(text)` maps the normalised Arabic letters one-to-one onto ASCII letters and digits
-(28 letters remain after folding; anything else is dropped), and `similarity(a, b)` is
+(28 letters remain after folding; anything else is dropped; the article ال is left off a
+word's start when three letters or more remain, so طراونة finds الطراونة), and `similarity(a, b)` is
 PostgreSQL pg_trgm's `similarity()` computed on those keys: each word of the key padded with
 two spaces before and one after, every three-character window a trigram, the score
 |common| / |union| of the two trigram sets. The database stores `search_key(name)` in a
@@ -28,6 +29,12 @@ because the key is plain lowercase ASCII, pg_trgm extracts exactly the trigrams 
 does whatever the database's LC_CTYPE (in a C-locale database pg_trgm sees no word
 characters in Arabic at all) and without the CRC folding it applies to multibyte trigrams, so
 the index and the Python check agree exactly (tests/office prove it against the server).
+
+`blocking_keys(name)` gives, for a four-part name, one key per way of leaving one part out:
+two spellings that differ in at most one part (or lack the grandfather's name) share one. On
+PostgreSQL a text[] column of them with a GIN index finds such candidates among a million
+persons in a few milliseconds, where a trigram scan over whole names takes hundreds
+(docs/office.md has the figures).
 
 `suggest_latin(parts)` gives a Latin form for each part of a name: the conventional civil
 registry spelling when `registry.names` knows the name, else letter rules (consonants mapped,
@@ -55,6 +62,7 @@ from registry.names import FAMILIES, FEMALE, MALE
 __all__ = [
     "DUPLICATE_THRESHOLD",
     "SEARCH_THRESHOLD",
+    "blocking_keys",
     "edit_distance",
     "name_parts",
     "normalise",
@@ -191,7 +199,34 @@ def search_key(text: str) -> str:
     """The ASCII key of a name, stored in the trigram-indexed column (see the module doc)."""
     key = _NOT_ARABIC_LETTER.sub("", normalise(text)).translate(_KEY)
     key = _NOT_KEY.sub("", key)
-    return " ".join(key.split())
+    # the article says nothing about a name, clerks drop it (طراونة for الطراونة), and its
+    # trigrams ("  a", " al") are in most family names, which slows the index down
+    return " ".join(w[2:] if w.startswith("al") and len(w) >= 5 else w for w in key.split())
+
+
+_BLOCKS = ((0, 1, 2), (0, 1, 3), (0, 2, 3), (1, 2, 3))
+
+
+def blocking_keys(name: str) -> frozenset[str]:
+    """Keys that two spellings of a four-part name share when at most one part differs.
+
+    A stored name gives four keys, one per way of leaving a part out ("124:" is given,
+    father's and family name: the grandfather left out); a three-part query is read as given,
+    father's and family name (the grandfather omitted, a clerk's habit) and gives the "124:"
+    key. The database keeps them in a text[] column with a GIN index and finds candidates
+    with `blocks && :keys`, a handful of rows even among millions, which `similarity` then
+    ranks; the trigram index serves the looser searches (see docs/office.md)."""
+    parts = tuple(search_key(p) for p in name_parts(name))
+    if any(not p for p in parts):
+        return frozenset()
+    if len(parts) == 3:
+        return frozenset({f"124:{parts[0]} {parts[1]} {parts[2]}"})
+    if len(parts) != 4:
+        return frozenset()
+    return frozenset(
+        "".join(str(i + 1) for i in block) + ":" + " ".join(parts[i] for i in block)
+        for block in _BLOCKS
+    )
 
 
 def trigrams(key: str) -> frozenset[str]:
