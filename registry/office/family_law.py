@@ -9,7 +9,7 @@ the bar on remarrying after a number of divorces, who may not marry whom by bloo
 over a `Kinship` of generations up and down) or by marriage (`Affinity`), who may not be
 married to the same person at once, and the plausible ages of parents at a birth.
 `FamilyLaw.from_toml(text)` reads them, refusing a missing or unknown key with the key's name;
-`default_family_law()` reads the packaged file `data/family-law.toml` (the pilot
+`default_family_law()` reads the packaged file `family-law.toml` (the pilot
 jurisdiction's defaults, commented there).
 
 `check_marriage(law, a, b, on=..., between=...)` returns every `Refusal` that applies (empty:
@@ -327,8 +327,8 @@ class _Reader:
 
 
 def default_family_law() -> FamilyLaw:
-    """The packaged defaults: the pilot jurisdiction's rules (data/family-law.toml)."""
-    resource = importlib.resources.files("registry.office") / "data" / "family-law.toml"
+    """The packaged defaults: the pilot jurisdiction's rules (family-law.toml)."""
+    resource = importlib.resources.files("registry.office") / "family-law.toml"
     return FamilyLaw.from_toml(resource.read_text(encoding="utf-8"), source="family-law.toml")
 
 

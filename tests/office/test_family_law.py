@@ -49,7 +49,7 @@ def codes(refusals: tuple[object, ...]) -> list[str]:
 
 
 def _packaged_text() -> str:
-    resource = importlib.resources.files("registry.office") / "data" / "family-law.toml"
+    resource = importlib.resources.files("registry.office") / "family-law.toml"
     return resource.read_text(encoding="utf-8")
 
 
