@@ -274,3 +274,58 @@ def test_any_name_gets_an_ascii_suggestion(parts: list[str]) -> None:
     latin = suggest_latin(parts)
     assert len(latin) == len(parts)
     assert all(p.isascii() for p in latin)
+
+
+@pytest.mark.postgres
+def test_the_documented_search_finds_a_misspelt_name_through_both_indexes(pg: Any) -> None:
+    """docs/office.md's two queries, on a table of demo names, with the indexes forced."""
+    import random
+
+    from sqlalchemy import text
+
+    rng = random.Random(7)
+    rows = []
+    for i in range(3000):
+        given = rng.choice(MALE if i % 2 else FEMALE)[0]
+        name = f"{given} {rng.choice(MALE)[0]} {rng.choice(MALE)[0]} {rng.choice(FAMILIES)[0]}"
+        rows.append({"id": i, "key": search_key(name), "blocks": sorted(blocking_keys(name))})
+    target = "إبراهيم عبد الرحمن مصطفى الخصاونة"
+    rows.append({"id": 9999, "key": search_key(target), "blocks": sorted(blocking_keys(target))})
+    pg.execute(text("CREATE TEMP TABLE persons (id int, name_key text, name_blocks text[])"))
+    pg.execute(
+        text("INSERT INTO persons VALUES (:id, :key, :blocks)"),
+        rows,
+    )
+    pg.execute(text("CREATE INDEX ON persons USING gin (name_blocks)"))
+    pg.execute(text("CREATE INDEX ON persons USING gin (name_key gin_trgm_ops)"))
+    pg.execute(text("ANALYZE persons"))
+    pg.execute(text("SET enable_seqscan = off"))
+    typed = "ابراهيم عبدالرحمن مصطفي الخساونه"  # hamza, compound, alef maqsura, ص for س
+    by_blocks = pg.execute(
+        text(
+            "SELECT id, similarity(name_key, :k) FROM persons WHERE name_blocks && :b"
+            " ORDER BY similarity(name_key, :k) DESC LIMIT 20"
+        ),
+        {"k": search_key(typed), "b": sorted(blocking_keys(typed))},
+    ).all()
+    assert by_blocks[0][0] == 9999
+    assert by_blocks[0][1] == pytest.approx(similarity(typed, target), abs=1e-6)
+    plan = " ".join(
+        r[0]
+        for r in pg.execute(
+            text("EXPLAIN SELECT id FROM persons WHERE name_blocks && :b"),
+            {"b": sorted(blocking_keys(typed))},
+        )
+    )
+    assert "Bitmap Index Scan" in plan
+    pg.execute(text("SET pg_trgm.similarity_threshold = 0.5"))
+    by_trigrams = pg.execute(
+        text(
+            "SELECT id FROM persons WHERE name_key % :k"
+            " ORDER BY similarity(name_key, :k) DESC LIMIT 20"
+        ),
+        {"k": search_key(typed)},
+    ).all()
+    assert by_trigrams[0][0] == 9999
+    pg.execute(text("RESET enable_seqscan"))
+    pg.execute(text("DROP TABLE persons"))
