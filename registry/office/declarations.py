@@ -52,7 +52,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from registry.office.errors import NoTransition, Refusal, Refused, Severity, isolate
+from registry.office.errors import (
+    CHARACTERS,
+    NoTransition,
+    Refusal,
+    Refused,
+    Severity,
+    counted,
+    isolate,
+)
 
 __all__ = [
     "Amend",
@@ -385,7 +393,7 @@ def _reason(text: str, action: str, *, limit: int = MAX_REASON) -> str:
         ar_action, en_action = _ACTION_WORDS[action]
         raise _refuse(
             DeclarationRefusal.REASON_REQUIRED,
-            f"لا يمكن {ar_action} دون ذكر السبب (حتى {isolate(limit)} حرف).",
+            f"لا يمكن {ar_action} دون ذكر السبب (حتى {counted(limit, CHARACTERS)}).",
             f"Cannot {en_action} without a reason (up to {limit} characters).",
         )
     return cleaned

@@ -17,7 +17,22 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-__all__ = ["NoTransition", "OfficeError", "Refusal", "Refused", "RulesError", "Severity", "isolate"]
+__all__ = [
+    "CHARACTERS",
+    "DAYS",
+    "SECONDS",
+    "TIMES",
+    "YEARS",
+    "NoTransition",
+    "Noun",
+    "OfficeError",
+    "Refusal",
+    "Refused",
+    "RulesError",
+    "Severity",
+    "counted",
+    "isolate",
+]
 
 _FSI, _PDI = "\u2068", "\u2069"
 
@@ -25,6 +40,39 @@ _FSI, _PDI = "\u2068", "\u2069"
 def isolate(value: object) -> str:
     """A Latin or numeric value set inside Arabic text as a directional isolate."""
     return f"{_FSI}{value}{_PDI}"
+
+
+@dataclass(frozen=True)
+class Noun:
+    """An Arabic counted noun's forms: one, two, 3-10 (plural), 11-99 (accusative singular),
+    and after a round hundred (genitive singular)."""
+
+    one: str
+    two: str
+    few: str
+    many: str
+    hundred: str
+
+
+YEARS = Noun("سنة واحدة", "سنتان", "سنوات", "سنة", "سنة")
+DAYS = Noun("يوم واحد", "يومان", "أيام", "يومًا", "يوم")
+TIMES = Noun("مرة واحدة", "مرتان", "مرات", "مرة", "مرة")
+CHARACTERS = Noun("حرف واحد", "حرفان", "أحرف", "حرفًا", "حرف")
+SECONDS = Noun("ثانية واحدة", "ثانيتان", "ثوانٍ", "ثانية", "ثانية")
+
+
+def counted(n: int, noun: Noun) -> str:
+    """A number with its noun as Arabic grammar counts it: سنة واحدة، سنتان، ⁨5⁩ سنوات، ⁨18⁩ سنة."""
+    if n == 1:
+        return noun.one
+    if n == 2:
+        return noun.two
+    rest = n % 100
+    if 3 <= rest <= 10:
+        return f"{isolate(n)} {noun.few}"
+    if 11 <= rest <= 99:
+        return f"{isolate(n)} {noun.many}"
+    return f"{isolate(n)} {noun.hundred}"
 
 
 class Severity(enum.Enum):

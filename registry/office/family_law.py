@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.office.errors import Refusal, RulesError, Severity, isolate
+from registry.office.errors import TIMES, YEARS, Refusal, RulesError, Severity, counted, isolate
 from verifier.documents import Sex
 
 __all__ = [
@@ -433,11 +433,11 @@ def check_marriage(
         rules.remarriage_bar_after_divorces
         and between.divorces >= rules.remarriage_bar_after_divorces
     ):
-        n = isolate(between.divorces)
+        n = counted(between.divorces, TIMES)
         out.append(
             _refusal(
                 MarriageRefusal.REMARRIAGE_BARRED,
-                f"وقع الطلاق بين الطرفين {n} مرات، فلا يُسجَّل زواجهما من جديد إلا بعد زواج"
+                f"وقع الطلاق بين الطرفين {n}، فلا يُسجَّل زواجهما من جديد إلا بعد زواج"
                 " الزوجة من غيره وانتهاء ذلك الزواج.",
                 f"The two have divorced {between.divorces} times: they may not marry again"
                 " until she has married someone else and that marriage has ended.",
@@ -454,7 +454,7 @@ def _age_refusals(
         return []
     who, who_en = _spouse(party.sex), _spouse_en(party.sex)
     verb = "يُكمل" if party.sex is Sex.MALE else "تُكمل"
-    years = isolate(rules.minimum_age)
+    years = counted(rules.minimum_age, YEARS)
     permitted_from = rules.minimum_age_with_permission
     if permitted_from and age >= permitted_from:
         if court_permission:
@@ -462,7 +462,7 @@ def _age_refusals(
         return [
             _refusal(
                 MarriageRefusal.NEEDS_COURT_PERMISSION,
-                f"لم {verb} {who} {years} سنة شمسية يوم عقد الزواج، فلا يُسجَّل الزواج إلا بإذن"
+                f"لم {verb} {who} {years} شمسية يوم عقد الزواج، فلا يُسجَّل الزواج إلا بإذن"
                 " المحكمة المختصة، ويُذكر رقم الإذن في الطلب.",
                 f"The {who_en} had not completed {rules.minimum_age} years on the date of the"
                 " contract: the marriage is registered only with the competent court's"
@@ -473,7 +473,7 @@ def _age_refusals(
     return [
         _refusal(
             MarriageRefusal.UNDER_MINIMUM_AGE,
-            f"لم {verb} {who} {isolate(lowest)} سنة شمسية يوم عقد الزواج، وهي السن الأدنى"
+            f"لم {verb} {who} {counted(lowest, YEARS)} شمسية يوم عقد الزواج، وهي السن الأدنى"
             " للزواج، فلا يُسجَّل الزواج.",
             f"The {who_en} had not completed {lowest} years on the date of the contract, the"
             " minimum age for marriage: the marriage cannot be registered.",
@@ -520,7 +520,7 @@ def _waiting_refusals(rules: MarriageRules, party: Party, on: dt.date) -> list[R
     if on >= ends:
         return []
     who, who_en = _spouse(party.sex), _spouse_en(party.sex)
-    verb = "ينقضِ" if party.sex is Sex.MALE else "تنقضِ"
+    verb = "تنقضِ"  # agrees with العدة, whoever waits
     reason_ar = "الطلاق" if last.how is MarriageEnd.DIVORCE else "الوفاة"
     reason_en = "divorce" if last.how is MarriageEnd.DIVORCE else "spouse's death"
     return [
@@ -587,12 +587,21 @@ def check_parent_age(
     female = parent.sex is Sex.FEMALE
     who, who_en = ("الأم", "mother") if female else ("الأب", "father")
     whose = "للأم" if female else "للأب"
+    if parent.date_of_birth >= child_born:
+        return (
+            _refusal(
+                BirthFinding.PARENT_TOO_YOUNG,
+                f"تاريخ ميلاد {who} ليس قبل تاريخ ولادة المولود: تحقّق من الرقم الوطني {whose}.",
+                f"The {who_en} was not born before the child: check the {who_en}'s national"
+                " number.",
+            ),
+        )
     if age < rules.minimum_parent_age:
         return (
             _refusal(
                 BirthFinding.PARENT_TOO_YOUNG,
-                f"عمر {who} يوم الولادة {isolate(age)} سنة، وهو دون"
-                f" {isolate(rules.minimum_parent_age)} سنة: تحقّق من الرقم الوطني {whose}.",
+                f"عمر {who} يوم الولادة {counted(age, YEARS)}، وهو دون"
+                f" {counted(rules.minimum_parent_age, YEARS)}: تحقّق من الرقم الوطني {whose}.",
                 f"The {who_en} was {age} at the birth, under {rules.minimum_parent_age}: check"
                 f" the {who_en}'s national number.",
             ),
@@ -601,8 +610,8 @@ def check_parent_age(
         return (
             _refusal(
                 BirthFinding.PARENT_UNDER_MARRIAGE_AGE,
-                f"عمر {who} يوم الولادة {isolate(age)} سنة، وهو دون السن الأدنى للزواج: تأكّد من"
-                " صحة البيانات قبل التسجيل.",
+                f"عمر {who} يوم الولادة {counted(age, YEARS)}، وهو دون السن الأدنى للزواج: تأكّد"
+                " من صحة البيانات قبل التسجيل.",
                 f"The {who_en} was {age} at the birth, under the minimum age for marriage:"
                 " confirm the details before registering.",
                 warn=True,
@@ -612,7 +621,8 @@ def check_parent_age(
         return (
             _refusal(
                 BirthFinding.MOTHER_UNUSUALLY_OLD,
-                f"عمر الأم يوم الولادة {isolate(age)} سنة: تحقّق من الرقم الوطني للأم قبل التسجيل.",
+                f"عمر الأم يوم الولادة {counted(age, YEARS)}: تحقّق من الرقم الوطني للأم قبل"
+                " التسجيل.",
                 f"The mother was {age} at the birth: check the mother's national number before"
                 " registering.",
                 warn=True,

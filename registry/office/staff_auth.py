@@ -72,7 +72,7 @@ import pyotp
 
 from registry.config import ThrottlePolicy
 from registry.office.declarations import Role
-from registry.office.errors import Refusal, isolate
+from registry.office.errors import CHARACTERS, SECONDS, Refusal, counted
 from registry.pins import needs_rehash
 
 __all__ = [
@@ -194,7 +194,7 @@ def check_password(
         out.append(
             Refusal(
                 PasswordProblem.TOO_SHORT.value,
-                f"كلمة المرور قصيرة: يلزم {isolate(policy.min_length)} حرفًا على الأقل، ويمكن"
+                f"كلمة المرور قصيرة: يلزم {counted(policy.min_length, CHARACTERS)} على الأقل، ويمكن"
                 " أن تكون عبارة من عدة كلمات.",
                 f"The password is too short: use at least {policy.min_length} characters; a"
                 " phrase of several words works well.",
@@ -204,7 +204,7 @@ def check_password(
         out.append(
             Refusal(
                 PasswordProblem.TOO_LONG.value,
-                f"كلمة المرور أطول من {isolate(policy.max_length)} حرفًا.",
+                f"كلمة المرور أطول من {counted(policy.max_length, CHARACTERS)}.",
                 f"The password is longer than {policy.max_length} characters.",
             )
         )
@@ -398,7 +398,7 @@ class AttemptVerdict:
             seconds = max(1, round(self.retry_after))
             return Refusal(
                 "staff_throttled",
-                f"محاولات فاشلة متتالية: انتظر {isolate(seconds)} ثانية ثم حاول من جديد.",
+                f"محاولات فاشلة متتالية: انتظر {counted(seconds, SECONDS)} ثم حاول من جديد.",
                 f"Several failed attempts: wait {seconds} seconds and try again.",
             )
         return None

@@ -43,7 +43,7 @@ from registry.office.arabic_match import (
     similar_names,
     similarity,
 )
-from registry.office.errors import Refusal, Severity, isolate
+from registry.office.errors import DAYS, YEARS, Refusal, Severity, counted, isolate
 from registry.office.family_law import (
     Between,
     FamilyLaw,
@@ -222,8 +222,8 @@ def check_birth(law: FamilyLaw, facts: BirthFacts, *, today: dt.date) -> tuple[F
         out.append(
             _f(
                 FindingCode.BIRTH_LATE,
-                f"قُدِّم بيان الولادة بعد {isolate(late)} يومًا من حدوثها، والمدة المحددة"
-                f" {isolate(law.birth.registration_days)} يومًا: يُتَّبع إجراء التسجيل المتأخر.",
+                f"قُدِّم بيان الولادة بعد {counted(late, DAYS)} من حدوثها، والمدة المحددة"
+                f" {counted(law.birth.registration_days, DAYS)}: يُتَّبع إجراء التسجيل المتأخر.",
                 f"The birth is declared {late} days after it happened, past the"
                 f" {law.birth.registration_days} days allowed: the late-registration procedure"
                 " applies.",
@@ -276,7 +276,7 @@ def _father_findings(law: FamilyLaw, father: PersonFacts, born: dt.date) -> list
         out.append(
             _f(
                 FindingCode.BIRTH_FATHER_DEAD_TOO_LONG,
-                f"الأب متوفى في {_d(died)}، قبل الولادة بأكثر من {isolate(limit)} يومًا، وهي أقصى"
+                f"الأب متوفى في {_d(died)}، قبل الولادة بأكثر من {counted(limit, DAYS)}، وهي أقصى"
                 " مدة للحمل: تحقّق من الرقم الوطني للأب.",
                 f"The father died on {died.isoformat()}, more than {limit} days (the longest"
                 " pregnancy the law presumes) before the birth: check the father's national"
@@ -313,7 +313,7 @@ def _sibling_findings(law: FamilyLaw, facts: BirthFacts) -> list[Finding]:
                 _f(
                     FindingCode.BIRTH_TOO_CLOSE,
                     f"للأم ولادة أخرى ({ref}) بتاريخ {_d(other.date_of_birth)}، أي قبل أو بعد"
-                    f" {isolate(gap)} يومًا فقط: تحقّق من الرقم الوطني للأم.",
+                    f" {counted(gap, DAYS)} فقط: تحقّق من الرقم الوطني للأم.",
                     f"The mother has another birth ({other.reference}) on"
                     f" {other.date_of_birth.isoformat()}, only {gap} days apart: check the"
                     " mother's national number.",
@@ -375,7 +375,7 @@ def check_death(facts: DeathFacts, *, today: dt.date) -> tuple[Finding, ...]:
         out.append(
             _f(
                 FindingCode.DEATH_UNUSUALLY_OLD,
-                f"العمر عند الوفاة أكثر من {isolate(_OLDEST)} سنة: تحقّق من الرقم الوطني ومن"
+                f"العمر عند الوفاة أكثر من {counted(_OLDEST, YEARS)}: تحقّق من الرقم الوطني ومن"
                 " التاريخ.",
                 f"The age at death is over {_OLDEST} years: check the national number and the"
                 " date.",

@@ -205,6 +205,23 @@ def test_every_broken_rule_is_reported() -> None:
     )
 
 
+def test_a_man_waits_where_the_law_makes_him_wait() -> None:
+    law = FamilyLaw.from_toml(
+        _packaged_text().replace('waiting_applies_to = "female"', 'waiting_applies_to = "both"')
+    )
+    divorced = man(last_ended=PreviousMarriage(DAY - dt.timedelta(days=10), MarriageEnd.DIVORCE))
+    (refusal,) = check_marriage(law, divorced, woman(), on=DAY)
+    assert refusal.ar.startswith("لم تنقضِ عدة الزوج بعد الطلاق")  # the verb agrees with العدة
+    assert refusal.en.startswith("The husband's waiting period")
+
+
+def test_a_parent_born_after_the_child_is_said_plainly() -> None:
+    (finding,) = check_parent_age(LAW, Party(Sex.MALE, DAY + dt.timedelta(days=3)), DAY)
+    assert finding.code == BirthFinding.PARENT_TOO_YOUNG.value
+    assert finding.ar == "تاريخ ميلاد الأب ليس قبل تاريخ ولادة المولود: تحقّق من الرقم الوطني للأب."
+    assert "-" not in finding.en
+
+
 def test_another_jurisdiction_is_configuration() -> None:
     text = (
         _packaged_text()
