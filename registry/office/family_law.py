@@ -130,6 +130,10 @@ class KinRule:
         """True for the kinship in either direction (a rule about marriage is symmetric)."""
         return self._one_way(kin) or self._one_way(kin.reversed())
 
+    def matches_as_seen(self, kin: Kinship) -> bool:
+        """True for the kinship in the direction given."""
+        return self._one_way(kin)
+
     def _one_way(self, kin: Kinship) -> bool:
         up_ok = kin.up >= 1 if self.up is None else kin.up == self.up
         down_ok = kin.down >= 1 if self.down is None else kin.down == self.down
@@ -537,8 +541,11 @@ def _waiting_refusals(rules: MarriageRules, party: Party, on: dt.date) -> list[R
 def _kinship_refusals(rules: MarriageRules, between: Between) -> list[Refusal]:
     out: list[Refusal] = []
     if between.kinship is not None:
-        for rule in rules.prohibited_blood:
-            if rule.matches(between.kinship):
+        kin = between.kinship
+        # name the relation as seen from the first party when a rule says it that way
+        ordered = sorted(rules.prohibited_blood, key=lambda r: not r.matches_as_seen(kin))
+        for rule in ordered:
+            if rule.matches(kin):
                 out.append(
                     _refusal(
                         MarriageRefusal.PROHIBITED_KINSHIP,

@@ -158,6 +158,15 @@ def test_prohibited_kinship_by_blood(kin: Kinship, prohibited: bool) -> None:
         assert got == ([MarriageRefusal.PROHIBITED_KINSHIP.value] if prohibited else [])
 
 
+def test_kinship_refusal_names_the_relation_as_seen_from_the_first_party() -> None:
+    aunt = Between(kinship=Kinship(2, 1))  # the second party is the first's aunt or uncle
+    (refusal,) = check_marriage(LAW, man(), woman(), on=DAY, between=aunt)
+    assert "الأعمام والعمات" in refusal.ar and "uncle or aunt" in refusal.en
+    niece = Between(kinship=Kinship(1, 2))
+    (refusal,) = check_marriage(LAW, man(), woman(), on=DAY, between=niece)
+    assert "فروع الأبوين" in refusal.ar
+
+
 def test_kinship_refusal_names_the_relation() -> None:
     (refusal,) = check_marriage(LAW, man(), woman(), on=DAY, between=Between(kinship=Kinship(1, 1)))
     assert "الإخوة والأخوات" in refusal.ar and "sibling" in refusal.en
