@@ -37,9 +37,11 @@ import enum
 import html
 import logging
 import os
+import re
 import secrets
 import threading
 import time
+import traceback
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +51,13 @@ import anyio.to_thread
 import cbor2
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from registry import citizens, issuance, keyring, kiosks
 from registry.codes import CITIZEN_MESSAGES, ErrorCode
@@ -74,6 +78,7 @@ from registry.errors import (
     SessionInvalid,
     Throttled,
 )
+from registry.limits import BodyLimit
 from registry.models import Kiosk
 from registry.places import PlaceBook
 from registry.signing import SignatureHeaders, parse_headers
@@ -122,38 +127,52 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _plain_text(value: str) -> str:
+    """Text a database and a JSON encoder take: no NUL or other control character (tab and
+    line breaks aside) and no lone surrogate (JSON's \\ud800 escapes decode to one)."""
+    if _CONTROL.search(value):
+        raise ValueError("control characters and lone surrogates are not allowed")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_plain_text)]
+
+
 class LoginBody(_Strict):
-    national_id: str | None = Field(
+    national_id: Text | None = Field(
         default=None, max_length=32, description="typed national number"
     )
-    card: str | None = Field(default=None, max_length=64, description="the ID card's scanned text")
-    pin: str = Field(max_length=16)
+    card: Text | None = Field(default=None, max_length=64, description="the ID card's scanned text")
+    pin: Text = Field(max_length=16)
 
 
 class IssueBody(_Strict):
     document_type: DocumentSlug
-    subject: str = Field(max_length=32, description="national number, or M…/T… record number")
-    payment_reference: str = Field(max_length=64)
-    idempotency_key: str = Field(max_length=64, description="same key → same document, one charge")
+    subject: Text = Field(max_length=32, description="national number, or M…/T… record number")
+    payment_reference: Text = Field(max_length=64)
+    idempotency_key: Text = Field(max_length=64, description="same key → same document, one charge")
 
 
 class PreviewBody(_Strict):
     document_type: DocumentSlug
-    subject: str = Field(max_length=32, description="national number, or M…/T… record number")
+    subject: Text = Field(max_length=32, description="national number, or M…/T… record number")
 
 
 class HeartbeatBody(_Strict):
     printer: kiosks.PrinterState
     paper: kiosks.PaperState
     cover_open: bool = False
-    app_version: str = Field(max_length=40)
-    last_error: str | None = Field(default=None, max_length=200)
+    app_version: Text = Field(max_length=40)
+    last_error: Text | None = Field(default=None, max_length=200)
     journal_backlog: int = Field(default=0, ge=0, le=1_000_000)
     failed_jobs: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class RevokeBody(_Strict):
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text = Field(min_length=1, max_length=200)
 
 
 class Text2(BaseModel):
@@ -411,10 +430,9 @@ class SignedRequest:
 
 
 async def signed_request(request: Request) -> SignedRequest:
-    """Dependency: the signature headers, method, target and body, not yet checked."""
+    """Dependency: the signature headers, method, target and body, not yet checked (the body
+    is at most MAX_BODY bytes: `BodyLimit` refused anything larger before routing)."""
     body = await request.body()
-    if len(body) > MAX_BODY:
-        raise InvalidInput("the request body is too large")
     headers = parse_headers(request.headers)
     raw_path = request.scope.get("raw_path") or request.url.path.encode()
     target = raw_path.decode("latin-1")
@@ -433,6 +451,21 @@ async def kiosk_identity(request: Request) -> KioskIdentity:
 Kiosk_ = Annotated[KioskIdentity, Depends(kiosk_identity)]
 Signed_ = Annotated[SignedRequest, Depends(signed_request)]
 Auth = Annotated[str | None, Header(alias="Authorization", max_length=300)]
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,40}")
+
+
+def _where(error: Any) -> dict[str, str]:
+    """A validation error's location and type, with nothing of the input (an unknown key's
+    name is input too, so only identifier-like names are kept)."""
+    parts = []
+    for part in error.get("loc", ()):
+        if isinstance(part, int) or (isinstance(part, str) and _FIELD_NAME.fullmatch(part)):
+            parts.append(str(part))
+        else:
+            parts.append("?")
+    return {"field": ".".join(parts), "type": str(error.get("type", "invalid"))[:40]}
 
 
 def _error_response(exc: RegistryError) -> JSONResponse:
@@ -528,16 +561,55 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        # no Swagger UI or ReDoc: they load scripts from a CDN, and nothing Sanad serves may
+        # load an external resource; the description itself stays at /openapi.json
+        docs_url=None,
+        redoc_url=None,
         title="Sanad registry",
         version="1",
         description="The civil registry's API for kiosks, verifiers and the back office. "
         "Kiosk requests are signed; see docs/registry-api.md.",
     )
     app.state.registry = reg
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
 
     @app.exception_handler(RegistryError)
     async def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
         return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # never the input back (it may be personal data, NaN, or a lone surrogate that no
+        # JSON encoder takes): only where and what kind of error
+        return JSONResponse(
+            {
+                "error": {
+                    "code": ErrorCode.INVALID_REQUEST.value,
+                    "message": "the request does not match the API's schema",
+                    "fields": [_where(e) for e in exc.errors()][:20],
+                }
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.INVALID_REQUEST
+        words = {404: "no such resource", 405: "method not allowed"}
+        return JSONResponse(
+            {"error": {"code": code.value, "message": words.get(exc.status_code, "bad request")}},
+            status_code=exc.status_code,
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # a value the database refuses (a NUL in text on PostgreSQL, a number out of range):
+        # the client's fault, never "database unavailable"
+        log.info(
+            "value refused by the database on %s: %s", _route(request), type(exc.orig).__name__
+        )
+        return _error_response(InvalidInput("a value in the request is not acceptable"))
 
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -546,7 +618,14 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s", request.method, _route(request), exc_info=exc)
+        # where it happened, never the exception's text (it may quote the input)
+        log.error(
+            "unexpected %s on %s %s\n%s",
+            type(exc).__name__,
+            request.method,
+            _route(request),
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return JSONResponse(
             {"error": {"code": ErrorCode.INTERNAL_ERROR.value, "message": "internal error"}},
             status_code=500,
