@@ -55,6 +55,7 @@ from registry.entitlements import (
     check_event_document,
     check_person_document,
     subject_kind,
+    unrelated,
 )
 from registry.errors import (
     Conflict,
@@ -341,7 +342,7 @@ def _resolve(
             return _Subject(kind, person=requester)
         person = r.person_by_nid(nid)
         if person is None:
-            raise Refused("no person with that national number", code=ErrorCode.UNKNOWN_SUBJECT)
+            raise unrelated()  # the same refusal as for a stranger: existence is not told
         return _Subject(kind, person=person)
     if not RECORD_NUMBER.fullmatch(ref):
         raise InvalidInput(
@@ -350,11 +351,11 @@ def _resolve(
     if kind is SubjectKind.MARRIAGE:
         m = r.marriage_by_record(ref)
         if m is None:
-            raise Refused("no marriage with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+            raise unrelated()
         return _Subject(kind, marriage=m, divorce=r.divorce_of(m.id))
     d = r.divorce_by_record(ref)
     if d is None:
-        raise Refused("no divorce with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+        raise unrelated()
     return _Subject(kind, marriage=r.marriage(d.marriage_id), divorce=d)
 
 
