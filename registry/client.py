@@ -52,6 +52,7 @@ import datetime as dt
 import json
 import logging
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,6 +155,7 @@ class DocumentStatus:
     since: dt.datetime | None
     document_type: str
     issued_at: dt.datetime
+    payload_sha256: str  # hex SHA-256 of the signed payload bytes
 
 
 @dataclass(frozen=True)
@@ -331,7 +333,8 @@ class RegistryClient:
         ]
 
     def document_status(self, serial: str) -> DocumentStatus:
-        d = self._call("GET", f"/api/v1/documents/{serial}/status", None, safe=True)
+        path = f"/api/v1/documents/{urllib.parse.quote(serial, safe='')}/status"
+        d = self._call("GET", path, None, safe=True)
         return DocumentStatus(
             d["serial"],
             d["status"],
@@ -339,6 +342,7 @@ class RegistryClient:
             _ts(d["since"]),
             d["document_type"],
             dt.datetime.fromisoformat(d["issued_at"]),
+            d["payload_sha256"],
         )
 
     def trust_list(self, etag: str | None = None) -> TrustListFetch:
@@ -454,7 +458,7 @@ class RegistryClient:
         if status == 403:
             return Refused(message, code=code or ErrorCode.NOT_ENTITLED)
         if status == 404:
-            return NotFound(message)
+            return NotFound(message, code=code or ErrorCode.NOT_FOUND)
         if status == 409:
             return Conflict(message, code=code or ErrorCode.IDEMPOTENCY_CONFLICT)
         if status == 423:

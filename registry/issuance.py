@@ -875,22 +875,34 @@ class StatusReport:
     since: dt.datetime | None
     document_type: DocumentType
     issued_at: dt.datetime
+    payload_sha256: str  # of the COSE_Sign1 payload (the CWT claims bstr) exactly as signed
+
+
+def payload_sha256(qr_text: str) -> str:
+    """SHA-256 (hex) of the signed payload bytes of a document the registry issued."""
+    return hashlib.sha256(cose.parse_sign1(codec.decode_text(qr_text)).payload).hexdigest()
 
 
 def _by_serial(s: Session, serial: str) -> IssuedDocument:
-    if not valid_serial_check(serial):
-        raise InvalidInput("not a valid serial (like B26-0001234-7)")
-    row = s.execute(
-        select(IssuedDocument).where(IssuedDocument.serial == serial)
-    ).scalar_one_or_none()
+    """The issued document with this serial; NotFound `not_issued` for any other text,
+    malformed or wrong check digit included (a verifier must not tell "malformed" from "never
+    issued": both mean the registry did not issue it)."""
+    row = None
+    if valid_serial_check(serial):
+        row = s.execute(
+            select(IssuedDocument).where(IssuedDocument.serial == serial)
+        ).scalar_one_or_none()
     if row is None:
-        raise NotFound("no document with that serial")
+        raise NotFound(
+            "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
+        )
     return row
 
 
 def document_status(s: Session, serial: str) -> StatusReport:
     row = _by_serial(s, serial)
     kind = DocumentType(row.document_type)
+    digest = payload_sha256(row.qr_text)
     if row.status == DocumentStatusCode.REVOKED:
         return StatusReport(
             serial,
@@ -899,6 +911,7 @@ def document_status(s: Session, serial: str) -> StatusReport:
             row.revoked_at,
             kind,
             row.issued_at,
+            digest,
         )
     signer = s.get(Signer, row.signer_kid) if row.signer_kid else None
     if (
@@ -914,6 +927,7 @@ def document_status(s: Session, serial: str) -> StatusReport:
             signer.revoked_at,
             kind,
             row.issued_at,
+            digest,
         )
     if kind is DocumentType.MARRIAGE_CERTIFICATE and row.marriage_id is not None:
         divorce = Records(s.connection()).divorce_of(row.marriage_id)
@@ -925,8 +939,9 @@ def document_status(s: Session, serial: str) -> StatusReport:
                 dt.datetime.combine(divorce.date, dt.time(), dt.UTC),
                 kind,
                 row.issued_at,
+                digest,
             )
-    return StatusReport(serial, DocumentState.VALID, None, None, kind, row.issued_at)
+    return StatusReport(serial, DocumentState.VALID, None, None, kind, row.issued_at, digest)
 
 
 def revoke_document(
