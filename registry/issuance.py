@@ -902,6 +902,10 @@ def _by_serial(s: Session, serial: str) -> IssuedDocument:
 def document_status(s: Session, serial: str) -> StatusReport:
     row = _by_serial(s, serial)
     kind = DocumentType(row.document_type)
+    if row.qr_text is None:  # a row is written with its signed text, in one insert
+        raise NotFound(
+            "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
+        )
     digest = payload_sha256(row.qr_text)
     if row.status == DocumentStatusCode.REVOKED:
         return StatusReport(
