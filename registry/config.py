@@ -23,7 +23,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from registry.errors import ConfigError
 from verifier.documents import Bilingual
@@ -48,6 +48,23 @@ def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("sanad")) / "registry"
+
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def open_private(path: os.PathLike[str] | str, *, encoding: str = "utf-8") -> TextIO:
+    """A text file opened for writing, truncated, owner-only (0600) whether or not it existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # O_CREAT's mode does not apply to a file that existed
+    return os.fdopen(fd, "w", encoding=encoding, newline="")
+
+
+def write_private(path: os.PathLike[str] | str, content: str) -> None:
+    """Write a whole text file, owner-only (0600)."""
+    with open_private(path) as f:
+        f.write(content)
 
 
 @dataclass(frozen=True)
@@ -90,12 +107,11 @@ class DataDir:
         return f"sqlite:///{(self.root / 'registry.sqlite3').resolve()}"
 
     def ensure(self) -> None:
-        """Create the directory tree, private parts owner-only."""
+        """Create the directory tree, owner-only (0700): it holds personal data and keys."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            (self.keys_dir / "signers").mkdir(parents=True, exist_ok=True)
-            os.chmod(self.keys_dir, 0o700)
-            os.chmod(self.keys_dir / "signers", 0o700)
+            for d in (self.root, self.keys_dir, self.keys_dir / "signers"):
+                d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.chmod(d, 0o700)  # mkdir's mode does not apply to a directory that existed
         except OSError as exc:
             raise ConfigError(f"cannot create the data directory {self.root}: {exc}") from exc
 
@@ -117,9 +133,7 @@ class DataDir:
         if not create:
             return None
         token = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(token + "\n")
+        write_private(path, token + "\n")
         return token
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import stamina
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,9 +50,34 @@ def is_retryable(exc: BaseException) -> bool:
     return getattr(exc.orig, "sqlstate", None) in RETRY_SQLSTATES
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create a SQLite database file owner-only (0600) before SQLite opens it, so its
+    journal files (SQLite gives them the database file's mode) are owner-only too."""
+    try:
+        database = make_url(url).database
+    except ArgumentError:
+        return
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+        for suffix in ("-wal", "-shm", "-journal"):
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                os.chmod(side, 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the database file {path}: {exc.strerror}") from exc
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     try:
         if url.startswith("sqlite"):
+            _private_sqlite_file(url)
             engine = create_engine(
                 url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=pool_size
             )

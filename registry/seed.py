@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from registry import keyring, pins
-from registry.config import DataDir, Settings
+from registry.config import DataDir, Settings, open_private, write_private
 from registry.db import Database
 from registry.errors import ConfigError
 from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
@@ -117,8 +117,7 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
             minor_parents.update(x for x in (p["father_id"], p["mother_id"]) if x)
         if (p["father_id"] in dead) or (p["mother_id"] in dead):
             orphans.add(p["id"])
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    with open_private(path) as f:  # national numbers and PINs: owner-only
         w = csv.writer(f)
         w.writerow(
             [
@@ -184,14 +183,11 @@ def initialise(
     data.ensure()
     url = data.database_url(database_url)
     if database_url and not data.config_path.exists():
-        data.config_path.write_text(f'[registry]\ndatabase = "{database_url}"\n', encoding="utf-8")
-        os.chmod(data.config_path, 0o600)  # the URL may carry the database password
+        # the URL may carry the database password: owner-only
+        write_private(data.config_path, f'[registry]\ndatabase = "{database_url}"\n')
     db = Database(url)
     try:
         db.migrate()
-        if url == data.sqlite_url:
-            # personal data: owner-only, like the keys
-            os.chmod(data.root / "registry.sqlite3", 0o600)
         added = creds = 0
         demo_path = None
         if demo:
