@@ -116,8 +116,9 @@ class Entitlement:
     subject: str
     subject_name: Bilingual
     relation: str  # self, child, parent, spouse, former_spouse
-    fee_amount: int  # minor unit (fils)
+    fee_amount: int  # in the currency's minor unit
     fee_currency: str
+    fee_minor_units: int | None = None  # digits after the decimal point (None: not told)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Fee:
     title_en: str
     amount: int
     currency: str
+    minor_units: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class IssuedDocument:
     replayed: bool
     display_fields: tuple[DisplayField, ...] = field(repr=False)
     document: dict[str, Any] = field(repr=False)
+    fee_minor_units: int | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ class RegistryClient:
                 relation=d["relation"],
                 fee_amount=d["fee"]["amount"],
                 fee_currency=d["fee"]["currency"],
+                fee_minor_units=d["fee"].get("minor_units"),
             )
             for d in data["documents"]
         ]
@@ -294,6 +298,7 @@ class RegistryClient:
             replayed=d["replayed"],
             display_fields=tuple(DisplayField(**f) for f in d["display_fields"]),
             document=d["document"],
+            fee_minor_units=d["fee"].get("minor_units"),
         )
 
     def heartbeat(
@@ -328,6 +333,7 @@ class RegistryClient:
                 f["title"]["en"],
                 f["fee"]["amount"],
                 f["fee"]["currency"],
+                f["fee"].get("minor_units"),
             )
             for f in data["fees"]
         ]

@@ -39,7 +39,6 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum import luhn
 
 from registry import audit, db_records, keyring
 from registry.audit import AuditEvent
@@ -88,6 +87,7 @@ from verifier.documents import (
     resolve_places,
     schema_for,
 )
+from verifier.national_id import luhn_check_digit, luhn_valid
 from verifier.payload import decode_claims
 from verifier.sign import sign_document
 from verifier.trust import SignerStatus, serial_hash
@@ -128,12 +128,12 @@ RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/[0-9]{7}")
 
 def make_serial(doc_type: DocumentType, year: int, number: int) -> str:
     digits = f"{year % 100:02d}{number:07d}"
-    return f"{_LETTER[doc_type]}{year % 100:02d}-{number:07d}-{luhn.calc_check_digit(digits)}"
+    return f"{_LETTER[doc_type]}{year % 100:02d}-{number:07d}-{luhn_check_digit(digits)}"
 
 
 def valid_serial_check(serial: str) -> bool:
     m = _SERIAL.fullmatch(serial)
-    return m is not None and bool(luhn.is_valid(m.group(2) + m.group(3) + m.group(4)))
+    return m is not None and luhn_valid(m.group(2) + m.group(3) + m.group(4))
 
 
 def _age(dob: dt.date, on: dt.date) -> int:
@@ -470,7 +470,7 @@ def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date
             _check(r, requester, doc_type, _resolve(r, doc_type, ref), settings, today)
         except Refused:
             continue
-        amount, currency = fees.get(doc_type, (0, "JOD"))
+        amount, currency = fees.get(doc_type, (0, settings.identity.currency))
         out.append(Offer(doc_type, ref, name, relation, amount, currency))
     return out
 
@@ -741,7 +741,7 @@ def issue(
             if ctx.signer_kid is None or ctx.signer_issuer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
             key = keys.get(ctx.signer_kid)
-            amount, currency = ctx.fee or (0, "JOD")
+            amount, currency = ctx.fee or (0, settings.identity.currency)
             doc_id = db_records.next_document_id(conn)
             serial = make_serial(req.document_type, moment.year, doc_id)
             qr_text = sign_document(
@@ -852,7 +852,7 @@ def preview(
         found = _resolve(r, document_type, subject, person)
         _check(r, person, document_type, found, settings, today)
         document = _build_document(s, r, book, kiosk_id, document_type, found, today, centre_of)
-        amount, currency = cached_fees(s).get(document_type, (0, "JOD"))
+        amount, currency = cached_fees(s).get(document_type, (0, settings.identity.currency))
     log.debug("preview of a %s at kiosk %s", document_type.slug, kiosk_id)
     return Preview(document_type, subject, amount, currency, document)
 

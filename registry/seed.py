@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -19,7 +20,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from registry import keyring, pins
-from registry.config import DataDir, Settings, open_private, write_private
+from registry.config import (
+    DataDir,
+    Settings,
+    default_config_text,
+    load_settings,
+    open_private,
+    write_private,
+)
 from registry.db import Database
 from registry.errors import ConfigError
 from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
@@ -170,6 +178,17 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
             )
 
 
+def config_text(database_url: str | None = None) -> str:
+    """DATA/registry.toml as `init` writes it: the packaged default (the pilot's identity),
+    with the database URL when one was given (the file is owner-only: the URL may carry the
+    database password)."""
+    text = default_config_text()
+    if database_url:
+        line = f"database = {json.dumps(database_url)}\n"
+        text = text.replace("[registry]\n", "[registry]\n" + line, 1)
+    return text
+
+
 def initialise(
     data: DataDir,
     *,
@@ -179,12 +198,11 @@ def initialise(
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> InitResult:
-    settings = settings or Settings()
     data.ensure()
+    if not data.config_path.exists():
+        write_private(data.config_path, config_text(database_url))
+    settings = settings or load_settings(data)
     url = data.database_url(database_url)
-    if database_url and not data.config_path.exists():
-        # the URL may carry the database password: owner-only
-        write_private(data.config_path, f'[registry]\ndatabase = "{database_url}"\n')
     db = Database(url)
     try:
         db.migrate()

@@ -186,8 +186,9 @@ class Title(BaseModel):
 
 
 class FeeOut(BaseModel):
-    amount: int = Field(description="in the currency's minor unit (fils for JOD)")
-    currency: str
+    amount: int = Field(description="in the currency's minor unit")
+    currency: str = Field(description="ISO 4217, the configured identity's currency")
+    minor_units: int = Field(description="digits after the decimal point: amount / 10**minor")
 
 
 class LoginOut(BaseModel):
@@ -488,17 +489,22 @@ def _error_response(exc: RegistryError) -> JSONResponse:
     return JSONResponse({"error": detail}, status_code=status, headers=headers)
 
 
-def _offer_json(doc_type: DocumentType, amount: int, currency: str) -> dict[str, Any]:
+def _fee(amount: int, currency: str, minor_units: int) -> dict[str, Any]:
+    # the configured identity's minor units: fees are charged in its currency
+    return {"amount": amount, "currency": currency, "minor_units": minor_units}
+
+
+def _offer_json(doc_type: DocumentType, amount: int, currency: str, minor: int) -> dict[str, Any]:
     schema = schema_for(doc_type)
     return {
         "document_type": doc_type.slug,
         "type_code": int(doc_type),
         "title": {"ar": schema.title_ar, "en": schema.title_en},
-        "fee": {"amount": amount, "currency": currency},
+        "fee": _fee(amount, currency, minor),
     }
 
 
-def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
+def _preview_json(pv: issuance.Preview, minor: int) -> dict[str, Any]:
     schema = schema_for(pv.document_type)
     claim = cbor2.dumps(encode_document(pv.document), canonical=True)
     return {
@@ -506,7 +512,7 @@ def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
         "type_code": int(pv.document_type),
         "title": {"ar": schema.title_ar, "en": schema.title_en},
         "subject": pv.subject,
-        "fee": {"amount": pv.fee_amount, "currency": pv.fee_currency},
+        "fee": _fee(pv.fee_amount, pv.fee_currency, minor),
         "document_claim": base64.b64encode(claim).decode("ascii"),
         "display_fields": [
             {"name": f.name, "label_ar": f.label_ar, "label_en": f.label_en, "ar": f.ar, "en": f.en}
@@ -528,7 +534,7 @@ def _status_json(st: issuance.StatusReport) -> dict[str, Any]:
     }
 
 
-def _issued_json(issued: issuance.Issued) -> dict[str, Any]:
+def _issued_json(issued: issuance.Issued, minor: int) -> dict[str, Any]:
     schema = schema_for(issued.document_type)
     return {
         "serial": issued.serial,
@@ -537,7 +543,7 @@ def _issued_json(issued: issuance.Issued) -> dict[str, Any]:
         "title": {"ar": schema.title_ar, "en": schema.title_en},
         "subject": issued.subject,
         "issued_at": issued.issued_at.isoformat(),
-        "fee": {"amount": issued.fee_amount, "currency": issued.fee_currency},
+        "fee": _fee(issued.fee_amount, issued.fee_currency, minor),
         "payment_reference": issued.payment_reference,
         "qr_text": issued.qr_text,
         "signer_kid": issued.signer_kid,
@@ -680,7 +686,8 @@ def create_app(
     def fees() -> dict[str, Any]:
         with reg.db.session() as s:
             table = issuance.fee_table(s)
-        return {"fees": [_offer_json(t, a, c) for t, (a, c) in sorted(table.items())]}
+        minor = reg.settings.identity.minor_units
+        return {"fees": [_offer_json(t, a, c, minor) for t, (a, c) in sorted(table.items())]}
 
     @app.get(
         "/api/v1/documents/{serial:path}/status",
@@ -732,7 +739,12 @@ def create_app(
         return {
             "documents": [
                 {
-                    **_offer_json(o.document_type, o.fee_amount, o.fee_currency),
+                    **_offer_json(
+                        o.document_type,
+                        o.fee_amount,
+                        o.fee_currency,
+                        reg.settings.identity.minor_units,
+                    ),
                     "subject": o.subject,
                     "subject_name": {"ar": o.subject_name.ar, "latin": o.subject_name.latin},
                     "relation": o.relation,
@@ -766,7 +778,10 @@ def create_app(
         )
         reg.purge_nonces_if_due()
         issued = issuance.issue(reg.db, reg.keys, reg.places, reg.settings, call, req)
-        return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
+        return JSONResponse(
+            _issued_json(issued, reg.settings.identity.minor_units),
+            status_code=200 if issued.replayed else 201,
+        )
 
     @app.post(
         "/api/v1/documents/preview",
@@ -785,7 +800,7 @@ def create_app(
             body.subject,
             centre_of=lambda _s, _k: kiosk.centre,
         )
-        return _preview_json(pv)
+        return _preview_json(pv, reg.settings.identity.minor_units)
 
     @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=_errors(401, 503))
     def heartbeat(body: HeartbeatBody, kiosk: Kiosk_) -> dict[str, bool]:
