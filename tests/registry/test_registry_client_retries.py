@@ -43,9 +43,12 @@ def _closed_port() -> int:
 def test_an_unreachable_registry_is_tried_again_with_fresh_signatures() -> None:
     transport = Counting()
     url = f"http://127.0.0.1:{_closed_port()}"
-    with RegistryClient(
-        url, "K-1", SigningKey.generate(), retries=2, backoff=0.01, transport=transport
-    ) as client, pytest.raises(RegistryUnreachable) as err:
+    with (
+        RegistryClient(
+            url, "K-1", SigningKey.generate(), retries=2, backoff=0.01, transport=transport
+        ) as client,
+        pytest.raises(RegistryUnreachable) as err,
+    ):
         client.login(national_id="9941510936", pin="123456")
     assert type(err.value) is RegistryUnreachable
     assert len(transport.sent) == 3  # a refused connection never reached it: safe even for login
