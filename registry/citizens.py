@@ -41,7 +41,17 @@ from registry.errors import InvalidCredentials, InvalidInput, Locked, SessionInv
 from registry.models import CitizenSession, Credential, Death, Kiosk, Person
 from verifier import national_id
 
-__all__ = ["LoginResult", "login", "logout", "resolve_session", "unlock", "validate_national_id"]
+__all__ = [
+    "LoginResult",
+    "check_session",
+    "check_token",
+    "login",
+    "logout",
+    "resolve_session",
+    "token_hash",
+    "unlock",
+    "validate_national_id",
+]
 
 log = logging.getLogger(__name__)
 _CARD_MAX = 64
@@ -255,24 +265,51 @@ def login(
     return LoginResult(token, expires, person_id, admitted.name_ar, admitted.name_latin)
 
 
-def resolve_session(
-    session: Session, token: str, kiosk_id: str, settings: Settings, now: dt.datetime
-) -> int:
-    """The person id behind a session token used by the kiosk it belongs to."""
+def token_hash(token: str | None) -> str:
+    """How a session token is stored and looked up (SHA-256 hex; "" for none: matches none)."""
+    return _token_hash(token) if token else ""
+
+
+def check_token(token: str | None) -> str:
+    """The token of a request, if it can be one (pure; before or without any lookup)."""
+    if token is None:
+        raise SessionInvalid("no session token (Authorization: Bearer ...)")
     if not token or len(token) > 128:
         raise SessionInvalid("no session token")
-    digest = _token_hash(token)
+    return token
+
+
+def check_session(
+    found: tuple[str, dt.datetime] | None,
+    kiosk_id: str,
+    settings: Settings,
+    now: dt.datetime,
+) -> bool:
+    """The checks of a session on what the database holds for its token: (the kiosk it
+    belongs to, its expiry), or None for no such session. Pure: `resolve_session` and the issue
+    path both call it. True when the sliding expiry is due to be extended."""
+    if found is None or found[1] <= now:
+        raise SessionInvalid("the session has expired or ended")
+    if found[0] != kiosk_id:
+        log.warning("session token of another kiosk presented by kiosk %s", kiosk_id)
+        raise SessionInvalid("this session belongs to another kiosk")
+    return found[1] - now < settings.session_ttl / 2
+
+
+def resolve_session(
+    session: Session, token: str | None, kiosk_id: str, settings: Settings, now: dt.datetime
+) -> int:
+    """The person id behind a session token used by the kiosk it belongs to."""
+    digest = _token_hash(check_token(token))
     row = session.execute(
         select(CitizenSession.person_id, CitizenSession.kiosk_id, CitizenSession.expires_at).where(
             CitizenSession.token_hash == digest
         )
     ).first()
-    if row is None or row.expires_at <= now:
-        raise SessionInvalid("the session has expired or ended")
-    if row.kiosk_id != kiosk_id:
-        log.warning("session token of another kiosk presented by kiosk %s", kiosk_id)
-        raise SessionInvalid("this session belongs to another kiosk")
-    if row.expires_at - now < settings.session_ttl / 2:
+    found = (row.kiosk_id, row.expires_at) if row is not None else None
+    extend = check_session(found, kiosk_id, settings, now)
+    assert row is not None  # check_session refuses a missing session
+    if extend:
         session.execute(
             update(CitizenSession)
             .where(CitizenSession.token_hash == digest)

@@ -40,7 +40,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, db_records, keyring
+from registry import audit, citizens, db_records, keyring, kiosks
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
@@ -63,7 +63,6 @@ from registry.errors import (
     KioskAuthError,
     NotFound,
     Refused,
-    SessionInvalid,
 )
 from registry.models import (
     DocumentStatusCode,
@@ -73,7 +72,7 @@ from registry.models import (
     Signer,
 )
 from registry.places import PlaceBook
-from registry.signing import SignatureHeaders, is_fresh
+from registry.signing import SignatureHeaders
 from verifier import codec, cose
 from verifier import documents as vd
 from verifier.documents import (
@@ -614,56 +613,44 @@ class KioskCall:
     token: str | None
 
 
-def _token_hash(token: str | None) -> str:
-    # as registry.citizens stores session tokens; "" matches no session
-    if not token:
-        return ""
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
 def _authenticate(
     ctx: db_records.IssueContext | None, call: KioskCall, skew: dt.timedelta, now: dt.datetime
 ) -> db_records.IssueContext:
-    """The checks of `kiosks.authenticate`, in its order, on the prefetched context (the
-    nonce is recorded by the caller next)."""
-    kiosk_id = call.headers.kiosk_id
-    if ctx is None:
-        log.warning("request from unknown kiosk %s refused", kiosk_id)
-        raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)
-    if ctx.kiosk_revoked_at is not None:
-        log.warning("request from revoked kiosk %s refused", kiosk_id)
-        raise KioskAuthError("this kiosk has been revoked", code=ErrorCode.KIOSK_REVOKED)
-    if not call.headers.verify(ctx.kiosk_public_key, call.method, call.target, call.body):
-        log.warning("bad request signature from kiosk %s", kiosk_id)
-        raise KioskAuthError(
-            "the request signature does not verify", code=ErrorCode.SIGNATURE_INVALID
+    """`kiosks.check_request` on the prefetched context (the caller records the nonce next)."""
+    kiosks.check_request(
+        kiosks.KioskInfo(
+            call.headers.kiosk_id,
+            ctx.kiosk_public_key,
+            ctx.kiosk_revoked_at,
+            ctx.kiosk_centre_ar,
+            ctx.kiosk_centre_latin,
         )
-    if not is_fresh(call.headers.timestamp, now, skew):
-        log.warning("stale request from kiosk %s (timestamp %d)", kiosk_id, call.headers.timestamp)
-        raise KioskAuthError(
-            f"the request timestamp is more than {int(skew.total_seconds())} s from the "
-            "registry's clock",
-            code=ErrorCode.TIMESTAMP_STALE,
-        )
+        if ctx is not None
+        else None,
+        call.headers,
+        call.method,
+        call.target,
+        call.body,
+        now,
+        skew,
+    )
+    assert ctx is not None  # check_request refuses an unknown kiosk
     return ctx
 
 
 def _session_person(
     ctx: db_records.IssueContext, call: KioskCall, settings: Settings, now: dt.datetime
 ) -> tuple[db_records.PersonRec, bool]:
-    """The checks of `citizens.resolve_session` on the prefetched context: the requester, and
-    whether the session's sliding expiry is due to be extended."""
-    if call.token is None:
-        raise SessionInvalid("no session token (Authorization: Bearer ...)")
-    if not call.token or len(call.token) > 128:
-        raise SessionInvalid("no session token")
+    """`citizens.check_token` and `citizens.check_session` on the prefetched context: the
+    requester, and whether the session's sliding expiry is due to be extended."""
+    citizens.check_token(call.token)
     expires = ctx.session_expires_at
-    if ctx.requester is None or expires is None or expires <= now:
-        raise SessionInvalid("the session has expired or ended")
-    if ctx.session_kiosk_id != call.headers.kiosk_id:
-        log.warning("session token of another kiosk presented by kiosk %s", call.headers.kiosk_id)
-        raise SessionInvalid("this session belongs to another kiosk")
-    return ctx.requester, expires - now < settings.session_ttl / 2
+    found = None
+    if ctx.requester is not None and ctx.session_kiosk_id is not None and expires is not None:
+        found = (ctx.session_kiosk_id, expires)
+    extend = citizens.check_session(found, call.headers.kiosk_id, settings, now)
+    assert ctx.requester is not None  # check_session refuses a missing session
+    return ctx.requester, extend
 
 
 def issue(
@@ -686,7 +673,7 @@ def issue(
     clock = now or dt.datetime.now(dt.UTC)
     moment = clock.replace(microsecond=0)
     kiosk_id = call.headers.kiosk_id
-    token_hash = _token_hash(call.token)
+    token_hash = citizens.token_hash(call.token)
     requester_id: int | None = None
     try:
         with db.session() as s:
