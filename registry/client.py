@@ -26,11 +26,12 @@ last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee
 `health() -> bool`.
 
 Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh nonce and
-timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (with a short
-backoff) only where repeating cannot do harm: a request that never reached the registry
-(connection refused or connect timeout) is always retried; a lost answer or a 503 is retried only
-for reads, previews, heartbeats, logout and issuance (the idempotency key makes a repeat return
-the same document and never charge twice); never for login (each attempt counts against the PIN).
+timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (`stamina`:
+exponential backoff with jitter, `retries` more attempts) only where repeating cannot do harm:
+a request that never reached the registry (connection refused or connect timeout) is always
+retried; a lost answer or a 503 is retried only for reads, previews, heartbeats, logout and
+issuance (the idempotency key makes a repeat return the same document and never charge
+twice); never for login (each attempt counts against the PIN).
 
 Errors (all `registry.errors`, root `RegistryError`):
 `RegistryUnreachable` (no answer after retries) and its subclass `ServiceUnavailable` (503,
@@ -51,12 +52,13 @@ import binascii
 import datetime as dt
 import json
 import logging
-import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import stamina
 
 from registry.codes import ErrorCode
 from registry.errors import (
@@ -115,8 +117,9 @@ class Entitlement:
     subject: str
     subject_name: Bilingual
     relation: str  # self, child, parent, spouse, former_spouse
-    fee_amount: int  # minor unit (fils)
+    fee_amount: int  # in the currency's minor unit
     fee_currency: str
+    fee_minor_units: int | None = None  # digits after the decimal point (None: not told)
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,7 @@ class Fee:
     title_en: str
     amount: int
     currency: str
+    minor_units: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class IssuedDocument:
     replayed: bool
     display_fields: tuple[DisplayField, ...] = field(repr=False)
     document: dict[str, Any] = field(repr=False)
+    fee_minor_units: int | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,7 @@ class DocumentStatus:
     since: dt.datetime | None
     document_type: str
     issued_at: dt.datetime
+    payload_sha256: str  # hex SHA-256 of the signed payload bytes
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,15 @@ def _ts(text: str | None) -> dt.datetime | None:
 
 def _bi(raw: dict[str, Any]) -> Bilingual:
     return Bilingual(raw["ar"], raw.get("latin"))
+
+
+class _Again(Exception):
+    """This attempt may be repeated without harm (see `RegistryClient._send`)."""
+
+    def __init__(self, cause: Exception, response: httpx.Response | None = None) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+        self.response = response
 
 
 class RegistryClient:
@@ -237,6 +252,7 @@ class RegistryClient:
                 relation=d["relation"],
                 fee_amount=d["fee"]["amount"],
                 fee_currency=d["fee"]["currency"],
+                fee_minor_units=d["fee"].get("minor_units"),
             )
             for d in data["documents"]
         ]
@@ -292,6 +308,7 @@ class RegistryClient:
             replayed=d["replayed"],
             display_fields=tuple(DisplayField(**f) for f in d["display_fields"]),
             document=d["document"],
+            fee_minor_units=d["fee"].get("minor_units"),
         )
 
     def heartbeat(
@@ -326,12 +343,14 @@ class RegistryClient:
                 f["title"]["en"],
                 f["fee"]["amount"],
                 f["fee"]["currency"],
+                f["fee"].get("minor_units"),
             )
             for f in data["fees"]
         ]
 
     def document_status(self, serial: str) -> DocumentStatus:
-        d = self._call("GET", f"/api/v1/documents/{serial}/status", None, safe=True)
+        path = f"/api/v1/documents/{urllib.parse.quote(serial, safe='')}/status"
+        d = self._call("GET", path, None, safe=True)
         return DocumentStatus(
             d["serial"],
             d["status"],
@@ -339,6 +358,7 @@ class RegistryClient:
             _ts(d["since"]),
             d["document_type"],
             dt.datetime.fromisoformat(d["issued_at"]),
+            d["payload_sha256"],
         )
 
     def trust_list(self, etag: str | None = None) -> TrustListFetch:
@@ -391,41 +411,60 @@ class RegistryClient:
         extra: dict[str, str],
     ) -> httpx.Response:
         content = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
-        last: Exception | None = None
-        for attempt in range(self._retries + 1):
-            if attempt:
-                time.sleep(min(2.0, self._backoff * 2 ** (attempt - 1)))
-            request = self._http.build_request(method, path, content=content or None)
-            target = request.url.raw_path.decode("ascii")
-            request.headers.update(sign_request(self._key, self.kiosk_id, method, target, content))
-            if content:
-                request.headers["Content-Type"] = "application/json"
-            if token:
-                request.headers["Authorization"] = f"Bearer {token}"
-            request.headers.update(extra)
-            try:
-                response = self._http.send(request)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                last = exc  # never reached the registry: always safe to try again
-                log.info("registry unreachable (%s), attempt %d", type(exc).__name__, attempt + 1)
-                continue
-            except (httpx.TimeoutException, httpx.TransportError) as exc:
-                last = exc
-                log.info("registry answer lost (%s), attempt %d", type(exc).__name__, attempt + 1)
-                if safe:
-                    continue
-                raise RegistryUnreachable(
-                    f"no answer from the registry: {type(exc).__name__}"
-                ) from exc
-            if response.status_code == 503 and safe and attempt < self._retries:
-                last = self._error(response)
-                continue
-            return response
-        if isinstance(last, RegistryError):
-            raise last
-        raise RegistryUnreachable(
-            f"the registry cannot be reached: {type(last).__name__ if last else 'unknown'}"
-        ) from last
+        try:
+            for attempt in stamina.retry_context(
+                on=_Again,
+                attempts=self._retries + 1,
+                timeout=None,
+                wait_initial=self._backoff,
+                wait_max=2.0,
+                wait_jitter=self._backoff / 2,
+                wait_exp_base=2,
+            ):
+                with attempt:
+                    return self._send_once(method, path, content, token, safe, extra, attempt.num)
+        except _Again as again:
+            if again.response is not None:
+                return again.response  # the last 503: the caller raises ServiceUnavailable
+            raise RegistryUnreachable(
+                f"the registry cannot be reached: {type(again.cause).__name__}"
+            ) from again.cause
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        content: bytes,
+        token: str | None,
+        safe: bool,
+        extra: dict[str, str],
+        attempt: int,
+    ) -> httpx.Response:
+        """One signed attempt (a fresh nonce and timestamp each time); `_Again` when another
+        attempt may be made without harm."""
+        request = self._http.build_request(method, path, content=content or None)
+        target = request.url.raw_path.decode("ascii")
+        request.headers.update(sign_request(self._key, self.kiosk_id, method, target, content))
+        if content:
+            request.headers["Content-Type"] = "application/json"
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
+        request.headers.update(extra)
+        try:
+            response = self._http.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # never reached the registry: always safe to try again
+            log.info("registry unreachable (%s), attempt %d", type(exc).__name__, attempt)
+            raise _Again(exc) from exc
+        except (httpx.TimeoutException, httpx.TransportError) as exc:
+            log.info("registry answer lost (%s), attempt %d", type(exc).__name__, attempt)
+            if safe:
+                raise _Again(exc) from exc
+            raise RegistryUnreachable(f"no answer from the registry: {type(exc).__name__}") from exc
+        if response.status_code == 503 and safe:
+            raise _Again(self._error(response), response)
+        return response
 
     @staticmethod
     def _error(response: httpx.Response) -> RegistryError:
@@ -454,7 +493,7 @@ class RegistryClient:
         if status == 403:
             return Refused(message, code=code or ErrorCode.NOT_ENTITLED)
         if status == 404:
-            return NotFound(message)
+            return NotFound(message, code=code or ErrorCode.NOT_FOUND)
         if status == 409:
             return Conflict(message, code=code or ErrorCode.IDEMPOTENCY_CONFLICT)
         if status == 423:

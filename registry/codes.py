@@ -20,6 +20,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_REQUEST = "invalid_request"
     INVALID_NATIONAL_ID = "invalid_national_id"
     NOT_FOUND = "not_found"
+    NOT_ISSUED = "not_issued"  # 404: the registry never issued a document with that serial
+    BODY_TOO_LARGE = "body_too_large"  # 413: the request body is over the limit (64 KiB)
     # kiosk identity (401)
     SIGNATURE_MISSING = "signature_missing"
     SIGNATURE_INVALID = "signature_invalid"

@@ -1,9 +1,11 @@
 """Where the registry keeps its things, and the settings it runs with.
 
-A data directory holds everything the registry owns on disk:
+A data directory holds everything the registry owns on disk (the directories 0700, private
+files 0600):
 
     DATA/
-      registry.toml        settings (optional; written by `init`)
+      registry.toml        settings, written by `init` from the packaged default
+                           (registry/default-registry.toml); 0600
       registry.sqlite3     the default database (when no --db URL is given)
       keys/root.jwk        the root private key (0600; offline in production)
       keys/signers/KID.jwk document-signer private keys (0600)
@@ -11,43 +13,79 @@ A data directory holds everything the registry owns on disk:
       admin-token          the bearer token of the back-office endpoints (0600)
       demo-citizens.csv    demo national IDs and PINs (demo data only)
 
-Settings are plain frozen dataclasses with defaults; `load_settings` reads the optional TOML
-file. Nothing here opens a database or touches a key.
+The file is read by a pydantic-settings model (`RegistryConfig`): the `[registry]` table's keys
+are its fields, the `[identity]` table the issuing authority and its jurisdiction; each can be
+overridden from the environment (`SANAD_REGISTRY_<KEY>`, `SANAD_REGISTRY_IDENTITY__<KEY>`), and
+an unknown key or table is refused with a message naming it. `load_settings` turns the model into
+`Settings`, the frozen runtime view the rest of the registry uses (durations as timedeltas).
+
+The identity (authority names, issuer code, country, currency and its minor units, currency
+name, verification address) is configuration only: nothing in the code names a jurisdiction.
+A data directory without an `[identity]` table uses the packaged default file's (the pilot).
+Nothing here opens a database or touches a key.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib.resources
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from registry.errors import ConfigError
+from verifier import trust
 from verifier.documents import Bilingual
 
 __all__ = [
-    "DEFAULT_ISSUER",
     "DataDir",
+    "Identity",
+    "IdentityConfig",
+    "RegistryConfig",
     "Settings",
     "ThrottlePolicy",
+    "default_config_text",
     "default_data_dir",
+    "default_identity",
+    "load_config",
     "load_settings",
+    "open_private",
+    "write_private",
 ]
 
-DEFAULT_ISSUER = "JO-CSPD"
-AUTHORITY = Bilingual(
-    "مصلحة الأحوال المدنية والسجل المدني", "Civil Status and Civil Registry Authority"
-)
 DB_ENV = "SANAD_REGISTRY_DB"
+ENV_PREFIX = "SANAD_REGISTRY_"
+DEFAULT_CONFIG = "default-registry.toml"
 
 
 def default_data_dir() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("sanad")) / "registry"
+
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+
+def open_private(path: os.PathLike[str] | str, *, encoding: str = "utf-8") -> TextIO:
+    """A text file opened for writing, truncated, owner-only (0600) whether or not it existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # O_CREAT's mode does not apply to a file that existed
+    return os.fdopen(fd, "w", encoding=encoding, newline="")
+
+
+def write_private(path: os.PathLike[str] | str, content: str) -> None:
+    """Write a whole text file, owner-only (0600)."""
+    with open_private(path) as f:
+        f.write(content)
 
 
 @dataclass(frozen=True)
@@ -90,12 +128,11 @@ class DataDir:
         return f"sqlite:///{(self.root / 'registry.sqlite3').resolve()}"
 
     def ensure(self) -> None:
-        """Create the directory tree, private parts owner-only."""
+        """Create the directory tree, owner-only (0700): it holds personal data and keys."""
         try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            (self.keys_dir / "signers").mkdir(parents=True, exist_ok=True)
-            os.chmod(self.keys_dir, 0o700)
-            os.chmod(self.keys_dir / "signers", 0o700)
+            for d in (self.root, self.keys_dir, self.keys_dir / "signers"):
+                d.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.chmod(d, 0o700)  # mkdir's mode does not apply to a directory that existed
         except OSError as exc:
             raise ConfigError(f"cannot create the data directory {self.root}: {exc}") from exc
 
@@ -105,8 +142,8 @@ class DataDir:
             return override
         if os.environ.get(DB_ENV):
             return os.environ[DB_ENV]
-        configured = _read_toml(self.config_path).get("database")
-        if isinstance(configured, str) and configured:
+        configured = load_config(self).database
+        if configured:
             return configured
         return self.sqlite_url
 
@@ -117,9 +154,7 @@ class DataDir:
         if not create:
             return None
         token = secrets.token_urlsafe(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(token + "\n")
+        write_private(path, token + "\n")
         return token
 
 
@@ -150,10 +185,170 @@ class ThrottlePolicy:
         return float(min(self.max_delay, self.base_delay * 2 ** (failures - self.free_failures)))
 
 
+# ---------------------------------------------------------------------------------------------
+# The identity: configuration, never code
+
+
+class IdentityConfig(BaseModel):
+    """The `[identity]` table: who issues, for which jurisdiction (the trust list's keys 5, 9)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    authority_ar: str = Field(min_length=1, max_length=200)
+    authority_en: str = Field(min_length=1, max_length=200)
+    issuer: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,15}$", description="the CWT issuer code")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
+    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217")
+    minor_units: int = Field(ge=0, le=4)
+    currency_name_ar: str = Field(min_length=1, max_length=40)
+    currency_name_en: str = Field(min_length=1, max_length=40)
+    verify_url: str = Field(pattern=r"^https://[!-~]+$", max_length=trust.MAX_URL)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The issuing authority and its jurisdiction, as the registry uses them."""
+
+    authority: Bilingual
+    issuer: str
+    country: str
+    currency: str
+    minor_units: int
+    currency_name: Bilingual
+    verify_url: str
+
+    @classmethod
+    def from_config(cls, c: IdentityConfig) -> Identity:
+        return cls(
+            authority=Bilingual(c.authority_ar, c.authority_en),
+            issuer=c.issuer,
+            country=c.country,
+            currency=c.currency,
+            minor_units=c.minor_units,
+            currency_name=Bilingual(c.currency_name_ar, c.currency_name_en),
+            verify_url=c.verify_url,
+        )
+
+    def for_trust_list(self) -> trust.Identity:
+        """Key 9 of the trust list."""
+        return trust.Identity(
+            country=self.country,
+            currency=self.currency,
+            minor_units=self.minor_units,
+            verify_url=self.verify_url,
+            currency_name=self.currency_name,
+        )
+
+
+def default_config_text() -> str:
+    """The packaged default registry.toml (the pilot jurisdiction), as `init` writes it."""
+    return (importlib.resources.files("registry") / DEFAULT_CONFIG).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _default_identity_config() -> IdentityConfig:
+    raw = tomllib.loads(default_config_text())
+    return IdentityConfig(**raw["identity"])
+
+
+def default_identity() -> Identity:
+    """The packaged default file's identity (used when a data directory names none)."""
+    return Identity.from_config(_default_identity_config())
+
+
+# ---------------------------------------------------------------------------------------------
+# The file and the environment
+
+
+class RegistryConfig(BaseSettings):
+    """DATA/registry.toml: `[registry]` keys are the fields, `[identity]` the identity; the
+    environment overrides both (SANAD_REGISTRY_SESSION_MINUTES,
+    SANAD_REGISTRY_IDENTITY__CURRENCY)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    database: str | None = Field(default=None, max_length=500)
+    signing_window_days: int = Field(default=90, ge=1, le=3650)
+    trust_list_validity_days: int = Field(default=7, ge=1, le=366)
+    trust_list_max_age: int = Field(default=300, ge=0, le=86400)
+    session_minutes: int = Field(default=5, ge=1, le=120)
+    request_skew_seconds: int = Field(default=120, ge=5, le=3600)
+    max_pin_failures: int = Field(default=10, ge=1, le=100)
+    free_pin_failures: int = Field(default=3, ge=0, le=100)
+    pin_base_delay: float = Field(default=1.0, ge=0, le=3600)
+    pin_max_delay: float = Field(default=300.0, ge=0, le=86400)
+    kiosk_max_failures: int = Field(default=30, ge=1, le=100_000)
+    kiosk_window_minutes: int = Field(default=10, ge=1, le=1440)
+    pin_opslimit: int = Field(default=2, ge=1, le=64)
+    pin_memlimit_kib: int = Field(default=64 * 1024, ge=8, le=4 * 1024 * 1024)
+    offline_minutes: int = Field(default=10, ge=1, le=1440)
+    minor_age: int = Field(default=18, ge=1, le=30)
+    identity: IdentityConfig = Field(default_factory=_default_identity_config)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the environment over the file (given as init values); no .env, no secrets dir
+        return (env_settings, init_settings)
+
+
+def _file_values(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+    unknown = sorted(set(data) - {"registry", "identity"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown table or key {', '.join(unknown)!s} (only [registry] and [identity])"
+        )
+    values: dict[str, Any] = {}
+    for table in ("registry", "identity"):
+        if table in data and not isinstance(data[table], dict):
+            raise ConfigError(f"{path}: [{table}] must be a table")
+    values.update(data.get("registry", {}))
+    if "identity" in values:
+        raise ConfigError(f"{path}: [registry] has no key identity (use the [identity] table)")
+    if "identity" in data:
+        values["identity"] = data["identity"]
+    return values
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = []
+    for e in exc.errors()[:10]:
+        loc = [str(x) for x in e.get("loc", ())]
+        where = f"[identity] {'.'.join(loc[1:])}" if loc[:1] == ["identity"] else ".".join(loc)
+        msg = "unknown key" if e.get("type") == "extra_forbidden" else e.get("msg", "invalid")
+        lines.append(f"{where or '?'}: {msg}")
+    return f"{path} (or {ENV_PREFIX}* in the environment): " + "; ".join(lines)
+
+
+def load_config(data: DataDir) -> RegistryConfig:
+    """The data directory's settings file with the environment's overrides, validated."""
+    path = data.config_path
+    values = _file_values(path)
+    try:
+        return RegistryConfig(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
 @dataclass(frozen=True)
 class Settings:
-    issuer: str = DEFAULT_ISSUER
-    authority: Bilingual = AUTHORITY
+    """What the registry runs with (from `load_settings`; the defaults are the file's)."""
+
+    identity: Identity = field(default_factory=default_identity)
     signing_window: dt.timedelta = dt.timedelta(days=90)
     trust_list_validity: dt.timedelta = dt.timedelta(days=7)
     trust_list_max_age: int = 300  # Cache-Control max-age, seconds
@@ -166,55 +361,30 @@ class Settings:
     minor_age: int = 18
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc}") from exc
-    section = data.get("registry", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{path}: [registry] must be a table")
-    return section
-
-
 def load_settings(data: DataDir) -> Settings:
-    """Settings from DATA/registry.toml's [registry] table (every key optional).
-
-    Keys: database, issuer, signing_window_days, session_minutes, max_pin_failures (≤ 100),
-    free_pin_failures, pin_base_delay, pin_max_delay (seconds), kiosk_max_failures,
-    pin_opslimit, pin_memlimit_kib (the production Argon2id cost).
-    """
-    raw = _read_toml(data.config_path)
-    settings = Settings()
+    """Settings from DATA/registry.toml and the environment (see `RegistryConfig`)."""
+    c = load_config(data)
     try:
-        if "issuer" in raw:
-            settings = replace(settings, issuer=str(raw["issuer"]))
-        if "signing_window_days" in raw:
-            settings = replace(
-                settings, signing_window=dt.timedelta(days=int(raw["signing_window_days"]))
-            )
-        if "session_minutes" in raw:
-            settings = replace(
-                settings, session_ttl=dt.timedelta(minutes=int(raw["session_minutes"]))
-            )
-        t = settings.throttle
-        settings = replace(
-            settings,
-            throttle=replace(
-                t,
-                max_failures=int(raw.get("max_pin_failures", t.max_failures)),
-                free_failures=int(raw.get("free_pin_failures", t.free_failures)),
-                base_delay=float(raw.get("pin_base_delay", t.base_delay)),
-                max_delay=float(raw.get("pin_max_delay", t.max_delay)),
-                kiosk_max_failures=int(raw.get("kiosk_max_failures", t.kiosk_max_failures)),
-            ),
+        throttle = ThrottlePolicy(
+            max_failures=c.max_pin_failures,
+            free_failures=c.free_pin_failures,
+            base_delay=c.pin_base_delay,
+            max_delay=c.pin_max_delay,
+            kiosk_max_failures=c.kiosk_max_failures,
+            kiosk_window=dt.timedelta(minutes=c.kiosk_window_minutes),
         )
-        if "pin_opslimit" in raw:
-            settings = replace(settings, pin_opslimit=int(raw["pin_opslimit"]))
-        if "pin_memlimit_kib" in raw:
-            settings = replace(settings, pin_memlimit=int(raw["pin_memlimit_kib"]) * 1024)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{data.config_path}: {exc}") from exc
-    return settings
+    except ConfigError as exc:
+        raise ConfigError(f"{data.config_path}: {exc.message}") from None
+    return Settings(
+        identity=Identity.from_config(c.identity),
+        signing_window=dt.timedelta(days=c.signing_window_days),
+        trust_list_validity=dt.timedelta(days=c.trust_list_validity_days),
+        trust_list_max_age=c.trust_list_max_age,
+        session_ttl=dt.timedelta(minutes=c.session_minutes),
+        request_skew=dt.timedelta(seconds=c.request_skew_seconds),
+        throttle=throttle,
+        pin_opslimit=c.pin_opslimit,
+        pin_memlimit=c.pin_memlimit_kib * 1024,
+        offline_after=dt.timedelta(minutes=c.offline_minutes),
+        minor_age=c.minor_age,
+    )

@@ -13,6 +13,12 @@ refusal is a `Refused` with a machine code (`ErrorCode`) the kiosk can translate
 | divorce certificate | a divorce | either former spouse |
 | family extract | the head of a family | the head, their spouse, their child |
 
+Nothing is said about a stranger: for a subject the requester is not related to (no
+`Relation` at all, not a party to the marriage), and for a subject that does not exist, the
+refusal is the one `unrelated()` (`not_entitled`, always the same words), checked before any
+fact about the subject, so a refusal never tells whether a national number exists or whether
+its holder has died. The specific codes (deceased, adult child, ...) answer relatives only.
+
 No I/O here.
 """
 
@@ -33,6 +39,7 @@ __all__ = [
     "check_event_document",
     "check_person_document",
     "subject_kind",
+    "unrelated",
 ]
 
 
@@ -79,9 +86,18 @@ def _refuse(code: ErrorCode, message: str) -> Refused:
     return Refused(message, code=code)
 
 
+def unrelated() -> Refused:
+    """The one refusal for a subject that is unknown or not related to the requester."""
+    return Refused(
+        "no document about this subject may be issued to you", code=ErrorCode.NOT_ENTITLED
+    )
+
+
 def check_person_document(doc_type: DocumentType, subject: PersonSubject, minor_age: int) -> None:
     """Return if the requester may obtain doc_type about this person; raise Refused if not."""
     rel = subject.relations
+    if not rel:
+        raise unrelated()  # before any fact about the subject (existence, death, age)
     if doc_type in (DocumentType.BIRTH_CERTIFICATE, DocumentType.INDIVIDUAL_EXTRACT):
         if subject.deceased:
             raise _refuse(ErrorCode.SUBJECT_DECEASED, "the person is deceased")
@@ -117,7 +133,7 @@ def check_person_document(doc_type: DocumentType, subject: PersonSubject, minor_
 
 def check_event_document(doc_type: DocumentType, subject: EventSubject) -> None:
     if not subject.party:
-        raise _refuse(ErrorCode.NOT_SPOUSE, "only the husband or the wife")
+        raise unrelated()
     if doc_type is DocumentType.MARRIAGE_CERTIFICATE:
         if subject.dissolved:
             raise _refuse(ErrorCode.MARRIAGE_DISSOLVED, "the marriage ended in divorce")

@@ -39,9 +39,8 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from stdnum import luhn
 
-from registry import audit, db_records, keyring
+from registry import audit, citizens, db_records, keyring, kiosks
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
@@ -55,6 +54,7 @@ from registry.entitlements import (
     check_event_document,
     check_person_document,
     subject_kind,
+    unrelated,
 )
 from registry.errors import (
     Conflict,
@@ -63,7 +63,6 @@ from registry.errors import (
     KioskAuthError,
     NotFound,
     Refused,
-    SessionInvalid,
 )
 from registry.models import (
     DocumentStatusCode,
@@ -73,7 +72,7 @@ from registry.models import (
     Signer,
 )
 from registry.places import PlaceBook
-from registry.signing import SignatureHeaders, is_fresh
+from registry.signing import SignatureHeaders
 from verifier import codec, cose
 from verifier import documents as vd
 from verifier.documents import (
@@ -87,6 +86,7 @@ from verifier.documents import (
     resolve_places,
     schema_for,
 )
+from verifier.national_id import luhn_check_digit, luhn_valid
 from verifier.payload import decode_claims
 from verifier.sign import sign_document
 from verifier.trust import SignerStatus, serial_hash
@@ -127,12 +127,12 @@ RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/[0-9]{7}")
 
 def make_serial(doc_type: DocumentType, year: int, number: int) -> str:
     digits = f"{year % 100:02d}{number:07d}"
-    return f"{_LETTER[doc_type]}{year % 100:02d}-{number:07d}-{luhn.calc_check_digit(digits)}"
+    return f"{_LETTER[doc_type]}{year % 100:02d}-{number:07d}-{luhn_check_digit(digits)}"
 
 
 def valid_serial_check(serial: str) -> bool:
     m = _SERIAL.fullmatch(serial)
-    return m is not None and bool(luhn.is_valid(m.group(2) + m.group(3) + m.group(4)))
+    return m is not None and luhn_valid(m.group(2) + m.group(3) + m.group(4))
 
 
 def _age(dob: dt.date, on: dt.date) -> int:
@@ -341,7 +341,7 @@ def _resolve(
             return _Subject(kind, person=requester)
         person = r.person_by_nid(nid)
         if person is None:
-            raise Refused("no person with that national number", code=ErrorCode.UNKNOWN_SUBJECT)
+            raise unrelated()  # the same refusal as for a stranger: existence is not told
         return _Subject(kind, person=person)
     if not RECORD_NUMBER.fullmatch(ref):
         raise InvalidInput(
@@ -350,11 +350,11 @@ def _resolve(
     if kind is SubjectKind.MARRIAGE:
         m = r.marriage_by_record(ref)
         if m is None:
-            raise Refused("no marriage with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+            raise unrelated()
         return _Subject(kind, marriage=m, divorce=r.divorce_of(m.id))
     d = r.divorce_by_record(ref)
     if d is None:
-        raise Refused("no divorce with that record number", code=ErrorCode.UNKNOWN_SUBJECT)
+        raise unrelated()
     return _Subject(kind, marriage=r.marriage(d.marriage_id), divorce=d)
 
 
@@ -469,7 +469,7 @@ def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date
             _check(r, requester, doc_type, _resolve(r, doc_type, ref), settings, today)
         except Refused:
             continue
-        amount, currency = fees.get(doc_type, (0, "JOD"))
+        amount, currency = fees.get(doc_type, (0, settings.identity.currency))
         out.append(Offer(doc_type, ref, name, relation, amount, currency))
     return out
 
@@ -613,56 +613,44 @@ class KioskCall:
     token: str | None
 
 
-def _token_hash(token: str | None) -> str:
-    # as registry.citizens stores session tokens; "" matches no session
-    if not token:
-        return ""
-    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
-
-
 def _authenticate(
     ctx: db_records.IssueContext | None, call: KioskCall, skew: dt.timedelta, now: dt.datetime
 ) -> db_records.IssueContext:
-    """The checks of `kiosks.authenticate`, in its order, on the prefetched context (the
-    nonce is recorded by the caller next)."""
-    kiosk_id = call.headers.kiosk_id
-    if ctx is None:
-        log.warning("request from unknown kiosk %s refused", kiosk_id)
-        raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)
-    if ctx.kiosk_revoked_at is not None:
-        log.warning("request from revoked kiosk %s refused", kiosk_id)
-        raise KioskAuthError("this kiosk has been revoked", code=ErrorCode.KIOSK_REVOKED)
-    if not call.headers.verify(ctx.kiosk_public_key, call.method, call.target, call.body):
-        log.warning("bad request signature from kiosk %s", kiosk_id)
-        raise KioskAuthError(
-            "the request signature does not verify", code=ErrorCode.SIGNATURE_INVALID
+    """`kiosks.check_request` on the prefetched context (the caller records the nonce next)."""
+    kiosks.check_request(
+        kiosks.KioskInfo(
+            call.headers.kiosk_id,
+            ctx.kiosk_public_key,
+            ctx.kiosk_revoked_at,
+            ctx.kiosk_centre_ar,
+            ctx.kiosk_centre_latin,
         )
-    if not is_fresh(call.headers.timestamp, now, skew):
-        log.warning("stale request from kiosk %s (timestamp %d)", kiosk_id, call.headers.timestamp)
-        raise KioskAuthError(
-            f"the request timestamp is more than {int(skew.total_seconds())} s from the "
-            "registry's clock",
-            code=ErrorCode.TIMESTAMP_STALE,
-        )
+        if ctx is not None
+        else None,
+        call.headers,
+        call.method,
+        call.target,
+        call.body,
+        now,
+        skew,
+    )
+    assert ctx is not None  # check_request refuses an unknown kiosk
     return ctx
 
 
 def _session_person(
     ctx: db_records.IssueContext, call: KioskCall, settings: Settings, now: dt.datetime
 ) -> tuple[db_records.PersonRec, bool]:
-    """The checks of `citizens.resolve_session` on the prefetched context: the requester, and
-    whether the session's sliding expiry is due to be extended."""
-    if call.token is None:
-        raise SessionInvalid("no session token (Authorization: Bearer ...)")
-    if not call.token or len(call.token) > 128:
-        raise SessionInvalid("no session token")
+    """`citizens.check_token` and `citizens.check_session` on the prefetched context: the
+    requester, and whether the session's sliding expiry is due to be extended."""
+    citizens.check_token(call.token)
     expires = ctx.session_expires_at
-    if ctx.requester is None or expires is None or expires <= now:
-        raise SessionInvalid("the session has expired or ended")
-    if ctx.session_kiosk_id != call.headers.kiosk_id:
-        log.warning("session token of another kiosk presented by kiosk %s", call.headers.kiosk_id)
-        raise SessionInvalid("this session belongs to another kiosk")
-    return ctx.requester, expires - now < settings.session_ttl / 2
+    found = None
+    if ctx.requester is not None and ctx.session_kiosk_id is not None and expires is not None:
+        found = (ctx.session_kiosk_id, expires)
+    extend = citizens.check_session(found, call.headers.kiosk_id, settings, now)
+    assert ctx.requester is not None  # check_session refuses a missing session
+    return ctx.requester, extend
 
 
 def issue(
@@ -685,7 +673,7 @@ def issue(
     clock = now or dt.datetime.now(dt.UTC)
     moment = clock.replace(microsecond=0)
     kiosk_id = call.headers.kiosk_id
-    token_hash = _token_hash(call.token)
+    token_hash = citizens.token_hash(call.token)
     requester_id: int | None = None
     try:
         with db.session() as s:
@@ -740,7 +728,7 @@ def issue(
             if ctx.signer_kid is None or ctx.signer_issuer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
             key = keys.get(ctx.signer_kid)
-            amount, currency = ctx.fee or (0, "JOD")
+            amount, currency = ctx.fee or (0, settings.identity.currency)
             doc_id = db_records.next_document_id(conn)
             serial = make_serial(req.document_type, moment.year, doc_id)
             qr_text = sign_document(
@@ -851,7 +839,7 @@ def preview(
         found = _resolve(r, document_type, subject, person)
         _check(r, person, document_type, found, settings, today)
         document = _build_document(s, r, book, kiosk_id, document_type, found, today, centre_of)
-        amount, currency = cached_fees(s).get(document_type, (0, "JOD"))
+        amount, currency = cached_fees(s).get(document_type, (0, settings.identity.currency))
     log.debug("preview of a %s at kiosk %s", document_type.slug, kiosk_id)
     return Preview(document_type, subject, amount, currency, document)
 
@@ -874,22 +862,38 @@ class StatusReport:
     since: dt.datetime | None
     document_type: DocumentType
     issued_at: dt.datetime
+    payload_sha256: str  # of the COSE_Sign1 payload (the CWT claims bstr) exactly as signed
+
+
+def payload_sha256(qr_text: str) -> str:
+    """SHA-256 (hex) of the signed payload bytes of a document the registry issued."""
+    return hashlib.sha256(cose.parse_sign1(codec.decode_text(qr_text)).payload).hexdigest()
 
 
 def _by_serial(s: Session, serial: str) -> IssuedDocument:
-    if not valid_serial_check(serial):
-        raise InvalidInput("not a valid serial (like B26-0001234-7)")
-    row = s.execute(
-        select(IssuedDocument).where(IssuedDocument.serial == serial)
-    ).scalar_one_or_none()
+    """The issued document with this serial; NotFound `not_issued` for any other text,
+    malformed or wrong check digit included (a verifier must not tell "malformed" from "never
+    issued": both mean the registry did not issue it)."""
+    row = None
+    if valid_serial_check(serial):
+        row = s.execute(
+            select(IssuedDocument).where(IssuedDocument.serial == serial)
+        ).scalar_one_or_none()
     if row is None:
-        raise NotFound("no document with that serial")
+        raise NotFound(
+            "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
+        )
     return row
 
 
 def document_status(s: Session, serial: str) -> StatusReport:
     row = _by_serial(s, serial)
     kind = DocumentType(row.document_type)
+    if row.qr_text is None:  # a row is written with its signed text, in one insert
+        raise NotFound(
+            "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
+        )
+    digest = payload_sha256(row.qr_text)
     if row.status == DocumentStatusCode.REVOKED:
         return StatusReport(
             serial,
@@ -898,6 +902,7 @@ def document_status(s: Session, serial: str) -> StatusReport:
             row.revoked_at,
             kind,
             row.issued_at,
+            digest,
         )
     signer = s.get(Signer, row.signer_kid) if row.signer_kid else None
     if (
@@ -913,6 +918,7 @@ def document_status(s: Session, serial: str) -> StatusReport:
             signer.revoked_at,
             kind,
             row.issued_at,
+            digest,
         )
     if kind is DocumentType.MARRIAGE_CERTIFICATE and row.marriage_id is not None:
         divorce = Records(s.connection()).divorce_of(row.marriage_id)
@@ -924,8 +930,9 @@ def document_status(s: Session, serial: str) -> StatusReport:
                 dt.datetime.combine(divorce.date, dt.time(), dt.UTC),
                 kind,
                 row.issued_at,
+                digest,
             )
-    return StatusReport(serial, DocumentState.VALID, None, None, kind, row.issued_at)
+    return StatusReport(serial, DocumentState.VALID, None, None, kind, row.issued_at, digest)
 
 
 def revoke_document(

@@ -128,7 +128,7 @@ def create_signer(
     row = Signer(
         kid=kid,
         public_key=key.public.raw,
-        issuer=settings.issuer,
+        issuer=settings.identity.issuer,
         not_before=start,
         not_after=start + span,
         document_types=",".join(str(t) for t in sorted(ALL_TYPES)),
@@ -286,7 +286,8 @@ def publish_trust_list(session: Session, data: DataDir, settings: Settings) -> P
         sequence=sequence,
         issued_at=now,
         next_update=now + settings.trust_list_validity,
-        authority=settings.authority,
+        authority=settings.identity.authority,
+        identity=settings.identity.for_trust_list(),
         signers=tuple(_entry(s) for s in signers),
         revoked_serials=frozenset(serial_hash(s) for s in revoked if s),
         places={p.code: Bilingual(p.name_ar, p.name_latin) for p in places},

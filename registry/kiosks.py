@@ -34,6 +34,7 @@ __all__ = [
     "PrinterState",
     "attention",
     "authenticate",
+    "check_request",
     "enroll",
     "purge_nonces",
     "record_heartbeat",
@@ -143,8 +144,8 @@ def revoke(session: Session, kiosk_id: str, reason: str, now: dt.datetime) -> Ki
     return row
 
 
-def authenticate(
-    session: Session,
+def check_request(
+    kiosk: KioskInfo | None,
     headers: SignatureHeaders,
     method: str,
     target: str,
@@ -152,13 +153,10 @@ def authenticate(
     now: dt.datetime,
     skew: dt.timedelta,
 ) -> KioskInfo:
-    """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
-    found = session.execute(
-        select(Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin).where(
-            Kiosk.id == headers.kiosk_id
-        )
-    ).first()
-    kiosk = KioskInfo(headers.kiosk_id, *found) if found is not None else None
+    """The checks of a signed request, in order, on what the database holds about the kiosk
+    that claims to have signed it (None: no such kiosk): enrolled, not revoked, signature,
+    timestamp. Pure (no I/O): `authenticate` and the issue path both call it, and record the
+    nonce afterwards."""
     if kiosk is None:
         log.warning("request from unknown kiosk %s refused", headers.kiosk_id)
         raise KioskAuthError("unknown kiosk", code=ErrorCode.KIOSK_UNKNOWN)
@@ -179,6 +177,33 @@ def authenticate(
             "registry's clock",
             code=ErrorCode.TIMESTAMP_STALE,
         )
+    return kiosk
+
+
+def authenticate(
+    session: Session,
+    headers: SignatureHeaders,
+    method: str,
+    target: str,
+    body: bytes,
+    now: dt.datetime,
+    skew: dt.timedelta,
+) -> KioskInfo:
+    """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
+    found = session.execute(
+        select(Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin).where(
+            Kiosk.id == headers.kiosk_id
+        )
+    ).first()
+    kiosk = check_request(
+        KioskInfo(headers.kiosk_id, *found) if found is not None else None,
+        headers,
+        method,
+        target,
+        body,
+        now,
+        skew,
+    )
     try:
         session.execute(
             insert(KioskNonce).values(kiosk_id=kiosk.id, nonce=headers.nonce, seen_at=now)

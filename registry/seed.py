@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import logging
 import os
 from collections.abc import Callable
@@ -19,7 +20,14 @@ from dataclasses import dataclass
 from sqlalchemy import func, insert, select
 
 from registry import keyring, pins
-from registry.config import DataDir, Settings
+from registry.config import (
+    DataDir,
+    Settings,
+    default_config_text,
+    load_settings,
+    open_private,
+    write_private,
+)
 from registry.db import Database
 from registry.errors import ConfigError
 from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
@@ -117,8 +125,7 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
             minor_parents.update(x for x in (p["father_id"], p["mother_id"]) if x)
         if (p["father_id"] in dead) or (p["mother_id"] in dead):
             orphans.add(p["id"])
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+    with open_private(path) as f:  # national numbers and PINs: owner-only
         w = csv.writer(f)
         w.writerow(
             [
@@ -171,6 +178,17 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
             )
 
 
+def config_text(database_url: str | None = None) -> str:
+    """DATA/registry.toml as `init` writes it: the packaged default (the pilot's identity),
+    with the database URL when one was given (the file is owner-only: the URL may carry the
+    database password)."""
+    text = default_config_text()
+    if database_url:
+        line = f"database = {json.dumps(database_url)}\n"
+        text = text.replace("[registry]\n", "[registry]\n" + line, 1)
+    return text
+
+
 def initialise(
     data: DataDir,
     *,
@@ -180,18 +198,14 @@ def initialise(
     settings: Settings | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> InitResult:
-    settings = settings or Settings()
     data.ensure()
+    if not data.config_path.exists():
+        write_private(data.config_path, config_text(database_url))
+    settings = settings or load_settings(data)
     url = data.database_url(database_url)
-    if database_url and not data.config_path.exists():
-        data.config_path.write_text(f'[registry]\ndatabase = "{database_url}"\n', encoding="utf-8")
-        os.chmod(data.config_path, 0o600)  # the URL may carry the database password
     db = Database(url)
     try:
         db.migrate()
-        if url == data.sqlite_url:
-            # personal data: owner-only, like the keys
-            os.chmod(data.root / "registry.sqlite3", 0o600)
         added = creds = 0
         demo_path = None
         if demo:

@@ -25,59 +25,66 @@ directory's admin token (`Authorization: Bearer ...`, or `?token=` for the HTML 
 Errors are `{"error": {"code", "message", ...}}` with a stable code (`registry.codes`):
 400/422 bad input, 401 kiosk or citizen not authenticated, 403 refused, 404, 409 conflict,
 423 locked, 429 throttled (Retry-After), 503 database or signer unavailable (Retry-After).
-Handlers are thin: the rules live in `citizens`, `issuance`, `kiosks`, `keyring`.
+Handlers are thin: the rules live in `citizens`, `issuance`, `kiosks`, `keyring`. The HTTP
+layer is split along its seams: `http_schema` (request and response bodies), `http_state` (the
+application's state and the signature dependencies), `http_errors` (the error answers and
+handlers), `limits` (the body cap, before routing) and `fleet_page` (the technician's HTML);
+this module wires them into routes.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import datetime as dt
-import enum
-import html
 import logging
 import os
-import secrets
-import threading
-import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
 import cbor2
-from fastapi import Depends, FastAPI, Header, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import FastAPI, Header, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.orm import Session
 
-from registry import citizens, issuance, keyring, kiosks
-from registry.codes import CITIZEN_MESSAGES, ErrorCode
+from registry import citizens, issuance, kiosks
 from registry.config import DataDir, Settings, load_settings
 from registry.db import Database
 from registry.errors import (
     ConfigError,
-    Conflict,
-    InvalidCredentials,
-    InvalidInput,
-    KeyringError,
-    KioskAuthError,
-    Locked,
-    NotFound,
-    Refused,
-    RegistryError,
-    ServiceUnavailable,
     SessionInvalid,
-    Throttled,
 )
+from registry.fleet_page import fleet_html
+from registry.http_errors import install_error_handlers
+from registry.http_schema import (
+    EntitlementsOut,
+    FeesOut,
+    FleetOut,
+    HealthOut,
+    HeartbeatBody,
+    IssueBody,
+    IssuedOut,
+    LoginBody,
+    LoginOut,
+    OkOut,
+    PreviewBody,
+    PreviewOut,
+    RevokeBody,
+    StatusOut,
+    errors_for,
+)
+from registry.http_state import (
+    Auth,
+    Kiosk_,
+    Registry,
+    Signed_,
+    bearer,
+    utc_now,
+)
+from registry.limits import BodyLimit
 from registry.models import Kiosk
-from registry.places import PlaceBook
-from registry.signing import SignatureHeaders, parse_headers
-from verifier.documents import Bilingual, DocumentType, encode_document, schema_for
+from verifier.documents import DocumentType, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
 from verifier.trust import serial_hash
 
@@ -88,381 +95,24 @@ log = logging.getLogger(__name__)
 DATA_ENV = "SANAD_REGISTRY_DATA"
 DB_ENV = "SANAD_REGISTRY_DB"
 MAX_BODY = 64 * 1024
-NONCE_PURGE_EVERY = 60.0
 
-_STATUS: list[tuple[type[RegistryError], int]] = [
-    (InvalidInput, 400),
-    (KioskAuthError, 401),
-    (InvalidCredentials, 401),
-    (SessionInvalid, 401),
-    (Refused, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-    (Locked, 423),
-    (Throttled, 429),
-    (ServiceUnavailable, 503),
-    (KeyringError, 503),
-    (ConfigError, 503),
-]
 
+def _fee(amount: int, currency: str, minor_units: int) -> dict[str, Any]:
+    # the configured identity's minor units: fees are charged in its currency
+    return {"amount": amount, "currency": currency, "minor_units": minor_units}
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
-
-# ---------------------------------------------------------------------------------------------
-# Request and response bodies
-
-DocumentSlug = enum.StrEnum(  # type: ignore[misc]
-    "DocumentSlug", {t.name: t.slug for t in DocumentType}
-)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LoginBody(_Strict):
-    national_id: str | None = Field(
-        default=None, max_length=32, description="typed national number"
-    )
-    card: str | None = Field(default=None, max_length=64, description="the ID card's scanned text")
-    pin: str = Field(max_length=16)
-
-
-class IssueBody(_Strict):
-    document_type: DocumentSlug
-    subject: str = Field(max_length=32, description="national number, or M…/T… record number")
-    payment_reference: str = Field(max_length=64)
-    idempotency_key: str = Field(max_length=64, description="same key → same document, one charge")
-
-
-class PreviewBody(_Strict):
-    document_type: DocumentSlug
-    subject: str = Field(max_length=32, description="national number, or M…/T… record number")
-
-
-class HeartbeatBody(_Strict):
-    printer: kiosks.PrinterState
-    paper: kiosks.PaperState
-    cover_open: bool = False
-    app_version: str = Field(max_length=40)
-    last_error: str | None = Field(default=None, max_length=200)
-    journal_backlog: int = Field(default=0, ge=0, le=1_000_000)
-    failed_jobs: int = Field(default=0, ge=0, le=1_000_000)
-
-
-class RevokeBody(_Strict):
-    reason: str = Field(min_length=1, max_length=200)
-
-
-class Text2(BaseModel):
-    ar: str
-    latin: str | None
-
-
-class Title(BaseModel):
-    ar: str
-    en: str
-
-
-class FeeOut(BaseModel):
-    amount: int = Field(description="in the currency's minor unit (fils for JOD)")
-    currency: str
-
-
-class LoginOut(BaseModel):
-    token: str
-    expires_at: dt.datetime
-    name: Text2
-
-
-class OfferOut(BaseModel):
-    document_type: str
-    type_code: int
-    title: Title
-    subject: str
-    subject_name: Text2
-    relation: str
-    fee: FeeOut
-
-
-class EntitlementsOut(BaseModel):
-    documents: list[OfferOut]
-
-
-class DisplayFieldOut(BaseModel):
-    name: str
-    label_ar: str
-    label_en: str
-    ar: str
-    en: str
-
-
-class IssuedOut(BaseModel):
-    serial: str
-    document_type: str
-    type_code: int
-    title: Title
-    subject: str
-    issued_at: dt.datetime
-    fee: FeeOut
-    payment_reference: str
-    qr_text: str
-    signer_kid: str
-    replayed: bool
-    display_fields: list[DisplayFieldOut]
-    document: dict[str, Any]
-
-
-class PreviewOut(BaseModel):
-    document_type: str
-    type_code: int
-    title: Title
-    subject: str
-    fee: FeeOut
-    document_claim: str = Field(
-        description="base64 of the CBOR document claim issue would sign (docs/format.md): "
-        "places as codes"
-    )
-    display_fields: list[DisplayFieldOut]
-    document: dict[str, Any]
-
-
-class StatusOut(BaseModel):
-    serial: str
-    status: issuance.DocumentState
-    reason: str | None
-    since: dt.datetime | None
-    document_type: str
-    issued_at: dt.datetime
-
-
-class FeeRowOut(BaseModel):
-    document_type: str
-    type_code: int
-    title: Title
-    fee: FeeOut
-
-
-class FeesOut(BaseModel):
-    fees: list[FeeRowOut]
-
-
-class HealthOut(BaseModel):
-    status: str
-    database: str
-
-
-class OkOut(BaseModel):
-    ok: bool
-
-
-class KioskOut(BaseModel):
-    id: str
-    centre: Text2
-    revoked: bool
-    last_seen_at: dt.datetime | None
-    printer: str | None
-    paper: str | None
-    cover_open: bool | None
-    app_version: str | None
-    last_error: str | None
-    journal_backlog: int | None
-    failed_jobs: int | None
-    attention: list[str]
-
-
-class FleetOut(BaseModel):
-    kiosks: list[KioskOut]
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    tries_remaining: int | None = None
-    retry_after: float | None = None
-    citizen_message: Title | None = None
-
-
-class ErrorOut(BaseModel):
-    error: ErrorDetail
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {c: {"model": ErrorOut} for c in codes}
-
-
-# ---------------------------------------------------------------------------------------------
-# The application's state
-
-
-@dataclass(frozen=True)
-class KioskIdentity:
-    id: str
-    centre: Bilingual
-
-
-class Registry:
-    """What every request needs: settings, the database, the key cache, the admin token."""
-
-    def __init__(self, data: DataDir, db: Database, settings: Settings) -> None:
-        self.data = data
-        self.db = db
-        self.settings = settings
-        self.keys = keyring.KeyCache(data)
-        self.places = PlaceBook(db)
-        self.admin_token = data.admin_token()
-        self._last_purge = 0.0
-        self._purge_lock = threading.Lock()
-
-    def authenticate_in(self, s: Session, signed: SignedRequest) -> KioskIdentity:
-        """Check the request signature inside the caller's transaction (nonce recorded)."""
-        now = _now()
-        kiosk = kiosks.authenticate(
-            s,
-            signed.headers,
-            signed.method,
-            signed.target,
-            signed.body,
-            now,
-            self.settings.request_skew,
-        )
-        if self._purge_due():
-            kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
-        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin))
-
-    def _purge_due(self) -> bool:
-        with self._purge_lock:
-            due = time.monotonic() - self._last_purge > NONCE_PURGE_EVERY
-            if due:
-                self._last_purge = time.monotonic()
-        return due
-
-    def purge_nonces_if_due(self) -> None:
-        """Forget nonces older than the replay window (at most once a minute per process)."""
-        if self._purge_due():
-            with self.db.session() as s:
-                kiosks.purge_nonces(s, _now() - 2 * self.settings.request_skew)
-
-    def authenticate(self, signed: SignedRequest) -> KioskIdentity:
-        with self.db.session() as s:
-            if not self.db.is_sqlite:
-                # a transaction of its own that only records the nonce: losing it in a crash
-                # reopens a two-minute replay window at worst, so skip the WAL flush wait
-                s.execute(text("SET LOCAL synchronous_commit TO OFF"))
-            return self.authenticate_in(s, signed)
-
-    def person_for(self, token: str | None, kiosk: KioskIdentity) -> int:
-        if token is None:
-            raise SessionInvalid("no session token (Authorization: Bearer ...)")
-        with self.db.session() as s:
-            return citizens.resolve_session(s, token, kiosk.id, self.settings, _now())
-
-    def require_admin(self, token: str | None) -> None:
-        if (
-            not self.admin_token
-            or token is None
-            or not secrets.compare_digest(token.encode(), self.admin_token.encode())
-        ):
-            raise KioskAuthError("the admin token is required", code=ErrorCode.ADMIN_TOKEN_REQUIRED)
-
-    def trust_list(self) -> keyring.PublishedList:
-        with self.db.session() as s:
-            latest = keyring.latest_trust_list(s)
-        now = _now()
-        half = self.settings.trust_list_validity / 2
-        if latest is not None and now < latest.next_update - half:
-            return latest
-        if self.data.root_key_path.exists():
-            try:
-                with self.db.session() as s:
-                    return keyring.publish_trust_list(s, self.data, self.settings)
-            except IntegrityError:  # another process published the same sequence first
-                with self.db.session() as s:
-                    latest = keyring.latest_trust_list(s)
-        if latest is None:
-            raise KeyringError("no trust list has been published yet")
-        return latest
-
-
-def _route(request: Request) -> str:
-    """The route's template (never the concrete path: it may hold a serial)."""
-    return str(getattr(request.scope.get("route"), "path", "?"))
-
-
-def _bearer(authorization: str | None) -> str | None:
-    if authorization and authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip() or None
-    return None
-
-
-def _registry(request: Request) -> Registry:
-    reg: Registry = request.app.state.registry
-    return reg
-
-
-@dataclass(frozen=True)
-class SignedRequest:
-    headers: SignatureHeaders
-    method: str
-    target: str
-    body: bytes
-
-
-async def signed_request(request: Request) -> SignedRequest:
-    """Dependency: the signature headers, method, target and body, not yet checked."""
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise InvalidInput("the request body is too large")
-    headers = parse_headers(request.headers)
-    raw_path = request.scope.get("raw_path") or request.url.path.encode()
-    target = raw_path.decode("latin-1")
-    query = request.scope.get("query_string", b"")
-    if query:
-        target += "?" + query.decode("latin-1")
-    return SignedRequest(headers, request.method, target, body)
-
-
-async def kiosk_identity(request: Request) -> KioskIdentity:
-    """Dependency: the enrolled kiosk that signed this request (401 otherwise)."""
-    signed = await signed_request(request)
-    return await run_in_threadpool(_registry(request).authenticate, signed)
-
-
-Kiosk_ = Annotated[KioskIdentity, Depends(kiosk_identity)]
-Signed_ = Annotated[SignedRequest, Depends(signed_request)]
-Auth = Annotated[str | None, Header(alias="Authorization", max_length=300)]
-
-
-def _error_response(exc: RegistryError) -> JSONResponse:
-    status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 400)
-    detail: dict[str, Any] = {"code": str(exc.code), "message": exc.message}
-    headers = {}
-    if isinstance(exc, InvalidCredentials | Throttled):
-        detail["tries_remaining"] = exc.tries_remaining
-    if isinstance(exc, Throttled | ServiceUnavailable):
-        detail["retry_after"] = round(exc.retry_after, 3)
-        headers["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
-    if status == 503 and "Retry-After" not in headers:
-        headers["Retry-After"] = "5"
-    words = CITIZEN_MESSAGES.get(exc.code)
-    if words:
-        detail["citizen_message"] = {"ar": words[0], "en": words[1]}
-    return JSONResponse({"error": detail}, status_code=status, headers=headers)
-
-
-def _offer_json(doc_type: DocumentType, amount: int, currency: str) -> dict[str, Any]:
+def _offer_json(doc_type: DocumentType, amount: int, currency: str, minor: int) -> dict[str, Any]:
     schema = schema_for(doc_type)
     return {
         "document_type": doc_type.slug,
         "type_code": int(doc_type),
         "title": {"ar": schema.title_ar, "en": schema.title_en},
-        "fee": {"amount": amount, "currency": currency},
+        "fee": _fee(amount, currency, minor),
     }
 
 
-def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
+def _preview_json(pv: issuance.Preview, minor: int) -> dict[str, Any]:
     schema = schema_for(pv.document_type)
     claim = cbor2.dumps(encode_document(pv.document), canonical=True)
     return {
@@ -470,7 +120,7 @@ def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
         "type_code": int(pv.document_type),
         "title": {"ar": schema.title_ar, "en": schema.title_en},
         "subject": pv.subject,
-        "fee": {"amount": pv.fee_amount, "currency": pv.fee_currency},
+        "fee": _fee(pv.fee_amount, pv.fee_currency, minor),
         "document_claim": base64.b64encode(claim).decode("ascii"),
         "display_fields": [
             {"name": f.name, "label_ar": f.label_ar, "label_en": f.label_en, "ar": f.ar, "en": f.en}
@@ -480,7 +130,19 @@ def _preview_json(pv: issuance.Preview) -> dict[str, Any]:
     }
 
 
-def _issued_json(issued: issuance.Issued) -> dict[str, Any]:
+def _status_json(st: issuance.StatusReport) -> dict[str, Any]:
+    return {
+        "serial": st.serial,
+        "status": st.state,
+        "reason": st.reason,
+        "since": st.since,
+        "document_type": st.document_type.slug,
+        "issued_at": st.issued_at,
+        "payload_sha256": st.payload_sha256,
+    }
+
+
+def _issued_json(issued: issuance.Issued, minor: int) -> dict[str, Any]:
     schema = schema_for(issued.document_type)
     return {
         "serial": issued.serial,
@@ -489,7 +151,7 @@ def _issued_json(issued: issuance.Issued) -> dict[str, Any]:
         "title": {"ar": schema.title_ar, "en": schema.title_en},
         "subject": issued.subject,
         "issued_at": issued.issued_at.isoformat(),
-        "fee": {"amount": issued.fee_amount, "currency": issued.fee_currency},
+        "fee": _fee(issued.fee_amount, issued.fee_currency, minor),
         "payment_reference": issued.payment_reference,
         "qr_text": issued.qr_text,
         "signer_kid": issued.signer_kid,
@@ -528,33 +190,22 @@ def create_app(
 
     app = FastAPI(
         lifespan=lifespan,
+        # no Swagger UI or ReDoc: they load scripts from a CDN, and nothing Sanad serves may
+        # load an external resource; the description itself stays at /openapi.json
+        docs_url=None,
+        redoc_url=None,
         title="Sanad registry",
         version="1",
         description="The civil registry's API for kiosks, verifiers and the back office. "
         "Kiosk requests are signed; see docs/registry-api.md.",
     )
     app.state.registry = reg
-
-    @app.exception_handler(RegistryError)
-    async def _registry_error(request: Request, exc: RegistryError) -> JSONResponse:
-        return _error_response(exc)
-
-    @app.exception_handler(DBAPIError)
-    async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        log.warning("database error on %s: %s", _route(request), type(exc.orig).__name__)
-        return _error_response(ServiceUnavailable("the database is unavailable"))
-
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected error on %s %s", request.method, _route(request), exc_info=exc)
-        return JSONResponse(
-            {"error": {"code": ErrorCode.INTERNAL_ERROR.value, "message": "internal error"}},
-            status_code=500,
-        )
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
+    install_error_handlers(app)
 
     # -- public ---------------------------------------------------------------------------
 
-    @app.get("/api/v1/health", response_model=HealthOut, responses=_errors(503))
+    @app.get("/api/v1/health", response_model=HealthOut, responses=errors_for(503))
     def health() -> dict[str, str]:
         with reg.db.session() as s:
             s.execute(text("SELECT 1"))
@@ -566,7 +217,7 @@ def create_app(
         responses={
             200: {"content": {"application/cose": {}}, "description": "the signed trust list"},
             304: {"description": "not modified"},
-            **_errors(503),
+            **errors_for(503),
         },
     )
     def trust_list(
@@ -586,33 +237,26 @@ def create_app(
     def fees() -> dict[str, Any]:
         with reg.db.session() as s:
             table = issuance.fee_table(s)
-        return {"fees": [_offer_json(t, a, c) for t, (a, c) in sorted(table.items())]}
+        minor = reg.settings.identity.minor_units
+        return {"fees": [_offer_json(t, a, c, minor) for t, (a, c) in sorted(table.items())]}
 
     @app.get(
-        "/api/v1/documents/{serial}/status",
+        "/api/v1/documents/{serial:path}/status",
         response_model=StatusOut,
-        responses=_errors(400, 404, 503),
+        responses=errors_for(404, 503),
     )
     def document_status(serial: str) -> dict[str, Any]:
-        if len(serial) > 32:
-            raise InvalidInput("not a valid serial")
+        # any text at all: what the registry did not issue is 404 not_issued, never a 400
         with reg.db.session() as s:
-            st = issuance.document_status(s, serial)
-        return {
-            "serial": st.serial,
-            "status": st.state,
-            "reason": st.reason,
-            "since": st.since,
-            "document_type": st.document_type.slug,
-            "issued_at": st.issued_at,
-        }
+            st = issuance.document_status(s, serial[:64])
+        return _status_json(st)
 
     # -- kiosk ----------------------------------------------------------------------------
 
     @app.post(
         "/api/v1/auth/login",
         response_model=LoginOut,
-        responses=_errors(400, 401, 423, 429, 503),
+        responses=errors_for(400, 401, 423, 429, 503),
     )
     def login(body: LoginBody, kiosk: Kiosk_) -> dict[str, Any]:
         result = citizens.login(
@@ -629,24 +273,29 @@ def create_app(
             "name": {"ar": result.name_ar, "latin": result.name_latin},
         }
 
-    @app.post("/api/v1/auth/logout", response_model=OkOut, responses=_errors(401, 503))
+    @app.post("/api/v1/auth/logout", response_model=OkOut, responses=errors_for(401, 503))
     def logout(kiosk: Kiosk_, authorization: Auth = None) -> dict[str, bool]:
-        token = _bearer(authorization)
+        token = bearer(authorization)
         if token is None:
             raise SessionInvalid("no session token")
         with reg.db.session() as s:
             citizens.logout(s, token, kiosk.id)
         return {"ok": True}
 
-    @app.get("/api/v1/entitlements", response_model=EntitlementsOut, responses=_errors(401, 503))
+    @app.get("/api/v1/entitlements", response_model=EntitlementsOut, responses=errors_for(401, 503))
     def entitlements(kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
-        person_id = reg.person_for(_bearer(authorization), kiosk)
+        person_id = reg.person_for(bearer(authorization), kiosk)
         with reg.db.session() as s:
-            offers = issuance.offers_for(s, person_id, reg.settings, _now().date())
+            offers = issuance.offers_for(s, person_id, reg.settings, utc_now().date())
         return {
             "documents": [
                 {
-                    **_offer_json(o.document_type, o.fee_amount, o.fee_currency),
+                    **_offer_json(
+                        o.document_type,
+                        o.fee_amount,
+                        o.fee_currency,
+                        reg.settings.identity.minor_units,
+                    ),
                     "subject": o.subject,
                     "subject_name": {"ar": o.subject_name.ar, "latin": o.subject_name.latin},
                     "relation": o.relation,
@@ -661,7 +310,7 @@ def create_app(
         status_code=201,
         responses={
             200: {"model": IssuedOut, "description": "a replay: the document issued before"},
-            **_errors(400, 401, 403, 409, 503),
+            **errors_for(400, 401, 403, 409, 503),
         },
     )
     def issue(body: IssueBody, signed: Signed_, authorization: Auth = None) -> Response:
@@ -676,19 +325,22 @@ def create_app(
             idempotency_key=body.idempotency_key,
         )
         call = issuance.KioskCall(
-            signed.headers, signed.method, signed.target, signed.body, _bearer(authorization)
+            signed.headers, signed.method, signed.target, signed.body, bearer(authorization)
         )
         reg.purge_nonces_if_due()
         issued = issuance.issue(reg.db, reg.keys, reg.places, reg.settings, call, req)
-        return JSONResponse(_issued_json(issued), status_code=200 if issued.replayed else 201)
+        return JSONResponse(
+            _issued_json(issued, reg.settings.identity.minor_units),
+            status_code=200 if issued.replayed else 201,
+        )
 
     @app.post(
         "/api/v1/documents/preview",
         response_model=PreviewOut,
-        responses=_errors(400, 401, 403, 503),
+        responses=errors_for(400, 401, 403, 503),
     )
     def preview(body: PreviewBody, kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
-        person_id = reg.person_for(_bearer(authorization), kiosk)
+        person_id = reg.person_for(bearer(authorization), kiosk)
         pv = issuance.preview(
             reg.db,
             reg.places,
@@ -699,9 +351,9 @@ def create_app(
             body.subject,
             centre_of=lambda _s, _k: kiosk.centre,
         )
-        return _preview_json(pv)
+        return _preview_json(pv, reg.settings.identity.minor_units)
 
-    @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=_errors(401, 503))
+    @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=errors_for(401, 503))
     def heartbeat(body: HeartbeatBody, kiosk: Kiosk_) -> dict[str, bool]:
         beat = kiosks.Heartbeat(
             printer=body.printer,
@@ -714,13 +366,13 @@ def create_app(
         )
         with reg.db.session() as s:
             row = s.get_one(Kiosk, kiosk.id)
-            kiosks.record_heartbeat(s, row, beat, _now())
+            kiosks.record_heartbeat(s, row, beat, utc_now())
         return {"ok": True}
 
     # -- back office ----------------------------------------------------------------------
 
     def _fleet() -> list[dict[str, Any]]:
-        now = _now()
+        now = utc_now()
         with reg.db.session() as s:
             rows = kiosks.list_kiosks(s)
             out = []
@@ -746,94 +398,35 @@ def create_app(
         out.sort(key=lambda k: (not k["attention"], k["id"]))
         return out
 
-    @app.get("/api/v1/fleet", response_model=FleetOut, responses=_errors(401, 503))
+    @app.get("/api/v1/fleet", response_model=FleetOut, responses=errors_for(401, 503))
     def fleet(authorization: Auth = None) -> dict[str, Any]:
-        reg.require_admin(_bearer(authorization))
+        reg.require_admin(bearer(authorization))
         return {"kiosks": _fleet()}
 
-    @app.get("/fleet", response_class=HTMLResponse, responses=_errors(401, 503))
+    @app.get("/fleet", response_class=HTMLResponse, responses=errors_for(401, 503))
     def fleet_page(
         authorization: Auth = None,
         token: Annotated[str | None, Query(max_length=200)] = None,
     ) -> HTMLResponse:
-        reg.require_admin(_bearer(authorization) or token)
-        return HTMLResponse(_fleet_html(_fleet(), _now()))
+        reg.require_admin(bearer(authorization) or token)
+        return HTMLResponse(fleet_html(_fleet(), utc_now()))
 
     @app.post(
         "/api/v1/admin/documents/{serial}/revoke",
         response_model=StatusOut,
-        responses=_errors(400, 401, 404, 409, 503),
+        responses=errors_for(400, 401, 404, 409, 503),
     )
     def revoke(serial: str, body: RevokeBody, authorization: Auth = None) -> dict[str, Any]:
-        reg.require_admin(_bearer(authorization))
-        if len(serial) > 32:
-            raise InvalidInput("not a valid serial")
+        reg.require_admin(bearer(authorization))
+        serial = serial[:64]
         with reg.db.session() as s:
-            issuance.revoke_document(s, reg.data, reg.settings, serial, body.reason, _now())
+            issuance.revoke_document(s, reg.data, reg.settings, serial, body.reason, utc_now())
         with reg.db.session() as s:
             st = issuance.document_status(s, serial)
         log.info("document serial-hash %s revoked by admin", serial_hash(serial).hex())
-        return {
-            "serial": st.serial,
-            "status": st.state,
-            "reason": st.reason,
-            "since": st.since,
-            "document_type": st.document_type.slug,
-            "issued_at": st.issued_at,
-        }
+        return _status_json(st)
 
     return app
-
-
-_ATTENTION_WORDS = {
-    "never_seen": "never sent a heartbeat",
-    "offline": "offline",
-    "paper_out": "paper out",
-    "paper_near_end": "paper near end",
-    "printer_error": "printer error",
-    "printer_unknown": "printer not answering",
-    "cover_open": "cover open",
-    "failed_jobs": "failed print jobs waiting",
-    "revoked": "revoked",
-}
-
-
-def _fleet_html(rows: list[dict[str, Any]], now: dt.datetime) -> str:
-    e = html.escape
-    needing = sum(1 for r in rows if r["attention"])
-    lines = []
-    for r in rows:
-        seen = r["last_seen_at"]
-        ago = f"{int((now - seen).total_seconds() // 60)} min ago" if seen else "never"
-        flags = ", ".join(_ATTENTION_WORDS.get(a, a) for a in r["attention"]) or "OK"
-        cls = "bad" if r["attention"] else "ok"
-        lines.append(
-            f'<tr class="{cls}"><td>{e(r["id"])}</td>'
-            f'<td>{e(r["centre"]["latin"] or "")}<br><span lang="ar" dir="rtl">'
-            f"{e(r['centre']['ar'])}</span></td>"
-            f"<td>{e(flags)}</td><td>{e(ago)}</td><td>{e(r['printer'] or '-')}</td>"
-            f"<td>{e(r['paper'] or '-')}</td><td>{r['journal_backlog'] or 0}</td>"
-            f"<td>{r['failed_jobs'] or 0}</td><td>{e(r['app_version'] or '-')}</td>"
-            f"<td>{e(r['last_error'] or '')}</td></tr>"
-        )
-    body = "\n".join(lines) or '<tr><td colspan="10">No kiosks enrolled.</td></tr>'
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="30">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sanad fleet: {needing} kiosk(s) need attention</title>
-<style>
-body{{font-family:system-ui,sans-serif;margin:1.5rem}} table{{border-collapse:collapse;width:100%}}
-td,th{{border:1px solid #bbb;padding:.4rem;text-align:left;vertical-align:top}}
-tr.bad{{background:#fde2e1}} tr.ok{{background:#e6f4ea}} h1{{font-size:1.4rem}}
-</style></head><body>
-<h1>Kiosk fleet — {needing} of {len(rows)} need attention</h1>
-<p>Updated {e(now.strftime("%Y-%m-%d %H:%M:%S UTC"))}; refreshes every 30 s.</p>
-<table><thead><tr><th>Kiosk</th><th>Centre</th><th>Needs</th><th>Last heartbeat</th>
-<th>Printer</th><th>Paper</th><th>Backlog</th><th>Failed jobs</th><th>App</th>
-<th>Last error</th></tr></thead><tbody>
-{body}
-</tbody></table></body></html>
-"""
 
 
 def create_app_from_env() -> FastAPI:

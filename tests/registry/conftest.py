@@ -246,6 +246,7 @@ class ServerProcess:
 
 def fast_settings_file(reg: Registry) -> None:
     """Make a server process use the cheap test PIN cost."""
-    reg.data.config_path.write_text(
-        "[registry]\npin_opslimit = 1\npin_memlimit_kib = 64\n", encoding="utf-8"
-    )
+    path = reg.data.config_path
+    text = path.read_text(encoding="utf-8") if path.exists() else "[registry]\n"
+    cheap = "[registry]\npin_opslimit = 1\npin_memlimit_kib = 64\n"
+    path.write_text(text.replace("[registry]\n", cheap, 1), encoding="utf-8")

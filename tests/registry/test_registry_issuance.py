@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import urllib.parse
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from registry.errors import Conflict, InvalidInput, NotFound
 from registry.issuance import make_serial, valid_serial_check
 from registry.models import Divorce, IssuedDocument, Marriage, Person
 from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from verifier import codec, cose
 from verifier.documents import DocumentType, Place
 from verifier.trust import load_trust_list
 from verifier.verify import Status, verify
@@ -171,11 +174,53 @@ def test_revoked_document_is_revoked_everywhere(
     assert r.status_code == 409
 
 
-def test_status_of_unknown_or_malformed_serial(kiosk: Kiosk) -> None:
-    with pytest.raises(NotFound):
-        kiosk.client.document_status(make_serial(DocumentType.BIRTH_CERTIFICATE, 2026, 999999))
-    with pytest.raises(InvalidInput):
-        kiosk.client.document_status("B26-0000001-0")
+def test_every_serial_not_issued_is_404_not_issued(server: LiveServer, kiosk: Kiosk) -> None:
+    never = make_serial(DocumentType.BIRTH_CERTIFICATE, 2026, 999999)
+    with pytest.raises(NotFound) as err:
+        kiosk.client.document_status(never)
+    assert err.value.code == "not_issued"
+    for serial in [
+        never,
+        "B26-0000001-0",  # wrong check digit
+        "b26-0000001-8",  # lower case
+        "B26-0000001-8" + "9" * 40,  # too long
+        "X",
+        "SN1D:ABC",
+        "B26/0000001/8",
+        "%00",
+        "\u0628\u0662\u0666",
+        "a" * 300,
+    ]:
+        quoted = urllib.parse.quote(serial, safe="/")
+        r = httpx.get(f"{server.url}/api/v1/documents/{quoted}/status")
+        assert r.status_code == 404, (serial, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "not_issued", serial
+
+
+def test_status_carries_the_signed_payload_digest_and_issue_time(
+    kiosk: Kiosk, registry: Registry, server: LiveServer
+) -> None:
+    citizen = registry.citizens()[0]
+    session = login(kiosk.client, citizen)
+    doc = kiosk.client.issue(
+        session,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        payment_reference="PAY-DIGEST",
+    )
+    r = httpx.get(f"{server.url}/api/v1/documents/{doc.serial}/status")
+    assert r.status_code == 200
+    body = r.json()
+    payload = cose.parse_sign1(codec.decode_text(doc.qr_text)).payload
+    assert body["payload_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert body["document_type"] == "birth_certificate"
+    issued_at = dt.datetime.fromisoformat(body["issued_at"])
+    assert issued_at.utcoffset() == dt.timedelta(0)
+    assert issued_at == doc.issued_at
+    # the verifier's own reading of the document gives the same time
+    verdict = verify(doc.qr_text, registry.trust())
+    assert verdict.claims is not None and issued_at == verdict.claims.issued_at
+    assert kiosk.client.document_status(doc.serial).payload_sha256 == body["payload_sha256"]
 
 
 def test_marriage_certificate_is_superseded_by_a_later_divorce(

@@ -215,3 +215,49 @@ def test_a_refusal_writes_nothing(
         payment_reference="REFUSED-1",
     )
     assert doc.serial and _count(registry, IssuedDocument.serial == doc.serial) == 1
+
+
+def test_one_set_of_request_and_session_checks_serves_both_paths() -> None:
+    """The issue path and the other kiosk endpoints share the pure checks
+    (`kiosks.check_request`, `citizens.check_token`, `citizens.check_session`): exercised here
+    without a database, each refusal with its code."""
+    import datetime as dt
+
+    from registry import citizens as c
+    from registry import kiosks as k
+    from registry.errors import KioskAuthError, SessionInvalid
+    from registry.signing import parse_headers, sign_request
+    from tests.registry.conftest import FAST
+    from verifier.keys import SigningKey
+
+    key = SigningKey.generate()
+    now = dt.datetime.now(dt.UTC)
+    skew = dt.timedelta(seconds=120)
+    headers = parse_headers(sign_request(key, "K-1", "POST", "/api/v1/documents", b"{}"))
+    info = k.KioskInfo("K-1", key.public.raw, None, "مركز", "Centre")
+    assert k.check_request(info, headers, "POST", "/api/v1/documents", b"{}", now, skew) is info
+    cases = [
+        (None, b"{}", now, "kiosk_unknown"),
+        (k.KioskInfo("K-1", key.public.raw, now, "م", None), b"{}", now, "kiosk_revoked"),
+        (info, b"{ }", now, "signature_invalid"),
+        (info, b"{}", now + dt.timedelta(minutes=5), "timestamp_stale"),
+    ]
+    for kiosk, body, at, code in cases:
+        with pytest.raises(KioskAuthError) as err:
+            k.check_request(kiosk, headers, "POST", "/api/v1/documents", body, at, skew)
+        assert err.value.code == code
+    for token in (None, "", "x" * 129):
+        with pytest.raises(SessionInvalid):
+            c.check_token(token)
+    assert c.check_token("abc") == "abc"
+    ttl = FAST.session_ttl
+    assert c.check_session(("K-1", now + ttl), "K-1", FAST, now) is False
+    assert c.check_session(("K-1", now + ttl / 4), "K-1", FAST, now) is True  # extend
+    for found, kiosk_id in (
+        (None, "K-1"),
+        (("K-1", now), "K-1"),
+        (("K-2", now + ttl), "K-1"),
+    ):
+        with pytest.raises(SessionInvalid):
+            c.check_session(found, kiosk_id, FAST, now)
+    assert c.token_hash(None) == c.token_hash("") == ""

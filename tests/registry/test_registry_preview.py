@@ -74,10 +74,10 @@ def test_preview_refuses_with_the_code_issue_refuses_with(kiosk: Kiosk, registry
     a, b = everyone[0], everyone[-1]
     session = login(kiosk.client, a)
     cases = [
-        (T.BIRTH_CERTIFICATE, b["national_id"], ErrorCode.NOT_PARENT),
-        (T.NON_EMPLOYMENT, b["national_id"], ErrorCode.ONLY_FOR_SELF),
-        (T.FAMILY_EXTRACT, b["national_id"], ErrorCode.NOT_FAMILY_MEMBER),
-        (T.DEATH_CERTIFICATE, b["national_id"], ErrorCode.SUBJECT_NOT_DECEASED),
+        (T.BIRTH_CERTIFICATE, b["national_id"], ErrorCode.NOT_ENTITLED),
+        (T.NON_EMPLOYMENT, b["national_id"], ErrorCode.NOT_ENTITLED),
+        (T.FAMILY_EXTRACT, b["national_id"], ErrorCode.NOT_ENTITLED),
+        (T.DEATH_CERTIFICATE, b["national_id"], ErrorCode.NOT_ENTITLED),
     ]
     for doc_type, subject, code in cases:
         with pytest.raises(Refused) as previewed:
