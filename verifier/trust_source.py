@@ -40,7 +40,7 @@ import httpx
 
 from verifier.errors import TrustListError, VerifierError
 from verifier.keys import PublicKey
-from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore
+from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore, load_trust_list
 
 __all__ = [
     "CACHE_FILE",
@@ -147,6 +147,8 @@ class TrustSource:
         cache_dir: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        min_sequence: int = 0,
+        stale_grace: dt.timedelta = dt.timedelta(days=30),
     ) -> None:
         if not root_keys:
             raise TrustSourceError("no root public key is pinned")
@@ -155,9 +157,15 @@ class TrustSource:
         self.cache_dir = cache_dir
         self.timeout = timeout
         self.refresh_seconds = refresh_seconds
+        self.min_sequence = min_sequence
+        self.stale_grace = stale_grace
         self.state: TrustState | None = None
         self._store = TrustStore(self.root_keys)
+        self._held_bytes: bytes | None = None
         self._failures = 0
+        # The last list refused for a reason the operator must act on, until a newer list is
+        # held: (when, what was refused and why). Shown by status_json and problem().
+        self.refused: tuple[dt.datetime, str] | None = None
 
     # -- what is held ------------------------------------------------------------------
 
@@ -167,10 +175,40 @@ class TrustSource:
             raise TrustSourceError("no trust list has been loaded yet")
         return self.state.trust_list
 
+    def _refuse(self, what: str, exc: TrustListError) -> TrustListError:
+        self.refused = (_now(), f"{what} refused: {exc}")
+        log.error("trust list %s refused: %s", what, exc)
+        return exc
+
     def _hold(self, data: bytes, origin: TrustOrigin, **kw: Any) -> TrustState:
-        """Verify data and hold it (TrustListError on a bad signature or a rollback)."""
+        """Verify data and hold it. TrustListError on a bad signature, a rollback, a list
+        below the pinned minimum sequence, or the same sequence with different content."""
+        what = origin.value if origin is not TrustOrigin.ONLINE else "online"
         previous = self._store.current
-        candidate = self._store.accept(data)
+        candidate = load_trust_list(data, self.root_keys)
+        if candidate.sequence < self.min_sequence:
+            raise self._refuse(
+                what,
+                TrustListError(
+                    f"sequence {candidate.sequence} is below the pinned minimum {self.min_sequence}"
+                ),
+            )
+        same_sequence = previous is not None and candidate.sequence == previous.sequence
+        if same_sequence and data != self._held_bytes:
+            raise self._refuse(
+                what,
+                TrustListError(
+                    f"sequence {candidate.sequence} was published twice with different "
+                    "content; the authority must publish a higher sequence"
+                ),
+            )
+        try:
+            candidate = self._store.accept(data)
+        except TrustListError as exc:
+            raise self._refuse(what, exc) from None
+        if previous is None or candidate.sequence > previous.sequence:
+            self.refused = None
+        self._held_bytes = data
         if previous is not None and candidate.sequence == previous.sequence and self.state:
             # Same list again: keep the original origin's story, just note the contact.
             self.state = replace(self.state, trust_list=candidate, **_contact_only(kw))
@@ -184,6 +222,36 @@ class TrustSource:
                 len(candidate.revoked_serials),
             )
         return self.state
+
+    def problem(self, now: dt.datetime | None = None) -> str | None:
+        """What the operator must act on, or None: a refused list, a stale or expired list."""
+        if self.state is None:
+            return "no trust list is held"
+        now = now or _now()
+        next_update = self.state.trust_list.next_update
+        if now > next_update + self.stale_grace:
+            return (
+                f"the trust list held (#{self.state.trust_list.sequence}) expired on "
+                f"{(next_update + self.stale_grace).date().isoformat()}: documents are refused "
+                "until a newer list is loaded"
+            )
+        if self.refused is not None:
+            return self.refused[1]
+        if now > next_update:
+            return (
+                f"the trust list held (#{self.state.trust_list.sequence}) is past its next "
+                f"update ({next_update.date().isoformat()}): revocations since are unknown"
+            )
+        return None
+
+    def status_json(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """The state as JSON plus `problem` (None when all is well)."""
+        assert self.state is not None
+        out = self.state.to_json(now)
+        out["problem"] = self.problem(now)
+        if self.refused is not None:
+            out["refused_at"] = self.refused[0].isoformat()
+        return out
 
     # -- the cache ---------------------------------------------------------------------
 

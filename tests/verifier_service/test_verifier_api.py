@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from service_support import Material, base_config, fake_registry, tamper
+from service_support import Material, base_config, tamper
 
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
@@ -179,13 +179,13 @@ def test_image_limits(material: Material, serve_app: Callable[..., Any]) -> None
 
 
 def test_rate_limit_per_client(material: Material, serve_app: Callable[..., Any]) -> None:
-    with serve_app(base_config(material, rate_per_minute=60, rate_burst=5)) as url:
+    with serve_app(base_config(material, rate_per_minute=6, rate_burst=5)) as url:
         codes = [post_text(url, material.birth).status_code for _ in range(8)]
         assert codes[:5] == [200] * 5
         assert codes[5:] == [429] * 3
         r = post_text(url, material.birth)
         assert r.status_code == 429
-        assert int(r.headers["retry-after"]) >= 1
+        assert int(r.headers["retry-after"]) >= 5
         assert "too many requests" in r.json()["detail"]
         assert httpx.get(f"{url}/").status_code == 200  # the page itself is not limited
 
@@ -230,50 +230,6 @@ def test_logs_carry_kid_and_serial_hash_never_names_or_text(
     assert material.birth[:40] not in logged
     for word in ("Abdullah", "Al-Shawabkeh", "الشوابكة", "BI26-"):
         assert word not in logged
-
-
-def test_online_status_check_is_used_and_labelled(
-    material: Material, serve_app: Callable[..., Any]
-) -> None:
-    from verifier.fixtures import sample_serial
-
-    serial = sample_serial(DocumentType.BIRTH_CERTIFICATE)
-    with fake_registry() as registry:
-        config = base_config(material, status_url=registry.url)
-        with serve_app(config) as url:
-            registry.statuses[serial] = {"serial": serial, "status": "valid"}
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "valid"
-            assert v["revocation_source"] == "online"
-            assert v["online_status"] == {
-                "checked": True,
-                "revoked": False,
-                "registry_status": "valid",
-                "error": None,
-            }
-            registry.statuses[serial] = {"serial": serial, "status": "revoked"}
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "document_revoked"
-            assert v["valid"] is False
-            assert "online" in v["reason"]
-            assert v["revocation_source"] == "online"
-            v = post_text(url, material.birth, online=False).json()
-            assert v["status"] == "valid"
-            assert v["revocation_source"] == "trust_list"
-            assert v["online_status"] is None
-            registry.fail_with = 503
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "valid"  # the registry's trouble does not fail a document
-            assert v["revocation_source"] == "trust_list"
-            assert v["online_status"]["checked"] is False
-            assert v["online_status"]["error"] == "HTTP 503"
-            registry.fail_with = None
-            del registry.statuses[serial]  # genuinely signed, never issued: a stolen signer key
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "not_in_registry"
-            assert v["valid"] is False
-            assert v["online_status"]["registry_status"] == "not_found"
-        assert any(p.endswith(f"/documents/{serial}/status") for p, _ in registry.requests)
 
 
 def test_page_and_assets_use_no_external_resources(service: str) -> None:
