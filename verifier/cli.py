@@ -19,14 +19,17 @@ from typing import Any, NoReturn
 import click
 
 from verifier.errors import KeyFileError, TrustListError
-from verifier.keys import PublicKey, load_public_key
+from verifier.keys import PublicKey
 from verifier.presentation import REASONS, display_fields
+from verifier.qr import normalise_qr_text
 from verifier.trust_source import (
     DEFAULT_REFRESH_SECONDS,
     RefreshOutcome,
     TrustSource,
     TrustSourceError,
     default_cache_dir,
+    load_root_key,
+    read_capped,
 )
 from verifier.verify import Verdict, verify
 
@@ -36,12 +39,39 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _EPILOG = "Exit codes: 0 valid, 1 not valid (any reason), 2 usage or I/O error."
 
 
+MAX_STDIN_BYTES = 8192  # longer than any QR text (4,296 characters at most)
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_PIXELS = 24_000_000
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-@click.group(name="verify", epilog=_EPILOG)
+class _Guarded(click.Group):
+    """Every failure a command does not handle itself ends as exit 2 with one line, never a
+    traceback (a file nested too deeply to parse, a device that never ends, a full disk)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_USAGE)
+        except RecursionError:
+            _fail("an input is nested too deeply to read")
+        except MemoryError:
+            _fail("an input is too large to read")
+        except OSError as exc:
+            _fail(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+        except Exception as exc:  # the last line of defence: a message, exit 2
+            _fail(f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
+
+
+@click.group(name="verify", cls=_Guarded, epilog=_EPILOG)
 def group() -> None:
     """Verify printed Sanad documents: one at a time, from a desk scanner, or as a web service."""
 
@@ -60,7 +90,7 @@ def _root_keys(root_keys: tuple[Path, ...]) -> list[PublicKey]:
     if not root_keys:
         _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
     try:
-        return [load_public_key(p) for p in root_keys]
+        return [load_root_key(p) for p in root_keys]
     except KeyFileError as exc:
         _fail(str(exc))
 
@@ -153,19 +183,31 @@ def _read_texts(qr_text: str | None, stdin: bool, image: Path | None) -> list[st
     if given != 1:
         _fail("give exactly one of QR_TEXT, --stdin or --image PHOTO")
     if stdin:
-        return [sys.stdin.read(8192).strip()]
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            _fail(f"standard input holds more than {MAX_STDIN_BYTES} bytes: not a QR text")
+        try:
+            return [normalise_qr_text(data.decode("utf-8"))]
+        except UnicodeDecodeError:
+            _fail("standard input is not text (UTF-8)")
     if image is not None:
-        from verifier.qr import ImageError, decode_image
+        from verifier.qr import ImageError
+        from verifier.service.images import ImageRefused, decode_bounded
 
         try:
-            texts = decode_image(image)
-        except (ImageError, OSError) as exc:
+            raw = read_capped(image, MAX_IMAGE_BYTES, "image")
+            texts = decode_bounded(raw, max_pixels=MAX_IMAGE_PIXELS)
+        except OSError as exc:
+            _fail(f"cannot read image {image}: {exc.strerror or exc}")
+        except ImageRefused as exc:
+            _fail(f"image {image} refused: {exc.message}")
+        except (ImageError, ValueError) as exc:
             _fail(f"cannot read image {image}: {exc}")
         if not texts:
             _fail(f"no QR code found in {image}")
-        return texts
+        return [normalise_qr_text(t) for t in texts]
     assert qr_text is not None
-    return [qr_text]
+    return [normalise_qr_text(qr_text)]
 
 
 def _print_human(verdict: Verdict) -> None:
@@ -348,7 +390,7 @@ def scan(
             if not text:
                 continue
             scans[0] += 1
-            verdict = verify(text, source.trust_list)
+            verdict = verify(normalise_qr_text(text), source.trust_list)
             if as_json:
                 out = verdict.to_json()
                 assert source.state is not None

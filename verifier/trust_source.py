@@ -38,13 +38,14 @@ from typing import Any
 
 import httpx
 
-from verifier.errors import TrustListError, VerifierError
-from verifier.keys import PublicKey
+from verifier.errors import KeyFileError, TrustListError, VerifierError
+from verifier.keys import PublicKey, load_public_key
 from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore, load_trust_list
 
 __all__ = [
     "CACHE_FILE",
     "DEFAULT_REFRESH_SECONDS",
+    "MAX_KEY_FILE_BYTES",
     "FetchError",
     "RefreshOutcome",
     "TrustOrigin",
@@ -52,6 +53,8 @@ __all__ = [
     "TrustSourceError",
     "TrustState",
     "default_cache_dir",
+    "load_root_key",
+    "read_capped",
 ]
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,37 @@ DEFAULT_REFRESH_SECONDS = 900.0
 DEFAULT_TIMEOUT_SECONDS = 10.0
 _MAX_FETCH_BYTES = MAX_TRUST_LIST_BYTES + 1024
 _RETRY_FIRST_SECONDS = 15.0
+
+
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def read_capped(path: Path, cap: int, what: str) -> bytes:
+    """The bytes of a file the verifier reads, refusing more than cap bytes (a device such as
+    /dev/zero, a huge or growing file). OSError for an unreadable path; ValueError over cap."""
+    with path.open("rb") as f:
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"{what} {path} is larger than {cap} bytes")
+    return data
+
+
+def load_root_key(path: Path) -> PublicKey:
+    """A pinned root public key from a JWK file: bounded in size, and every fault (unreadable,
+    not JSON, nested too deep, not Ed25519) a KeyFileError with the file's name."""
+    try:
+        read_capped(path, MAX_KEY_FILE_BYTES, "key file")
+        if not path.is_file():
+            raise KeyFileError(f"key file {path} is not a regular file")
+        return load_public_key(path)
+    except KeyFileError:
+        raise
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise KeyFileError(str(exc)) from None
+    except RecursionError:
+        raise KeyFileError(f"{path} is not a JSON key file (nested too deeply)") from None
 
 
 class TrustSourceError(VerifierError):
@@ -261,11 +295,11 @@ class TrustSource:
             return None
         path = self.cache_dir / CACHE_FILE
         try:
-            data = path.read_bytes()
+            data = read_capped(path, _MAX_FETCH_BYTES, "trust list cache")
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            log.warning("cannot read the trust list cache %s: %s", path, exc.strerror)
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read the trust list cache %s: %s", path, exc)
             return None
         meta = self._read_meta()
         try:
@@ -288,8 +322,9 @@ class TrustSource:
     def _read_meta(self) -> dict[str, Any]:
         assert self.cache_dir is not None
         try:
-            meta = json.loads((self.cache_dir / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = read_capped(self.cache_dir / META_FILE, 64 * 1024, "cache metadata")
+            meta = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError, RecursionError):
             return {}
         return meta if isinstance(meta, dict) else {}
 
@@ -316,9 +351,11 @@ class TrustSource:
         """Hold a trust list file (TrustListError if it does not verify or rolls back;
         TrustSourceError if it cannot be read). It is cached like a fetched one."""
         try:
-            data = path.read_bytes()
+            data = read_capped(path, MAX_TRUST_LIST_BYTES, "trust list")
         except OSError as exc:
             raise TrustSourceError(f"cannot read trust list {path}: {exc.strerror}") from exc
+        except ValueError as exc:
+            raise TrustSourceError(str(exc)) from None
         before = self.state
         state = self._hold(data, TrustOrigin.FILE, obtained_at=_now())
         if state is not before:

@@ -23,7 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from verifier.errors import TrustListError
-from verifier.keys import load_public_key
+from verifier.qr import normalise_qr_text
 from verifier.service.config import ServiceConfig
 from verifier.service.images import DecodePool, DecodeTimeout, ImageRefused, inspect
 from verifier.service.limits import LimitsMiddleware
@@ -39,7 +39,7 @@ from verifier.service.models import (
 from verifier.service.online import RevocationSource, online_status
 from verifier.service.page import Page
 from verifier.trust import TrustList
-from verifier.trust_source import RefreshOutcome, TrustSource, TrustSourceError
+from verifier.trust_source import RefreshOutcome, TrustSource, TrustSourceError, load_root_key
 from verifier.verify import Status, Verdict, verify
 
 __all__ = ["check_config", "create_app", "load_source"]
@@ -70,7 +70,7 @@ class _Runtime:
 
 def load_source(config: ServiceConfig) -> TrustSource:
     """The trust source the config describes, holding whatever the cache and file give."""
-    keys = [load_public_key(Path(p)) for p in config.root_keys]
+    keys = [load_root_key(Path(p)) for p in config.root_keys]
     source = TrustSource(
         keys,
         url=config.trust_url,
@@ -78,6 +78,7 @@ def load_source(config: ServiceConfig) -> TrustSource:
         timeout=config.fetch_timeout,
         refresh_seconds=config.refresh_seconds,
         min_sequence=config.min_sequence,
+        stale_grace=dt.timedelta(days=config.stale_grace_days),
     )
     source.load_cache()
     if config.trust_file:
@@ -248,7 +249,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
     async def verify_text(body: VerifyRequest) -> Response:
         rt = runtime()
         started = time.perf_counter()
-        text = body.qr_text.strip()
+        text = normalise_qr_text(body.qr_text)
         out = await _answer(rt, rt.verify(text), text, body.online, "text")
         response = JSONResponse(out, headers=_NO_STORE)
         rt.metrics.observe("text", time.perf_counter() - started)

@@ -220,7 +220,8 @@ def decode_bounded(data: bytes, *, max_pixels: int) -> list[str]:
 
 def _worker_main(conn: multiprocessing.connection.Connection, max_pixels: int) -> None:
     """A decode worker: bytes in, ("ok", texts) or ("error", message) out, until EOF."""
-    from PIL import Image
+    import zxingcpp  # noqa: F401  (imported before "ready": the deadline is decoding alone)
+    from PIL import Image, ImageOps  # noqa: F401
 
     from verifier.qr import decode_image
 
