@@ -19,7 +19,13 @@ import zlib
 import nacl.signing
 
 from verifier import codec, cose
-from verifier.fixtures import sample_documents, sample_serial, sample_trust_list, signer_entry
+from verifier.fixtures import (
+    ISSUER,
+    sample_documents,
+    sample_serial,
+    sample_trust_list,
+    signer_entry,
+)
 from verifier.keys import SigningKey
 from verifier.payload import Claims, encode_claims
 from verifier.qr import make_qr
@@ -62,7 +68,7 @@ def main() -> None:
     texts = {}
     worst_q = 0
     for doc_type, document in sample_documents().items():
-        claims = Claims("CSR", NOW, sample_serial(doc_type), document)
+        claims = Claims(ISSUER, NOW, sample_serial(doc_type), document)
         payload = encode_claims(claims)
         cose_bytes = cose.sign1(payload, signer)
         no_dict = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -83,7 +89,7 @@ def main() -> None:
 
     document = sample_documents()
     birth = next(iter(document))
-    text = sign_document(document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer)
+    text = sign_document(document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer)
     msg = cose.parse_sign1(codec.decode_text(text))
     tbs, sig = msg.to_be_signed(), msg.signature
     vk = nacl.signing.VerifyKey(signer.public.raw)
@@ -93,7 +99,7 @@ def main() -> None:
     raw_sign = rate(lambda: signer.nacl_key.sign(tbs), args.seconds)
     full_sign = rate(
         lambda: sign_document(
-            document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer
+            document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer
         ),
         args.seconds,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -39,10 +39,10 @@ __all__ = [
     "encode_document",
     "resolve_places",
     "schema_for",
+    "text_fault",
 ]
 
 _EPOCH = dt.date(1970, 1, 1)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -383,11 +383,48 @@ def schema_for(doc_type: DocumentType, version: int | None = None) -> Schema:
 # Encoding: typed values -> CBOR-ready values (ints, strings, lists), and back.
 
 
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: Arabic (and Persian) spelling needs them between letters
+_ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+
+
+def _arabic_letter(ch: str) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _ARABIC_BLOCKS) and unicodedata.category(ch)[0] in "LM"
+
+
+def text_fault(value: str) -> str | None:
+    """Why a signed text is refused, or None: no character of Unicode category Cc (controls,
+    C1 included), Cf (format: bidi overrides, zero-width characters), Zl, Zp or Cs (lone
+    surrogates), except ZWNJ and ZWJ between two Arabic letters."""
+    if value.isprintable():  # the fast path: isprintable is False for every refused category
+        return None
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) not in _REFUSED_CATEGORIES:
+            continue
+        if (
+            ch in _JOINERS
+            and 0 < i < len(value) - 1
+            and _arabic_letter(value[i - 1])
+            and _arabic_letter(value[i + 1])
+        ):
+            continue
+        return f"character U+{ord(ch):04X} (category {unicodedata.category(ch)}) is not allowed"
+    return None
+
+
 def _check_text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
-    if _CONTROL.search(value):
-        raise SchemaError(f"{what}: control characters are not allowed")
+    fault = text_fault(value)
+    if fault is not None:
+        raise SchemaError(f"{what}: {fault}")
     return value
 
 
@@ -610,6 +647,7 @@ def decode_document(raw: object) -> Document:
         doc_type = DocumentType(type_code)
         schema = SCHEMAS[(doc_type, version)]
     except (ValueError, KeyError):
+        _check_raw_texts(fields)
         return Document(
             type=type_code,
             fields={str(k): v for k, v in sorted(fields.items())},
@@ -629,6 +667,23 @@ def decode_document(raw: object) -> Document:
         elif spec.required:
             raise SchemaError(f"{spec.name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
+
+
+def _check_raw_texts(value: object) -> None:
+    # Fields this code cannot name are shown raw: their texts follow the same character rules.
+    # (cbor_guard has already refused floats and simple values; depth is bounded by it too.)
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            fault = text_fault(x)
+            if fault is not None:
+                raise SchemaError(f"a field of the unknown document: {fault}")
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+        elif isinstance(x, Mapping):
+            stack.extend(x)
+            stack.extend(x.values())
 
 
 def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:

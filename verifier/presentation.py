@@ -65,6 +65,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "لا يوجد للوثيقة قيد في السجل المدني: قد تكون موقّعة بمفتاح مسروق",
         "The registry has no record of this document: it may be signed with a stolen key",
     ),
+    "trust_list_stale": (
+        "التوقيع أصلي، لكن قائمة الثقة قديمة: لا يُعرف ما أُلغي بعدها",
+        "Genuine signature, but the trust list is out of date: later revocations are unknown",
+    ),
+    "trust_list_expired": (
+        "قائمة الثقة منتهية: حدّثها قبل التحقق",
+        "The trust list has expired: update it before verifying",
+    ),
 }
 
 
@@ -240,8 +248,10 @@ def verdict_to_json(verdict: Verdict) -> dict[str, Any]:
         }
     return {
         "valid": verdict.valid,
+        "outcome": verdict.outcome.value,
         "status": verdict.status.value,
         "reason": verdict.reason,
+        "detail": verdict.detail,
         "summary": {"ar": ar, "en": en},
         "malformation": verdict.malformation.value if verdict.malformation else None,
         "document": document,
@@ -253,6 +263,9 @@ def verdict_to_json(verdict: Verdict) -> dict[str, Any]:
             if verdict.trust_list_issued_at
             else None,
             "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "next_update": verdict.trust_list_next_update.isoformat()
+            if verdict.trust_list_next_update
+            else None,
         },
         "revocation_source": "trust_list",
         "checked_at": verdict.checked_at.isoformat() if verdict.checked_at else None,
