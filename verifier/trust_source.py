@@ -40,7 +40,7 @@ import httpx
 
 from verifier.errors import KeyFileError, TrustListError, VerifierError
 from verifier.keys import PublicKey, load_public_key
-from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore, load_trust_list
+from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore
 
 __all__ = [
     "CACHE_FILE",
@@ -194,8 +194,7 @@ class TrustSource:
         self.min_sequence = min_sequence
         self.stale_grace = stale_grace
         self.state: TrustState | None = None
-        self._store = TrustStore(self.root_keys)
-        self._held_bytes: bytes | None = None
+        self._store = TrustStore(self.root_keys, min_sequence=min_sequence)
         self._failures = 0
         # The last list refused for a reason the operator must act on, until a newer list is
         # held: (when, what was refused and why). Shown by status_json and problem().
@@ -217,32 +216,14 @@ class TrustSource:
     def _hold(self, data: bytes, origin: TrustOrigin, **kw: Any) -> TrustState:
         """Verify data and hold it. TrustListError on a bad signature, a rollback, a list
         below the pinned minimum sequence, or the same sequence with different content."""
-        what = origin.value if origin is not TrustOrigin.ONLINE else "online"
+        what = origin.value
         previous = self._store.current
-        candidate = load_trust_list(data, self.root_keys)
-        if candidate.sequence < self.min_sequence:
-            raise self._refuse(
-                what,
-                TrustListError(
-                    f"sequence {candidate.sequence} is below the pinned minimum {self.min_sequence}"
-                ),
-            )
-        same_sequence = previous is not None and candidate.sequence == previous.sequence
-        if same_sequence and data != self._held_bytes:
-            raise self._refuse(
-                what,
-                TrustListError(
-                    f"sequence {candidate.sequence} was published twice with different "
-                    "content; the authority must publish a higher sequence"
-                ),
-            )
         try:
             candidate = self._store.accept(data)
         except TrustListError as exc:
             raise self._refuse(what, exc) from None
         if previous is None or candidate.sequence > previous.sequence:
             self.refused = None
-        self._held_bytes = data
         if previous is not None and candidate.sequence == previous.sequence and self.state:
             # Same list again: keep the original origin's story, just note the contact.
             self.state = replace(self.state, trust_list=candidate, **_contact_only(kw))

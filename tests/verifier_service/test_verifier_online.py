@@ -15,14 +15,14 @@ from service_support import Material, base_config, fake_registry
 from verifier.codec import decode_text
 from verifier.cose import parse_sign1
 from verifier.documents import DocumentType
-from verifier.national_id import _luhn_sum
+from verifier.national_id import luhn_check_digit
 
 BIRTH = DocumentType.BIRTH_CERTIFICATE
 
 
 def registry_serial(letter: str, number: int, year: int = 26) -> str:
     digits = f"{year:02d}{number:07d}"
-    check = next(c for c in "0123456789" if _luhn_sum(digits + c, False) % 10 == 0)
+    check = luhn_check_digit(digits)
     return f"{letter}{year:02d}-{number:07d}-{check}"
 
 

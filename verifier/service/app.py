@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
-import inspect as _inspect
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -38,9 +37,8 @@ from verifier.service.models import (
 )
 from verifier.service.online import RevocationSource, online_status
 from verifier.service.page import Page
-from verifier.trust import TrustList
 from verifier.trust_source import RefreshOutcome, TrustSource, TrustSourceError, load_root_key
-from verifier.verify import Status, Verdict, verify
+from verifier.verify import REASONS, Outcome, Status, Verdict, verify
 
 __all__ = ["check_config", "create_app", "load_source"]
 
@@ -48,7 +46,6 @@ log = logging.getLogger("verifier.service")
 
 _NO_STORE = {"Cache-Control": "no-store"}
 _STATUS_KEYS = ("valid", "status", "outcome", "reason", "summary")
-_TAKES_GRACE = "stale_grace" in _inspect.signature(verify).parameters
 
 
 @dataclass
@@ -61,11 +58,8 @@ class _Runtime:
     refresh_task: asyncio.Task[None] | None = None
 
     def verify(self, text: str, at: dt.datetime | None = None) -> Verdict:
-        trust: TrustList = self.source.trust_list
-        if _TAKES_GRACE:
-            grace = dt.timedelta(days=self.config.stale_grace_days)
-            return verify(text, trust, at, stale_grace=grace)  # type: ignore[call-arg,unused-ignore]
-        return verify(text, trust, at)
+        grace = dt.timedelta(days=self.config.stale_grace_days)
+        return verify(text, self.source.trust_list, at, stale_grace=grace)
 
 
 def load_source(config: ServiceConfig) -> TrustSource:
@@ -135,9 +129,7 @@ def _overrule(out: dict[str, Any], verdict: Verdict, status: Status, reason: str
     return verdict
 
 
-async def _answer(
-    rt: _Runtime, verdict: Verdict, text: str, online: bool, endpoint: str
-) -> dict[str, Any]:
+async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -> dict[str, Any]:
     """The verdict as the API answers it: trust list origin, online status, counted, logged."""
     out = verdict.to_json()
     state = rt.source.state
@@ -145,10 +137,10 @@ async def _answer(
     out["trust_list"] = {**out.get("trust_list", {}), **rt.source.status_json(verdict.checked_at)}
     out["online_status"] = None
     # Asked only for a verdict that rests on a genuine signature (valid, or unconfirmed).
-    genuine = verdict.valid or verdict.status.value == "trust_list_stale"
+    genuine = verdict.outcome is not Outcome.NOT_VALID
     if online and rt.status_client is not None and genuine and verdict.claims:
         assert rt.config.status_url is not None
-        status = await online_status(rt.status_client, rt.config.status_url, verdict, text)
+        status = await online_status(rt.status_client, rt.config.status_url, verdict)
         out["online_status"] = status
         if status["checked"]:
             out["revocation_source"] = RevocationSource.ONLINE.value
@@ -157,11 +149,11 @@ async def _answer(
                     out,
                     verdict,
                     Status.NOT_IN_REGISTRY,
-                    "The signature is genuine, but the registry never issued this document.",
+                    REASONS[Status.NOT_IN_REGISTRY],
                 )
             elif status["revoked"]:
                 verdict = _overrule(
-                    out, verdict, Status.DOCUMENT_REVOKED, "The registry has revoked this document."
+                    out, verdict, Status.DOCUMENT_REVOKED, REASONS[Status.DOCUMENT_REVOKED]
                 )
     rt.metrics.count(verdict.status.value, endpoint)
     log.info(
@@ -250,7 +242,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         rt = runtime()
         started = time.perf_counter()
         text = normalise_qr_text(body.qr_text)
-        out = await _answer(rt, rt.verify(text), text, body.online, "text")
+        out = await _answer(rt, rt.verify(text), body.online, "text")
         response = JSONResponse(out, headers=_NO_STORE)
         rt.metrics.observe("text", time.perf_counter() - started)
         return response
@@ -275,7 +267,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
         texts = await _decode(rt, data)
         checked_at = dt.datetime.now(dt.UTC)
         verdicts = [
-            await _answer(rt, rt.verify(t, checked_at), t, online, "image")
+            await _answer(rt, rt.verify(normalise_qr_text(t), checked_at), online, "image")
             for t in texts[: rt.config.max_codes_per_image]
         ]
         rt.metrics.observe("image", time.perf_counter() - started)
