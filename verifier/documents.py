@@ -2,8 +2,9 @@
 
 A schema is data: an ordered tuple of `FieldSpec`, each with a small integer key (what goes on
 the wire), a name (what code uses), a kind (how the value is encoded) and labels in Arabic and
-English (what the paper and the verifier page print). Encoding and decoding a document's
-fields to and from CBOR-ready values lives here too, as pure functions.
+English (what the paper and the verifier page print, taken from `verifier.words`). Encoding
+and decoding a document's fields to and from CBOR-ready values lives here too, as pure
+functions.
 
 What this module does not do: sign, compress or print. Unknown document types and schema
 versions newer than this code are not an error here; `decode_document` returns them raw,
@@ -16,10 +17,10 @@ import datetime as dt
 import enum
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
-from verifier import national_id
+from verifier import national_id, words
 from verifier.errors import SchemaError
 
 __all__ = [
@@ -68,54 +69,52 @@ class DocumentType(enum.IntEnum):
             raise ValueError(f"unknown document type {slug!r}") from None
 
 
-class _LabelledEnum(enum.IntEnum):
-    """An integer code with its Arabic and English words (`_labels` maps code → (ar, en))."""
-
-    @property
-    def ar(self) -> str:
-        return _ENUM_LABELS[type(self).__name__][self.value][0]
-
-    @property
-    def en(self) -> str:
-        return _ENUM_LABELS[type(self).__name__][self.value][1]
-
-
-class Sex(_LabelledEnum):
+class Sex(enum.IntEnum):
     MALE = 1
     FEMALE = 2
 
+    def term(self) -> words.Term:
+        return words.sex(self)
 
-class MaritalStatus(_LabelledEnum):
+    @property
+    def ar(self) -> str:
+        return self.term().ar
+
+    @property
+    def en(self) -> str:
+        return self.term().en
+
+
+class MaritalStatus(enum.IntEnum):
+    """No word of its own: Arabic says it by sex (`term(sex)`: متزوج or متزوجة)."""
+
     SINGLE = 1
     MARRIED = 2
     DIVORCED = 3
     WIDOWED = 4
 
+    def term(self, sex: Sex) -> words.Term:
+        return words.marital_status(self, sex)
 
-class Relation(_LabelledEnum):
+
+class Relation(enum.IntEnum):
     HEAD = 1
     WIFE = 2
     HUSBAND = 3
     SON = 4
     DAUGHTER = 5
 
+    def term(self, sex: Sex | None = None) -> words.Term:
+        """The word for this relation; the head of a family by sex (رب or ربة الأسرة)."""
+        return words.relation(self, sex)
 
-_ENUM_LABELS: dict[str, dict[int, tuple[str, str]]] = {
-    "Sex": {1: ("ذكر", "Male"), 2: ("أنثى", "Female")},
-    "MaritalStatus": {
-        1: ("أعزب", "Single"),
-        2: ("متزوج", "Married"),
-        3: ("مطلق", "Divorced"),
-        4: ("أرمل", "Widowed"),
-    },
-    "Relation": {
-        1: ("رب الأسرة", "Head of family"),
-        2: ("زوجة", "Wife"),
-        3: ("زوج", "Husband"),
-        4: ("ابن", "Son"),
-        5: ("ابنة", "Daughter"),
-    },
-}
+    @property
+    def ar(self) -> str:
+        return self.term().ar
+
+    @property
+    def en(self) -> str:
+        return self.term().en
 
 
 class FieldKind(enum.Enum):
@@ -174,7 +173,7 @@ class FieldSpec:
     key: int
     name: str
     kind: FieldKind
-    label_ar: str
+    label_ar: str  # from verifier.words, by document type and field name
     label_en: str
     required: bool = True
 
@@ -183,9 +182,15 @@ class FieldSpec:
 class Schema:
     type: DocumentType
     version: int
-    title_ar: str
-    title_en: str
     fields: tuple[FieldSpec, ...]
+
+    @property
+    def title_ar(self) -> str:
+        return words.document_title(self.type).ar
+
+    @property
+    def title_en(self) -> str:
+        return words.document_title(self.type).en
 
     def by_name(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -218,152 +223,125 @@ class Document:
         return SCHEMAS.get((self.type, self.schema_version))
 
 
-def _f(
-    key: int, name: str, kind: FieldKind, ar: str, en: str, *, required: bool = True
-) -> FieldSpec:
-    return FieldSpec(key, name, kind, ar, en, required)
+def _f(key: int, name: str, kind: FieldKind, *, required: bool = True) -> FieldSpec:
+    return FieldSpec(key, name, kind, "", "", required)  # labelled by `_schema`
+
+
+def _schema(doc_type: DocumentType, version: int, fields: tuple[FieldSpec, ...]) -> Schema:
+    """A schema whose field labels are the words verifier.words gives this type's fields."""
+    labelled = []
+    for spec in fields:
+        label = words.field_label(doc_type, spec.name)
+        labelled.append(replace(spec, label_ar=label.ar, label_en=label.en))
+    return Schema(doc_type, version, tuple(labelled))
 
 
 K = FieldKind
 _OFFICE = (
-    _f(20, "registration_office", K.PLACE, "أمانة السجل المدني", "Civil registry office"),
-    _f(21, "record_number", K.TEXT, "رقم القيد", "Record number"),
-    _f(22, "registration_date", K.DATE, "تاريخ التسجيل", "Registration date"),
+    _f(20, "registration_office", K.PLACE),
+    _f(21, "record_number", K.TEXT),
+    _f(22, "registration_date", K.DATE),
 )
 _PARENTS = (
-    _f(10, "father_name", K.BILINGUAL, "اسم الأب", "Father's name"),
-    _f(11, "mother_name", K.BILINGUAL, "اسم الأم", "Mother's name"),
+    _f(10, "father_name", K.BILINGUAL),
+    _f(11, "mother_name", K.BILINGUAL),
 )
 
 _SPOUSES = (
-    _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-    _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج", "Husband's national number"),
-    _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-    _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة", "Wife's national number"),
+    _f(1, "husband_name", K.BILINGUAL),
+    _f(2, "husband_national_id", K.NATIONAL_ID),
+    _f(3, "wife_name", K.BILINGUAL),
+    _f(4, "wife_national_id", K.NATIONAL_ID),
 )
 
 SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
     (s.type, s.version): s
     for s in (
-        Schema(
+        _schema(
             DocumentType.BIRTH_CERTIFICATE,
             1,
-            "شهادة ميلاد",
-            "Birth certificate",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
                 *_PARENTS,
-                _f(
-                    12,
-                    "father_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للأب",
-                    "Father's national number",
-                    required=False,
-                ),
-                _f(
-                    13,
-                    "mother_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للأم",
-                    "Mother's national number",
-                    required=False,
-                ),
+                _f(12, "father_national_id", K.NATIONAL_ID, required=False),
+                _f(13, "mother_national_id", K.NATIONAL_ID, required=False),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.DEATH_CERTIFICATE,
             1,
-            "شهادة وفاة",
-            "Death certificate",
             (
-                _f(1, "name", K.BILINGUAL, "اسم المتوفى", "Name of the deceased"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
-                _f(6, "date_of_death", K.DATE, "تاريخ الوفاة", "Date of death"),
-                _f(7, "place_of_death", K.PLACE, "مكان الوفاة", "Place of death"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
+                _f(6, "date_of_death", K.DATE),
+                _f(7, "place_of_death", K.PLACE),
                 *_PARENTS,
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.MARRIAGE_CERTIFICATE,
             1,
-            "وثيقة زواج",
-            "Marriage certificate",
             (
                 *_SPOUSES,
-                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
-                _f(6, "place_of_marriage", K.PLACE, "مكان عقد الزواج", "Place of marriage"),
+                _f(5, "date_of_marriage", K.DATE),
+                _f(6, "place_of_marriage", K.PLACE),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.DIVORCE_CERTIFICATE,
             1,
-            "وثيقة طلاق",
-            "Divorce certificate",
             (
                 *_SPOUSES,
-                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
-                _f(6, "date_of_divorce", K.DATE, "تاريخ الطلاق", "Date of divorce"),
-                _f(7, "place_of_divorce", K.PLACE, "مكان الطلاق", "Place of divorce"),
+                _f(5, "date_of_marriage", K.DATE),
+                _f(6, "date_of_divorce", K.DATE),
+                _f(7, "place_of_divorce", K.PLACE),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.INDIVIDUAL_EXTRACT,
             1,
-            "بيان قيد فردي",
-            "Individual civil-status extract",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
-                _f(6, "marital_status", K.MARITAL_STATUS, "الحالة الاجتماعية", "Marital status"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
+                _f(6, "marital_status", K.MARITAL_STATUS),
                 *_PARENTS,
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.FAMILY_EXTRACT,
             1,
-            "بيان قيد عائلي",
-            "Family civil-status extract",
             (
                 # The head of the family is the member whose relation is HEAD (exactly one).
-                _f(3, "members", K.MEMBERS, "أفراد الأسرة", "Family members"),
+                _f(3, "members", K.MEMBERS),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.NON_EMPLOYMENT,
             1,
-            "وثيقة غير موظف",
-            "Non-employment statement",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
                 *_PARENTS,
-                _f(6, "as_of", K.DATE, "غير موظف بتاريخ", "Not employed as of"),
-                _f(
-                    20,
-                    "registration_office",
-                    K.PLACE,
-                    "أمانة السجل المدني",
-                    "Civil registry office",
-                ),
+                _f(6, "as_of", K.DATE),
+                _f(20, "registration_office", K.PLACE),
             ),
         ),
     )
@@ -494,7 +472,7 @@ def _dec_nid(raw: object, what: str) -> str:
     return national_id.make(f"{raw:09d}")
 
 
-def _dec_enum(raw: object, cls: type[_LabelledEnum], what: str) -> Any:
+def _dec_enum(raw: object, cls: type[enum.IntEnum], what: str) -> Any:
     if not isinstance(raw, int) or isinstance(raw, bool):
         raise SchemaError(f"{what}: expected a code")
     try:
@@ -503,7 +481,7 @@ def _dec_enum(raw: object, cls: type[_LabelledEnum], what: str) -> Any:
         raise SchemaError(f"{what}: unknown code {raw}") from None
 
 
-def _enc_enum(value: object, cls: type[_LabelledEnum], what: str) -> int:
+def _enc_enum(value: object, cls: type[enum.IntEnum], what: str) -> int:
     if not isinstance(value, cls):
         raise SchemaError(f"{what}: expected a {cls.__name__}")
     return int(value)

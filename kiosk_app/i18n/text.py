@@ -22,6 +22,8 @@ from collections.abc import Callable
 import arabic_reshaper
 from bidi.algorithm import get_display
 
+from kiosk_app.layout.text import break_lines
+
 __all__ = ["Measure", "has_rtl", "layout", "shape_line", "wrap"]
 
 Measure = Callable[[str], float]
@@ -56,50 +58,15 @@ def shape_line(text: str, rtl: bool | None = None) -> str:
     return str(get_display(_reshaper().reshape(text), base_dir="R" if rtl else "L"))
 
 
-def _break_word(word: str, width: float, fits: Callable[[str], bool]) -> list[str]:
-    pieces: list[str] = []
-    current = ""
-    for ch in word:
-        if current and not fits(current + ch):
-            pieces.append(current)
-            current = ch
-        else:
-            current += ch
-    if current:
-        pieces.append(current)
-    return pieces
-
-
 def wrap(text: str, width: float, measure: Measure, rtl: bool | None = None) -> list[str]:
     """Logical-order lines of `text` whose shaped form is at most `width` wide.
 
-    Explicit newlines are kept; a word too long for a line is cut between characters.
+    Explicit newlines are kept; a word too long for a line is cut between characters. The
+    breaking itself is the paper's (`kiosk_app.layout.text.break_lines`): one wrapper.
     """
-
-    def fits(candidate: str) -> bool:
-        return measure(shape_line(candidate, rtl)) <= width
-
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        words = paragraph.split()
-        if not words:
-            lines.append("")
-            continue
-        current = ""
-        for word in words:
-            candidate = f"{current} {word}" if current else word
-            if fits(candidate):
-                current = candidate
-                continue
-            if current:
-                lines.append(current)
-            if fits(word):
-                current = word
-            else:
-                *whole, current = _break_word(word, width, fits)
-                lines.extend(whole)
-        lines.append(current)
-    return lines
+    return break_lines(
+        text, lambda candidate: measure(shape_line(candidate, rtl)) <= width, blank_lines=True
+    )
 
 
 def layout(text: str, width: float, measure: Measure, rtl: bool | None = None) -> str:
