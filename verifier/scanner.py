@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from verifier.presentation import REASONS
+from verifier.service_words import officer_message
 from verifier.verify import Verdict
 
 __all__ = ["MAX_LINE", "LineAssembler", "SerialPort", "open_port", "scan_lines", "verdict_line"]
@@ -96,18 +96,18 @@ def scan_lines(port: SerialPort, should_stop: Callable[[], bool] = lambda: False
 
 
 def verdict_line(verdict: Verdict, lang: str = "en") -> str:
-    """The one line shown per scan: VALID / NOT VALID, what the document is, or why not."""
-    ar, en = REASONS[verdict.status.value]
-    if not verdict.valid:
-        head = "غير صالحة" if lang == "ar" else "NOT VALID"
-        return f"{head}: {ar if lang == 'ar' else en} ({verdict.status.value})"
+    """The one line shown per scan: VALID and what the document is; otherwise the headline
+    (NOT CONFIRMED / NOT VALID) and what it means, in the officer's words."""
+    words = officer_message(verdict.to_json())
+    head = words["headline"][lang]
+    if words["outcome"] != "valid":
+        return f"{head}: {words['meaning'][lang]} ({verdict.status.value})"
     claims = verdict.claims
     assert claims is not None
     doc = claims.document
     schema = doc.schema
     title = (schema.title_ar if lang == "ar" else schema.title_en) if schema else "?"
     name = _first_name_field(verdict, lang)
-    head = "صالحة" if lang == "ar" else "VALID"
     parts = [head, title, claims.serial]
     if name:
         parts.append(name)

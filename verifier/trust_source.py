@@ -13,8 +13,12 @@ obtained, when the URL last answered, and the last refresh error. It:
 - writes every accepted list to the cache atomically, so several worker processes can share
   one cache directory.
 
-It does not schedule anything itself: the service runs `refresh` on a timer
-(`refresh_delay` says when next), the CLI calls `refresh_sync` once. Exceptions:
+It does not schedule or retry anything itself: the service runs `refresh` on a timer and
+retries with back-off (stamina), the CLI calls `refresh_sync`. A refused list (bad
+signature, rollback, below the pinned `min_sequence`, or the sequence held republished with
+other content) is logged as an error, kept in `refused` until a newer list is held, and
+reported by `problem_kind` / `status_json` for the service's status, readiness and metrics.
+Exceptions:
 
     VerifierError (verifier.errors)
     ├── TrustListError (verifier.errors)  a list that does not verify, or a rollback
@@ -64,7 +68,6 @@ META_FILE = "trust-list.meta.json"
 DEFAULT_REFRESH_SECONDS = 900.0
 DEFAULT_TIMEOUT_SECONDS = 10.0
 _MAX_FETCH_BYTES = MAX_TRUST_LIST_BYTES + 1024
-_RETRY_FIRST_SECONDS = 15.0
 
 
 MAX_KEY_FILE_BYTES = 64 * 1024
@@ -195,7 +198,6 @@ class TrustSource:
         self.stale_grace = stale_grace
         self.state: TrustState | None = None
         self._store = TrustStore(self.root_keys, min_sequence=min_sequence)
-        self._failures = 0
         # The last list refused for a reason the operator must act on, until a newer list is
         # held: (when, what was refused and why). Shown by status_json and problem().
         self.refused: tuple[dt.datetime, str] | None = None
@@ -240,20 +242,27 @@ class TrustSource:
 
     def problem(self, now: dt.datetime | None = None) -> str | None:
         """What the operator must act on, or None: a refused list, a stale or expired list."""
+        found = self.problem_kind(now)
+        return found[1] if found else None
+
+    def problem_kind(self, now: dt.datetime | None = None) -> tuple[str, str] | None:
+        """(kind, sentence) of what the operator must act on: "none_held", "expired" (every
+        document is refused), "refused" (a list was refused and the older one is kept),
+        "stale" (past next-update: genuine documents are unconfirmed); None if all is well."""
         if self.state is None:
-            return "no trust list is held"
+            return ("none_held", "no trust list is held")
         now = now or _now()
         next_update = self.state.trust_list.next_update
         if now > next_update + self.stale_grace:
-            return (
+            return "expired", (
                 f"the trust list held (#{self.state.trust_list.sequence}) expired on "
                 f"{(next_update + self.stale_grace).date().isoformat()}: documents are refused "
                 "until a newer list is loaded"
             )
         if self.refused is not None:
-            return self.refused[1]
+            return "refused", self.refused[1]
         if now > next_update:
-            return (
+            return "stale", (
                 f"the trust list held (#{self.state.trust_list.sequence}) is past its next "
                 f"update ({next_update.date().isoformat()}): revocations since are unknown"
             )
@@ -263,7 +272,9 @@ class TrustSource:
         """The state as JSON plus `problem` (None when all is well)."""
         assert self.state is not None
         out = self.state.to_json(now)
-        out["problem"] = self.problem(now)
+        found = self.problem_kind(now)
+        out["problem"] = found[1] if found else None
+        out["problem_kind"] = found[0] if found else None
         if self.refused is not None:
             out["refused_at"] = self.refused[0].isoformat()
         return out
@@ -356,7 +367,6 @@ class TrustSource:
         now = _now()
         if status == 304 and self.state is not None:
             self.state = replace(self.state, last_contact=now, last_error=None)
-            self._failures = 0
             return RefreshOutcome.NOT_MODIFIED
         if status != 200 or body is None:
             return self._failed(f"the trust list URL answered HTTP {status}")
@@ -373,17 +383,14 @@ class TrustSource:
             )
         except TrustListError as exc:
             log.warning("trust list from %s refused, the one held is kept: %s", self.url, exc)
-            self._failures += 1
             if self.state is not None:
                 self.state = replace(self.state, last_contact=now, last_error=f"refused: {exc}")
             return RefreshOutcome.REFUSED
-        self._failures = 0
         if state is not before:
             self._write_cache(body)
         return RefreshOutcome.UPDATED
 
     def _failed(self, why: str) -> RefreshOutcome:
-        self._failures += 1
         log.warning("trust list refresh from %s failed: %s", self.url, why)
         if self.state is not None:
             self.state = replace(self.state, last_error=why)
@@ -436,13 +443,6 @@ class TrustSource:
         finally:
             if own:
                 client.close()
-
-    def refresh_delay(self) -> float:
-        """Seconds until the next refresh: the schedule, or a growing retry after failures."""
-        if self._failures == 0 and self.state is not None:
-            return self.refresh_seconds
-        retry = _RETRY_FIRST_SECONDS * float(2 ** min(max(self._failures - 1, 0), 6))
-        return min(retry, self.refresh_seconds)
 
 
 def _contact_only(kw: dict[str, Any]) -> dict[str, Any]:

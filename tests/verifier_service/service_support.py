@@ -148,6 +148,7 @@ class FakeRegistry:
     statuses: dict[str, dict[str, object]] = field(default_factory=dict)
     fail_with: int | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # monotonic time of each request
     url: str = ""
 
     @property
@@ -169,6 +170,7 @@ def fake_registry(initial: bytes = b"") -> Iterator[FakeRegistry]:
 
         def do_GET(self) -> None:
             reg.requests.append((self.path, self.headers.get("If-None-Match")))
+            reg.times.append(time.monotonic())
             if reg.fail_with is not None:
                 self.send_error(reg.fail_with)
                 return

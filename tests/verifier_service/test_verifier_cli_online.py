@@ -161,9 +161,10 @@ def test_scan_reads_a_serial_scanner_over_a_pty(material: Material) -> None:
     assert lines[0].startswith("VALID · Birth certificate · BI26-")
     assert "Abdullah Mohammad Abdulrahman Al-Shawabkeh" in lines[0]
     assert lines[1] == (
-        "NOT VALID: The signature does not match: altered or forged (bad_signature)"
+        "NOT VALID: This document is not genuine: it was altered after signing, or signed "
+        "without the issuing authority's permission. (bad_signature)"
     )
-    assert lines[2].startswith("NOT VALID: The code is damaged or not a Sanad document")
+    assert lines[2].startswith("NOT VALID: The code could not be read")
     assert out.count(b"\a") == 1 + 3 + 3
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import stamina
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -37,6 +38,7 @@ from verifier.service.models import (
 )
 from verifier.service.online import RevocationSource, online_status
 from verifier.service.page import Page
+from verifier.service_words import officer_message
 from verifier.trust_source import RefreshOutcome, TrustSource, TrustSourceError, load_root_key
 from verifier.verify import REASONS, Outcome, Status, Verdict, verify
 
@@ -95,16 +97,11 @@ def check_config(config: ServiceConfig) -> None:
         raise TrustSourceError("no trust list could be loaded")
 
 
-async def _refresh_loop(rt: _Runtime) -> None:
-    while True:
-        await asyncio.sleep(rt.source.refresh_delay())
-        try:
-            await _refresh_once(rt)
-        except Exception:  # a bug must not stop the schedule: keep the list held, try again
-            log.exception("trust list refresh failed unexpectedly")
+class _RefreshUnfinished(Exception):
+    """A refresh that failed or was refused: retried with back-off until the next period."""
 
 
-async def _refresh_once(rt: _Runtime) -> None:
+async def _refresh_once(rt: _Runtime) -> RefreshOutcome:
     outcome = await rt.source.refresh()
     rt.metrics.refreshes.labels(outcome.value).inc()
     _update_trust_gauges(rt)
@@ -114,6 +111,41 @@ async def _refresh_once(rt: _Runtime) -> None:
             rt.source.state.trust_list.sequence,
             rt.source.state.age().total_seconds() // 3600,
         )
+    return outcome
+
+
+async def _refresh_until_done(rt: _Runtime) -> bool:
+    """Refresh, retrying with exponential back-off (stamina) for at most one refresh period.
+    True if the URL answered with a list held (updated or not modified)."""
+    period = rt.config.refresh_seconds
+    try:
+        async for attempt in stamina.retry_context(
+            on=_RefreshUnfinished,
+            attempts=None,
+            timeout=period,
+            wait_initial=min(15.0, period / 8),
+            wait_max=period,
+            wait_jitter=min(5.0, period / 8),
+        ):
+            with attempt:
+                outcome = await _refresh_once(rt)
+                if outcome in (RefreshOutcome.FAILED, RefreshOutcome.REFUSED):
+                    raise _RefreshUnfinished(outcome.value)
+    except _RefreshUnfinished:
+        return False
+    return True
+
+
+async def _refresh_loop(rt: _Runtime, first_ok: bool) -> None:
+    ok = first_ok
+    while True:
+        if ok:
+            await asyncio.sleep(rt.config.refresh_seconds)
+        try:
+            ok = await _refresh_until_done(rt)
+        except Exception:  # a bug must not stop the schedule: keep the list held, try again
+            log.exception("trust list refresh failed unexpectedly")
+            ok = True  # wait a full period before the next try
 
 
 def _update_trust_gauges(rt: _Runtime) -> None:
@@ -121,6 +153,9 @@ def _update_trust_gauges(rt: _Runtime) -> None:
     if state is not None:
         rt.metrics.trust_age.set(state.age().total_seconds())
         rt.metrics.trust_sequence.set(state.trust_list.sequence)
+    found = rt.source.problem_kind()
+    for kind in ("expired", "refused", "stale"):
+        rt.metrics.trust_problem.labels(kind).set(1 if found and found[0] == kind else 0)
 
 
 def _overrule(out: dict[str, Any], verdict: Verdict, status: Status, reason: str) -> Verdict:
@@ -155,6 +190,7 @@ async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -
                 verdict = _overrule(
                     out, verdict, Status.DOCUMENT_REVOKED, REASONS[Status.DOCUMENT_REVOKED]
                 )
+    out["officer"] = officer_message(out)
     rt.metrics.count(verdict.status.value, endpoint)
     log.info(
         "verdict %s kid=%s serial_hash=%s",
@@ -182,8 +218,9 @@ def create_app(config: ServiceConfig) -> FastAPI:
         if config.status_url:
             rt.status_client = httpx.AsyncClient(timeout=config.status_timeout)
         if config.trust_url:
-            await _refresh_once(rt)
-            rt.refresh_task = asyncio.create_task(_refresh_loop(rt))
+            first = await _refresh_once(rt)
+            first_ok = first in (RefreshOutcome.UPDATED, RefreshOutcome.NOT_MODIFIED)
+            rt.refresh_task = asyncio.create_task(_refresh_loop(rt, first_ok))
         _update_trust_gauges(rt)
         holder["rt"] = rt
         try:
@@ -291,21 +328,24 @@ def create_app(config: ServiceConfig) -> FastAPI:
     @app.get(
         "/readyz",
         tags=["ops"],
-        summary="Readiness: a trust list is held and no refused list awaits the operator",
+        summary="Readiness: a trust list that can verify is held; any problem is named",
         responses={503: {"model": Problem}},
     )
     async def readyz() -> JSONResponse:
         rt = runtime()
         state = rt.source.state
         assert state is not None
-        problem = rt.source.problem()
+        # Not ready only when no document can be verified (an expired list); a refused or stale
+        # list still verifies (stale ones as unconfirmed), so it asks for attention instead.
+        found = rt.source.problem_kind()
         body: dict[str, Any] = {
-            "status": "ready" if problem is None else "attention",
+            "status": "ready" if found is None else "attention",
             "trust_list_sequence": state.trust_list.sequence,
         }
-        if problem is not None:
-            body["problem"] = problem
-        return JSONResponse(body, status_code=200 if problem is None else 503, headers=_NO_STORE)
+        if found is not None:
+            body["problem_kind"], body["problem"] = found
+        expired = found is not None and found[0] == "expired"
+        return JSONResponse(body, status_code=503 if expired else 200, headers=_NO_STORE)
 
     @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
     async def metrics_endpoint() -> Response:

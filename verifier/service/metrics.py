@@ -48,6 +48,14 @@ class Metrics:
             registry=reg,
             multiprocess_mode="min",
         )
+        self.trust_problem = Gauge(
+            "sanad_verifier_trust_list_problem",
+            "1 while the trust list needs the operator: expired (documents refused), refused "
+            "(a published list was refused), stale (past next update).",
+            ["kind"],
+            registry=reg,
+            multiprocess_mode="max",
+        )
         self.refreshes = Counter(
             "sanad_verifier_trust_list_refreshes",
             "Trust list refresh attempts, by outcome.",

@@ -52,6 +52,8 @@ class TrustListInfo(BaseModel):
         "different content, a rollback, a bad signature) or the list held is past its "
         "next update.",
     )
+    problem_kind: Literal["none_held", "expired", "refused", "stale"] | None = None
+    refused_at: str | None = None
 
 
 class OnlineStatus(BaseModel):
@@ -70,10 +72,39 @@ class OnlineStatus(BaseModel):
     error: str | None
 
 
+class Words(BaseModel):
+    ar: str
+    en: str
+
+
+class OfficerMessage(BaseModel):
+    """What the verdict means to the officer and what to do, one message per family."""
+
+    outcome: Literal["valid", "unconfirmed", "not_valid"]
+    family: Literal[
+        "valid",
+        "unconfirmed",
+        "unreadable",
+        "forged",
+        "unknown_signer",
+        "revoked",
+        "trust_list_expired",
+        "unsupported",
+    ]
+    headline: Words
+    meaning: Words
+    action: Words
+    note: Words | None
+
+
 class VerdictOut(BaseModel):
-    valid: bool
+    valid: bool = Field(description="True only for VALID (unconfirmed is not valid).")
+    outcome: Literal["valid", "unconfirmed", "not_valid"]
     status: Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
-    reason: str
+    reason: str = Field(description="A fixed English sentence chosen by the status.")
+    detail: str | None = Field(
+        default=None, description="What exactly failed, for logs and developers; not for display."
+    )
     summary: dict[str, str]
     malformation: str | None
     document: dict[str, Any] | None
@@ -85,6 +116,7 @@ class VerdictOut(BaseModel):
         "online: the registry was asked as well and answered."
     )
     online_status: OnlineStatus | None
+    officer: OfficerMessage
     checked_at: str | None
 
 
