@@ -4,42 +4,15 @@ payload digest for an issued serial, 404 for everything else."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 from collections.abc import Callable
 from typing import Any
 
 import httpx
-from service_support import Material, base_config, fake_registry
+from service_support import Material, base_config, contract_answer, fake_registry, registry_serial
 
-from verifier.codec import decode_text
-from verifier.cose import parse_sign1
 from verifier.documents import DocumentType
-from verifier.national_id import luhn_check_digit
 
 BIRTH = DocumentType.BIRTH_CERTIFICATE
-
-
-def registry_serial(letter: str, number: int, year: int = 26) -> str:
-    digits = f"{year:02d}{number:07d}"
-    check = luhn_check_digit(digits)
-    return f"{letter}{year:02d}-{number:07d}-{check}"
-
-
-def contract_answer(material: Material, text: str, serial: str, **kw: object) -> dict[str, Any]:
-    """What the registry answers for a document it issued."""
-    payload = parse_sign1(decode_text(text)).payload
-    out: dict[str, Any] = {
-        "serial": serial,
-        "status": "valid",
-        "reason": None,
-        "since": None,
-        "document_type": BIRTH.slug,
-        "issued_at": material.issued_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-        "payload_sha256": hashlib.sha256(payload).hexdigest(),
-    }
-    out.update(kw)
-    return out
 
 
 def post(url: str, text: str, **kw: Any) -> dict[str, Any]:
