@@ -115,7 +115,7 @@ def test_bad_texts_give_a_verdict_not_an_error(service: str, text: str, status: 
     ("body", "content_type", "code"),
     [
         (b"not json", "application/json", 422),
-        (b"\x80\x81 not utf-8", "application/json", 400),
+        (b"\x80\x81 not utf-8", "application/json", 422),
         (b'{"qr_text": 5}', "application/json", 422),
         (b'{"qr_text": ""}', "application/json", 422),
         (b'{"qr_text": "SN1D:A", "extra": 1}', "application/json", 422),
