@@ -22,6 +22,7 @@ from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import PublicKey
 from verifier.presentation import display_fields, issue_fields
 from verifier.qr import normalise_qr_text
+from verifier.scanner import verify_typed
 from verifier.service_words import officer_message
 from verifier.trust_source import (
     DEFAULT_REFRESH_SECONDS,
@@ -32,7 +33,7 @@ from verifier.trust_source import (
     load_root_key,
     read_capped,
 )
-from verifier.verify import DEFAULT_STALE_GRACE, Verdict, verify
+from verifier.verify import DEFAULT_STALE_GRACE, Verdict
 
 __all__ = ["group"]
 
@@ -298,8 +299,9 @@ def check(
     source = obtain_trust(trust_list, trust_url, cache_dir, root_keys, min_sequence)
     trust = source.trust_list
     grace = dt.timedelta(days=stale_grace_days)
-    verdicts = [verify(t, trust, moment, stale_grace=grace) for t in texts]
-    out = [v.to_json() for v in verdicts]
+    typed = [verify_typed(t, trust, moment, stale_grace=grace) for t in texts]
+    verdicts = [v for v, _ in typed]
+    out = [{**v.to_json(), "input": note} for v, note in typed]
     if source.state is not None:
         for o in out:
             o["trust_list"] = {**o["trust_list"], **source.state.to_json(moment)}
@@ -422,15 +424,15 @@ def scan(
             if not text:
                 continue
             scans[0] += 1
-            verdict = verify(normalise_qr_text(text), source.trust_list)
+            verdict, note = verify_typed(text, source.trust_list)
             if as_json:
-                out = verdict.to_json()
+                out = {**verdict.to_json(), "input": note}
                 assert source.state is not None
                 out["trust_list"] = {**out["trust_list"], **source.state.to_json()}
                 click.echo(json.dumps(out, ensure_ascii=False))
             else:
                 colour = "green" if verdict.valid else "red"
-                click.secho(verdict_line(verdict, lang), fg=colour, bold=True)
+                click.secho(verdict_line(verdict, lang, note), fg=colour, bold=True)
             if beep:
                 click.echo("\a" * (1 if verdict.valid else 3), nl=False)
             sys.stdout.flush()

@@ -17,7 +17,15 @@ if TYPE_CHECKING:
     import qrcode
     from PIL import Image
 
-__all__ = ["ECC", "ImageError", "decode_image", "make_qr", "normalise_qr_text", "qr_version"]
+__all__ = [
+    "ECC",
+    "ImageError",
+    "decode_image",
+    "make_qr",
+    "normalise_qr_text",
+    "qr_version",
+    "upper_cased",
+]
 
 ECC = {"L": 1, "M": 0, "Q": 3, "H": 2}  # qrcode.constants.ERROR_CORRECT_*
 MAX_IMAGE_PIXELS = 40_000_000
@@ -28,13 +36,17 @@ class ImageError(ValueError):
 
 
 def normalise_qr_text(text: str) -> str:
-    """A QR text as typed or scanned, ready to verify: surrounding space removed and ASCII
-    letters upper-cased. Base45 and the prefix have no lower-case letters, so text typed with
-    Caps Lock on (or a scanner set to lower case) reads as what was printed; nothing else
-    changes."""
-    text = text.strip()
-    if text.isascii():
-        return text.upper()
+    """A QR text as typed or scanned, without surrounding space. Letter case is left alone:
+    `verifier.scanner.verify_typed` handles text typed with Caps Lock on."""
+    return text.strip()
+
+
+def upper_cased(text: str) -> str | None:
+    """text with its ASCII letters upper-cased, or None if it has none in lower case. Base45
+    and the prefix have no lower-case letters, so this is what was printed when the text
+    was typed with Caps Lock on (or sent by a scanner set to lower case)."""
+    if not any("a" <= c <= "z" for c in text):
+        return None
     return "".join(c.upper() if "a" <= c <= "z" else c for c in text)
 
 

@@ -205,6 +205,19 @@ def officer_message(verdict: dict[str, Any]) -> dict[str, Any]:
             f"A later event changed this record{when_en} (for example a divorce after this "
             "marriage): check the current state with the civil registry.",
         )
+    typed = verdict.get("input")
+    if typed == "upper_cased" and note is None:
+        note = Term(
+            "كُتب الرمز بأحرف صغيرة (مفتاح الأحرف الكبيرة Caps Lock؟) فقُرئ بأحرف كبيرة كما طُبع.",
+            "The code was typed in lower case (Caps Lock?) and was read in capitals, as printed.",
+        )
+    elif typed == "lower_case":
+        note = Term(
+            "في الرمز أحرف صغيرة، والرمز المطبوع لا يحوي إلا أحرفًا كبيرة: تأكّد أن مفتاح Caps Lock "
+            "غير مفعّل ثم امسح الرمز مرة أخرى.",
+            "The code holds lower-case letters, and a printed code has none: check that Caps "
+            "Lock is off, then scan again.",
+        )
     assert meaning is not None
     headline = HEADLINES[outcome]
     return {

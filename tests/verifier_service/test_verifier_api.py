@@ -303,3 +303,15 @@ def test_a_body_that_dribbles_in_times_out_with_408(
         assert b"did not arrive in time" in answer
         # the service is still fine
         assert post_text(url, material.birth).json()["status"] == "valid"
+
+
+def test_caps_lock_text_is_read_as_printed_and_said_so(service: str, material: Material) -> None:
+    v = post_text(service, material.birth.lower()).json()
+    assert (v["status"], v["input"]) == ("valid", "upper_cased")
+    assert "Caps Lock" in v["officer"]["note"]["en"]
+    v = post_text(service, "sn1d:qq").json()
+    assert (v["status"], v["input"]) == ("malformed", "lower_case")
+    assert v["officer"]["family"] == "unreadable"
+    assert "Caps Lock is off" in v["officer"]["note"]["en"]
+    v = post_text(service, material.birth).json()
+    assert v["input"] is None and v["officer"]["note"] is None

@@ -120,3 +120,9 @@ def test_text_typed_with_caps_lock_is_read_as_printed(material: Material) -> Non
     code, out, _ = sanad(material.birth.lower(), *trust(material))
     assert code == 0, out
     assert "VALID" in out
+
+
+def test_lower_case_that_does_not_read_names_caps_lock(material: Material) -> None:
+    code, out, _ = sanad("sn1d:not base45 at all", *trust(material))
+    assert code == 1
+    assert "Caps Lock is off" in out

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from verifier.errors import TrustListError
 from verifier.qr import normalise_qr_text
+from verifier.scanner import verify_typed
 from verifier.service.config import ServiceConfig
 from verifier.service.images import DecodePool, DecodeTimeout, ImageRefused, inspect
 from verifier.service.limits import LimitsMiddleware
@@ -41,7 +42,7 @@ from verifier.service.online import RevocationSource, online_status
 from verifier.service.page import Page
 from verifier.service_words import officer_message
 from verifier.trust_source import RefreshOutcome, TrustSource, TrustSourceError, load_root_key
-from verifier.verify import REASONS, Outcome, Status, Verdict, verify
+from verifier.verify import REASONS, Outcome, Status, Verdict
 
 __all__ = ["check_config", "create_app", "load_source"]
 
@@ -62,9 +63,10 @@ class _Runtime:
     status_client: httpx.AsyncClient | None = None
     refresh_task: asyncio.Task[None] | None = None
 
-    def verify(self, text: str, at: dt.datetime | None = None) -> Verdict:
+    def verify(self, text: str, at: dt.datetime | None = None) -> tuple[Verdict, str | None]:
+        """(verdict, input note): see verifier.scanner.verify_typed (Caps Lock)."""
         grace = dt.timedelta(days=self.config.stale_grace_days)
-        return verify(text, self.source.trust_list, at, stale_grace=grace)
+        return verify_typed(text, self.source.trust_list, at, stale_grace=grace)
 
 
 def load_source(config: ServiceConfig) -> TrustSource:
@@ -167,9 +169,13 @@ def _overrule(out: dict[str, Any], verdict: Verdict, status: Status, reason: str
     return verdict
 
 
-async def _answer(rt: _Runtime, verdict: Verdict, online: bool, endpoint: str) -> dict[str, Any]:
+async def _answer(
+    rt: _Runtime, typed: tuple[Verdict, str | None], online: bool, endpoint: str
+) -> dict[str, Any]:
     """The verdict as the API answers it: trust list origin, online status, counted, logged."""
+    verdict, input_note = typed
     out = verdict.to_json()
+    out["input"] = input_note
     state = rt.source.state
     assert state is not None
     out["trust_list"] = {**out.get("trust_list", {}), **rt.source.status_json(verdict.checked_at)}

@@ -117,6 +117,11 @@ class VerdictOut(BaseModel):
     )
     online_status: OnlineStatus | None
     officer: OfficerMessage
+    input: Literal["upper_cased", "lower_case"] | None = Field(
+        default=None,
+        description="upper_cased: the text held lower-case letters (Caps Lock) and was read "
+        "upper-cased; lower_case: it held lower-case letters and did not read either way.",
+    )
     checked_at: str | None
 
 
