@@ -1,8 +1,10 @@
 """Load benchmark of the verification service, with its HTTP and crypto ceilings in the same run.
 
-Starts `sanad verify serve` with 2 worker processes on loopback, then from a separate load
-generator process (Debian's `wrk` if installed, else an httpx asyncio client in its own
-process; that client saturates long before the server, so use wrk for real figures):
+Starts `sanad verify serve` on loopback pinned to its own cores (`taskset`, default core 0,
+one worker per core), then from a separate load generator pinned to the other cores
+(default core 1; Debian's `wrk` if installed, else an httpx asyncio client in its own
+process; that client saturates long before the server, so use wrk for real figures), so
+the two never compete for a core:
 
 1. POST /api/v1/verify with valid and invalid QR texts mixed (half valid: one of every
    document type; half not: forged signature, unknown signer, damaged, not Sanad at all);
@@ -15,6 +17,10 @@ throughput against the trivial endpoint).
 
     .venv/bin/python bench/verifier_load.py               # 60 s per HTTP phase
     .venv/bin/python bench/verifier_load.py --seconds 10  # a quick look
+    .venv/bin/python bench/verifier_load.py --server-cpus 0,1 --client-cpus 2,3
+
+The crypto and library ceilings are measured on one of the server's cores after the HTTP
+phases. Other processes on the machine still share those cores: read the load average printed.
 """
 
 from __future__ import annotations
@@ -117,8 +123,18 @@ def _lua_string(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _pinned(cpus: str | None, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", cpus, *argv] if cpus else argv
+
+
 def run_wrk(
-    name: str, url: str, bodies: list[str] | None, seconds: int, connections: int, work: Path
+    name: str,
+    url: str,
+    bodies: list[str] | None,
+    seconds: int,
+    connections: int,
+    work: Path,
+    cpus: str | None = None,
 ) -> Result:
     script = work / f"{name}.lua"
     if bodies is None:
@@ -126,18 +142,22 @@ def run_wrk(
     else:
         table = "{" + ", ".join(_lua_string(b) for b in bodies) + "}"
         script.write_text(_LUA % table)
+    threads = len(cpus.split(",")) if cpus else 1
     out = subprocess.run(
-        [
-            "wrk",
-            "-t1",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "5s",
-            "-s",
-            str(script),
-            url,
-        ],
+        _pinned(
+            cpus,
+            [
+                "wrk",
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "5s",
+                "-s",
+                str(script),
+                url,
+            ],
+        ),
         capture_output=True,
         text=True,
         check=True,
@@ -254,10 +274,22 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=int, default=60, help="length of each HTTP phase")
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--workers", type=int, default=0, help="server workers (default: one per server core)"
+    )
+    ap.add_argument("--server-cpus", default="0", help="cores for the server (taskset -c)")
+    ap.add_argument("--client-cpus", default="1", help="cores for the load generator")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin either (shared cores)")
     ap.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = ap.parse_args()
+    server_cpus = None if args.no_pin else args.server_cpus
+    client_cpus = None if args.no_pin else args.client_cpus
+    if not args.workers:
+        args.workers = len(server_cpus.split(",")) if server_cpus else 2
+    if server_cpus and not shutil.which("taskset"):
+        print("taskset is not installed: use --no-pin")
+        return 2
     client = args.client
     if client == "auto":
         client = "wrk" if shutil.which("wrk") else "httpx"
@@ -272,23 +304,26 @@ def main() -> int:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [
-                str(sanad),
-                "verify",
-                "serve",
-                "--root-key",
-                str(work / "fixtures" / "root.pub.jwk"),
-                "--trust-list",
-                str(work / "fixtures" / "trust-list.cose"),
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--rate-limit",
-                "0",
-                "--log-level",
-                "warning",
-            ],
+            _pinned(
+                server_cpus,
+                [
+                    str(sanad),
+                    "verify",
+                    "serve",
+                    "--root-key",
+                    str(work / "fixtures" / "root.pub.jwk"),
+                    "--trust-list",
+                    str(work / "fixtures" / "trust-list.cose"),
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                    "--rate-limit",
+                    "0",
+                    "--log-level",
+                    "warning",
+                ],
+            ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -319,7 +354,9 @@ def main() -> int:
 
             def load(name: str, path: str, use_bodies: list[str] | None, seconds: int) -> Result:
                 if client == "wrk":
-                    return run_wrk(name, base + path, use_bodies, seconds, args.connections, work)
+                    return run_wrk(
+                        name, base + path, use_bodies, seconds, args.connections, work, client_cpus
+                    )
                 return run_httpx(name, base + path, use_bodies, seconds, args.connections)
 
             load("warmup", "/api/v1/verify", bodies, 2)
@@ -327,7 +364,12 @@ def main() -> int:
             print(
                 f"load generator: {client}, {args.connections} connections, "
                 f"{args.seconds} s per phase; server: {args.workers} workers; "
-                f"{os.cpu_count()} CPUs (shared by server and load generator)",
+                f"{os.cpu_count()} CPUs; "
+                + (
+                    f"server pinned to {server_cpus}, load generator to {client_cpus}"
+                    if server_cpus
+                    else "server and load generator share the cores"
+                ),
                 flush=True,
             )
             verify_r = load("verify", "/api/v1/verify", bodies, args.seconds)
@@ -338,6 +380,8 @@ def main() -> int:
                 server.wait(15)
             except subprocess.TimeoutExpired:
                 server.kill()
+        if server_cpus:  # the per-core ceilings on a server core
+            os.sched_setaffinity(0, {int(server_cpus.split(",")[0])})
         crypto = pynacl_rate(min(5.0, args.seconds))
         library = library_rate(
             valid,
@@ -382,6 +426,9 @@ def main() -> int:
                     "seconds": args.seconds,
                     "connections": args.connections,
                     "workers": args.workers,
+                    "server_cpus": server_cpus,
+                    "client_cpus": client_cpus,
+                    "load_average": os.getloadavg(),
                     "verify": {
                         "rps": verify_r.rps,
                         "p50_ms": verify_r.p50_ms,

@@ -19,16 +19,21 @@ from typing import Any, NoReturn
 import click
 
 from verifier.errors import KeyFileError, TrustListError
-from verifier.keys import PublicKey, load_public_key
-from verifier.presentation import REASONS, display_fields
+from verifier.keys import PublicKey
+from verifier.presentation import display_fields, issue_fields
+from verifier.qr import normalise_qr_text
+from verifier.scanner import verify_typed
+from verifier.service_words import officer_message
 from verifier.trust_source import (
     DEFAULT_REFRESH_SECONDS,
     RefreshOutcome,
     TrustSource,
     TrustSourceError,
     default_cache_dir,
+    load_root_key,
+    read_capped,
 )
-from verifier.verify import Verdict, verify
+from verifier.verify import DEFAULT_STALE_GRACE, Verdict
 
 __all__ = ["group"]
 
@@ -36,12 +41,50 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _EPILOG = "Exit codes: 0 valid, 1 not valid (any reason), 2 usage or I/O error."
 
 
+MAX_STDIN_BYTES = 8192  # longer than any QR text (4,296 characters at most)
+MAX_IMAGE_BYTES = 8 * 1024 * 1024
+MAX_IMAGE_PIXELS = 24_000_000
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
 
-@click.group(name="verify", epilog=_EPILOG)
+_GRACE_OPTION = click.option(
+    "--stale-grace-days",
+    "stale_grace_days",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_STALE_GRACE.total_seconds() / 86400,
+    show_default=True,
+    help="Days past the trust list's next update during which a genuine document is "
+    "NOT CONFIRMED (exit 1) rather than refused.",
+)
+
+
+class _Guarded(click.Group):
+    """Every failure a command does not handle itself ends as exit 2 with one line, never a
+    traceback (a file nested too deeply to parse, a device that never ends, a full disk)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_USAGE)
+        except RecursionError:
+            _fail("an input is nested too deeply to read")
+        except MemoryError:
+            _fail("an input is too large to read")
+        except OSError as exc:
+            _fail(f"{exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+        except Exception as exc:  # the last line of defence: a message, exit 2
+            _fail(f"unexpected {type(exc).__name__}: {str(exc)[:200]}")
+
+
+@click.group(name="verify", cls=_Guarded, epilog=_EPILOG)
 def group() -> None:
     """Verify printed Sanad documents: one at a time, from a desk scanner, or as a web service."""
 
@@ -60,7 +103,7 @@ def _root_keys(root_keys: tuple[Path, ...]) -> list[PublicKey]:
     if not root_keys:
         _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
     try:
-        return [load_public_key(p) for p in root_keys]
+        return [load_root_key(p) for p in root_keys]
     except KeyFileError as exc:
         _fail(str(exc))
 
@@ -70,6 +113,7 @@ def obtain_trust(
     trust_url: str | None,
     cache_dir: Path | None,
     root_keys: tuple[Path, ...],
+    min_sequence: int = 0,
 ) -> TrustSource:
     """A TrustSource holding a verified list from the file, the URL or the cache; exit 2 if
     none can be had. Offline, the cached list is used and a warning says how old it is."""
@@ -80,7 +124,7 @@ def obtain_trust(
     keys = _root_keys(root_keys)
     if trust_url is not None and cache_dir is None:
         cache_dir = default_cache_dir()
-    source = TrustSource(keys, url=trust_url, cache_dir=cache_dir)
+    source = TrustSource(keys, url=trust_url, cache_dir=cache_dir, min_sequence=min_sequence)
     source.load_cache()
     if trust_list is not None:
         try:
@@ -142,6 +186,13 @@ def trust_options(f: Any) -> Any:
                 multiple=True,
                 help="Pinned root public key (JWK file); may be given more than once.",
             ),
+            click.option(
+                "--min-sequence",
+                "min_sequence",
+                type=click.IntRange(min=0),
+                default=0,
+                help="Refuse any trust list below this sequence number.",
+            ),
         )
     ):
         f = option(f)
@@ -153,27 +204,48 @@ def _read_texts(qr_text: str | None, stdin: bool, image: Path | None) -> list[st
     if given != 1:
         _fail("give exactly one of QR_TEXT, --stdin or --image PHOTO")
     if stdin:
-        return [sys.stdin.read(8192).strip()]
+        data = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(data) > MAX_STDIN_BYTES:
+            _fail(f"standard input holds more than {MAX_STDIN_BYTES} bytes: not a QR text")
+        try:
+            return [normalise_qr_text(data.decode("utf-8"))]
+        except UnicodeDecodeError:
+            _fail("standard input is not text (UTF-8)")
     if image is not None:
-        from verifier.qr import ImageError, decode_image
+        from verifier.qr import ImageError
+        from verifier.service.images import ImageRefused, decode_bounded
 
         try:
-            texts = decode_image(image)
-        except (ImageError, OSError) as exc:
+            raw = read_capped(image, MAX_IMAGE_BYTES, "image")
+            texts = decode_bounded(raw, max_pixels=MAX_IMAGE_PIXELS)
+        except OSError as exc:
+            _fail(f"cannot read image {image}: {exc.strerror or exc}")
+        except ImageRefused as exc:
+            _fail(f"image {image} refused: {exc.message}")
+        except (ImageError, ValueError) as exc:
             _fail(f"cannot read image {image}: {exc}")
         if not texts:
             _fail(f"no QR code found in {image}")
-        return texts
+        return [normalise_qr_text(t) for t in texts]
     assert qr_text is not None
-    return [qr_text]
+    return [normalise_qr_text(qr_text)]
 
 
-def _print_human(verdict: Verdict) -> None:
-    ar, en = REASONS[verdict.status.value]
-    colour = "green" if verdict.valid else "red"
-    head = "VALID" if verdict.valid else "NOT VALID"
-    click.secho(f"{head}: {verdict.reason}", fg=colour, bold=True)
-    click.echo(f"  {en} / {ar}")
+_COLOURS = {"valid": "green", "unconfirmed": "yellow", "not_valid": "red"}
+
+
+def _print_human(verdict: Verdict, out: dict[str, Any]) -> None:
+    """The verdict as an officer reads it: headline, what it means, what to do, then the
+    document's lines labelled as the paper prints them."""
+    words = officer_message(out)
+    colour = _COLOURS[words["outcome"]]
+    click.secho(f"{words['headline']['en']}: {words['meaning']['en']}", fg=colour, bold=True)
+    click.echo(f"  {words['action']['en']}")
+    click.echo(f"  {words['headline']['ar']}: {words['meaning']['ar']}")
+    click.echo(f"  {words['action']['ar']}")
+    if words["note"]:
+        click.secho(f"  {words['note']['en']}", fg="yellow")
+        click.echo(f"  {words['note']['ar']}")
     claims = verdict.claims
     if claims is not None:
         doc = claims.document
@@ -184,14 +256,10 @@ def _print_human(verdict: Verdict) -> None:
             else f"unknown type {int(doc.type)} (shown raw)"
         )
         click.echo(f"  document: {title}")
-        click.echo(f"  serial:   {claims.serial}")
-        click.echo(
-            f"  issued:   {claims.issued_at.isoformat()} by {claims.issuer}, kiosk {doc.kiosk}"
-        )
-        for f in display_fields(doc):
+        for f in [*issue_fields(claims), *display_fields(doc)]:
             en_value = f.en.replace("\n", "\n              ")
             click.echo(f"  {f.label_en}: {en_value}")
-            if f.ar != f.en:
+            if f.ar != f.en or f.label_ar != f.label_en:
                 click.echo(f"  {f.label_ar}: {f.ar}")
     if verdict.signer is not None:
         click.echo(f"  signer:   {verdict.signer.kid.hex()} ({verdict.signer.status.name.lower()})")
@@ -210,6 +278,7 @@ def _print_human(verdict: Verdict) -> None:
 )
 @trust_options
 @click.option("--at", "at", help="Verify as of this ISO-8601 time (default: now).")
+@_GRACE_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as JSON.")
 def check(
     qr_text: str | None,
@@ -219,24 +288,30 @@ def check(
     trust_url: str | None,
     cache_dir: Path | None,
     root_keys: tuple[Path, ...],
+    min_sequence: int,
     at: str | None,
+    stale_grace_days: float,
     as_json: bool,
 ) -> None:
     """Check a printed document's QR text against a trust list (a file, a URL, or both)."""
     moment = _parse_at(at)
     texts = _read_texts(qr_text, stdin, image)
-    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
+    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys, min_sequence)
     trust = source.trust_list
-    verdicts = [verify(t, trust, moment) for t in texts]
+    grace = dt.timedelta(days=stale_grace_days)
+    typed = [verify_typed(t, trust, moment, stale_grace=grace) for t in texts]
+    verdicts = [v for v, _ in typed]
+    out = [{**v.to_json(), "input": note} for v, note in typed]
+    if source.state is not None:
+        for o in out:
+            o["trust_list"] = {**o["trust_list"], **source.state.to_json(moment)}
     if as_json:
-        out = [v.to_json() for v in verdicts]
-        if source.state is not None:
-            for o in out:
-                o["trust_list"] = {**o["trust_list"], **source.state.to_json(moment)}
+        for o in out:
+            o["officer"] = officer_message(o)
         click.echo(json.dumps(out[0] if len(out) == 1 else out, ensure_ascii=False, indent=2))
     else:
-        for v in verdicts:
-            _print_human(v)
+        for v, o in zip(verdicts, out, strict=True):
+            _print_human(v, o)
         if source.state is not None:
             offline = ", offline" if source.state.last_error else ""
             click.echo(f"  trust list source: {source.state.origin.value}{offline}")
@@ -314,6 +389,7 @@ def scan(
     trust_url: str | None,
     cache_dir: Path | None,
     root_keys: tuple[Path, ...],
+    min_sequence: int,
     refresh_seconds: float,
     lang: str,
     as_json: bool,
@@ -324,7 +400,7 @@ def scan(
 
     from verifier.scanner import open_port, scan_lines, verdict_line
 
-    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys)
+    source = obtain_trust(trust_list, trust_url, cache_dir, root_keys, min_sequence)
     source.refresh_seconds = refresh_seconds
     try:
         conn = open_port(port, baud)
@@ -333,7 +409,7 @@ def scan(
     state = source.state
     assert state is not None
     scans = [0]
-    next_refresh = time.monotonic() + source.refresh_delay()
+    next_refresh = time.monotonic() + refresh_seconds
     try:
         click.echo(
             f"ready: scanning on {port}; trust list #{state.trust_list.sequence} "
@@ -344,19 +420,19 @@ def scan(
         for text in scan_lines(conn, lambda: max_scans is not None and scans[0] >= max_scans):
             if trust_url is not None and time.monotonic() >= next_refresh:
                 source.refresh_sync()
-                next_refresh = time.monotonic() + source.refresh_delay()
+                next_refresh = time.monotonic() + refresh_seconds
             if not text:
                 continue
             scans[0] += 1
-            verdict = verify(text, source.trust_list)
+            verdict, note = verify_typed(text, source.trust_list)
             if as_json:
-                out = verdict.to_json()
+                out = {**verdict.to_json(), "input": note}
                 assert source.state is not None
                 out["trust_list"] = {**out["trust_list"], **source.state.to_json()}
                 click.echo(json.dumps(out, ensure_ascii=False))
             else:
                 colour = "green" if verdict.valid else "red"
-                click.secho(verdict_line(verdict, lang), fg=colour, bold=True)
+                click.secho(verdict_line(verdict, lang, note), fg=colour, bold=True)
             if beep:
                 click.echo("\a" * (1 if verdict.valid else 3), nl=False)
             sys.stdout.flush()
@@ -369,6 +445,13 @@ def scan(
 
 
 @group.command(epilog=_EPILOG)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path),
+    help="A TOML file with the service's settings (SANAD_VERIFY_* environment variables "
+    "override it; the options below override both). See docs/verifier-service.md.",
+)
 @click.option(
     "--root-key",
     "root_keys",
@@ -398,9 +481,21 @@ def scan(
     "--refresh",
     "refresh_seconds",
     type=click.FloatRange(min=1),
-    show_default=True,
-    default=DEFAULT_REFRESH_SECONDS,
-    help="Seconds between trust list refreshes.",
+    help=f"Seconds between trust list refreshes [default: {DEFAULT_REFRESH_SECONDS:g}].",
+)
+@click.option(
+    "--min-sequence",
+    "min_sequence",
+    type=click.IntRange(min=0),
+    help="Refuse any trust list below this sequence number (pin it on a verifier with no "
+    "cache) [default: 0].",
+)
+@click.option(
+    "--stale-grace-days",
+    "stale_grace_days",
+    type=click.FloatRange(min=0),
+    help="Days past the trust list's next update during which genuine documents show as "
+    "NOT CONFIRMED before they are refused [default: 30].",
 )
 @click.option(
     "--status-url",
@@ -416,18 +511,14 @@ def scan(
 @click.option(
     "--rate-limit",
     "rate_limit",
-    default=600,
-    show_default=True,
     type=click.IntRange(min=0),
-    help="Requests per minute per client address (0: off).",
+    help="Requests per minute per client address (0: off) [default: 600].",
 )
 @click.option(
     "--clear-after",
     "clear_after",
-    default=60,
-    show_default=True,
     type=click.IntRange(5, 3600),
-    help="Seconds before the page clears a verdict.",
+    help="Seconds before the page clears a verdict [default: 60].",
 )
 @click.option(
     "--log-level",
@@ -436,40 +527,47 @@ def scan(
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
 )
 def serve(
+    config_file: Path | None,
     root_keys: tuple[Path, ...],
     trust_url: str | None,
     trust_list: Path | None,
     cache_dir: Path | None,
-    refresh_seconds: float,
+    refresh_seconds: float | None,
+    min_sequence: int | None,
+    stale_grace_days: float | None,
     status_url: str | None,
     host: str,
     port: int,
     workers: int,
-    rate_limit: int,
-    clear_after: int,
+    rate_limit: int | None,
+    clear_after: int | None,
     log_level: str,
 ) -> None:
     """Run the verification service: the HTTP API, the web page and metrics."""
-    from verifier.service import ConfigErrors, ServiceConfig, check_config
+    from verifier.service import ConfigError, ConfigErrors, check_config, load_config
     from verifier.service import serve as run
 
-    if not root_keys:
-        _fail("no root key pinned: pass --root-key FILE (the authority's public key)")
-    for url, name in ((trust_url, "--trust-url"), (status_url, "--status-url")):
-        if url is not None and not url.startswith(("http://", "https://")):
-            _fail(f"{name} {url!r} is not an http(s) URL")
-    if trust_url is not None and cache_dir is None:
-        cache_dir = default_cache_dir()
-    config = ServiceConfig(
-        root_keys=tuple(str(p.resolve()) for p in root_keys),
-        trust_url=trust_url,
-        trust_file=str(trust_list.resolve()) if trust_list else None,
-        cache_dir=str(cache_dir.resolve()) if cache_dir else None,
-        refresh_seconds=refresh_seconds,
-        status_url=status_url,
-        rate_per_minute=rate_limit,
-        clear_after_seconds=clear_after,
-    )
+    given: dict[str, Any] = {
+        "root_keys": tuple(str(p.resolve()) for p in root_keys) or None,
+        "trust_url": trust_url,
+        "trust_file": str(trust_list.resolve()) if trust_list else None,
+        "cache_dir": str(cache_dir.resolve()) if cache_dir else None,
+        "refresh_seconds": refresh_seconds,
+        "min_sequence": min_sequence,
+        "stale_grace_days": stale_grace_days,
+        "status_url": status_url,
+        "rate_per_minute": rate_limit,
+        "clear_after_seconds": clear_after,
+    }
+    try:
+        config = load_config(config_file, **{k: v for k, v in given.items() if v is not None})
+    except ConfigError as exc:
+        message = str(exc)
+        if "root_keys: Field required" in message:
+            message = "no root key pinned: pass --root-key FILE (the authority's public key)"
+        _fail(message)
+    if config.trust_url is not None and config.cache_dir is None:
+        config = config.model_copy(update={"cache_dir": str(default_cache_dir())})
     try:
         check_config(config)
     except ConfigErrors as exc:

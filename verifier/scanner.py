@@ -11,14 +11,25 @@ scanning setup codes from its manual) and it does not decide what the verdict is
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from verifier.presentation import REASONS
-from verifier.verify import Verdict
+from verifier.qr import upper_cased
+from verifier.service_words import officer_message
+from verifier.trust import TrustList
+from verifier.verify import DEFAULT_STALE_GRACE, Status, Verdict, verify
 
-__all__ = ["MAX_LINE", "LineAssembler", "SerialPort", "open_port", "scan_lines", "verdict_line"]
+__all__ = [
+    "MAX_LINE",
+    "LineAssembler",
+    "SerialPort",
+    "open_port",
+    "scan_lines",
+    "verdict_line",
+    "verify_typed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -95,19 +106,45 @@ def scan_lines(port: SerialPort, should_stop: Callable[[], bool] = lambda: False
         yield from lines.feed(data)
 
 
-def verdict_line(verdict: Verdict, lang: str = "en") -> str:
-    """The one line shown per scan: VALID / NOT VALID, what the document is, or why not."""
-    ar, en = REASONS[verdict.status.value]
-    if not verdict.valid:
-        head = "غير صالحة" if lang == "ar" else "NOT VALID"
-        return f"{head}: {ar if lang == 'ar' else en} ({verdict.status.value})"
+def verify_typed(
+    text: str,
+    trust: TrustList,
+    at: dt.datetime | None = None,
+    *,
+    stale_grace: dt.timedelta = DEFAULT_STALE_GRACE,
+) -> tuple[Verdict, str | None]:
+    """Verify a text as a person or a keyboard-mode scanner typed it: (verdict, input note).
+
+    The text is verified as given. Only if that is MALFORMED and it holds lower-case letters
+    is the upper-cased text tried (Caps Lock): if that reads, its verdict is used and the note
+    is "upper_cased"; if not, the first verdict stands with the note "lower_case", so the
+    officer is told the likely cause. A printed code never has lower-case letters."""
+    text = text.strip()
+    verdict = verify(text, trust, at, stale_grace=stale_grace)
+    if verdict.status is not Status.MALFORMED:
+        return verdict, None
+    upper = upper_cased(text)
+    if upper is None:
+        return verdict, None
+    second = verify(upper, trust, verdict.checked_at, stale_grace=stale_grace)
+    if second.status is Status.MALFORMED:
+        return verdict, "lower_case"
+    return second, "upper_cased"
+
+
+def verdict_line(verdict: Verdict, lang: str = "en", input_note: str | None = None) -> str:
+    """The one line shown per scan: VALID and what the document is; otherwise the headline
+    (NOT CONFIRMED / NOT VALID) and what it means, in the officer's words."""
+    words = officer_message({**verdict.to_json(), "input": input_note})
+    head = words["headline"][lang]
+    if words["outcome"] != "valid":
+        return f"{head}: {words['meaning'][lang]} ({verdict.status.value})"
     claims = verdict.claims
     assert claims is not None
     doc = claims.document
     schema = doc.schema
     title = (schema.title_ar if lang == "ar" else schema.title_en) if schema else "?"
     name = _first_name_field(verdict, lang)
-    head = "صالحة" if lang == "ar" else "VALID"
     parts = [head, title, claims.serial]
     if name:
         parts.append(name)

@@ -13,8 +13,12 @@ obtained, when the URL last answered, and the last refresh error. It:
 - writes every accepted list to the cache atomically, so several worker processes can share
   one cache directory.
 
-It does not schedule anything itself: the service runs `refresh` on a timer
-(`refresh_delay` says when next), the CLI calls `refresh_sync` once. Exceptions:
+It does not schedule or retry anything itself: the service runs `refresh` on a timer and
+retries with back-off (stamina), the CLI calls `refresh_sync`. A refused list (bad
+signature, rollback, below the pinned `min_sequence`, or the sequence held republished with
+other content) is logged as an error, kept in `refused` until a newer list is held, and
+reported by `problem_kind` / `status_json` for the service's status, readiness and metrics.
+Exceptions:
 
     VerifierError (verifier.errors)
     ├── TrustListError (verifier.errors)  a list that does not verify, or a rollback
@@ -38,13 +42,14 @@ from typing import Any
 
 import httpx
 
-from verifier.errors import TrustListError, VerifierError
-from verifier.keys import PublicKey
+from verifier.errors import KeyFileError, TrustListError, VerifierError
+from verifier.keys import PublicKey, load_public_key
 from verifier.trust import MAX_TRUST_LIST_BYTES, TrustList, TrustStore
 
 __all__ = [
     "CACHE_FILE",
     "DEFAULT_REFRESH_SECONDS",
+    "MAX_KEY_FILE_BYTES",
     "FetchError",
     "RefreshOutcome",
     "TrustOrigin",
@@ -52,6 +57,8 @@ __all__ = [
     "TrustSourceError",
     "TrustState",
     "default_cache_dir",
+    "load_root_key",
+    "read_capped",
 ]
 
 log = logging.getLogger(__name__)
@@ -61,7 +68,37 @@ META_FILE = "trust-list.meta.json"
 DEFAULT_REFRESH_SECONDS = 900.0
 DEFAULT_TIMEOUT_SECONDS = 10.0
 _MAX_FETCH_BYTES = MAX_TRUST_LIST_BYTES + 1024
-_RETRY_FIRST_SECONDS = 15.0
+
+
+MAX_KEY_FILE_BYTES = 64 * 1024
+
+
+def read_capped(path: Path, cap: int, what: str) -> bytes:
+    """The bytes of a file the verifier reads, refusing more than cap bytes (a device such as
+    /dev/zero, a huge or growing file). OSError for an unreadable path; ValueError over cap."""
+    with path.open("rb") as f:
+        data = f.read(cap + 1)
+    if len(data) > cap:
+        raise ValueError(f"{what} {path} is larger than {cap} bytes")
+    return data
+
+
+def load_root_key(path: Path) -> PublicKey:
+    """A pinned root public key from a JWK file: bounded in size, and every fault (unreadable,
+    not JSON, nested too deep, not Ed25519) a KeyFileError with the file's name."""
+    try:
+        read_capped(path, MAX_KEY_FILE_BYTES, "key file")
+        if not path.is_file():
+            raise KeyFileError(f"key file {path} is not a regular file")
+        return load_public_key(path)
+    except KeyFileError:
+        raise
+    except OSError as exc:
+        raise KeyFileError(f"cannot read key file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise KeyFileError(str(exc)) from None
+    except RecursionError:
+        raise KeyFileError(f"{path} is not a JSON key file (nested too deeply)") from None
 
 
 class TrustSourceError(VerifierError):
@@ -147,6 +184,8 @@ class TrustSource:
         cache_dir: Path | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
+        min_sequence: int = 0,
+        stale_grace: dt.timedelta = dt.timedelta(days=30),
     ) -> None:
         if not root_keys:
             raise TrustSourceError("no root public key is pinned")
@@ -155,9 +194,13 @@ class TrustSource:
         self.cache_dir = cache_dir
         self.timeout = timeout
         self.refresh_seconds = refresh_seconds
+        self.min_sequence = min_sequence
+        self.stale_grace = stale_grace
         self.state: TrustState | None = None
-        self._store = TrustStore(self.root_keys)
-        self._failures = 0
+        self._store = TrustStore(self.root_keys, min_sequence=min_sequence)
+        # The last list refused for a reason the operator must act on, until a newer list is
+        # held: (when, what was refused and why). Shown by status_json and problem().
+        self.refused: tuple[dt.datetime, str] | None = None
 
     # -- what is held ------------------------------------------------------------------
 
@@ -167,10 +210,22 @@ class TrustSource:
             raise TrustSourceError("no trust list has been loaded yet")
         return self.state.trust_list
 
+    def _refuse(self, what: str, exc: TrustListError) -> TrustListError:
+        self.refused = (_now(), f"{what} refused: {exc}")
+        log.error("trust list %s refused: %s", what, exc)
+        return exc
+
     def _hold(self, data: bytes, origin: TrustOrigin, **kw: Any) -> TrustState:
-        """Verify data and hold it (TrustListError on a bad signature or a rollback)."""
+        """Verify data and hold it. TrustListError on a bad signature, a rollback, a list
+        below the pinned minimum sequence, or the same sequence with different content."""
+        what = origin.value
         previous = self._store.current
-        candidate = self._store.accept(data)
+        try:
+            candidate = self._store.accept(data)
+        except TrustListError as exc:
+            raise self._refuse(what, exc) from None
+        if previous is None or candidate.sequence > previous.sequence:
+            self.refused = None
         if previous is not None and candidate.sequence == previous.sequence and self.state:
             # Same list again: keep the original origin's story, just note the contact.
             self.state = replace(self.state, trust_list=candidate, **_contact_only(kw))
@@ -185,6 +240,45 @@ class TrustSource:
             )
         return self.state
 
+    def problem(self, now: dt.datetime | None = None) -> str | None:
+        """What the operator must act on, or None: a refused list, a stale or expired list."""
+        found = self.problem_kind(now)
+        return found[1] if found else None
+
+    def problem_kind(self, now: dt.datetime | None = None) -> tuple[str, str] | None:
+        """(kind, sentence) of what the operator must act on: "none_held", "expired" (every
+        document is refused), "refused" (a list was refused and the older one is kept),
+        "stale" (past next-update: genuine documents are unconfirmed); None if all is well."""
+        if self.state is None:
+            return ("none_held", "no trust list is held")
+        now = now or _now()
+        next_update = self.state.trust_list.next_update
+        if now > next_update + self.stale_grace:
+            return "expired", (
+                f"the trust list held (#{self.state.trust_list.sequence}) expired on "
+                f"{(next_update + self.stale_grace).date().isoformat()}: documents are refused "
+                "until a newer list is loaded"
+            )
+        if self.refused is not None:
+            return "refused", self.refused[1]
+        if now > next_update:
+            return "stale", (
+                f"the trust list held (#{self.state.trust_list.sequence}) is past its next "
+                f"update ({next_update.date().isoformat()}): revocations since are unknown"
+            )
+        return None
+
+    def status_json(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """The state as JSON plus `problem` (None when all is well)."""
+        assert self.state is not None
+        out = self.state.to_json(now)
+        found = self.problem_kind(now)
+        out["problem"] = found[1] if found else None
+        out["problem_kind"] = found[0] if found else None
+        if self.refused is not None:
+            out["refused_at"] = self.refused[0].isoformat()
+        return out
+
     # -- the cache ---------------------------------------------------------------------
 
     def load_cache(self) -> TrustState | None:
@@ -193,11 +287,11 @@ class TrustSource:
             return None
         path = self.cache_dir / CACHE_FILE
         try:
-            data = path.read_bytes()
+            data = read_capped(path, _MAX_FETCH_BYTES, "trust list cache")
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            log.warning("cannot read the trust list cache %s: %s", path, exc.strerror)
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read the trust list cache %s: %s", path, exc)
             return None
         meta = self._read_meta()
         try:
@@ -220,8 +314,9 @@ class TrustSource:
     def _read_meta(self) -> dict[str, Any]:
         assert self.cache_dir is not None
         try:
-            meta = json.loads((self.cache_dir / META_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = read_capped(self.cache_dir / META_FILE, 64 * 1024, "cache metadata")
+            meta = json.loads(raw.decode("utf-8"))
+        except (OSError, ValueError, RecursionError):
             return {}
         return meta if isinstance(meta, dict) else {}
 
@@ -248,9 +343,11 @@ class TrustSource:
         """Hold a trust list file (TrustListError if it does not verify or rolls back;
         TrustSourceError if it cannot be read). It is cached like a fetched one."""
         try:
-            data = path.read_bytes()
+            data = read_capped(path, MAX_TRUST_LIST_BYTES, "trust list")
         except OSError as exc:
             raise TrustSourceError(f"cannot read trust list {path}: {exc.strerror}") from exc
+        except ValueError as exc:
+            raise TrustSourceError(str(exc)) from None
         before = self.state
         state = self._hold(data, TrustOrigin.FILE, obtained_at=_now())
         if state is not before:
@@ -270,7 +367,6 @@ class TrustSource:
         now = _now()
         if status == 304 and self.state is not None:
             self.state = replace(self.state, last_contact=now, last_error=None)
-            self._failures = 0
             return RefreshOutcome.NOT_MODIFIED
         if status != 200 or body is None:
             return self._failed(f"the trust list URL answered HTTP {status}")
@@ -287,17 +383,14 @@ class TrustSource:
             )
         except TrustListError as exc:
             log.warning("trust list from %s refused, the one held is kept: %s", self.url, exc)
-            self._failures += 1
             if self.state is not None:
                 self.state = replace(self.state, last_contact=now, last_error=f"refused: {exc}")
             return RefreshOutcome.REFUSED
-        self._failures = 0
         if state is not before:
             self._write_cache(body)
         return RefreshOutcome.UPDATED
 
     def _failed(self, why: str) -> RefreshOutcome:
-        self._failures += 1
         log.warning("trust list refresh from %s failed: %s", self.url, why)
         if self.state is not None:
             self.state = replace(self.state, last_error=why)
@@ -350,13 +443,6 @@ class TrustSource:
         finally:
             if own:
                 client.close()
-
-    def refresh_delay(self) -> float:
-        """Seconds until the next refresh: the schedule, or a growing retry after failures."""
-        if self._failures == 0 and self.state is not None:
-            return self.refresh_seconds
-        retry = _RETRY_FIRST_SECONDS * float(2 ** min(max(self._failures - 1, 0), 6))
-        return min(retry, self.refresh_seconds)
 
 
 def _contact_only(kw: dict[str, Any]) -> dict[str, Any]:

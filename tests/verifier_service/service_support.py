@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
+from verifier.codec import decode_text
+from verifier.cose import parse_sign1
 from verifier.documents import DocumentType
 from verifier.fixtures import (
     ISSUER,
@@ -25,6 +28,7 @@ from verifier.fixtures import (
     signer_entry,
 )
 from verifier.keys import SigningKey, save_public_key
+from verifier.national_id import luhn_check_digit
 from verifier.service import ServiceConfig
 from verifier.sign import sign_document
 from verifier.trust import SignerEntry, serial_hash
@@ -94,6 +98,37 @@ def tamper(text: str) -> str:
     return encode_text(bytes(cose))
 
 
+# -- what the registry answers (the status contract)
+
+
+def registry_serial(letter: str, number: int, year: int = 26) -> str:
+    digits = f"{year:02d}{number:07d}"
+    check = luhn_check_digit(digits)
+    return f"{letter}{year:02d}-{number:07d}-{check}"
+
+
+def contract_answer(
+    material: Material,
+    text: str,
+    serial: str,
+    doc_type: DocumentType = DocumentType.BIRTH_CERTIFICATE,
+    **kw: object,
+) -> dict[str, Any]:
+    """What the registry answers for a document it issued."""
+    payload = parse_sign1(decode_text(text)).payload
+    out: dict[str, Any] = {
+        "serial": serial,
+        "status": "valid",
+        "reason": None,
+        "since": None,
+        "document_type": doc_type.slug,
+        "issued_at": material.issued_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "payload_sha256": hashlib.sha256(payload).hexdigest(),
+    }
+    out.update(kw)
+    return out
+
+
 # -- a real uvicorn server on an ephemeral port ------------------------------------------------
 
 
@@ -148,6 +183,7 @@ class FakeRegistry:
     statuses: dict[str, dict[str, object]] = field(default_factory=dict)
     fail_with: int | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)  # monotonic time of each request
     url: str = ""
 
     @property
@@ -169,6 +205,7 @@ def fake_registry(initial: bytes = b"") -> Iterator[FakeRegistry]:
 
         def do_GET(self) -> None:
             reg.requests.append((self.path, self.headers.get("If-None-Match")))
+            reg.times.append(time.monotonic())
             if reg.fail_with is not None:
                 self.send_error(reg.fail_with)
                 return

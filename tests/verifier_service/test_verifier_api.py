@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from service_support import Material, base_config, fake_registry, tamper
+from service_support import Material, base_config, tamper
 
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
@@ -115,7 +115,7 @@ def test_bad_texts_give_a_verdict_not_an_error(service: str, text: str, status: 
     ("body", "content_type", "code"),
     [
         (b"not json", "application/json", 422),
-        (b"\x80\x81 not utf-8", "application/json", 400),
+        (b"\x80\x81 not utf-8", "application/json", 422),
         (b'{"qr_text": 5}', "application/json", 422),
         (b'{"qr_text": ""}', "application/json", 422),
         (b'{"qr_text": "SN1D:A", "extra": 1}', "application/json", 422),
@@ -179,13 +179,13 @@ def test_image_limits(material: Material, serve_app: Callable[..., Any]) -> None
 
 
 def test_rate_limit_per_client(material: Material, serve_app: Callable[..., Any]) -> None:
-    with serve_app(base_config(material, rate_per_minute=60, rate_burst=5)) as url:
+    with serve_app(base_config(material, rate_per_minute=6, rate_burst=5)) as url:
         codes = [post_text(url, material.birth).status_code for _ in range(8)]
         assert codes[:5] == [200] * 5
         assert codes[5:] == [429] * 3
         r = post_text(url, material.birth)
         assert r.status_code == 429
-        assert int(r.headers["retry-after"]) >= 1
+        assert int(r.headers["retry-after"]) >= 5
         assert "too many requests" in r.json()["detail"]
         assert httpx.get(f"{url}/").status_code == 200  # the page itself is not limited
 
@@ -230,50 +230,6 @@ def test_logs_carry_kid_and_serial_hash_never_names_or_text(
     assert material.birth[:40] not in logged
     for word in ("Abdullah", "Al-Shawabkeh", "الشوابكة", "BI26-"):
         assert word not in logged
-
-
-def test_online_status_check_is_used_and_labelled(
-    material: Material, serve_app: Callable[..., Any]
-) -> None:
-    from verifier.fixtures import sample_serial
-
-    serial = sample_serial(DocumentType.BIRTH_CERTIFICATE)
-    with fake_registry() as registry:
-        config = base_config(material, status_url=registry.url)
-        with serve_app(config) as url:
-            registry.statuses[serial] = {"serial": serial, "status": "valid"}
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "valid"
-            assert v["revocation_source"] == "online"
-            assert v["online_status"] == {
-                "checked": True,
-                "revoked": False,
-                "registry_status": "valid",
-                "error": None,
-            }
-            registry.statuses[serial] = {"serial": serial, "status": "revoked"}
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "document_revoked"
-            assert v["valid"] is False
-            assert "online" in v["reason"]
-            assert v["revocation_source"] == "online"
-            v = post_text(url, material.birth, online=False).json()
-            assert v["status"] == "valid"
-            assert v["revocation_source"] == "trust_list"
-            assert v["online_status"] is None
-            registry.fail_with = 503
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "valid"  # the registry's trouble does not fail a document
-            assert v["revocation_source"] == "trust_list"
-            assert v["online_status"]["checked"] is False
-            assert v["online_status"]["error"] == "HTTP 503"
-            registry.fail_with = None
-            del registry.statuses[serial]  # genuinely signed, never issued: a stolen signer key
-            v = post_text(url, material.birth).json()
-            assert v["status"] == "not_in_registry"
-            assert v["valid"] is False
-            assert v["online_status"]["registry_status"] == "not_found"
-        assert any(p.endswith(f"/documents/{serial}/status") for p, _ in registry.requests)
 
 
 def test_page_and_assets_use_no_external_resources(service: str) -> None:
@@ -347,3 +303,15 @@ def test_a_body_that_dribbles_in_times_out_with_408(
         assert b"did not arrive in time" in answer
         # the service is still fine
         assert post_text(url, material.birth).json()["status"] == "valid"
+
+
+def test_caps_lock_text_is_read_as_printed_and_said_so(service: str, material: Material) -> None:
+    v = post_text(service, material.birth.lower()).json()
+    assert (v["status"], v["input"]) == ("valid", "upper_cased")
+    assert "Caps Lock" in v["officer"]["note"]["en"]
+    v = post_text(service, "sn1d:qq").json()
+    assert (v["status"], v["input"]) == ("malformed", "lower_case")
+    assert v["officer"]["family"] == "unreadable"
+    assert "Caps Lock is off" in v["officer"]["note"]["en"]
+    v = post_text(service, material.birth).json()
+    assert v["input"] is None and v["officer"]["note"] is None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
@@ -97,10 +98,17 @@ def photo_of(text: str, path: Path) -> Path:
     return path
 
 
+def field(scope: Any, label: str) -> Any:
+    """A labelled value on the page, found as an officer finds it: by its label."""
+    return scope.get_by_role("group", name=label, exact=True)
+
+
 def test_scanner_field_valid_then_tampered_then_arabic(page: Page, material: Material) -> None:
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("#scan")).to_be_focused()
     expect(page.locator("#trust")).to_contain_text("قائمة الثقة رقم 1")
+    expect(page.get_by_role("button", name="تفريغ الحقل")).to_be_visible()
+    expect(page.get_by_text("رفع صورة")).to_be_visible()
     shot(page, "01-empty-arabic")
 
     page.click("#lang")
@@ -108,55 +116,90 @@ def test_scanner_field_valid_then_tampered_then_arabic(page: Page, material: Mat
     expect(page.locator("#scan")).to_be_focused()  # focus comes back after the button
 
     scan(page, material.birth)
-    verdict = page.locator(".verdict")
-    expect(verdict).to_have_class("verdict ok")
-    expect(verdict.locator(".head")).to_have_text("VALID")
-    expect(verdict.locator(".summary")).to_have_text("The document is genuine and unaltered")
-    name = verdict.locator('.row[data-field="name"]')
-    expect(name.locator(".side.en .value")).to_have_text(
-        "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
+    verdict = page.get_by_role("region", name="VALID", exact=True)
+    expect(verdict).to_have_attribute("data-outcome", "valid")
+    expect(verdict.get_by_role("heading", level=2)).to_have_text("VALID")
+    expect(verdict.locator(".summary")).to_have_text(
+        "The document is genuine, unaltered and not revoked."
     )
-    expect(name.locator(".side.ar .value")).to_have_text("عبد الله محمد عبد الرحمن الشوابكة")
-    expect(verdict.locator(".meta")).to_contain_text("K-AMM-0417")
-    expect(verdict.locator(".meta")).to_contain_text("Citizen Service Centre - Wadi al-Sir")
+    expect(field(verdict, "Name")).to_contain_text("Abdullah Mohammad Abdulrahman Al-Shawabkeh")
+    expect(field(verdict, "الاسم")).to_contain_text("عبد الله محمد عبد الرحمن الشوابكة")
+    expect(field(verdict, "Self-service kiosk")).to_contain_text("K-AMM-0417")
+    expect(field(verdict, "Issuing centre")).to_contain_text("Citizen Service Centre - Wadi al-Sir")
     expect(verdict.locator(".meta")).to_contain_text("Trust list #1 · 2 h old · from file")
     expect(page.locator("#scan")).to_have_value("")
     expect(page.locator("#scan")).to_be_focused()
     shot(page, "02-valid-english")
 
     scan(page, tamper(material.birth))
-    expect(verdict).to_have_class("verdict bad")
-    expect(verdict.locator(".head")).to_have_text("NOT VALID")
-    expect(verdict.locator(".summary")).to_have_text(
-        "The signature does not match: altered or forged"
+    verdict = page.get_by_role("region", name="NOT VALID", exact=True)
+    expect(verdict).to_have_attribute("data-outcome", "not_valid")
+    expect(verdict.locator(".action")).to_have_text(
+        "Do not accept it. Keep the document and follow your procedure for suspected forgery."
     )
     expect(verdict.locator(".paper")).to_be_hidden()  # nothing unverified is shown
     shot(page, "03-tampered-english")
 
     page.click("#lang")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
-    expect(verdict.locator(".head")).to_have_text("غير صالحة")
-    expect(verdict.locator(".summary")).to_have_text("التوقيع لا يطابق الوثيقة: عُدِّلت أو زُوِّرت")
+    verdict = page.get_by_role("region", name="غير صالحة", exact=True)
+    expect(verdict.locator(".action")).to_contain_text("احتفظ بالوثيقة")
     expect(page.locator("#countdown")).to_contain_text("يُمسح بعد")
     shot(page, "04-tampered-arabic")
 
     scan(page, material.texts[DocumentType.FAMILY_EXTRACT])
-    expect(verdict.locator(".head")).to_have_text("صالحة")
+    verdict = page.get_by_role("region", name="صالحة", exact=True)
     expect(verdict.locator(".doc-title .t-ar")).to_have_text("بيان قيد عائلي")
-    expect(verdict.locator('.row[data-field="members"] .side.ar .value')).to_contain_text(
-        "رنا عبد العزيز يوسف الكيلاني"
-    )
+    members = verdict.locator('.row[data-field="members"] .side.ar table')
+    expect(members.get_by_role("row")).to_have_count(1 + 4)  # a header, one row per member
+    expect(members.get_by_role("columnheader")).to_have_count(6)
+    expect(members).to_contain_text("رنا عبد العزيز يوسف الكيلاني")
     shot(page, "05-family-arabic")
+
+
+def test_caps_lock_text_and_raw_errors_never_shown(page: Page, material: Material) -> None:
+    page.click("#lang")
+    scan(page, material.birth.lower())  # typed with Caps Lock on
+    verdict = page.get_by_role("region", name="VALID", exact=True)
+    expect(verdict.locator(".note")).to_contain_text("Caps Lock")
+    scan(page, "SN1D:" + "A" * 30 + "%%%")  # damaged
+    verdict = page.get_by_role("region", name="NOT VALID", exact=True)
+    expect(verdict.locator(".action")).to_contain_text("Scan the code again")
+    text = verdict.inner_text()
+    assert "DEFLATE" not in text and "Error" not in text and "base45" not in text.lower()
+
+
+def test_record_numbers_read_as_on_the_paper(page: Page, material: Material) -> None:
+    """In the Arabic column a Latin value keeps its order: "B1941/0000001", never
+    "1941/0000001B"."""
+    scan(page, material.birth)
+    verdict = page.get_by_role("region", name="صالحة", exact=True)
+    serial = field(verdict, "الرقم التسلسلي").locator("bdi")
+    expect(serial).to_have_attribute("dir", "ltr")
+    expect(serial).to_have_text(material_serial(material))
+    # What the eye sees: the serial's first character is the leftmost one on screen.
+    boxes = page.evaluate(
+        """(el) => { const r = document.createRange(); const t = el.firstChild;
+        r.setStart(t, 0); r.setEnd(t, 1); const a = r.getBoundingClientRect();
+        r.setStart(t, t.length - 1); r.setEnd(t, t.length); const b = r.getBoundingClientRect();
+        return [a.left, b.left]; }""",
+        serial.element_handle(),
+    )
+    assert boxes[0] < boxes[1]
+
+
+def material_serial(material: Material) -> str:
+    from verifier.fixtures import sample_serial
+
+    return sample_serial(DocumentType.BIRTH_CERTIFICATE)
 
 
 def test_photo_upload_verifies(page: Page, material: Material, tmp_path: Path) -> None:
     page.click("#lang")
     page.set_input_files("#photo", str(photo_of(material.birth, tmp_path / "receipt.jpg")))
-    verdict = page.locator(".verdict")
-    expect(verdict.locator(".head")).to_have_text("VALID", timeout=15000)
-    expect(verdict.locator('.row[data-field="name"] .side.en .value')).to_have_text(
-        "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
-    )
+    verdict = page.get_by_role("region", name="VALID", exact=True)
+    expect(verdict).to_be_visible(timeout=15000)
+    expect(field(verdict, "Name")).to_contain_text("Abdullah Mohammad Abdulrahman Al-Shawabkeh")
     shot(page, "06-photo-english")
 
     blank = tmp_path / "blank.png"
@@ -165,10 +208,15 @@ def test_photo_upload_verifies(page: Page, material: Material, tmp_path: Path) -
     expect(page.locator("#error")).to_have_text("No QR code found in the image")
 
 
-def test_verdict_clears_itself(page: Page, material: Material) -> None:
+def test_verdict_clears_itself_unless_paused(page: Page, material: Material) -> None:
     scan(page, material.birth)
     expect(page.locator(".verdict .head")).to_have_text("صالحة")
     expect(page.locator("#countdown")).to_contain_text("يُمسح بعد")
+    page.get_by_role("button", name="إيقاف العدّ").click()
+    expect(page.locator("#countdown")).to_contain_text("العدّ متوقف")
+    page.wait_for_timeout(7000)  # past the 6 s the site clears after
+    expect(page.locator(".verdict")).to_have_count(1)
+    page.get_by_role("button", name="متابعة العدّ").click()
     expect(page.locator(".verdict")).to_have_count(0, timeout=9000)
     expect(page.locator("#countdown")).to_be_hidden()
 
@@ -187,6 +235,11 @@ def test_phone_layout(browser: Browser, site: str, material: Material) -> None:
     expect(page.locator(".verdict .head")).to_have_text("صالحة")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390  # nothing overflows sideways
+    # Scrolled to the document's last line, the verdict is still on screen (sticky).
+    page.locator(".verdict .meta").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 200
+    box = page.locator(".verdict .banner").bounding_box()
+    assert box is not None and 0 <= box["y"] < 844 and box["y"] + box["height"] <= 844
     shot(page, "07-phone-arabic")
     context.close()
 
@@ -225,7 +278,7 @@ def test_camera_button_reads_a_code(
         page.goto(f"{site}/?lang=en")
         page.click("#camera")
         expect(page.locator(".verdict .head")).to_have_text("VALID", timeout=15000)
-        expect(page.locator('.verdict .row[data-field="name"] .side.en .value')).to_have_text(
+        expect(field(page.locator(".verdict"), "Name")).to_contain_text(
             "Abdullah Mohammad Abdulrahman Al-Shawabkeh"
         )
         expect(page.locator("#camera-box")).to_be_hidden()  # the camera stops once read

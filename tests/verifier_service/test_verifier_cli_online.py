@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import subprocess
 import sys
@@ -57,7 +58,7 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
     assert "NOT VALID" in out
     assert "trust list source: cache, offline" in out
     assert "warning: cannot connect to the trust list URL" in err
-    assert "using the cache trust list #4, issued 2.0 h ago" in err
+    assert re.search(r"using the cache trust list #4, issued 2\.[0-4] h ago", err)
 
 
 def test_check_exit_codes_without_a_usable_trust_list(material: Material, tmp_path: Path) -> None:
@@ -161,9 +162,10 @@ def test_scan_reads_a_serial_scanner_over_a_pty(material: Material) -> None:
     assert lines[0].startswith("VALID · Birth certificate · BI26-")
     assert "Abdullah Mohammad Abdulrahman Al-Shawabkeh" in lines[0]
     assert lines[1] == (
-        "NOT VALID: The signature does not match: altered or forged (bad_signature)"
+        "NOT VALID: This document is not genuine: it was altered after signing, or signed "
+        "without the issuing authority's permission. (bad_signature)"
     )
-    assert lines[2].startswith("NOT VALID: The code is damaged or not a Sanad document")
+    assert lines[2].startswith("NOT VALID: The code could not be read")
     assert out.count(b"\a") == 1 + 3 + 3
 
 

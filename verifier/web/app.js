@@ -8,8 +8,12 @@
       title: "التحقق من الوثائق",
       scanLabel: "امسح رمز الوثيقة أو الصقه ثم اضغط Enter",
       camera: "الكاميرا",
-      photo: "صورة",
-      clear: "مسح",
+      photo: "رفع صورة",
+      clear: "تفريغ الحقل",
+      pause: "إيقاف العدّ",
+      resume: "متابعة العدّ",
+      paused: "العدّ متوقف: تبقى النتيجة معروضة",
+      checkDigit: "صيغة الرقم الوطني صحيحة",
       stop: "إيقاف",
       cameraHint: "وجّه الكاميرا إلى رمز QR في الوثيقة",
       checking: "جارٍ التحقق…",
@@ -29,7 +33,7 @@
       revOnline: "السجل المدني (تحقق مباشر)",
       onlineFailed: "تعذّر التحقق المباشر: ",
       registrySays: "حالتها في السجل",
-      registryStatus: { valid: "صالحة", revoked: "مُلغاة", superseded: "طرأ على القيد تغيير لاحق (مثل طلاق بعد هذا الزواج)", not_found: "غير موجودة في السجل" },
+      registryStatus: { valid: "صالحة", revoked: "مُلغاة", superseded: "طرأ على القيد تغيير لاحق (مثل طلاق بعد هذا الزواج)", not_found: "غير موجودة في السجل", bad_serial: "رقم تسلسلي لا يُصدره السجل", mismatch: "السجل أصدر وثيقة أخرى بهذا الرقم" },
       trustStatus: (n, age, src) => `قائمة الثقة رقم ${n} · عمرها ${age} · ${src}`,
       stale: " · منتهية، يلزم تحديثها",
       sources: { online: "من الشبكة", cache: "من النسخة المحفوظة", file: "من ملف" },
@@ -56,6 +60,10 @@
       camera: "Camera",
       photo: "Photo",
       clear: "Clear",
+      pause: "Pause",
+      resume: "Resume",
+      paused: "Paused: the result stays on screen",
+      checkDigit: "National number format is correct",
       stop: "Stop",
       cameraHint: "Point the camera at the QR code on the document",
       checking: "Checking…",
@@ -75,7 +83,7 @@
       revOnline: "the registry (online check)",
       onlineFailed: "Online check failed: ",
       registrySays: "Registry status",
-      registryStatus: { valid: "valid", revoked: "revoked", superseded: "a later event changed this record (e.g. a divorce after this marriage)", not_found: "not found in the registry" },
+      registryStatus: { valid: "valid", revoked: "revoked", superseded: "a later event changed this record (e.g. a divorce after this marriage)", not_found: "not found in the registry", bad_serial: "not a serial the registry issues", mismatch: "the registry issued another document under this serial" },
       trustStatus: (n, age, src) => `Trust list #${n} · ${age} old · ${src}`,
       stale: " · past its update time",
       sources: { online: "online", cache: "from cache", file: "from file" },
@@ -108,6 +116,8 @@
   let clearTimer = null;
   let tick = null;
   let deadline = 0;
+  let paused = false;
+  let pausedLeft = 0;
   let stream = null;
   let scanning = false;
 
@@ -140,7 +150,7 @@
     document.title = `${t("title")} · Sanad`;
     renderTrust();
     if (shown) render(shown, false);
-    if (!$("countdown").hidden) renderCountdown();
+    if (!$("timer").hidden) renderCountdown();
   }
 
   function renderTrust() {
@@ -177,70 +187,144 @@
     dl.append(dt, dd);
   }
 
-  // Dates and numbers inside Arabic text keep their left-to-right order and do not wrap.
-  const NUMBER_RUN = /(\d[\d\-\/:.]*\d)/;
+  // Values read as on the paper: a value with no Arabic letter (a serial, a record number
+  // "B1941/0000001", a date, a national number) is isolated whole, left to right, so the
+  // Arabic side cannot reorder it; inside Arabic text each Latin or numeric run is isolated.
+  const ARABIC = /[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]/;
+  const LATIN_RUN = /([A-Za-z0-9\u00c0-\u024f](?:[^\s\u0600-\u06ff\u2066-\u2069]*[A-Za-z0-9\u00c0-\u024f/])?(?: +[A-Za-z0-9\u00c0-\u024f](?:[^\s\u0600-\u06ff\u2066-\u2069]*[A-Za-z0-9\u00c0-\u024f/])?)*)/;
+  function ltr(text) {
+    const b = document.createElement("bdi");
+    b.dir = "ltr";
+    if (!/\s/.test(text)) b.className = "num"; // one token (a serial, a date) never breaks
+    b.textContent = text;
+    return b;
+  }
   function setText(el, text) {
     el.replaceChildren();
-    text.split(NUMBER_RUN).forEach((part, i) => {
-      if (i % 2 === 1) {
-        const span = document.createElement("span");
-        span.className = "num";
-        span.dir = "ltr";
-        span.textContent = part;
-        el.append(span);
-      } else if (part) {
-        el.append(part);
-      }
+    text = String(text).replace(/[\u2066-\u2069]/g, "");
+    text.split("\n").forEach((line, n) => {
+      if (n > 0) el.append(document.createElement("br"));
+      if (!ARABIC.test(line)) { if (line) el.append(ltr(line)); return; }
+      line.split(LATIN_RUN).forEach((part, i) => {
+        if (!part) return;
+        el.append(i % 2 === 1 ? ltr(part) : part);
+      });
     });
   }
 
-  function side(cls, langCode, label, value) {
+  let uid = 0;
+  function side(cls, langCode, label, value, check) {
     const div = document.createElement("div");
     div.className = `side ${cls}`;
     div.lang = langCode;
+    div.dir = langCode === "ar" ? "rtl" : "ltr";
+    div.setAttribute("role", "group");
     const l = document.createElement("span");
     l.className = "label";
+    l.id = `l${++uid}`;
     l.textContent = label;
+    div.setAttribute("aria-labelledby", l.id);
     const v = document.createElement("span");
     v.className = "value";
-    setText(v, value);
+    if (value instanceof Node) v.append(value); else setText(v, value);
     div.append(l, v);
+    if (check) {
+      const c = document.createElement("span");
+      c.className = "check";
+      c.textContent = `✓ ${T[langCode].checkDigit}`;
+      div.append(c);
+    }
     return div;
   }
 
+  // The family extract's members: one row each, every value in its column, per language.
+  function membersTable(members, langCode) {
+    const wrap = document.createElement("div");
+    wrap.className = "scroll-x";
+    const table = document.createElement("table");
+    table.className = "members";
+    const head = document.createElement("tr");
+    for (const f of members[0].display) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.textContent = f.label[langCode];
+      head.append(th);
+    }
+    const thead = document.createElement("thead");
+    thead.append(head);
+    const body = document.createElement("tbody");
+    for (const m of members) {
+      const tr = document.createElement("tr");
+      for (const f of m.display) {
+        const td = document.createElement("td");
+        setText(td, f[langCode]);
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+    table.append(thead, body);
+    wrap.append(table);
+    return wrap;
+  }
+
+  function fieldRow(name, label, display, members) {
+    const row = document.createElement("div");
+    row.className = members ? "row wide" : "row";
+    row.dataset.field = name;
+    const check = name === "national_id" || name.endsWith("_national_id");
+    row.append(
+      side("ar", "ar", label.ar, members ? membersTable(members, "ar") : display.ar, check),
+      side("en", "en", label.en, members ? membersTable(members, "en") : display.en, check),
+    );
+    return row;
+  }
+
+  function outcomeOf(v) {
+    if (v.outcome) return v.outcome;
+    return v.valid ? "valid" : (v.status === "trust_list_stale" ? "unconfirmed" : "not_valid");
+  }
+
+  const CLASSES = { valid: "ok", unconfirmed: "warn", not_valid: "bad" };
+  const MARKS = { valid: "✓", unconfirmed: "!", not_valid: "✗" };
+
   function verdictNode(v) {
     const node = $("verdict-template").content.firstElementChild.cloneNode(true);
-    node.classList.add(v.valid ? "ok" : "bad");
+    const outcome = outcomeOf(v);
+    const words = v.officer;
+    node.classList.add(CLASSES[outcome]);
     node.dataset.status = v.status;
-    node.querySelector(".mark").textContent = v.valid ? "✓" : "✗";
-    node.querySelector(".head").textContent = v.valid ? t("valid") : t("invalid");
-    node.querySelector(".summary").textContent = v.summary[lang];
-    node.querySelector(".detail").textContent = v.valid ? "" : v.reason;
+    node.dataset.outcome = outcome;
+    const head = node.querySelector(".head");
+    head.id = `h${++uid}`;
+    node.setAttribute("aria-labelledby", head.id);
+    node.querySelector(".mark").textContent = MARKS[outcome];
+    head.textContent = words ? words.headline[lang] : (outcome === "valid" ? t("valid") : t("invalid"));
+    setText(node.querySelector(".summary"), words ? words.meaning[lang] : v.summary[lang]);
+    setText(node.querySelector(".action"), words ? words.action[lang] : "");
+    if (words && words.note) {
+      const note = node.querySelector(".note");
+      note.hidden = false;
+      setText(note, words.note[lang]);
+    }
     const doc = v.document;
     if (doc) {
       node.querySelector(".paper").hidden = false;
       const title = doc.title || { ar: "", en: `type ${doc.type_code}` };
       node.querySelector(".t-ar").textContent = title.ar;
       node.querySelector(".t-en").textContent = title.en;
-      const fields = node.querySelector(".fields");
+      const issue = node.querySelector(".issue");
+      for (const f of doc.issue || []) {
+        issue.append(fieldRow(f.name, f.label, { ar: f.ar, en: f.en }, null));
+      }
+      const fields = node.querySelector(".body");
       for (const f of doc.fields) {
-        const row = document.createElement("div");
-        row.className = "row";
-        row.dataset.field = f.name;
         const label = f.label || { ar: f.name, en: f.name };
+        const members = Array.isArray(f.value) && f.value.length && f.value[0].display ? f.value : null;
         const shownValue = f.display || { ar: JSON.stringify(f.value), en: JSON.stringify(f.value) };
-        row.append(side("ar", "ar", label.ar, shownValue.ar), side("en", "en", label.en, shownValue.en));
-        fields.append(row);
+        fields.append(fieldRow(f.name, label, shownValue, members));
       }
     }
     const meta = node.querySelector(".meta");
-    if (doc) {
-      addMeta(meta, t("serial"), doc.serial);
-      addMeta(meta, t("issued"), when(doc.issued_at));
-      addMeta(meta, t("office"), doc.centre.display[lang]);
-      addMeta(meta, t("kiosk"), doc.kiosk);
-      addMeta(meta, t("issuer"), doc.issuer);
-    }
     if (v.kid) addMeta(meta, v.signer ? t("signer") : t("claimedKey"), v.kid);
     const tl = v.trust_list;
     if (tl && tl.sequence != null) {
@@ -279,26 +363,53 @@
   }
 
   function renderCountdown() {
+    if (paused) {
+      $("countdown").textContent = t("paused");
+      $("pause").textContent = t("resume");
+      $("pause").setAttribute("aria-pressed", "true");
+      return;
+    }
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     $("countdown").textContent = t("clearsIn")(left);
+    $("pause").textContent = t("pause");
+    $("pause").setAttribute("aria-pressed", "false");
+  }
+
+  function runTimer(ms) {
+    clearTimeout(clearTimer);
+    clearInterval(tick);
+    deadline = Date.now() + ms;
+    renderCountdown();
+    tick = setInterval(renderCountdown, 1000);
+    clearTimer = setTimeout(clearAll, ms);
   }
 
   function startClearTimer() {
-    clearTimeout(clearTimer);
-    clearInterval(tick);
-    deadline = Date.now() + clearAfter * 1000;
-    $("countdown").hidden = false;
-    renderCountdown();
-    tick = setInterval(renderCountdown, 1000);
-    clearTimer = setTimeout(clearAll, clearAfter * 1000);
+    paused = false;
+    $("timer").hidden = false;
+    runTimer(clearAfter * 1000);
+  }
+
+  function togglePause() {
+    if (paused) {
+      paused = false;
+      runTimer(Math.max(pausedLeft, 5000));
+    } else {
+      paused = true;
+      pausedLeft = Math.max(0, deadline - Date.now());
+      clearTimeout(clearTimer);
+      clearInterval(tick);
+      renderCountdown();
+    }
   }
 
   function clearAll() {
     clearTimeout(clearTimer);
     clearInterval(tick);
+    paused = false;
     shown = null;
     $("results").replaceChildren();
-    $("countdown").hidden = true;
+    $("timer").hidden = true;
     $("scan").value = "";
     $("photo").value = "";
     showError("");
@@ -312,10 +423,8 @@
       let body = null;
       try { body = await r.json(); } catch (e) { body = null; }
       if (!r.ok) {
-        const d = body && body.detail;
-        const known = T[lang].httpErrors[r.status];
-        const detail = typeof d === "string" ? d : `HTTP ${r.status}`;
-        throw new Error(known ? `${known} (${detail})` : detail);
+        // The officer's words only: the server's English detail is for developers.
+        throw new Error(T[lang].httpErrors[r.status] || `${t("networkError")} (HTTP ${r.status})`);
       }
       return body;
     } catch (e) {
@@ -455,6 +564,7 @@
       focusScan();
     });
     $("clear").addEventListener("click", clearAll);
+    $("pause").addEventListener("click", () => { togglePause(); focusScan(); });
     $("camera").addEventListener("click", () => { if (!scanning) startCamera(); });
     $("camera-stop").addEventListener("click", stopCamera);
     $("photo").addEventListener("change", async () => {
