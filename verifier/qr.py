@@ -36,9 +36,10 @@ class ImageError(ValueError):
 
 
 def normalise_qr_text(text: str) -> str:
-    """A QR text as typed or scanned, without surrounding space. Letter case is left alone:
-    `verifier.scanner.verify_typed` handles text typed with Caps Lock on."""
-    return text.strip()
+    """A QR text as typed or scanned, without surrounding ASCII whitespace (the format strips
+    nothing else: docs/format.md §1.1; a Unicode space before the prefix stays and is refused).
+    Letter case is left alone: `verifier.scanner.verify_typed` handles Caps Lock."""
+    return text.strip(" \t\r\n")
 
 
 def upper_cased(text: str) -> str | None:

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Protocol
 
-from verifier.qr import upper_cased
+from verifier.qr import normalise_qr_text, upper_cased
 from verifier.service_words import officer_message
 from verifier.trust import TrustList
 from verifier.verify import DEFAULT_STALE_GRACE, Status, Verdict, verify
@@ -56,7 +56,7 @@ class LineAssembler:
                 if self._overflow:
                     log.warning("scanner sent a line over %d bytes; ignored", self.max_line)
                 else:
-                    text = self._buf.decode("ascii", errors="replace").strip()
+                    text = normalise_qr_text(self._buf.decode("ascii", errors="replace"))
                     if text:
                         out.append(text)
                 self._buf.clear()
@@ -119,7 +119,7 @@ def verify_typed(
     is the upper-cased text tried (Caps Lock): if that reads, its verdict is used and the note
     is "upper_cased"; if not, the first verdict stands with the note "lower_case", so the
     officer is told the likely cause. A printed code never has lower-case letters."""
-    text = text.strip()
+    text = normalise_qr_text(text)
     verdict = verify(text, trust, at, stale_grace=stale_grace)
     if verdict.status is not Status.MALFORMED:
         return verdict, None

@@ -85,16 +85,7 @@ def test_library_gives_expected_verdict(case: dict[str, Any]) -> None:
         assert verdict.claims is None
 
 
-# verifier/cli.py (the service stream's) reads --stdin with str.strip(), which also strips
-# Unicode spaces; the format strips ASCII whitespace only (docs/format.md §1.1).
-_CLI_STRIPS_UNICODE = pytest.mark.xfail(reason="cli.py strips Unicode whitespace", strict=True)
-CLI_CASES = [
-    pytest.param(c, marks=_CLI_STRIPS_UNICODE) if i == "unicode-space-before-prefix" else c
-    for c, i in zip(CASES, IDS, strict=True)
-]
-
-
-@pytest.mark.parametrize("case", CLI_CASES, ids=IDS)
+@pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_cli_gives_expected_verdict_and_exit_code(case: dict[str, Any], tmp_path: Path) -> None:
     tl = tmp_path / "trust-list.cose"
     tl.write_bytes(base64.b64decode(case["trust_list"]))
