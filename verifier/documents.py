@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 _EPOCH = dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -198,8 +199,12 @@ class Schema:
         return frozenset(s.key for s in self.fields)
 
     @functools.cached_property
-    def decoders(self) -> tuple[tuple[int, str, bool, Callable[[object, str], Any]], ...]:
-        return tuple((s.key, s.name, s.required, _DECODERS[s.kind]) for s in self.fields)
+    def decoders(self) -> tuple[tuple[int, str, bool, bool, Callable[..., Any]], ...]:
+        """(key, name, required, is a place, decoder) per field, in schema order."""
+        return tuple(
+            (s.key, s.name, s.required, s.kind is FieldKind.PLACE, _DECODERS[s.kind])
+            for s in self.fields
+        )
 
     @functools.cached_property
     def place_fields(self) -> tuple[str, ...]:
@@ -450,11 +455,16 @@ def _enc_place(value: object, what: str) -> int | list[str]:
     return _enc_bilingual(value.name, what)
 
 
-def _dec_place(raw: object, what: str) -> Place:
+_NO_NAMES: Mapping[int, Bilingual] = {}
+
+
+def _dec_place(raw: object, what: str, names: Mapping[int, Bilingual] = _NO_NAMES) -> Place:
+    # names: the trust list's place table; a code it names comes back with its name, as
+    # `resolve_places` would give it.
     if isinstance(raw, int) and not isinstance(raw, bool):
         if not 0 < raw <= MAX_PLACE_CODE:
             raise SchemaError(f"{what}: place code out of range")
-        return Place(code=raw)
+        return Place(raw, names.get(raw))
     return Place(name=_dec_bilingual(raw, what))
 
 
@@ -468,7 +478,7 @@ def _dec_date(raw: object, what: str) -> dt.date:
     # Days since 1970-01-01 (RFC 8943's epoch, without the tag: the schema says it is a date).
     if not isinstance(raw, int) or isinstance(raw, bool) or not -719162 <= raw <= 2932896:
         raise SchemaError(f"{what}: expected a day number")
-    return _EPOCH + dt.timedelta(days=raw)
+    return dt.date.fromordinal(_EPOCH_ORDINAL + raw)
 
 
 def _enc_nid(value: str, what: str) -> int:
@@ -482,7 +492,7 @@ def _enc_nid(value: str, what: str) -> int:
 def _dec_nid(raw: object, what: str) -> str:
     if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw < 10**9:
         raise SchemaError(f"{what}: expected the nine-digit body of a national number")
-    return national_id.make(f"{raw:09d}")
+    return national_id.from_body(raw)
 
 
 def _dec_enum(raw: object, cls: type[enum.IntEnum], what: str) -> Any:
@@ -669,11 +679,13 @@ def encode_document(doc: Document) -> list[Any]:
     return [int(schema.type), schema.version, kiosk, _enc_place(doc.centre, "centre"), fields]
 
 
-def decode_document(raw: object) -> Document:
+def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) -> Document:
     """The document claim back to a `Document`; raises SchemaError if it does not fit.
 
     An unknown type, or a schema version newer than this code knows, is returned raw with
     `known=False`: the signature covers it, only this code cannot name its fields.
+    places: a place table (the trust list's); given, the result is what `resolve_places`
+    would make of it, in one pass.
     """
     if not isinstance(raw, list) or len(raw) != 5:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
@@ -683,6 +695,7 @@ def decode_document(raw: object) -> Document:
             raise SchemaError(f"document claim: bad {name}")
     kiosk = _check_text(kiosk, "kiosk")
     centre_value = _dec_place(centre, "centre")
+    names = _NO_NAMES if places is None else places
     if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
     schema = _SCHEMA_BY_CODE.get((type_code, version))
@@ -703,12 +716,14 @@ def decode_document(raw: object) -> Document:
     if stray:
         raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
     values: dict[str, FieldValue] = {}
-    for key, name, required, decode in schema.decoders:
+    for key, name, required, is_place, decode in schema.decoders:
         raw_value = fields.get(key, _ABSENT)
         if raw_value is not _ABSENT:
-            values[name] = decode(raw_value, name)
+            values[name] = decode(raw_value, name, names) if is_place else decode(raw_value, name)
         elif required:
             raise SchemaError(f"{name}: required field missing")
+    if centre_value.code is not None and names:  # only a known document's centre is named
+        centre_value = Place(centre_value.code, names.get(centre_value.code))
     return Document(doc_type, values, kiosk, centre_value, version)
 
 

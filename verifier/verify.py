@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from verifier import codec, cose
-from verifier.documents import DocumentType, resolve_places
+from verifier.documents import DocumentType
 from verifier.errors import (
     Base45Error,
     CborError,
@@ -259,10 +259,9 @@ def _verify(text: str, trust: TrustList, at: dt.datetime, stale_grace: dt.timede
 
     digest = payload_sha256(msg.payload)
     try:
-        claims = decode_claims(msg.payload)
+        claims = decode_claims(msg.payload, trust.places)  # place codes named from the list
     except FormatError as exc:
         return _malformed(exc, trust, at, kid=msg.kid, signer=verified[0], payload_sha256=digest)
-    claims = replace(claims, document=resolve_places(claims.document, trust.places))
 
     # The same key may be listed more than once (re-enrolled with another window or types):
     # the document is valid if any entry allows it, unless any entry says the key was revoked

@@ -23,6 +23,7 @@ from verifier.documents import (
     Sex,
     decode_document,
     encode_document,
+    resolve_places,
 )
 from verifier.errors import SchemaError
 from verifier.presentation import display_fields
@@ -147,3 +148,28 @@ def test_member_enum_labels_are_bilingual() -> None:
     )
     assert (m.relation.ar, m.relation.en) == ("ابنة", "Daughter")
     assert Sex.FEMALE.ar == "أنثى"
+
+
+@pytest.mark.parametrize("doc_type", list(DocumentType), ids=lambda t: t.slug)
+def test_decoding_with_the_place_table_is_resolve_places_in_one_pass(
+    doc_type: DocumentType, samples: dict
+) -> None:
+    # verify names place codes while decoding (decode_document(raw, places)); it must give
+    # exactly what decoding and then resolve_places gives, known types and unknown alike.
+    from verifier.fixtures import PLACES
+
+    wire = encode_document(samples[doc_type])
+    partial = dict(list(PLACES.items())[::2])  # some codes named, some not
+    for table in (PLACES, partial, {}):
+        assert decode_document(wire, table) == resolve_places(decode_document(wire), table)
+    unknown = [99, 1, wire[2], wire[3], {1: 1101}]
+    assert decode_document(unknown, PLACES) == resolve_places(decode_document(unknown), PLACES)
+    assert decode_document(unknown, PLACES).centre == Place(code=wire[3])  # left as it was
+
+
+def test_national_id_from_body_agrees_with_make() -> None:
+    for body in (0, 7, 201511298, 999999999, 123456789):
+        assert national_id.from_body(body) == national_id.make(f"{body:09d}")
+    for bad in (-1, 10**9, True):
+        with pytest.raises(ValueError, match="national ID body"):
+            national_id.from_body(bad)

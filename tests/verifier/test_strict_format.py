@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from verifier import codec, cose
 from verifier.documents import Bilingual, Document, DocumentType, encode_document, text_fault
-from verifier.errors import SchemaError
+from verifier.errors import CoseError, SchemaError
 from verifier.fixtures import ISSUER, sample_documents
 from verifier.payload import CLAIM_DOCUMENT, Claims, encode_claims
 from verifier.sign import sign_document
@@ -251,3 +251,51 @@ def test_any_genuinely_signed_payload_ends_in_a_verdict_not_an_internal_error(
     verdict = verify(_signed_raw(_KEYS, payload), _TRUST, NOW)
     assert verdict.detail is None or "internal error" not in verdict.detail
     json.dumps(verdict.to_json())
+
+
+def _head(major: int, n: int, width: int) -> bytes:
+    # A CBOR head for n with a chosen argument width (0 = inside the initial byte, when n fits)
+    if width == 0:
+        return bytes([major << 5 | n]) if n < 24 else _head(major, n, 1)
+    info = {1: 24, 2: 25, 4: 26, 8: 27}[width]
+    if n >= 256**width:
+        return _head(major, n, width * 2)
+    return bytes([major << 5 | info]) + n.to_bytes(width, "big")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=st.binary(max_size=600),
+    widths=st.lists(st.sampled_from([0, 0, 0, 1, 2, 4, 8]), min_size=6, max_size=6),
+)
+def test_preferred_serialisation_check_and_cut_sig_structure_match_cbor2(
+    keys: Keys, payload: bytes, widths: list[int]
+) -> None:
+    # parse_sign1 decides "preferred" by length arithmetic and cuts the Sig_structure from its
+    # input; both must agree with re-encoding by cbor2 for any choice of head widths.
+    genuine = cose.parse_sign1(cose.sign1(payload, keys.signer))
+    protected, signature = genuine.protected, genuine.signature
+    data = b"".join(
+        (
+            _head(6, 18, widths[0]),
+            _head(4, 4, widths[1]),
+            _head(2, len(protected), widths[2]),
+            protected,
+            _head(5, 0, widths[3]),
+            _head(2, len(payload), widths[4]),
+            payload,
+            _head(2, 64, widths[5]),
+            signature,
+        )
+    )
+    outer = cbor2.loads(data)
+    assert outer.tag == 18 and list(outer.value) == [protected, {}, payload, signature]
+    preferred = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature])) == data
+    try:
+        msg = cose.parse_sign1(data)
+    except CoseError:
+        assert not preferred
+    else:
+        assert preferred
+        assert msg.to_be_signed() == cbor2.dumps(["Signature1", protected, b"", payload])
+        assert msg.verify(keys.signer.public.raw)
