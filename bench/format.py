@@ -56,7 +56,8 @@ def rates(fns: Mapping[str, Callable[[], object]], seconds: float) -> dict[str, 
     The machine is shared: a figure measured a few seconds after another sees other load.
     So the functions take turns in short slices (about 20 ms each) until each has run for
     `seconds` in all; every figure then spans the same stretch of time and the ratios
-    between them are fair.
+    between them are fair. Time is this process's CPU time (`time.process_time`): on a busy
+    machine wall-clock time also counts the moments another process held the core.
     """
     batch = dict.fromkeys(fns, 1)
     spent = dict.fromkeys(fns, 0.0)
@@ -64,10 +65,10 @@ def rates(fns: Mapping[str, Callable[[], object]], seconds: float) -> dict[str, 
     while min(spent.values()) < seconds:
         for name, fn in fns.items():
             n = batch[name]
-            start = time.perf_counter()
+            start = time.process_time()
             for _ in range(n):
                 fn()
-            elapsed = time.perf_counter() - start
+            elapsed = time.process_time() - start
             spent[name] += elapsed
             calls[name] += n
             if elapsed < 0.02:

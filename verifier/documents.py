@@ -416,6 +416,10 @@ def text_fault(value: str) -> str | None:
 
 
 def _check_text(value: object, what: str) -> str:
+    # The common case first, in one expression: a short printable text (isprintable is False
+    # for every refused category, so what passes here text_fault would pass too).
+    if type(value) is str and 0 < len(value) <= MAX_TEXT and value.isprintable():
+        return value
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
     fault = text_fault(value)
@@ -432,10 +436,17 @@ def _enc_bilingual(value: Bilingual, what: str) -> list[str]:
 
 
 def _dec_bilingual(raw: object, what: str) -> Bilingual:
-    if not isinstance(raw, list) or len(raw) not in (1, 2):
-        raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
-    ar = _check_text(raw[0], what)
-    latin = _check_text(raw[1], what) if len(raw) == 2 else None
+    if type(raw) is not list or not 0 < len(raw) < 3:
+        if not isinstance(raw, list) or len(raw) not in (1, 2):
+            raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
+    ar = raw[0]
+    if not (type(ar) is str and 0 < len(ar) <= MAX_TEXT and ar.isprintable()):
+        ar = _check_text(ar, what)
+    if len(raw) == 1:
+        return Bilingual(ar)
+    latin = raw[1]
+    if not (type(latin) is str and 0 < len(latin) <= MAX_TEXT and latin.isprintable()):
+        latin = _check_text(latin, what)
     return Bilingual(ar, latin)
 
 

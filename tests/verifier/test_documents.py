@@ -167,8 +167,16 @@ def test_decoding_with_the_place_table_is_resolve_places_in_one_pass(
     assert decode_document(unknown, PLACES).centre == Place(code=wire[3])  # left as it was
 
 
-def test_national_id_from_body_agrees_with_make() -> None:
-    for body in (0, 7, 201511298, 999999999, 123456789):
+@given(st.integers(min_value=0, max_value=10**9 - 1))
+def test_national_id_from_body_agrees_with_make_and_python_stdnum(body: int) -> None:
+    # from_body (the verifier's table-driven Luhn) against the digit-by-digit one and stdnum
+    digits = f"{body:09d}"
+    assert national_id.from_body(body) == national_id.make(digits)
+    assert national_id.from_body(body) == digits + luhn.calc_check_digit(digits)
+
+
+def test_national_id_from_body_edges() -> None:
+    for body in (0, 7, 999, 1000, 999999, 1000000, 201511298, 999999999):
         assert national_id.from_body(body) == national_id.make(f"{body:09d}")
     for bad in (-1, 10**9, True):
         with pytest.raises(ValueError, match="national ID body"):
