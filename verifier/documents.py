@@ -46,6 +46,7 @@ __all__ = [
 
 _EPOCH = dt.date(1970, 1, 1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
+_MIN_DAY, _MAX_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31 as days since 1970
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -199,12 +200,9 @@ class Schema:
         return frozenset(s.key for s in self.fields)
 
     @functools.cached_property
-    def decoders(self) -> tuple[tuple[int, str, bool, bool, Callable[..., Any]], ...]:
-        """(key, name, required, is a place, decoder) per field, in schema order."""
-        return tuple(
-            (s.key, s.name, s.required, s.kind is FieldKind.PLACE, _DECODERS[s.kind])
-            for s in self.fields
-        )
+    def decoders(self) -> tuple[tuple[int, str, bool, FieldKind, Callable[..., Any]], ...]:
+        """(key, name, required, kind, decoder) per field, in schema order."""
+        return tuple((s.key, s.name, s.required, s.kind, _DECODERS[s.kind]) for s in self.fields)
 
     @functools.cached_property
     def place_fields(self) -> tuple[str, ...]:
@@ -436,9 +434,8 @@ def _enc_bilingual(value: Bilingual, what: str) -> list[str]:
 
 
 def _dec_bilingual(raw: object, what: str) -> Bilingual:
-    if type(raw) is not list or not 0 < len(raw) < 3:
-        if not isinstance(raw, list) or len(raw) not in (1, 2):
-            raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
+    if not isinstance(raw, list) or len(raw) not in (1, 2):
+        raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
     ar = raw[0]
     if not (type(ar) is str and 0 < len(ar) <= MAX_TEXT and ar.isprintable()):
         ar = _check_text(ar, what)
@@ -487,7 +484,7 @@ def _enc_date(value: dt.date, what: str) -> int:
 
 def _dec_date(raw: object, what: str) -> dt.date:
     # Days since 1970-01-01 (RFC 8943's epoch, without the tag: the schema says it is a date).
-    if not isinstance(raw, int) or isinstance(raw, bool) or not -719162 <= raw <= 2932896:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not _MIN_DAY <= raw <= _MAX_DAY:
         raise SchemaError(f"{what}: expected a day number")
     return dt.date.fromordinal(_EPOCH_ORDINAL + raw)
 
@@ -701,15 +698,17 @@ def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) 
     if not isinstance(raw, list) or len(raw) != 5:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
     type_code, version, kiosk, centre, fields = raw
-    for name, v in (("type", type_code), ("version", version)):
-        if type(v) is not int or not 0 < v < 2**16:
-            raise SchemaError(f"document claim: bad {name}")
+    if type(type_code) is not int or not 0 < type_code < 2**16:
+        raise SchemaError("document claim: bad type")
+    if type(version) is not int or not 0 < version < 2**16:
+        raise SchemaError("document claim: bad version")
     kiosk = _check_text(kiosk, "kiosk")
-    centre_value = _dec_place(centre, "centre")
     names = _NO_NAMES if places is None else places
+    schema = _SCHEMA_BY_CODE.get((type_code, version))
+    # Only a known document's places are named (an unknown one is shown as it came).
+    centre_value = _dec_place(centre, "centre", _NO_NAMES if schema is None else names)
     if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
-    schema = _SCHEMA_BY_CODE.get((type_code, version))
     if schema is None:
         if not all(type(k) is int for k in fields):
             raise SchemaError("document claim: fields must be a map with integer keys")
@@ -727,15 +726,33 @@ def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) 
     if stray:
         raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
     values: dict[str, FieldValue] = {}
-    for key, name, required, is_place, decode in schema.decoders:
-        raw_value = fields.get(key, _ABSENT)
-        if raw_value is not _ABSENT:
-            values[name] = decode(raw_value, name, names) if is_place else decode(raw_value, name)
-        elif required:
-            raise SchemaError(f"{name}: required field missing")
-    if centre_value.code is not None and names:  # only a known document's centre is named
-        centre_value = Place(centre_value.code, names.get(centre_value.code))
+    get = fields.get
+    for key, name, required, kind, decode in schema.decoders:
+        value = get(key, _ABSENT)
+        if value is _ABSENT:
+            if required:
+                raise SchemaError(f"{name}: required field missing")
+            continue
+        # Inline, for the integers most fields are, exactly what their decoder returns when
+        # the value is in range; anything else goes to the decoder (which says what is wrong).
+        if type(value) is int:
+            if kind is FieldKind.NATIONAL_ID and 0 <= value < _NID_BODIES:
+                values[name] = national_id.from_body(value)
+                continue
+            if kind is FieldKind.DATE and _MIN_DAY <= value <= _MAX_DAY:
+                values[name] = _date_from_ordinal(_EPOCH_ORDINAL + value)
+                continue
+            if kind is FieldKind.PLACE and 0 < value <= MAX_PLACE_CODE:
+                values[name] = Place(value, names.get(value))
+                continue
+        values[name] = (
+            decode(value, name, names) if kind is FieldKind.PLACE else decode(value, name)
+        )
     return Document(doc_type, values, kiosk, centre_value, version)
+
+
+_NID_BODIES = 10**9
+_date_from_ordinal = dt.date.fromordinal
 
 
 def _check_raw_texts(value: object) -> None:

@@ -83,10 +83,7 @@ def from_body(body: int) -> str:
 
 def _chunk_sums(doubled: tuple[bool, bool, bool]) -> tuple[int, ...]:
     return tuple(
-        sum(
-            _DOUBLED[int(d)] if dbl else int(d)
-            for d, dbl in zip(f"{n:03d}", doubled, strict=True)
-        )
+        sum(_DOUBLED[int(d)] if dbl else int(d) for d, dbl in zip(f"{n:03d}", doubled, strict=True))
         for n in range(1000)
     )
 
