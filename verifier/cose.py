@@ -83,30 +83,19 @@ def _head_length(n: int) -> int:
 
 def parse_sign1(data: bytes, *, max_bytes: int = 16384) -> Sign1:
     """Parse a tagged COSE_Sign1; raise if it is not of the accepted shape."""
-    outer = cbor_guard.loads(
+    outer = cbor_guard.decode_bounded(
         data,
         max_bytes=max_bytes,
         max_depth=4,
         allowed_tags=_SIGN1_TAGS,
     )
-    if not isinstance(outer, cbor2.CBORTag):
-        raise CoseError("not a tagged COSE_Sign1 (CBOR tag 18 missing)")
-    if outer.tag != COSE_SIGN1_TAG:
-        raise CoseError(f"CBOR tag {outer.tag} is not COSE_Sign1 (18)")
-    body = outer.value
-    if not isinstance(body, list | tuple) or len(body) != 4:  # cbor2 freezes tagged values
-        raise CoseError("COSE_Sign1 must be an array of four items")
-    protected, unprotected, payload, signature = body
-    if not isinstance(protected, bytes) or not protected:
-        raise CoseError("COSE_Sign1 protected header must be a non-empty byte string")
-    if not isinstance(unprotected, Mapping):
-        raise CoseError("COSE_Sign1 unprotected header must be a map")
-    if unprotected:
-        raise CoseError("COSE_Sign1 unprotected header must be empty")
-    if not isinstance(payload, bytes):
-        raise CoseError("COSE_Sign1 payload must be an embedded byte string")
-    if not isinstance(signature, bytes) or len(signature) != SIGNATURE_LENGTH:
-        raise CoseError("COSE_Sign1 signature must be 64 bytes for Ed25519")
+    try:
+        protected, payload, signature = _shape(outer)
+    except CoseError:
+        # What passes _shape is plain data (byte strings and an empty map); for what does not,
+        # a float or a simple value anywhere is the CBOR fault, as cbor_guard.loads says.
+        cbor_guard.check_plain(outer)
+        raise
     # Preferred serialisation without re-encoding: the decoder has fixed every value, and it
     # refused indefinite lengths and left-over bytes, so the bytes differ from cbor2.dumps of
     # the same structure exactly when some head is longer than the shortest one, that is,
@@ -132,6 +121,29 @@ def parse_sign1(data: bytes, *, max_bytes: int = 16384) -> Sign1:
 
 
 _SIGN1_TAGS = frozenset({COSE_SIGN1_TAG})
+
+
+def _shape(outer: Any) -> tuple[bytes, bytes, bytes]:
+    """(protected, payload, signature) of a decoded COSE_Sign1 of the accepted shape."""
+    if not isinstance(outer, cbor2.CBORTag):
+        raise CoseError("not a tagged COSE_Sign1 (CBOR tag 18 missing)")
+    if outer.tag != COSE_SIGN1_TAG:
+        raise CoseError(f"CBOR tag {outer.tag} is not COSE_Sign1 (18)")
+    body = outer.value
+    if not isinstance(body, list | tuple) or len(body) != 4:  # cbor2 freezes tagged values
+        raise CoseError("COSE_Sign1 must be an array of four items")
+    protected, unprotected, payload, signature = body
+    if type(protected) is not bytes or not protected:
+        raise CoseError("COSE_Sign1 protected header must be a non-empty byte string")
+    if not isinstance(unprotected, Mapping):
+        raise CoseError("COSE_Sign1 unprotected header must be a map")
+    if unprotected:
+        raise CoseError("COSE_Sign1 unprotected header must be empty")
+    if type(payload) is not bytes:
+        raise CoseError("COSE_Sign1 payload must be an embedded byte string")
+    if type(signature) is not bytes or len(signature) != SIGNATURE_LENGTH:
+        raise CoseError("COSE_Sign1 signature must be 64 bytes for Ed25519")
+    return protected, payload, signature
 
 
 @functools.lru_cache(maxsize=64)

@@ -725,6 +725,8 @@ def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) 
     stray = fields.keys() - schema.keys  # text keys (the only other kind cbor_guard lets by)
     if stray:
         raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
+    if not _INT_ONLY.issuperset(map(type, fields)):  # true or 1.0 as a key equals 1
+        raise SchemaError("document claim: fields must be a map with integer keys")
     values: dict[str, FieldValue] = {}
     get = fields.get
     for key, name, required, kind, decode in schema.decoders:
@@ -752,6 +754,7 @@ def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) 
 
 
 _NID_BODIES = 10**9
+_INT_ONLY = frozenset({int})
 _date_from_ordinal = dt.date.fromordinal
 
 

@@ -89,6 +89,7 @@ def encode_claims(claims: Claims) -> bytes:
 
 
 _CLAIM_KEYS = frozenset({CLAIM_ISS, CLAIM_IAT, CLAIM_CTI, CLAIM_DOCUMENT})
+_INT_ONLY = frozenset({int})  # keys spelled true or 1.0 are equal to 1 but not of this type
 
 
 def decode_claims(payload: bytes, places: Mapping[int, Bilingual] | None = None) -> Claims:
@@ -96,10 +97,25 @@ def decode_claims(payload: bytes, places: Mapping[int, Bilingual] | None = None)
 
     places: a place table (the trust list's) to name the document's place codes from, as
     `documents.resolve_places` does."""
-    raw = cbor_guard.loads(payload, max_bytes=16384, max_depth=8)
+    # One pass over the values instead of two: the checks below and decode_document's take
+    # each value by its exact type (so what they accept is plain data), and before any fault
+    # is reported the guard's walk decides whether it is the CBOR fault (a float, a simple
+    # value, a key like true or 1.0) rather than a schema one, as cbor_guard.loads would.
+    raw = cbor_guard.decode_bounded(payload, max_bytes=16384, max_depth=8)
+    try:
+        claims = _claims(raw, places)
+        if not claims.document.known:  # its fields were taken raw, unchecked: walk them
+            cbor_guard.check_plain(raw)
+    except Exception:
+        cbor_guard.check_plain(raw)
+        raise
+    return claims
+
+
+def _claims(raw: Any, places: Mapping[int, Bilingual] | None) -> Claims:
     if not isinstance(raw, dict):
         raise CborError("the payload is not a CBOR map of claims")
-    if raw.keys() != _CLAIM_KEYS:
+    if raw.keys() != _CLAIM_KEYS or not _INT_ONLY.issuperset(map(type, raw)):
         raise SchemaError(
             f"claims must be exactly iss, iat, cti and the document; got {sorted(raw, key=str)}"
         )

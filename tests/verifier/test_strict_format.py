@@ -299,3 +299,86 @@ def test_preferred_serialisation_check_and_cut_sig_structure_match_cbor2(
         assert preferred
         assert msg.to_be_signed() == cbor2.dumps(["Signature1", protected, b"", payload])
         assert msg.verify(keys.signer.public.raw)
+
+
+_NON_PLAIN = [cbor2.undefined, cbor2.CBORSimpleValue(16), 1.5, None, True, False]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    # every node of a decoded CBOR structure (the root excluded), as a path of keys/indexes
+    out = []
+    if isinstance(node, dict | list):
+        for k, v in node.items() if isinstance(node, dict) else enumerate(node):
+            out.append((*path, k))
+            out.extend(_paths(v, (*path, k)))
+    return out
+
+
+def _replaced(node: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: _replaced(v, rest, value) if k == head else v for k, v in node.items()}
+    return [_replaced(v, rest, value) if i == head else v for i, v in enumerate(node)]
+
+
+def _rekeyed(node: Any, path: tuple[Any, ...], key: Any) -> Any:
+    # the map at path with its key path[-1] spelled as key (True for 1, 1.0, ...)
+    *where, old = path
+    target: Any = node
+    for step in where:
+        target = target[step]
+    assert isinstance(target, dict)
+    new = {key if k == old else k: v for k, v in target.items()}
+    return _replaced(node, tuple(where), new) if where else new
+
+
+@pytest.mark.parametrize("doc_type", list(DocumentType), ids=lambda t: t.slug)
+def test_a_non_plain_value_anywhere_in_the_claims_is_a_cbor_fault(
+    samples: dict, doc_type: DocumentType
+) -> None:
+    # Whatever the schema would say of it, a float, a simple value or a non-integer key at
+    # any place in the payload is refused as CBOR (the guard's rule), for every type.
+    from verifier.errors import CborError
+    from verifier.payload import decode_claims
+
+    raw = _claims_map(samples, doc_type)
+    decode_claims(cbor2.dumps(raw))  # the genuine one decodes
+    paths = _paths(raw)
+    assert len(paths) > 15
+    for path in paths:
+        for value in _NON_PLAIN:
+            with pytest.raises(CborError):
+                decode_claims(cbor2.dumps(_replaced(raw, path, value)))
+        parent: Any = raw
+        for step in path[:-1]:
+            parent = parent[step]
+        if isinstance(parent, dict) and isinstance(path[-1], int):
+            for key in (float(path[-1]), *([True] if path[-1] in (0, 1) else [])):
+                with pytest.raises(CborError):
+                    decode_claims(cbor2.dumps(_rekeyed(raw, path, key)))
+
+
+def test_a_non_plain_value_anywhere_in_the_cose_structure_is_a_cbor_fault(keys: Keys) -> None:
+    # parse_sign1 checks the shape first and walks for non-plain values only on a fault;
+    # the answer must still be the CBOR fault wherever the value sits.
+    from verifier.errors import CborError
+
+    genuine = cose.parse_sign1(cose.sign1(b"\xa0", keys.signer))
+    items = [genuine.protected, {}, genuine.payload, genuine.signature]
+    for value in _NON_PLAIN:
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(value))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, value)))
+        for i in range(4):
+            changed = [*items[:i], value, *items[i + 1 :]]
+            with pytest.raises(CborError):
+                cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, changed)))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [*items, value])))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1: value}, *items[2:]])))
+    with pytest.raises(CborError):
+        cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1.0: 1}, *items[2:]])))
