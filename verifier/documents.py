@@ -17,7 +17,7 @@ import datetime as dt
 import enum
 import functools
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -34,6 +34,7 @@ __all__ = [
     "FieldSpec",
     "MaritalStatus",
     "Place",
+    "PlaceTable",
     "Relation",
     "Schema",
     "Sex",
@@ -466,13 +467,41 @@ def _enc_place(value: object, what: str) -> int | list[str]:
 _NO_NAMES: Mapping[int, Bilingual] = {}
 
 
+class PlaceTable(Mapping[int, Bilingual]):
+    """A place table (code -> name) that also holds each code's named `Place`, made once.
+
+    Decoding with one hands out that frozen Place instead of building a new one per field
+    per document (verification decodes with the trust list's, `TrustList.place_table`)."""
+
+    def __init__(self, names: Mapping[int, Bilingual]):
+        self._names = dict(names)
+        self.places = {code: Place(code, name) for code, name in self._names.items()}
+
+    def __getitem__(self, code: int) -> Bilingual:
+        return self._names[code]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _coded_place(code: int, names: Mapping[int, Bilingual]) -> Place:
+    if type(names) is PlaceTable:
+        found = names.places.get(code)
+        if found is not None:
+            return found
+    return Place(code, names.get(code))
+
+
 def _dec_place(raw: object, what: str, names: Mapping[int, Bilingual] = _NO_NAMES) -> Place:
     # names: the trust list's place table; a code it names comes back with its name, as
     # `resolve_places` would give it.
     if isinstance(raw, int) and not isinstance(raw, bool):
         if not 0 < raw <= MAX_PLACE_CODE:
             raise SchemaError(f"{what}: place code out of range")
-        return Place(raw, names.get(raw))
+        return _coded_place(raw, names)
     return Place(name=_dec_bilingual(raw, what))
 
 
@@ -745,7 +774,7 @@ def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) 
                 values[name] = _date_from_ordinal(_EPOCH_ORDINAL + value)
                 continue
             if kind is FieldKind.PLACE and 0 < value <= MAX_PLACE_CODE:
-                values[name] = Place(value, names.get(value))
+                values[name] = _coded_place(value, names)
                 continue
         values[name] = (
             decode(value, name, names) if kind is FieldKind.PLACE else decode(value, name)

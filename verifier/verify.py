@@ -259,7 +259,7 @@ def _verify(text: str, trust: TrustList, at: dt.datetime, stale_grace: dt.timede
 
     digest = payload_sha256(msg.payload)
     try:
-        claims = decode_claims(msg.payload, trust.places)  # place codes named from the list
+        claims = decode_claims(msg.payload, trust.place_table)  # place codes named
     except FormatError as exc:
         return _malformed(exc, trust, at, kid=msg.kid, signer=verified[0], payload_sha256=digest)
 

@@ -19,6 +19,7 @@ from verifier.documents import (
     FamilyMember,
     MaritalStatus,
     Place,
+    PlaceTable,
     Relation,
     Sex,
     decode_document,
@@ -161,7 +162,10 @@ def test_decoding_with_the_place_table_is_resolve_places_in_one_pass(
     wire = encode_document(samples[doc_type])
     partial = dict(list(PLACES.items())[::2])  # some codes named, some not
     for table in (PLACES, partial, {}):
-        assert decode_document(wire, table) == resolve_places(decode_document(wire), table)
+        expected = resolve_places(decode_document(wire), table)
+        assert decode_document(wire, table) == expected
+        assert decode_document(wire, PlaceTable(table)) == expected  # verify's cached form
+        assert dict(PlaceTable(table)) == table
     unknown = [99, 1, wire[2], wire[3], {1: 1101}]
     assert decode_document(unknown, PLACES) == resolve_places(decode_document(unknown), PLACES)
     assert decode_document(unknown, PLACES).centre == Place(code=wire[3])  # left as it was
