@@ -48,8 +48,15 @@ class Sign1:
     tbs: bytes | None = field(default=None, repr=False, compare=False)
 
     def to_be_signed(self) -> bytes:
-        if self.tbs is not None:
-            return self.tbs
+        tbs = self.tbs
+        if tbs is not None:
+            # Still the Sig_structure of these fields (not of those before a
+            # dataclasses.replace): same length, same protected and payload bytes in place.
+            start = len(_SIG_STRUCTURE_HEAD) + _head_length(len(self.protected))
+            end = start + len(self.protected)
+            size = end + 1 + _head_length(len(self.payload)) + len(self.payload)
+            if len(tbs) == size and tbs.endswith(self.payload) and tbs[start:end] == self.protected:
+                return tbs
         return _sig_structure(self.protected, self.payload)
 
     def verify(self, public_key: bytes) -> bool:

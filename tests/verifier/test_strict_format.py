@@ -382,3 +382,19 @@ def test_a_non_plain_value_anywhere_in_the_cose_structure_is_a_cbor_fault(keys: 
             cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1: value}, *items[2:]])))
     with pytest.raises(CborError):
         cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1.0: 1}, *items[2:]])))
+
+
+def test_the_cut_sig_structure_follows_a_replaced_field(keys: Keys) -> None:
+    # parse_sign1 keeps the Sig_structure it cut from the input; a Sign1 changed with
+    # dataclasses.replace must not verify against the old one.
+    msg = cose.parse_sign1(cose.sign1(b"\xa1\x01\x02", keys.signer))
+    assert msg.verify(keys.signer.public.raw)
+    for changed in (
+        dataclasses.replace(msg, payload=b"\xa1\x01\x03"),
+        dataclasses.replace(msg, payload=b"\xa1\x01\x02\x00"),
+        dataclasses.replace(msg, protected=msg.protected[:-1] + b"\x00"),
+    ):
+        assert changed.to_be_signed() == cbor2.dumps(
+            ["Signature1", changed.protected, b"", changed.payload]
+        )
+        assert not changed.verify(keys.signer.public.raw)
