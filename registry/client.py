@@ -22,7 +22,8 @@ as codes: name them with `verifier.documents.resolve_places` and the trust list'
 `issue(session, *, document_type, subject, payment_reference, idempotency_key=None)
 -> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
 last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
-`document_status(serial, payload_sha256) -> DocumentStatus`, `trust_list(etag=None) -> TrustListFetch`,
+`document_status(serial, payload_sha256) -> DocumentStatus`,
+`trust_list(etag=None) -> TrustListFetch`,
 `health() -> bool`.
 
 Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh nonce and

@@ -51,9 +51,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from registry import citizens, issuance, kiosks
+from registry.codes import ErrorCode
 from registry.config import DataDir, Settings, load_settings
 from registry.db import Database
-from registry.codes import ErrorCode
 from registry.errors import (
     ConfigError,
     NotFound,

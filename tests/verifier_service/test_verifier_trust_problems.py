@@ -193,3 +193,7 @@ def test_config_file_env_and_unknown_keys(
         load_config(None, root_keys=["k"], trust_url="ftp://x")
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path / "missing.toml")
+    # a misspelt variable is refused, not silently ignored (the pin would stay at 0)
+    monkeypatch.setenv("SANAD_VERIFY_MIN_SEQUENCY", "42")
+    with pytest.raises(ConfigError, match="SANAD_VERIFY_MIN_SEQUENCY: no such setting"):
+        load_config(None, root_keys=["k"])
