@@ -10,6 +10,13 @@ Screens are kv files, one per screen, in `kiosk_app/ui/kv/`; they bind to `app.s
 `app.rtl`, `app.large` and call `app.send(...)`. All text comes from the catalogues through
 `app.tr`. The window is fullscreen, `exit_on_escape` is off and the keyboard cannot close it.
 
+SIGTERM (`systemctl stop`) and SIGINT stop the app cleanly: `kiosk_app.cli.run_kiosk` puts a
+Python handler in place before SDL starts (SDL leaves a handler it did not install alone, and
+`SDL_NO_SIGNAL_HANDLERS` tells it not to install its own, which would turn the signal into a
+window-close request that the kiosk refuses). The handler calls `request_stop`, which only
+marks the app as stopping and schedules `stop()` on the UI thread; `on_stop` closes the
+runner, and the caller closes the journal and the other services.
+
 What this module does not do: any journey logic (the session), any I/O (the runner).
 """
 
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -113,13 +121,15 @@ class KioskApp(App):  # type: ignore[misc]
         self.drawn: list[tuple[str, float]] = []
         self.on_shown: Callable[[ks.State], None] | None = None
         self._countdown_event: Any = None
+        self.stopping = False
 
     # -- Kivy lifecycle --------------------------------------------------------------------
 
     def build(self) -> ScreenManager:
         register_fonts()
         Window.clearcolor = (0.04, 0.12, 0.23, 1)
-        Window.bind(on_request_close=lambda *_: True)  # no way out but the technician's
+        # no way out but the technician's, or a signal (request_stop)
+        Window.bind(on_request_close=lambda *_: not self.stopping)
         self.config_window()
         Builder.load_file(str(KV_DIR / "widgets.kv"))
         manager = ScreenManager(transition=NoTransition())
@@ -140,6 +150,14 @@ class KioskApp(App):  # type: ignore[misc]
         if self.fullscreen:
             Window.fullscreen = "auto"
             Window.show_cursor = False
+
+    def request_stop(self, signum: int = signal.SIGTERM) -> None:
+        """Stop the app on the UI thread (safe to call from a signal handler, and twice)."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.warning("stopping on %s", signal.Signals(signum).name)
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
 
     def on_stop(self) -> None:
         if self.runner is not None:
