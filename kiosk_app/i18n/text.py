@@ -2,8 +2,13 @@
 
 Kivy draws code points left to right, one glyph each. So a right-to-left line is prepared here:
 `arabic_reshaper` picks the joined presentation form of each letter, and python-bidi's
-`get_display` reorders the line into visual order (Latin serials and digits inside Arabic stay
-readable). Lines are wrapped *before* that, on the logical text, measuring each candidate in
+`get_display` (its Unicode 6.3+ algorithm, which knows the isolates) reorders the line into visual
+order. Every Latin or numeric value set into a sentence is wrapped in FSI…PDI (`isolate`; the
+catalogues do it for each placeholder), so "B26-0000001-8" keeps its order inside Arabic; the
+isolate controls themselves are dropped after reordering (fonts have no glyph for them).
+Diacritics are kept (arabic-reshaper deletes them by default, which changes meanings: "تُصدر"
+is not "تَصدر"), in their logical place, where DejaVu Sans draws them over their letter.
+Lines are wrapped *before* that, on the logical text, measuring each candidate in
 its shaped form, because a reordered paragraph cannot be cut into lines afterwards: its first
 visual line would be the end of the sentence.
 
@@ -20,11 +25,24 @@ import unicodedata
 from collections.abc import Callable
 
 import arabic_reshaper
-from bidi.algorithm import get_display
+from bidi import get_display
 
-__all__ = ["Measure", "has_rtl", "layout", "shape_line", "wrap"]
+__all__ = ["FSI", "PDI", "Measure", "has_rtl", "isolate", "layout", "shape_line", "wrap"]
 
 Measure = Callable[[str], float]
+
+FSI, PDI = "\u2068", "\u2069"
+# bidi controls: they steer the reordering, then go (no font draws them)
+_CONTROLS = dict.fromkeys(
+    map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e")
+)
+
+
+def isolate(value: str) -> str:
+    """`value` as one unit inside a sentence of either direction (FSI…PDI)."""
+    if not value or (value.startswith(FSI) and value.endswith(PDI)):
+        return value
+    return f"{FSI}{value}{PDI}"
 
 
 @functools.cache
@@ -35,6 +53,9 @@ def _reshaper() -> arabic_reshaper.ArabicReshaper:
     ligatures = importlib.import_module("arabic_reshaper.ligatures").LIGATURES
     config = {name: "LAM WITH ALEF" in name and "MAKSURA" not in name for name, _ in ligatures}
     config["support_ligatures"] = True
+    # keep the harakat, where they are: "أُدخل" and "أدخل" are an order and its opposite
+    config["delete_harakat"] = False
+    config["shift_harakat_position"] = False
     return arabic_reshaper.ArabicReshaper(configuration=config)
 
 
@@ -52,8 +73,9 @@ def shape_line(text: str, rtl: bool | None = None) -> str:
     if rtl is None:
         rtl = has_rtl(text)
     if not has_rtl(text):
-        return text
-    return str(get_display(_reshaper().reshape(text), base_dir="R" if rtl else "L"))
+        return text.translate(_CONTROLS)
+    shown = get_display(_reshaper().reshape(text), base_dir="R" if rtl else "L")
+    return str(shown).translate(_CONTROLS)
 
 
 def _break_word(word: str, width: float, fits: Callable[[str], bool]) -> list[str]:

@@ -258,18 +258,29 @@ class KioskApp(App):  # type: ignore[misc]
         """A font size, larger when the citizen asked for larger text."""
         return size * (1.3 if self.large else 1.0)
 
-    def fee(self, amount: int, currency: str) -> str:
-        return format_fee(amount, currency, self.catalogues[self.lang])
+    def fee(self, amount: int, currency: str, minor_units: int | None = None) -> str:
+        return format_fee(amount, currency, self.catalogues[self.lang], minor_units)
+
+    def chosen_fee(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """The chosen document's fee, formatted ("" before a choice)."""
+        chosen = (session or self.session).chosen
+        if chosen is None:
+            return ""
+        return self.fee(chosen.fee, chosen.currency, chosen.minor_units)
 
     def document_title(self, document_type: int) -> str:
         key = f"document.{document_type}"
         cat = self.catalogues[self.lang]
         return cat.get(key) if cat.has(key) else cat.get("document.unknown")
 
-    def relation(self, relation: str) -> str:
+    def relation(self, relation: str, sex: str | None = None) -> str:
+        """Who the document is for, as the citizen is addressed: "والدك" when the registry
+        gave the subject's sex, "والدك أو والدتك" when it did not."""
         cat = self.catalogues[self.lang]
-        key = f"relation.{relation}"
-        return cat.get(key) if cat.has(key) else cat.get("relation.other")
+        for key in (f"relation.{relation}.{sex}", f"relation.{relation}"):
+            if cat.has(key):
+                return cat.get(key)
+        return cat.get("relation.other")
 
     def subject_name(self, entitlement: ks.Entitlement) -> str:
         if self.lang == "ar" or not entitlement.subject_en:
@@ -277,18 +288,11 @@ class KioskApp(App):  # type: ignore[misc]
         return entitlement.subject_en
 
     def reason(self, code: str) -> str:
-        """A registry refusal code in the citizen's language."""
+        """A registry refusal code in the citizen's language: the registry answers codes, and
+        this catalogue is the one place that words them."""
         cat = self.catalogues[self.lang]
         key = f"refusal.{code}"
-        if cat.has(key):
-            return cat.get(key)
-        try:
-            from registry.codes import CITIZEN_MESSAGES, ErrorCode
-
-            ar, en = CITIZEN_MESSAGES[ErrorCode(code)]
-            return ar if self.lang == "ar" else en
-        except (ImportError, KeyError, ValueError):
-            return cat.get("refusal.unknown")
+        return cat.get(key) if cat.has(key) else cat.get("refusal.unknown")
 
     def notice(self, session: ks.Session | None = None, *_deps: object) -> str:
         s = session or self.session

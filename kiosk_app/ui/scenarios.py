@@ -157,7 +157,7 @@ def _buy(lang: str, params: Params, document_type: int, relation: str | None) ->
                     app,
                     app.tr(
                         "button.pay",
-                        fee=app.fee(app.session.chosen.fee, app.session.chosen.currency),
+                        fee=app.chosen_fee(app.session),
                     ),
                 )
             ),

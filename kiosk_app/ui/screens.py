@@ -104,9 +104,11 @@ class ChooseScreen(KioskScreen):
             row = Factory.DocumentRow()
             row.title = app.document_title(ent.document_type)
             row.detail = app.tr(
-                "choose.for", name=app.subject_name(ent), relation=app.relation(ent.relation)
+                "choose.for",
+                name=app.subject_name(ent),
+                relation=app.relation(ent.relation, ent.subject_sex),
             )
-            row.fee = app.tr("choose.fee", fee=app.fee(ent.fee, ent.currency))
+            row.fee = app.tr("choose.fee", fee=app.fee(ent.fee, ent.currency, ent.minor_units))
             row.bind(on_release=lambda _r, i=index: app.send(ks.ChooseEntitlement(i)))
             box.add_widget(row)
 

@@ -154,7 +154,7 @@ def _act_pay(app: Any, args: dict[str, Any]) -> None:
     chosen = app.session.chosen
     if chosen is None:
         raise ScriptError("nothing chosen to pay for")
-    _press(app, app.tr("button.pay", fee=app.fee(chosen.fee, chosen.currency)))
+    _press(app, app.tr("button.pay", fee=app.chosen_fee(app.session)))
 
 
 def _act_corner(app: Any, args: dict[str, Any]) -> None:
