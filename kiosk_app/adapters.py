@@ -14,6 +14,7 @@ What this module does not do: decide when anything happens (the session and the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from hardware.job import PrintJob
 from hardware.printer import open_printer
 from hardware.status import PrinterStatus, Problem
 from kiosk_app.effects import PrintOutcome
+from kiosk_app.files import write_private
 from kiosk_app.session import PrinterState
 from verifier.documents import Bilingual, Document, Place, resolve_places
 from verifier.keys import PublicKey, SigningKey
@@ -166,8 +168,9 @@ class LayoutRenderer:
         """The document as it will print, laid out from its specimen and marked as one."""
         claims, text = self.specimen(document)
         image = _mark_specimen(self._render(claims, text, language).convert("L"))
-        image.save(out, format="PNG")
-        return out
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return write_private(out, buffer.getvalue())  # the citizen's data, owner-only
 
     def test_page(self) -> Image.Image:
         width = self.width_dots
@@ -268,8 +271,6 @@ class CachedTrust:
                     )
                     return self.store.current
                 raise
-            tmp = self.cache.with_suffix(".tmp")
             self.cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-            tmp.replace(self.cache)
+            write_private(self.cache, data)
             return trust

@@ -53,6 +53,7 @@ import nacl.pwhash
 from PIL import Image
 
 from kiosk_app import session as ks
+from kiosk_app.files import private_dir
 from kiosk_app.journal import Job, JobState, Journal, JournalError
 from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider, PaymentState
 from registry import errors as rerr
@@ -374,7 +375,7 @@ class Runner:
             return
         document = self._named(document)
         try:
-            self.preview_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.preview_dir)
             path = self.renderer.preview(
                 document, e.language, self.preview_dir / f"preview-{e.ref}.png"
             )

@@ -69,6 +69,10 @@ class Authorisation:
 
 
 class PaymentProvider(Protocol):
+    # how the citizen pays with this provider ("card"): the payment screen says so
+    # (catalogue "payment.method.<method>")
+    method: str
+
     def authorise(self, amount: int, currency: str, reference: str) -> Authorisation: ...
 
     def capture(self, authorisation_id: str) -> Authorisation: ...
@@ -78,6 +82,8 @@ class PaymentProvider(Protocol):
 
 class SimulatedProvider:
     """An in-memory payment provider with the real provider's rules."""
+
+    method = "card"
 
     def __init__(self, *, decline_over: int | None = None) -> None:
         self.decline_over = decline_over

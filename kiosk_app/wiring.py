@@ -26,6 +26,7 @@ from kiosk_app import session as ks
 from kiosk_app.adapters import CachedTrust, HardwarePrinter, LayoutRenderer
 from kiosk_app.config import ConfigError, KioskConfig
 from kiosk_app.effects import Dispatch, Runner
+from kiosk_app.files import private_dir
 from kiosk_app.journal import Journal
 from kiosk_app.payment import PaymentProvider, SimulatedProvider
 from kiosk_app.registry_port import ClientRegistry
@@ -96,7 +97,7 @@ class KioskServices:
             root = load_public_key(config.root_key_path)
         except (OSError, VerifierError) as exc:
             raise ConfigError(f"root key {config.root_key_path}: {exc}") from exc
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         journal = Journal(config.journal_path)
         client = RegistryClient(
             config.registry_url, config.kiosk_id, key, timeout=config.registry_timeout

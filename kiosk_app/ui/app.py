@@ -82,6 +82,37 @@ SCREEN_FOR: dict[ks.State, str] = {
 }
 
 
+# The screens are drawn for a panel of at least this many dp; a window of any other size scales
+# every dp and sp so that the design fits (an 800x600 panel is 0.625 of it, full HD 1.35).
+DESIGN_SIZE = (1280, 800)
+
+
+def scale_to_window() -> float:
+    """Set Kivy's density from the window's size, before any screen is built; the factor."""
+    from kivy.metrics import Metrics
+
+    width, height = Window.size
+    factor = max(0.5, min(float(width) / DESIGN_SIZE[0], float(height) / DESIGN_SIZE[1]))
+    Metrics.density = factor
+    return factor
+
+
+# the technician's screens, in the technician's own language (not the last citizen's)
+TECHNICIAN_STATES = frozenset(
+    {ks.State.TECH_PIN, ks.State.TECH_VERIFYING, ks.State.TECHNICIAN, ks.State.TECH_BUSY}
+)
+# a Cancel from these screens throws away what the citizen entered: it asks once first
+_ASK_BEFORE_CANCEL = frozenset(
+    {
+        ks.State.ID_ENTRY,
+        ks.State.PIN_ENTRY,
+        ks.State.CHOOSE_DOCUMENT,
+        ks.State.PREVIEW,
+        ks.State.PAYMENT,
+    }
+)
+
+
 class EffectRunner(Protocol):
     idle_deadline: float | None
 
@@ -122,11 +153,14 @@ class KioskApp(App):  # type: ignore[misc]
         self.on_shown: Callable[[ks.State], None] | None = None
         self._countdown_event: Any = None
         self.stopping = False
+        self.tech_lang = self.session.settings.default_language
+        self.confirm_view: Any = None
 
     # -- Kivy lifecycle --------------------------------------------------------------------
 
     def build(self) -> ScreenManager:
         register_fonts()
+        scale_to_window()
         Window.clearcolor = (0.04, 0.12, 0.23, 1)
         # no way out but the technician's, or a signal (request_stop)
         Window.bind(on_request_close=lambda *_: not self.stopping)
@@ -137,6 +171,7 @@ class KioskApp(App):  # type: ignore[misc]
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
             manager.add_widget(cls(name=name))
         self.idle_view = screens.IdleWarning()
+        self.confirm_view = screens.ConfirmCancel()
         self.runner = self.runner_factory(self.post)
         self.manager = manager
         Clock.schedule_once(lambda _dt: self._show(), 0)
@@ -183,9 +218,7 @@ class KioskApp(App):  # type: ignore[misc]
             return  # nothing happened (a heartbeat's "still accepted", a touch out of service)
         old_state = self.session.state
         self.session = new
-        if new.language != self.lang:
-            self.lang = new.language
-            self.rtl = self.catalogues[self.lang].rtl
+        self._follow_language()
         self.large = new.large_text
         for effect in effects:
             if isinstance(effect, ks.StartIdleTimer):
@@ -201,6 +234,39 @@ class KioskApp(App):  # type: ignore[misc]
                 lambda _dt: self.drawn.append((name, time.perf_counter() - sent)), 0
             )
 
+    def _follow_language(self) -> None:
+        lang = self.tech_lang if self.session.state in TECHNICIAN_STATES else self.session.language
+        if lang != self.lang:
+            self.lang = lang
+            self.rtl = self.catalogues[lang].rtl
+
+    def toggle_technician_language(self) -> None:
+        """The technician's screens switch between the kiosk's languages (kept for next time)."""
+        codes = list(self.session.settings.languages)
+        self.tech_lang = codes[(codes.index(self.tech_lang) + 1) % len(codes)]
+        self._follow_language()
+        self._show()
+
+    def ask_cancel(self) -> None:
+        """Cancel, after asking once when it would throw away what the citizen entered."""
+        if self.session.state in _ASK_BEFORE_CANCEL and self.confirm_view is not None:
+            if not self.confirm_view.parent:
+                self.confirm_view.open(animation=False)
+            return
+        self.send(ks.Cancel())
+
+    def confirm_cancel(self, confirmed: bool) -> None:
+        if self.confirm_view is not None and self.confirm_view.parent:
+            self.confirm_view.dismiss(animation=False)
+        if confirmed:
+            self.send(ks.Cancel())
+
+    @property
+    def payment_method(self) -> str:
+        """How the citizen pays here: the provider's method ("card"), a catalogue key suffix."""
+        payment = getattr(self.runner, "payment", None)
+        return str(getattr(payment, "method", "card"))
+
     def begin(self) -> None:
         self.send(ks.Begin(secrets.token_hex(16)))
 
@@ -215,6 +281,10 @@ class KioskApp(App):  # type: ignore[misc]
             return
         if self.idle_view.parent:
             self.idle_view.dismiss(animation=False)
+        moved_on = state not in _ASK_BEFORE_CANCEL  # the journey moved on (or ended) meanwhile
+        if self.confirm_view is not None and self.confirm_view.parent and moved_on:
+            self.confirm_view.dismiss(animation=False)
+        self._follow_language()
         name = SCREEN_FOR[state]
         screen = self.manager.get_screen(name)
         screen.s = self.session

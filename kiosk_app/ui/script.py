@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk_app.files import FILE_MODE, private_dir
 from kiosk_app.ui.driver import find_text, tap, tap_at
 
 __all__ = ["ScriptError", "ScriptFollower", "StepSpec", "attach"]
@@ -213,7 +215,7 @@ class ScriptFollower:
     def start(self) -> None:
         from kivy.clock import Clock
 
-        self.progress.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.progress.parent)  # screenshots of a citizen's screens land here
         previous = self.app.on_shown
 
         def shown(state: Any) -> None:
@@ -344,6 +346,7 @@ class ScriptFollower:
         target = self.progress.parent / f"{name}.png"
         made = Window.screenshot(name=str(self.progress.parent / f"{name}-shot.png"))
         if made:
+            os.chmod(made, FILE_MODE)  # a citizen's screen: owner-only
             Path(made).replace(target)
 
 
