@@ -265,9 +265,23 @@ class Runner:
 
     def warm_up(self, *steps: Callable[[], object]) -> None:
         """Run one-time costs (imports, font and printer-profile loading) on the worker now,
-        while the attract screen waits, instead of during a citizen's first journey."""
-        for fn in steps:
-            self._submit(fn)
+        while the attract screen waits, instead of during a citizen's first journey.
+
+        On a daemon thread of its own, not the effect workers: a kiosk stopped (SIGTERM) while
+        it warms up must not wait for imports it will never use. A first journey that needs
+        one meanwhile just waits on Python's import lock."""
+        if self._closed or not steps:
+            return
+        with self._count_lock:
+            self._outstanding += 1
+
+        def warm() -> None:
+            with self._count_lock:
+                self._outstanding += len(steps) - 1
+            for fn in steps:
+                self._guarded(fn)
+
+        threading.Thread(target=warm, name="kiosk-warm-up", daemon=True).start()
 
     def close(self) -> None:
         self._closed = True

@@ -178,8 +178,10 @@ class KioskServices:
         if self._scanner is not None:
             self._scanner.stop()  # type: ignore[attr-defined]
         self.runner.close()
+        # the heartbeat is a daemon whose journal writes are transactions: a stop (SIGTERM)
+        # gives it a moment to finish a write, not the length of a registry retry
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=1.0)
         self.client.close()  # type: ignore[attr-defined]
 
 

@@ -54,7 +54,7 @@ def test_arabic_texts_are_arabic() -> None:
                 "tech.language",
                 "printing.progress",
                 "fee.format",
-            )  # fmt: skip
+            )
         ):
             continue
         assert ktext.has_rtl(text), key
