@@ -165,7 +165,7 @@ def _registry_process(data: DemoData, port: int) -> Iterator[str]:
 
 
 def _self_test(data: DemoData) -> int:
-    from kiosk_app.ui.scenarios import run_scenario
+    from sanad.kiosk_scenarios import run_scenario
     from verifier.keys import load_public_key
     from verifier.qr import decode_image
     from verifier.trust import load_trust_list

@@ -135,7 +135,14 @@ def _act_document(app: Any, args: dict[str, Any]) -> None:
 
     title = app.document_title(int(args["type"]))
     relation = args.get("relation")
-    wanted = app.relation(str(relation)) if relation else None
+    wanted = None
+    if relation:
+        sexes = [
+            e.subject_sex
+            for e in app.session.entitlements
+            if e.document_type == int(args["type"]) and e.relation == relation
+        ]
+        wanted = app.relation(str(relation), sexes[0] if sexes else None)
     for root in Window.children:
         for widget in root.walk(restrict=True):
             if getattr(widget, "title", None) != title:

@@ -1,6 +1,6 @@
 """Scripted citizen and technician journeys through the real app, for tests, demo and bench.
 
-    python -m kiosk_app.ui.scenarios --config kiosk.toml --scenario birth_ar \\
+    python -m sanad.kiosk_scenarios --config kiosk.toml --scenario birth_ar \\
         --params '{"national_id": "...", "pin": "..."}' --shots DIR --result result.json
 
 Each scenario is a list of `driver.Step`s that tap the real widgets (found by their label in
@@ -9,6 +9,9 @@ allows one window per process, so every scenario runs in a process of its own; t
 (ok, error, final state, serial, per-step timings, screenshots) is written as JSON. Each
 preview image the kiosk showed is copied next to the screenshots (`specimen-N.png`, listed
 under "previews") before the session wipes it, so a test can check that it never verifies.
+
+This is a tool of the self-test, the GUI tests and the benchmark (it drives the printer emulator),
+not of the product: nothing in kiosk_app imports it.
 
 Scenarios: birth_ar (an Arabic birth certificate for oneself), death_parent_en (an English
 death certificate for a deceased parent), wrong_pin_then_right, print_fails_then_reprint
@@ -90,12 +93,22 @@ def _login(lang: str, params: Params, pin: str | None = None) -> list[Step]:
     ]
 
 
+def _relation_words(app: Any, document_type: int, relation: str | None) -> str | None:
+    """The words the choose screen shows for `relation` (they agree with the subject's sex)."""
+    if not relation:
+        return None
+    for ent in app.session.entitlements:
+        if ent.document_type == document_type and ent.relation == relation:
+            return str(app.relation(relation, ent.subject_sex))
+    return str(app.relation(relation))
+
+
 def _tap_document(document_type: int, relation: str | None) -> Callable[[Any], None]:
     def act(app: Any) -> None:
         from kivy.core.window import Window
 
         title = app.document_title(document_type)
-        wanted = app.relation(relation) if relation else None
+        wanted = _relation_words(app, document_type, relation)
         for root in Window.children:
             for widget in root.walk(restrict=True):
                 if getattr(widget, "title", None) != title:
@@ -222,7 +235,13 @@ def wrong_pin_then_right(params: Params) -> list[Step]:
         Step(
             tap_text(tr("button.ok")), state(ks.State.CHOOSE_DOCUMENT), "choose", label="right pin"
         ),
-        Step(tap_text(tr("button.cancel")), state(ks.State.ATTRACT), None, label="cancel"),
+        Step(
+            tap_text(tr("button.cancel")),
+            lambda a: bool(a.confirm_view.parent),
+            "cancel-asks",
+            label="cancel asks",
+        ),
+        Step(tap_text(tr("cancel.yes")), state(ks.State.ATTRACT), None, label="cancel"),
     ]
 
 
