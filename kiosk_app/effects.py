@@ -46,7 +46,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import nacl.exceptions
 import nacl.pwhash
@@ -64,6 +64,8 @@ from verifier.trust import TrustList, serial_hash
 from verifier.verify import Status, verify
 
 __all__ = [
+    "HANDLERS",
+    "INLINE_EFFECTS",
     "Dispatch",
     "DocumentRenderer",
     "PrintOutcome",
@@ -356,10 +358,10 @@ class Runner:
     # -- effects ---------------------------------------------------------------------------
 
     def _execute(self, effect: ks.Effect) -> None:
-        handler = getattr(self, f"_do_{type(effect).__name__}", None)
+        handler = HANDLERS.get(type(effect))
         if handler is None:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
-        handler(effect)
+        handler(self, effect)
 
     def _do_AuthenticateCitizen(self, e: ks.AuthenticateCitizen) -> None:
         try:
@@ -685,3 +687,31 @@ class Runner:
             return refused
         self.dispatch(ks.KioskStanding(None))
         return None
+
+
+# Every effect the workers run, and its handler (the session's effects are a closed set: a test
+# checks that each is here, or is one of the three `run` handles on the spot)
+HANDLERS: dict[type[ks.Effect], Callable[[Runner, Any], None]] = {
+    ks.AuthenticateCitizen: Runner._do_AuthenticateCitizen,
+    ks.FetchEntitlements: Runner._do_FetchEntitlements,
+    ks.RenderPreview: Runner._do_RenderPreview,
+    ks.CheckPrinter: Runner._do_CheckPrinter,
+    ks.AuthorisePayment: Runner._do_AuthorisePayment,
+    ks.IssueDocument: Runner._do_IssueDocument,
+    ks.VerifyDocument: Runner._do_VerifyDocument,
+    ks.PrintDocument: Runner._do_PrintDocument,
+    ks.CapturePayment: Runner._do_CapturePayment,
+    ks.VoidPayment: Runner._do_VoidPayment,
+    ks.ReportFault: Runner._do_ReportFault,
+    ks.VerifyTechnicianPin: Runner._do_VerifyTechnicianPin,
+    ks.LoadTechnicianData: Runner._do_LoadTechnicianData,
+    ks.TestPrint: Runner._do_TestPrint,
+    ks.ReprintJob: Runner._do_ReprintJob,
+    ks.AbandonJob: Runner._do_AbandonJob,
+    ks.CheckRegistry: Runner._do_CheckRegistry,
+    ks.CheckScanner: Runner._do_CheckScanner,
+}
+# handled by `run` itself, on the UI thread
+INLINE_EFFECTS: frozenset[type[ks.Effect]] = frozenset(
+    {ks.StartIdleTimer, ks.StopIdleTimer, ks.WipeSession}
+)
