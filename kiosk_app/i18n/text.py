@@ -2,10 +2,13 @@
 
 Kivy draws code points left to right, one glyph each. So a right-to-left line is prepared here:
 `arabic_reshaper` picks the joined presentation form of each letter, and python-bidi's
-`get_display` (its Unicode 6.3+ algorithm, which knows the isolates) reorders the line into visual
-order. Every Latin or numeric value set into a sentence is wrapped in FSI…PDI (`isolate`; the
-catalogues do it for each placeholder), so "B26-0000001-8" keeps its order inside Arabic; the
-isolate controls themselves are dropped after reordering (fonts have no glyph for them).
+`get_display` reorders the line into visual order and mirrors brackets. Every Latin or numeric
+value set into a sentence is wrapped in FSI…PDI (`isolate`; the catalogues do it for each
+placeholder), so "B26-0000001-8" keeps its order inside Arabic. python-bidi's algorithm that
+mirrors (`bidi.algorithm`) predates the isolates, so each isolate becomes the embedding of its
+first strong direction (LRE or RLE … PDF) before reordering; the newer one knows isolates but
+does not mirror, and "(أنت)" would show as ")أنت(". The controls are dropped after reordering
+(fonts have no glyph for them).
 Diacritics are kept (arabic-reshaper deletes them by default, which changes meanings: "تُصدر"
 is not "تَصدر"), in their logical place, where DejaVu Sans draws them over their letter.
 Lines are wrapped *before* that, on the logical text, measuring each candidate in
@@ -25,7 +28,7 @@ import unicodedata
 from collections.abc import Callable
 
 import arabic_reshaper
-from bidi import get_display
+from bidi.algorithm import get_display
 
 __all__ = ["FSI", "PDI", "Measure", "has_rtl", "isolate", "layout", "shape_line", "wrap"]
 
@@ -36,6 +39,35 @@ FSI, PDI = "\u2068", "\u2069"
 _CONTROLS = dict.fromkeys(
     map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e")
 )
+
+
+_LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"
+
+
+def _embed_isolates(text: str) -> str:
+    """FSI…PDI as the embedding of the isolate's first strong direction."""
+    if FSI not in text:
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == FSI:
+            end = text.find(PDI, i + 1)
+            inner = text[i + 1 :] if end < 0 else text[i + 1 : end]
+            first = next(
+                (unicodedata.bidirectional(c) for c in inner
+                 if unicodedata.bidirectional(c) in ("L", "R", "AL")),
+                "L",
+            )  # fmt: skip
+            out.append(_LRE if first == "L" else _RLE)
+            out.append(_embed_isolates(inner))
+            out.append(_PDF)
+            i = len(text) if end < 0 else end + 1
+            continue
+        out.append("" if ch == PDI else ch)
+        i += 1
+    return "".join(out)
 
 
 def isolate(value: str) -> str:
@@ -74,7 +106,7 @@ def shape_line(text: str, rtl: bool | None = None) -> str:
         rtl = has_rtl(text)
     if not has_rtl(text):
         return text.translate(_CONTROLS)
-    shown = get_display(_reshaper().reshape(text), base_dir="R" if rtl else "L")
+    shown = get_display(_reshaper().reshape(_embed_isolates(text)), base_dir="R" if rtl else "L")
     return str(shown).translate(_CONTROLS)
 
 

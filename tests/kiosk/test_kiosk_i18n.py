@@ -302,3 +302,11 @@ def test_every_refusal_code_is_worded_by_the_kiosk_alone(code: str) -> None:
         if error.value not in _NOT_FOR_CITIZENS:
             assert cat.has(f"refusal.{error.value}"), error.value
     assert not CITIZEN_MESSAGES  # one place words refusals: this catalogue
+
+
+def test_brackets_are_mirrored_inside_arabic() -> None:
+    text = CATALOGUES["ar"].get("choose.for", name="سارة خالد الكيلاني", relation="زوجتك")
+    shaped = ktext.shape_line(text, rtl=True)
+    # drawn left to right: "(زوجتك) ... :صاحب الوثيقة", the bracket pair the right way round
+    assert shaped.index("(") < shaped.index(")")
+    assert shaped.startswith("(")
