@@ -34,6 +34,7 @@ from typing import Any
 
 import platformdirs
 
+from kiosk_app.errors import KioskError
 from kiosk_app.session import Settings
 
 __all__ = ["ENV_PREFIX", "ConfigError", "KioskConfig", "load_config"]
@@ -43,7 +44,7 @@ ENV_PREFIX = "SANAD_KIOSK_"
 log = logging.getLogger(__name__)
 
 
-class ConfigError(Exception):
+class ConfigError(KioskError):
     """The configuration file is missing, malformed or has a value out of range."""
 
 

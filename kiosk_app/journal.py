@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.errors import KioskError
 from kiosk_app.files import private_dir, private_file
 from kiosk_app.payment import PaymentState
 from verifier.trust import serial_hash
@@ -72,7 +73,7 @@ _COLUMNS = (
 _ADDED = {"payment": "TEXT", "payment_state": "TEXT"}
 
 
-class JournalError(Exception):
+class JournalError(KioskError):
     """Root of the journal's errors."""
 
 

@@ -28,6 +28,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from kiosk_app.errors import KioskError
+
 __all__ = [
     "Authorisation",
     "PaymentDeclined",
@@ -39,7 +41,7 @@ __all__ = [
 ]
 
 
-class PaymentError(Exception):
+class PaymentError(KioskError):
     """Root of the payment errors."""
 
 

@@ -47,6 +47,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from kiosk_app.errors import KioskError
 from verifier import national_id
 
 __all__ = [
@@ -151,7 +152,7 @@ TECH_LOCK_MAX = 3600.0
 _CARD_NUMBER = re.compile(r"[A-Z]{2,4}[0-9]{5,12}")
 
 
-class SessionError(Exception):
+class SessionError(KioskError):
     """Root of this module's errors."""
 
 

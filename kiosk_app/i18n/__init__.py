@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.errors import KioskError
+
 __all__ = [
     "REFERENCE",
     "Catalogue",
@@ -33,7 +35,7 @@ REFERENCE = "en"  # every catalogue must have exactly this one's keys and placeh
 _HERE = Path(__file__).resolve().parent
 
 
-class CatalogueError(Exception):
+class CatalogueError(KioskError):
     """A catalogue file is missing, malformed, or disagrees with the reference."""
 
 

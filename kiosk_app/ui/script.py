@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk_app.errors import KioskError
 from kiosk_app.files import FILE_MODE, private_dir
 from kiosk_app.ui.driver import find_text, tap, tap_at
 
@@ -53,7 +54,7 @@ _SETTLE_SECONDS = 0.25
 _SETTLE_FRAMES = 3
 
 
-class ScriptError(Exception):
+class ScriptError(KioskError):
     """A step that cannot be read or done (bad JSON, no such button)."""
 
 

@@ -257,3 +257,22 @@ def test_every_effect_has_exactly_one_handler() -> None:
         hints = inspect.signature(handler).parameters
         assert list(hints)[1] == "e", handler
         assert handler.__name__ == f"_do_{effect.__name__}"
+
+
+def test_one_exception_root_for_the_kiosk() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import kiosk_app
+    from kiosk_app.errors import KioskError
+
+    for info in pkgutil.walk_packages(kiosk_app.__path__, "kiosk_app."):
+        if info.name.startswith(("kiosk_app.layout", "kiosk_app.ui")) and info.name not in (
+            "kiosk_app.ui.script",
+        ):
+            continue  # the layout is the paper stream's; the UI's Kivy modules need a window
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and issubclass(cls, Exception):
+                assert issubclass(cls, KioskError), f"{info.name}.{cls.__name__}"
