@@ -47,7 +47,7 @@ _LRE, _RLE, _PDF = "\u202a", "\u202b", "\u202c"
 def _embed_isolates(text: str) -> str:
     """FSI…PDI as the embedding of the isolate's first strong direction."""
     if FSI not in text:
-        return text
+        return text.replace(PDI, "")  # a line cut from the middle of an isolated value
     out: list[str] = []
     i = 0
     while i < len(text):

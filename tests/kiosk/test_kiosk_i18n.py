@@ -310,3 +310,12 @@ def test_brackets_are_mirrored_inside_arabic() -> None:
     # drawn left to right: "(زوجتك) ... :صاحب الوثيقة", the bracket pair the right way round
     assert shaped.index("(") < shaped.index(")")
     assert shaped.startswith("(")
+
+
+def test_a_line_cut_inside_an_isolated_value_still_shapes() -> None:
+    text = CATALOGUES["ar"].get("preview.subtitle", document="شهادة ميلاد", name="Sara Al-Kilani")
+    lines = ktext.wrap(text, 160, _measure(), rtl=True)
+    assert len(lines) > 1
+    for line in lines:  # a line may hold a PDI without its FSI, or the reverse
+        shaped = ktext.shape_line(line, rtl=True)
+        assert ktext.FSI not in shaped and ktext.PDI not in shaped
