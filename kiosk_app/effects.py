@@ -41,6 +41,7 @@ import concurrent.futures
 import datetime as dt
 import enum
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -50,12 +51,19 @@ from typing import Any, Protocol
 
 import nacl.exceptions
 import nacl.pwhash
+import stamina
 from PIL import Image
 
 from kiosk_app import session as ks
 from kiosk_app.files import private_dir
 from kiosk_app.journal import Job, JobState, Journal, JournalError
-from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider, PaymentState
+from kiosk_app.payment import (
+    PAYMENT_UNREACHABLE,
+    PaymentDeclined,
+    PaymentError,
+    PaymentProvider,
+    PaymentState,
+)
 from registry import errors as rerr
 from registry.codes import ErrorCode
 from verifier.documents import Document, Place, resolve_places
@@ -524,25 +532,25 @@ class Runner:
         holding the authorisation records the outcome. True when it is done."""
         action = "capture" if to is PaymentState.CAPTURED else "void"
         fn = self.payment.capture if to is PaymentState.CAPTURED else self.payment.void
-        for attempt in range(3):
-            try:
-                fn(authorisation)
-            except PaymentError as exc:
-                self._fault(f"payment_{action}_refused", str(exc))
-                return False
-            except Exception as exc:
-                log.warning(
-                    "payment %s attempt %d failed: %s", action, attempt + 1, type(exc).__name__
-                )
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            try:
-                self.journal.settle(authorisation, to)
-            except Exception:
-                log.exception("could not record a payment %s in the journal", action)
-            return True
-        self._fault(f"payment_{action}_failed", authorisation)
-        return False
+        try:
+            # capture and void are idempotent: repeating one the provider did not answer is safe
+            for attempt in stamina.retry_context(
+                on=PAYMENT_UNREACHABLE, attempts=3, wait_initial=0.1, wait_max=0.5, timeout=10.0
+            ):
+                with attempt:
+                    fn(authorisation)
+        except PAYMENT_UNREACHABLE as exc:
+            log.warning("payment %s failed after retries: %s", action, type(exc).__name__)
+            self._fault(f"payment_{action}_failed", authorisation)
+            return False
+        except PaymentError as exc:
+            self._fault(f"payment_{action}_refused", str(exc))
+            return False
+        try:
+            self.journal.settle(authorisation, to)
+        except (JournalError, sqlite3.Error):
+            log.exception("could not record a payment %s in the journal", action)
+        return True
 
     def _do_CapturePayment(self, e: ks.CapturePayment) -> None:
         self._money(PaymentState.CAPTURED, e.authorisation)

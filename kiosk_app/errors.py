@@ -9,7 +9,8 @@
      │    └── UnknownJob
      ├── PaymentError           kiosk_app.payment
      │    ├── PaymentDeclined   the provider said no (reason code for the citizen)
-     │    └── PaymentStateError capture after void, void after capture, unknown authorisation
+     │    ├── PaymentStateError capture after void, void after capture, unknown authorisation
+     │    └── PaymentUnavailable the provider did not answer (retried)
      └── ScriptError            kiosk_app.ui.script: a scripted step cannot be read or done
 
 `kiosk_app.layout` (the paper stream's) keeps its own root, `LayoutError`. Errors of the parts

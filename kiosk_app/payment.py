@@ -16,7 +16,8 @@ Exception tree::
 
     PaymentError
      ├── PaymentDeclined       the provider said no (reason code for the citizen)
-     └── PaymentStateError     capture after void, void after capture, unknown authorisation
+     ├── PaymentStateError     capture after void, void after capture, unknown authorisation
+     └── PaymentUnavailable    the provider did not answer (retried by the runner)
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ from typing import Protocol
 from kiosk_app.errors import KioskError
 
 __all__ = [
+    "PAYMENT_UNREACHABLE",
     "Authorisation",
     "PaymentDeclined",
     "PaymentError",
     "PaymentProvider",
     "PaymentState",
     "PaymentStateError",
+    "PaymentUnavailable",
     "SimulatedProvider",
 ]
 
@@ -53,6 +56,14 @@ class PaymentDeclined(PaymentError):
 
 class PaymentStateError(PaymentError):
     pass
+
+
+class PaymentUnavailable(PaymentError):
+    """The provider did not answer (a terminal or network down): the call may be repeated."""
+
+
+# what a provider raises when it could not be reached: the runner retries these (stamina)
+PAYMENT_UNREACHABLE: tuple[type[Exception], ...] = (PaymentUnavailable, OSError, TimeoutError)
 
 
 class PaymentState(enum.Enum):
