@@ -4,7 +4,9 @@
 Prints, for the longest realistic sample of each type: CBOR payload bytes, compressed bytes,
 QR characters, QR version at ECC Q and M, and dots per module on 384- and 576-dot paper
 (4-module quiet zone). Then documents signed and verified per second beside raw PyNaCl
-`VerifyKey.verify` on the same message, measured in the same run, with the ratio.
+`VerifyKey.verify` on the same message, measured in the same run, with the ratio; and, on the
+same text, an independent pipeline (the `base45` package, zlib, pycose, cbor2: signature and
+claims map only, no schema, trust or revocation checks) for comparison.
 
 Usage: .venv/bin/python bench/format.py [--seconds 2]
 """
@@ -15,11 +17,24 @@ import argparse
 import datetime as dt
 import time
 import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
 
+import base45
+import cbor2
 import nacl.signing
+from pycose.keys import OKPKey
+from pycose.keys.curves import Ed25519
+from pycose.messages import Sign1Message
 
 from verifier import codec, cose
-from verifier.fixtures import sample_documents, sample_serial, sample_trust_list, signer_entry
+from verifier.fixtures import (
+    ISSUER,
+    sample_documents,
+    sample_serial,
+    sample_trust_list,
+    signer_entry,
+)
 from verifier.keys import SigningKey
 from verifier.payload import Claims, encode_claims
 from verifier.qr import make_qr
@@ -44,6 +59,26 @@ def rate(fn: object, seconds: float) -> float:
     return n / elapsed
 
 
+def independent_pipeline(public_key: bytes) -> Callable[[str], Any]:
+    """Decode and check a QR text with other people's code only (nothing from verifier/)."""
+    key = OKPKey(crv=Ed25519, x=public_key)
+    zdict = codec.deflate_dictionary()  # the format's published dictionary file
+
+    def run(text: str) -> Any:
+        body = base45.b45decode(text[5:])
+        if text[3] == "D":
+            body = zlib.decompressobj(-15, zdict=zdict).decompress(body)
+        outer = cbor2.loads(body)
+        items = [dict(v) if isinstance(v, Mapping) else v for v in outer.value]
+        msg = Sign1Message.from_cose_obj(items, allow_unknown_attributes=False)
+        msg.key = key
+        if not msg.verify_signature():
+            raise AssertionError("independent pipeline: bad signature")
+        return cbor2.loads(msg.payload)
+
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="time per throughput figure")
@@ -62,7 +97,7 @@ def main() -> None:
     texts = {}
     worst_q = 0
     for doc_type, document in sample_documents().items():
-        claims = Claims("CSR", NOW, sample_serial(doc_type), document)
+        claims = Claims(ISSUER, NOW, sample_serial(doc_type), document)
         payload = encode_claims(claims)
         cose_bytes = cose.sign1(payload, signer)
         no_dict = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -83,23 +118,31 @@ def main() -> None:
 
     document = sample_documents()
     birth = next(iter(document))
-    text = sign_document(document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer)
+    text = sign_document(document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer)
     msg = cose.parse_sign1(codec.decode_text(text))
     tbs, sig = msg.to_be_signed(), msg.signature
     vk = nacl.signing.VerifyKey(signer.public.raw)
 
+    assert verify(text, trust, NOW).valid
+    other = independent_pipeline(signer.public.raw)
+    assert other(text)[1] == ISSUER
     raw_verify = rate(lambda: vk.verify(tbs, sig), args.seconds)
     full_verify = rate(lambda: verify(text, trust, NOW), args.seconds)
+    other_verify = rate(lambda: other(text), args.seconds)
     raw_sign = rate(lambda: signer.nacl_key.sign(tbs), args.seconds)
     full_sign = rate(
         lambda: sign_document(
-            document[birth], serial="BI-1", issuer="CSR", issued_at=NOW, key=signer
+            document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer
         ),
         args.seconds,
     )
     print(f"\n{'one core, birth certificate':34} {'per second':>12} {'vs raw PyNaCl':>14}")
     print(f"{'raw PyNaCl VerifyKey.verify':34} {raw_verify:12,.0f} {1.0:14.2f}")
     print(f"{'decode + verify (Verdict)':34} {full_verify:12,.0f} {full_verify / raw_verify:14.2f}")
+    print(
+        f"{'independent: base45+zlib+pycose':34} {other_verify:12,.0f} "
+        f"{other_verify / raw_verify:14.2f}"
+    )
     print(f"{'raw PyNaCl SigningKey.sign':34} {raw_sign:12,.0f} {1.0:14.2f}")
     print(f"{'encode + sign (QR text)':34} {full_sign:12,.0f} {full_sign / raw_sign:14.2f}")
     print("goal: decode + verify at least 0.60 of the raw verification rate")

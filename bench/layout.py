@@ -23,8 +23,10 @@ import qrcode
 import qrcode.constants
 import qrcode.util
 
-from kiosk_app.layout import Receipt, render_verdict
+from kiosk_app.layout import Masthead, Receipt, render_verdict
 from verifier.fixtures import (
+    AUTHORITY,
+    IDENTITY,
     ISSUER,
     SAMPLE_ISSUED_AT,
     sample_documents,
@@ -38,7 +40,7 @@ from verifier.trust import load_trust_list
 from verifier.verify import Verdict, verify
 
 GOAL_MS = 100.0
-URL = "https://verify.csr.example"
+MASTHEAD = Masthead(AUTHORITY, IDENTITY.verify_url)  # what the fixtures' trust list publishes
 
 
 def _median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -55,7 +57,7 @@ def _median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
 
 
 def _render(verdict: Verdict, text: str, width: int) -> Receipt:
-    return render_verdict(verdict, text, width_dots=width, verifier_url=URL)
+    return render_verdict(verdict, text, width_dots=width, masthead=MASTHEAD)
 
 
 def _qr_only(text: str) -> None:

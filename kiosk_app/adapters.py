@@ -122,6 +122,7 @@ class LayoutRenderer:
         verifier_url: str,
         timezone: str = "UTC",
         issuer: str = "PREVIEW",
+        trust: Callable[[], TrustList] | None = None,
     ) -> None:
         self.width_dots = width_dots
         self.verifier_url = verifier_url
@@ -131,17 +132,29 @@ class LayoutRenderer:
             log.warning("unknown time zone %r, using UTC", timezone)
             self.tz = dt.UTC
         self.issuer = issuer
+        # the authority's names and the verification address come from the trust list; only
+        # a renderer given none (tests, the tour) prints the configured address with the
+        # catalogue's authority name
+        self.trust = trust
         self._specimen_key = SigningKey.generate()  # never in any trust list
 
     def _render(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
-        from kiosk_app.layout.receipt import LangOrder, render_receipt
+        from kiosk_app.layout.receipt import LangOrder, Masthead, render_receipt
 
         order = LangOrder.AR_FIRST if language == "ar" else LangOrder.EN_FIRST
+        if self.trust is not None:
+            masthead = Masthead.from_trust_list(self.trust())
+        else:
+            from kiosk_app.i18n import Catalogues
+
+            cats = Catalogues.load()
+            authority = Bilingual(cats["ar"].get("app.authority"), cats["en"].get("app.authority"))
+            masthead = Masthead(authority, self.verifier_url)
         receipt = render_receipt(
             claims,
             qr_text,
             width_dots=self.width_dots,
-            verifier_url=self.verifier_url,
+            masthead=masthead,
             lang_order=order,
             timezone=self.tz,
         )

@@ -126,6 +126,7 @@ class KioskServices:
                 width_dots=config.printer_width,
                 verifier_url=config.verifier_url,
                 timezone=config.timezone,
+                trust=trust.current,
             ),
             preview_dir=config.data_dir / "previews",
             kiosk_id=config.kiosk_id,

@@ -38,7 +38,7 @@ from verifier.fixtures import (
 from verifier.keys import SigningKey, kid_of
 from verifier.payload import CLAIM_DOCUMENT, Claims, encode_claims
 from verifier.sign import sign_claims
-from verifier.trust import SignerStatus, serial_hash
+from verifier.trust import TRUST_LIST_CONTENT_TYPE, SignerStatus, serial_hash
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 1, 1, tzinfo=UTC)  # the main signer's window opens
@@ -281,7 +281,7 @@ def cases() -> dict[str, dict[str, Any]]:
     )
     out["truncated"] = case(
         "The text cut in half (a torn or partly scanned code)",
-        birth[: len(birth) // 2],
+        birth[: 5 + (len(birth) - 5) // 6 * 3],  # whole Base45 groups: the DEFLATE layer fails
         "malformed",
         "compression",
     )
@@ -384,6 +384,331 @@ def cases() -> dict[str, dict[str, Any]]:
         "A place of birth abroad written out instead of a place code",
         signed(claims(DocumentType.BIRTH_CERTIFICATE, document=literal)),
         "valid",
+    )
+    out.update(structural_cases(msg))
+    out.update(strict_cases())
+    out.update(trust_cases())
+    return out
+
+
+def cose_body(
+    protected: bytes, unprotected: Any, payload: Any, signature: Any, *, tag: int = 18
+) -> bytes:
+    return cbor2.dumps(cbor2.CBORTag(tag, [protected, unprotected, payload, signature]))
+
+
+def structural_cases(msg: cose.Sign1) -> dict[str, dict[str, Any]]:
+    """Every structural fault of the COSE layer with its status (docs/format.md §1.4)."""
+    p, u, pl, sig = msg.protected, {}, msg.payload, msg.signature
+    out: dict[str, dict[str, Any]] = {}
+
+    def add(name: str, description: str, cose_bytes: bytes, status: str, mal: str | None) -> None:
+        out[name] = case(description, text_of(cose_bytes), status, mal)
+
+    add(
+        "cose-wrong-outer-tag",
+        "Tag 17 (COSE_Mac0) instead of 18",
+        cose_body(p, u, pl, sig, tag=17),
+        "malformed",
+        "cbor",
+    )
+    add(
+        "cose-array-of-five",
+        "A COSE_Sign1 array with a fifth item",
+        cbor2.dumps(cbor2.CBORTag(18, [p, u, pl, sig, b""])),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-empty-protected-header",
+        "The protected header is h'' (no alg, no kid)",
+        cose_body(b"", u, pl, sig),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-protected-empty-map",
+        "The protected header is an empty map: no algorithm",
+        cose_body(cbor2.dumps({}), u, pl, sig),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-kid-seven-bytes",
+        "A 7-byte kid (signed)",
+        raw_sign1({1: -8, 4: SIGNER.kid[:7]}, pl, SIGNER),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-signature-63-bytes",
+        "A signature one byte short",
+        cose_body(p, u, pl, sig[:63]),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-payload-not-bstr",
+        "The payload is an array instead of a byte string",
+        cose_body(p, u, [1], sig),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-detached-payload",
+        "A detached payload (null)",
+        cose_body(p, u, None, sig),
+        "malformed",
+        "cbor",
+    )
+    add(
+        "cose-unprotected-not-empty",
+        "The genuine signed bytes with an unsigned content type in the unprotected header",
+        cose_body(p, {3: 0}, pl, sig),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-float-in-unprotected-header",
+        "A float in the unprotected header (no floats anywhere)",
+        cose_body(p, {99: 1.5}, pl, sig),
+        "malformed",
+        "cbor",
+    )
+    add(
+        "cose-crit-header",
+        "crit (2) names an unknown label 99 (RFC 9052: must be refused)",
+        raw_sign1({1: -8, 2: [99], 4: SIGNER.kid, 99: 0}, pl, SIGNER),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-unknown-protected-label",
+        "An unknown label (7) in the protected header",
+        raw_sign1({1: -8, 4: SIGNER.kid, 7: 0}, pl, SIGNER),
+        "malformed",
+        "cose",
+    )
+    add(
+        "cose-content-type-in-document",
+        "A content type in a document's protected header",
+        raw_sign1({1: -8, 3: "application/cwt", 4: SIGNER.kid}, pl, SIGNER),
+        "malformed",
+        "cose",
+    )
+    genuine = cose_body(p, u, pl, sig)
+    add(
+        "cose-non-preferred-head",
+        "The genuine bytes with tag 18 written in two bytes (d8 12) instead of one (d2)",
+        b"\xd8\x12" + genuine[1:],
+        "malformed",
+        "cose",
+    )
+    fixed = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_FIXED, codec.deflate_dictionary())
+    out["valid-other-deflate-encoding"] = case(
+        "The genuine bytes deflated with fixed Huffman codes: an allowed variation (same payload digest)",
+        "SN1D:" + base45.b45encode(fixed.compress(genuine) + fixed.flush()).decode(),
+        "valid",
+    )
+    return out
+
+
+def signed_payload(raw: Any) -> str:
+    return text_of(cose.sign1(cbor2.dumps(raw, canonical=True), SIGNER))
+
+
+def strict_cases() -> dict[str, dict[str, Any]]:
+    """Genuine signatures over payloads that break a rule, and the prefix and text rules."""
+    out: dict[str, dict[str, Any]] = {}
+    base = cbor2.loads(encode_claims(claims(DocumentType.BIRTH_CERTIFICATE)))
+    birth = signed(claims(DocumentType.BIRTH_CERTIFICATE))
+    more_types = sample_trust_list(
+        ROOT,
+        [dataclasses.replace(MAIN, document_types=MAIN.document_types | {99})],
+        issued_at=CHECKED - dt.timedelta(hours=6),
+    )
+
+    def unknown_type(value: Any) -> str:
+        raw = dict(base)
+        raw[CLAIM_DOCUMENT] = [99, 1, "K-AMM-0417", 2101, {1: value}]
+        return signed_payload(raw)
+
+    for name, value, what in (
+        ("undefined", cbor2.undefined, "CBOR undefined"),
+        ("simple-16", cbor2.CBORSimpleValue(16), "simple(16)"),
+        ("float", 1.5, "a float"),
+        ("null", None, "null"),
+        ("true", True, "true"),
+    ):
+        out[f"unknown-type-holding-{name}"] = case(
+            f"Genuinely signed, an unknown document type whose field holds {what}",
+            unknown_type([value]),
+            "malformed",
+            "cbor",
+            trust=more_types,
+        )
+    out["unknown-type-text-with-bidi-override"] = case(
+        "Genuinely signed, an unknown document type whose text holds U+202E",
+        unknown_type("abc\u202edef"),
+        "malformed",
+        "schema",
+        trust=more_types,
+    )
+    true_key = {True if k == 1 else k: v for k, v in base.items()}
+    out["claim-key-true"] = case(
+        "Genuinely signed, the issuer claim keyed by true instead of 1",
+        text_of(cose.sign1(cbor2.dumps(true_key), SIGNER)),
+        "malformed",
+        "cbor",
+    )
+    not_map = cbor2.dumps([1, 2, 3])
+    out["payload-not-a-map"] = case(
+        "Genuinely signed, the payload is an array, not a map of claims",
+        text_of(cose.sign1(not_map, SIGNER)),
+        "malformed",
+        "cbor",
+    )
+    deep = dict(base)
+    deep[CLAIM_DOCUMENT] = [99, 1, "K-AMM-0417", 2101, {1: [[[[[[0]]]]]]}]
+    out["payload-nested-too-deep"] = case(
+        "Genuinely signed, an item at nesting level 9 in the payload (the limit is 8)",
+        signed_payload(deep),
+        "malformed",
+        "cbor",
+        trust=more_types,
+    )
+    year_10000 = dict(base)
+    year_10000[6] = 253402300800
+    out["iat-year-10000"] = case(
+        "Genuinely signed, an issue time in year 10000",
+        signed_payload(year_10000),
+        "malformed",
+        "schema",
+    )
+    for name, prefix in (("arabic-indic", "SN\u0661D:"), ("superscript", "SN\u00b2D:")):
+        out[f"version-digit-{name}"] = case(
+            f"The version digit written as {prefix[2]!r}: ASCII digits only",
+            prefix + birth[5:],
+            "malformed",
+            "prefix",
+        )
+    out["unicode-space-before-prefix"] = case(
+        "An ideographic space (U+3000) before the text: only ASCII whitespace is stripped",
+        "\u3000" + birth,
+        "malformed",
+        "prefix",
+    )
+    out["ascii-whitespace-around"] = case(
+        "A space before and CR LF after the text, as scanners send it",
+        " " + birth + "\r\n",
+        "valid",
+    )
+
+    def with_name(text: str) -> str:
+        raw = cbor2.loads(encode_claims(claims(DocumentType.BIRTH_CERTIFICATE)))
+        raw[CLAIM_DOCUMENT][4][1] = [text, "Abdullah"]
+        return signed_payload(raw)
+
+    for name, text, what in (
+        ("bidi-override", "عبد الله\u202e", "a right-to-left override U+202E"),
+        ("line-separator", "عبد\u2028الله", "a line separator U+2028"),
+        ("c1-control", "عبد\x9b31mالله", "a C1 control (CSI, U+009B)"),
+        ("zero-width-space", "عبد\u200bالله", "a zero-width space U+200B"),
+        ("zwnj-after-latin", "Abd\u200cالله", "a ZWNJ after a Latin letter"),
+    ):
+        out[f"name-with-{name}"] = case(
+            f"Genuinely signed, the name holds {what}", with_name(text), "malformed", "schema"
+        )
+    out["valid-zwnj-inside-arabic-word"] = case(
+        "A ZWNJ between two Arabic letters, where Arabic-script spelling needs it",
+        with_name("عبد\u200cالله"),
+        "valid",
+    )
+    kiosk = cbor2.loads(encode_claims(claims(DocumentType.BIRTH_CERTIFICATE)))
+    kiosk[CLAIM_DOCUMENT][2] = "K-AMM\x1b[2J"
+    out["kiosk-with-escape"] = case(
+        "Genuinely signed, the kiosk id holds an ESC sequence",
+        signed_payload(kiosk),
+        "malformed",
+        "schema",
+    )
+    # Several entries for one key, each failing: the first in trust-list order gives the reason.
+    late = dataclasses.replace(
+        MAIN, not_before=T0 + dt.timedelta(days=200), not_after=T0 + dt.timedelta(days=290)
+    )
+    no_birth = dataclasses.replace(
+        MAIN, document_types=frozenset({int(DocumentType.DEATH_CERTIFICATE)})
+    )
+    out["two-entries-both-fail-first-reason"] = case(
+        "One key listed twice, the first entry's window does not cover iat, the second may not sign births: the first entry's reason",
+        birth,
+        "signer_not_valid_at_issue",
+        trust=sample_trust_list(ROOT, [late, no_birth], issued_at=CHECKED - dt.timedelta(hours=6)),
+    )
+    out["two-entries-revoked-wins"] = case(
+        "One key listed twice, one entry valid, the other revoked before iat: revoked wins",
+        birth,
+        "signer_revoked",
+        trust=sample_trust_list(
+            ROOT,
+            [MAIN, dataclasses.replace(MAIN, status=SignerStatus.REVOKED, revoked_at=T0)],
+            issued_at=CHECKED - dt.timedelta(hours=6),
+        ),
+    )
+    next_update = CHECKED - dt.timedelta(hours=6) + dt.timedelta(days=1)
+    out["trust-list-stale"] = case(
+        "A genuine document checked a day after the trust list's next-update: unconfirmed",
+        birth,
+        "trust_list_stale",
+        at=next_update + dt.timedelta(days=1),
+    )
+    out["trust-list-expired"] = case(
+        "Checked 31 days after the trust list's next-update: refused outright",
+        birth,
+        "trust_list_expired",
+        at=next_update + dt.timedelta(days=31),
+    )
+    return out
+
+
+def trust_cases() -> dict[str, dict[str, Any]]:
+    """Trust lists a verifier must refuse (expected status: trust_list_refused)."""
+    birth = signed(claims(DocumentType.BIRTH_CERTIFICATE))
+    good = cbor2.loads(cose.parse_sign1(STANDARD_TRUST).payload)
+    out: dict[str, dict[str, Any]] = {}
+
+    def refused(name: str, description: str, edit: Any) -> None:
+        raw = cbor2.loads(cose.parse_sign1(STANDARD_TRUST).payload)
+        edit(raw)
+        data = cose.sign1(
+            cbor2.dumps(raw, canonical=True), ROOT, content_type=TRUST_LIST_CONTENT_TYPE
+        )
+        out[f"trust-list-{name}"] = case(description, birth, "trust_list_refused", trust=data)
+
+    assert good[9]
+    refused(
+        "window-year-10000",
+        "A signer's window ends in year 10000",
+        lambda r: r[6][0].__setitem__(5, 253402300800),
+    )
+    refused(
+        "next-update-year-10000",
+        "next-update in year 10000",
+        lambda r: r.__setitem__(4, 253402300800),
+    )
+    refused("unknown-key", "An unknown top-level key 10", lambda r: r.__setitem__(10, 0))
+    refused(
+        "unknown-signer-key", "An unknown key 9 in a signer", lambda r: r[6][0].__setitem__(9, 0)
+    )
+    refused("float", "A float as the issued-at time", lambda r: r.__setitem__(3, 1.5e9))
+    refused("no-identity", "No identity (key 9)", lambda r: r.pop(9))
+    refused(
+        "bad-country", "The identity's country is not alpha-2", lambda r: r[9].__setitem__(1, "JOR")
+    )
+    refused(
+        "bidi-in-place-name",
+        "A place name with a right-to-left override",
+        lambda r: r[8].__setitem__(1101, ["أمانة\u202e", ""]),
     )
     return out
 

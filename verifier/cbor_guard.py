@@ -1,15 +1,20 @@
-"""Bounded CBOR decoding: one item, within size and depth limits, and no semantic tags.
+"""Bounded CBOR decoding: one item of plain data, within size and depth limits, no tags.
 
-cbor2 (6.x) does the bounding itself when asked: a depth limit, no indefinite lengths, no
-duplicate map keys (two values for one claim), and declared lengths are checked against the
-input rather than allocated up front. What it does not do by default is refuse the semantic
-tags it knows (dates, big numbers, sets, regular expressions, ...): it would build those
-objects from hostile input. `loads` refuses every tag except the ones the caller allows,
-input longer than `max_bytes` (before decoding) and bytes left over after the item. Floats
-and simple values are not refused here: no Sanad schema accepts them, so the schema checks
-after decoding reject them.
+cbor2 (6.1.1 or newer) does the bounding itself when asked: a depth limit, no indefinite
+lengths, no duplicate map keys (two values for one claim), and declared lengths are checked
+against the input rather than allocated up front. What it does not do by default is refuse
+the semantic tags it knows (dates, big numbers, sets, regular expressions, ...): it would build
+those objects from hostile input. `loads` refuses every tag except the ones the caller allows,
+input longer than `max_bytes` (before decoding) and bytes left over after the item. Then it
+walks the result and refuses anything that is not plain data: floats (of any width) and every
+simple value (false, true, null, undefined, simple(0..255)) anywhere, and map keys that are
+not integers or text. No Sanad structure uses them, and `true` and `1.0` would otherwise be
+equal to the claim key 1 in Python.
 
-Pure: no I/O.
+The decoder is built outside the `try`: a cbor2 too old for these options raises TypeError at
+once, loudly, instead of turning every document into "malformed".
+
+Tested by tests/verifier/test_cbor_guard.py. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -61,19 +66,52 @@ def loads(
         return tag
 
     stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(
+        stream,
+        max_depth=max_depth,
+        allow_indefinite=False,
+        allow_duplicate_keys=False,
+        semantic_decoders=_REFUSE_ALL_SEMANTIC,
+        tag_hook=tag_hook,
+    )
     try:
-        item = cbor2.CBORDecoder(
-            stream,
-            max_depth=max_depth,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-            semantic_decoders=_REFUSE_ALL_SEMANTIC,
-            tag_hook=tag_hook,
-        ).decode()
+        item = decoder.decode()
     except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError) as exc:
         cause = exc.__cause__ if isinstance(exc.__cause__, _RefusedTag) else exc
         raise CborError(f"not acceptable CBOR: {cause}") from exc
     left = len(data) - stream.tell()
     if left:
         raise CborError(f"{left} bytes left over after the CBOR item")
+    _check_plain(item)
     return item
+
+
+def _check_plain(item: Any) -> None:
+    # Iterative, so its depth is cbor2's max_depth bound, not Python's recursion limit.
+    stack = [item]
+    while stack:
+        x = stack.pop()
+        t = type(x)
+        if t is int or t is str or t is bytes:
+            continue
+        if t is list or t is tuple:
+            stack.extend(x)
+        elif t is dict or t is cbor2.frozendict:  # frozendict: maps inside a tag or a key
+            for k in x:
+                if type(k) is not int and type(k) is not str:
+                    raise CborError(f"a map key is {_what(k)}; only integers and text are keys")
+            stack.extend(x.values())
+        elif t is cbor2.CBORTag:
+            stack.append(x.value)
+        else:
+            raise CborError(f"{_what(x)} is not accepted (no floats, no simple values)")
+
+
+def _what(x: object) -> str:
+    if isinstance(x, bool) or x is None or x is cbor2.undefined:
+        return f"the simple value {x!r}"
+    if isinstance(x, cbor2.CBORSimpleValue):
+        return f"simple({x.value})"
+    if isinstance(x, float):
+        return "a float"
+    return f"a {type(x).__name__}"

@@ -80,13 +80,13 @@ def decode_text(text: str) -> bytes:
     """The COSE bytes inside a QR text; raises a FormatError subclass naming what is wrong."""
     if len(text) > MAX_TEXT_LENGTH:
         raise PrefixError(f"text is {len(text)} characters, over the {MAX_TEXT_LENGTH} accepted")
-    # Scanners append CR/LF and phones sometimes lower-case; neither changes the Base45 payload
-    # for an upper-case alphabet, so only surrounding whitespace is forgiven.
-    text = text.strip()
+    # Scanners append CR/LF: surrounding ASCII space, tab, CR and LF are forgiven, nothing else
+    # (not lower case, not Unicode spaces).
+    text = text.strip(" \t\r\n")
     if not text.startswith("SN") or len(text) < 5 or text[4] != ":":
         raise PrefixError("not a Sanad document: the text does not start with 'SN<version><mode>:'")
     version, mode = text[2], text[3]
-    if not version.isdigit():
+    if version not in "0123456789":  # ASCII only: str.isdigit() accepts "١" and "²"
         raise PrefixError(f"bad format version {version!r} in the prefix")
     if int(version) != FORMAT_VERSION:
         raise UnsupportedVersionError(

@@ -1,9 +1,12 @@
 """COSE_Sign1 (RFC 9052) with EdDSA over Ed25519: build, parse and check the signature.
 
 Only the shape Sanad uses is accepted: a CBOR tag 18 around
-`[protected: bstr, unprotected: map, payload: bstr, signature: bstr]`, whose protected
+`[protected: bstr, unprotected: {}, payload: bstr, signature: 64 bytes]`, whose protected
 header is a map holding alg (1) = EdDSA (-8) and kid (4) = 8 bytes, and optionally content
-type (3). The unprotected header is read but nothing in it is trusted or used.
+type (3), nothing else (so `crit` (2) or any label this code does not know is refused, as
+RFC 9052 requires for crit). The unprotected header must be empty, and the whole structure
+must be in CBOR preferred serialisation (the bytes `cbor2.dumps` gives): nothing outside the
+signed bytes can vary.
 
 Pure: no I/O. Parsing raises CborError/CoseError/UnsupportedAlgorithmError; signature
 checking returns a bool (the caller decides what a failure means).
@@ -29,6 +32,7 @@ HDR_ALG = 1
 HDR_CONTENT_TYPE = 3
 HDR_KID = 4
 SIGNATURE_LENGTH = 64
+_HEADER_LABELS = frozenset({HDR_ALG, HDR_CONTENT_TYPE, HDR_KID})
 
 
 @dataclass(frozen=True)
@@ -83,13 +87,20 @@ def parse_sign1(data: bytes, *, max_bytes: int = 16384) -> Sign1:
         raise CoseError("COSE_Sign1 protected header must be a non-empty byte string")
     if not isinstance(unprotected, Mapping):
         raise CoseError("COSE_Sign1 unprotected header must be a map")
+    if unprotected:
+        raise CoseError("COSE_Sign1 unprotected header must be empty")
     if not isinstance(payload, bytes):
         raise CoseError("COSE_Sign1 payload must be an embedded byte string")
     if not isinstance(signature, bytes) or len(signature) != SIGNATURE_LENGTH:
         raise CoseError("COSE_Sign1 signature must be 64 bytes for Ed25519")
+    if cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, payload, signature])) != data:
+        raise CoseError("COSE_Sign1 is not in CBOR preferred serialisation")
     header = cbor_guard.loads(protected, max_bytes=256, max_depth=2)
     if not isinstance(header, dict):
         raise CoseError("COSE protected header must be a map")
+    stray = set(header) - _HEADER_LABELS
+    if stray:
+        raise CoseError(f"COSE protected header labels {sorted(stray, key=str)} are not accepted")
     alg = header.get(HDR_ALG)
     if alg is None:
         raise CoseError("COSE protected header has no algorithm")

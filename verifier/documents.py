@@ -2,8 +2,9 @@
 
 A schema is data: an ordered tuple of `FieldSpec`, each with a small integer key (what goes on
 the wire), a name (what code uses), a kind (how the value is encoded) and labels in Arabic and
-English (what the paper and the verifier page print). Encoding and decoding a document's
-fields to and from CBOR-ready values lives here too, as pure functions.
+English (what the paper and the verifier page print, taken from `verifier.words`). Encoding
+and decoding a document's fields to and from CBOR-ready values lives here too, as pure
+functions.
 
 What this module does not do: sign, compress or print. Unknown document types and schema
 versions newer than this code are not an error here; `decode_document` returns them raw,
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import functools
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
-from verifier import national_id
+from verifier import national_id, words
 from verifier.errors import SchemaError
 
 __all__ = [
@@ -39,10 +41,10 @@ __all__ = [
     "encode_document",
     "resolve_places",
     "schema_for",
+    "text_fault",
 ]
 
 _EPOCH = dt.date(1970, 1, 1)
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -68,54 +70,52 @@ class DocumentType(enum.IntEnum):
             raise ValueError(f"unknown document type {slug!r}") from None
 
 
-class _LabelledEnum(enum.IntEnum):
-    """An integer code with its Arabic and English words (`_labels` maps code → (ar, en))."""
-
-    @property
-    def ar(self) -> str:
-        return _ENUM_LABELS[type(self).__name__][self.value][0]
-
-    @property
-    def en(self) -> str:
-        return _ENUM_LABELS[type(self).__name__][self.value][1]
-
-
-class Sex(_LabelledEnum):
+class Sex(enum.IntEnum):
     MALE = 1
     FEMALE = 2
 
+    def term(self) -> words.Term:
+        return words.sex(self)
 
-class MaritalStatus(_LabelledEnum):
+    @property
+    def ar(self) -> str:
+        return self.term().ar
+
+    @property
+    def en(self) -> str:
+        return self.term().en
+
+
+class MaritalStatus(enum.IntEnum):
+    """No word of its own: Arabic says it by sex (`term(sex)`: متزوج or متزوجة)."""
+
     SINGLE = 1
     MARRIED = 2
     DIVORCED = 3
     WIDOWED = 4
 
+    def term(self, sex: Sex) -> words.Term:
+        return words.marital_status(self, sex)
 
-class Relation(_LabelledEnum):
+
+class Relation(enum.IntEnum):
     HEAD = 1
     WIFE = 2
     HUSBAND = 3
     SON = 4
     DAUGHTER = 5
 
+    def term(self, sex: Sex | None = None) -> words.Term:
+        """The word for this relation; the head of a family by sex (رب or ربة الأسرة)."""
+        return words.relation(self, sex)
 
-_ENUM_LABELS: dict[str, dict[int, tuple[str, str]]] = {
-    "Sex": {1: ("ذكر", "Male"), 2: ("أنثى", "Female")},
-    "MaritalStatus": {
-        1: ("أعزب", "Single"),
-        2: ("متزوج", "Married"),
-        3: ("مطلق", "Divorced"),
-        4: ("أرمل", "Widowed"),
-    },
-    "Relation": {
-        1: ("رب الأسرة", "Head of family"),
-        2: ("زوجة", "Wife"),
-        3: ("زوج", "Husband"),
-        4: ("ابن", "Son"),
-        5: ("ابنة", "Daughter"),
-    },
-}
+    @property
+    def ar(self) -> str:
+        return self.term().ar
+
+    @property
+    def en(self) -> str:
+        return self.term().en
 
 
 class FieldKind(enum.Enum):
@@ -174,7 +174,7 @@ class FieldSpec:
     key: int
     name: str
     kind: FieldKind
-    label_ar: str
+    label_ar: str  # from verifier.words, by document type and field name
     label_en: str
     required: bool = True
 
@@ -183,9 +183,27 @@ class FieldSpec:
 class Schema:
     type: DocumentType
     version: int
-    title_ar: str
-    title_en: str
     fields: tuple[FieldSpec, ...]
+
+    @property
+    def title_ar(self) -> str:
+        return words.document_title(self.type).ar
+
+    @property
+    def title_en(self) -> str:
+        return words.document_title(self.type).en
+
+    @functools.cached_property
+    def keys(self) -> frozenset[int]:
+        return frozenset(s.key for s in self.fields)
+
+    @functools.cached_property
+    def decoders(self) -> tuple[tuple[int, str, bool, Callable[[object, str], Any]], ...]:
+        return tuple((s.key, s.name, s.required, _DECODERS[s.kind]) for s in self.fields)
+
+    @functools.cached_property
+    def place_fields(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.fields if s.kind is FieldKind.PLACE)
 
     def by_name(self, name: str) -> FieldSpec:
         for spec in self.fields:
@@ -218,152 +236,125 @@ class Document:
         return SCHEMAS.get((self.type, self.schema_version))
 
 
-def _f(
-    key: int, name: str, kind: FieldKind, ar: str, en: str, *, required: bool = True
-) -> FieldSpec:
-    return FieldSpec(key, name, kind, ar, en, required)
+def _f(key: int, name: str, kind: FieldKind, *, required: bool = True) -> FieldSpec:
+    return FieldSpec(key, name, kind, "", "", required)  # labelled by `_schema`
+
+
+def _schema(doc_type: DocumentType, version: int, fields: tuple[FieldSpec, ...]) -> Schema:
+    """A schema whose field labels are the words verifier.words gives this type's fields."""
+    labelled = []
+    for spec in fields:
+        label = words.field_label(doc_type, spec.name)
+        labelled.append(replace(spec, label_ar=label.ar, label_en=label.en))
+    return Schema(doc_type, version, tuple(labelled))
 
 
 K = FieldKind
 _OFFICE = (
-    _f(20, "registration_office", K.PLACE, "أمانة السجل المدني", "Civil registry office"),
-    _f(21, "record_number", K.TEXT, "رقم القيد", "Record number"),
-    _f(22, "registration_date", K.DATE, "تاريخ التسجيل", "Registration date"),
+    _f(20, "registration_office", K.PLACE),
+    _f(21, "record_number", K.TEXT),
+    _f(22, "registration_date", K.DATE),
 )
 _PARENTS = (
-    _f(10, "father_name", K.BILINGUAL, "اسم الأب", "Father's name"),
-    _f(11, "mother_name", K.BILINGUAL, "اسم الأم", "Mother's name"),
+    _f(10, "father_name", K.BILINGUAL),
+    _f(11, "mother_name", K.BILINGUAL),
 )
 
 _SPOUSES = (
-    _f(1, "husband_name", K.BILINGUAL, "اسم الزوج", "Husband's name"),
-    _f(2, "husband_national_id", K.NATIONAL_ID, "الرقم الوطني للزوج", "Husband's national number"),
-    _f(3, "wife_name", K.BILINGUAL, "اسم الزوجة", "Wife's name"),
-    _f(4, "wife_national_id", K.NATIONAL_ID, "الرقم الوطني للزوجة", "Wife's national number"),
+    _f(1, "husband_name", K.BILINGUAL),
+    _f(2, "husband_national_id", K.NATIONAL_ID),
+    _f(3, "wife_name", K.BILINGUAL),
+    _f(4, "wife_national_id", K.NATIONAL_ID),
 )
 
 SCHEMAS: dict[tuple[DocumentType, int], Schema] = {
     (s.type, s.version): s
     for s in (
-        Schema(
+        _schema(
             DocumentType.BIRTH_CERTIFICATE,
             1,
-            "شهادة ميلاد",
-            "Birth certificate",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
                 *_PARENTS,
-                _f(
-                    12,
-                    "father_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للأب",
-                    "Father's national number",
-                    required=False,
-                ),
-                _f(
-                    13,
-                    "mother_national_id",
-                    K.NATIONAL_ID,
-                    "الرقم الوطني للأم",
-                    "Mother's national number",
-                    required=False,
-                ),
+                _f(12, "father_national_id", K.NATIONAL_ID, required=False),
+                _f(13, "mother_national_id", K.NATIONAL_ID, required=False),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.DEATH_CERTIFICATE,
             1,
-            "شهادة وفاة",
-            "Death certificate",
             (
-                _f(1, "name", K.BILINGUAL, "اسم المتوفى", "Name of the deceased"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
-                _f(6, "date_of_death", K.DATE, "تاريخ الوفاة", "Date of death"),
-                _f(7, "place_of_death", K.PLACE, "مكان الوفاة", "Place of death"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
+                _f(6, "date_of_death", K.DATE),
+                _f(7, "place_of_death", K.PLACE),
                 *_PARENTS,
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.MARRIAGE_CERTIFICATE,
             1,
-            "وثيقة زواج",
-            "Marriage certificate",
             (
                 *_SPOUSES,
-                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
-                _f(6, "place_of_marriage", K.PLACE, "مكان عقد الزواج", "Place of marriage"),
+                _f(5, "date_of_marriage", K.DATE),
+                _f(6, "place_of_marriage", K.PLACE),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.DIVORCE_CERTIFICATE,
             1,
-            "وثيقة طلاق",
-            "Divorce certificate",
             (
                 *_SPOUSES,
-                _f(5, "date_of_marriage", K.DATE, "تاريخ الزواج", "Date of marriage"),
-                _f(6, "date_of_divorce", K.DATE, "تاريخ الطلاق", "Date of divorce"),
-                _f(7, "place_of_divorce", K.PLACE, "مكان الطلاق", "Place of divorce"),
+                _f(5, "date_of_marriage", K.DATE),
+                _f(6, "date_of_divorce", K.DATE),
+                _f(7, "place_of_divorce", K.PLACE),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.INDIVIDUAL_EXTRACT,
             1,
-            "بيان قيد فردي",
-            "Individual civil-status extract",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(3, "sex", K.SEX, "الجنس", "Sex"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
-                _f(6, "marital_status", K.MARITAL_STATUS, "الحالة الاجتماعية", "Marital status"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(3, "sex", K.SEX),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
+                _f(6, "marital_status", K.MARITAL_STATUS),
                 *_PARENTS,
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.FAMILY_EXTRACT,
             1,
-            "بيان قيد عائلي",
-            "Family civil-status extract",
             (
                 # The head of the family is the member whose relation is HEAD (exactly one).
-                _f(3, "members", K.MEMBERS, "أفراد الأسرة", "Family members"),
+                _f(3, "members", K.MEMBERS),
                 *_OFFICE,
             ),
         ),
-        Schema(
+        _schema(
             DocumentType.NON_EMPLOYMENT,
             1,
-            "وثيقة غير موظف",
-            "Non-employment statement",
             (
-                _f(1, "name", K.BILINGUAL, "الاسم", "Name"),
-                _f(2, "national_id", K.NATIONAL_ID, "الرقم الوطني", "National number"),
-                _f(4, "date_of_birth", K.DATE, "تاريخ الولادة", "Date of birth"),
-                _f(5, "place_of_birth", K.PLACE, "مكان الولادة", "Place of birth"),
+                _f(1, "name", K.BILINGUAL),
+                _f(2, "national_id", K.NATIONAL_ID),
+                _f(4, "date_of_birth", K.DATE),
+                _f(5, "place_of_birth", K.PLACE),
                 *_PARENTS,
-                _f(6, "as_of", K.DATE, "غير موظف بتاريخ", "Not employed as of"),
-                _f(
-                    20,
-                    "registration_office",
-                    K.PLACE,
-                    "أمانة السجل المدني",
-                    "Civil registry office",
-                ),
+                _f(6, "as_of", K.DATE),
+                _f(20, "registration_office", K.PLACE),
             ),
         ),
     )
@@ -383,11 +374,48 @@ def schema_for(doc_type: DocumentType, version: int | None = None) -> Schema:
 # Encoding: typed values -> CBOR-ready values (ints, strings, lists), and back.
 
 
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_JOINERS = "\u200c\u200d"  # ZWNJ, ZWJ: Arabic (and Persian) spelling needs them between letters
+_ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+
+
+def _arabic_letter(ch: str) -> bool:
+    o = ord(ch)
+    return any(lo <= o <= hi for lo, hi in _ARABIC_BLOCKS) and unicodedata.category(ch)[0] in "LM"
+
+
+def text_fault(value: str) -> str | None:
+    """Why a signed text is refused, or None: no character of Unicode category Cc (controls,
+    C1 included), Cf (format: bidi overrides, zero-width characters), Zl, Zp or Cs (lone
+    surrogates), except ZWNJ and ZWJ between two Arabic letters."""
+    if value.isprintable():  # the fast path: isprintable is False for every refused category
+        return None
+    for i, ch in enumerate(value):
+        if unicodedata.category(ch) not in _REFUSED_CATEGORIES:
+            continue
+        if (
+            ch in _JOINERS
+            and 0 < i < len(value) - 1
+            and _arabic_letter(value[i - 1])
+            and _arabic_letter(value[i + 1])
+        ):
+            continue
+        return f"character U+{ord(ch):04X} (category {unicodedata.category(ch)}) is not allowed"
+    return None
+
+
 def _check_text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
-    if _CONTROL.search(value):
-        raise SchemaError(f"{what}: control characters are not allowed")
+    fault = text_fault(value)
+    if fault is not None:
+        raise SchemaError(f"{what}: {fault}")
     return value
 
 
@@ -457,59 +485,104 @@ def _dec_nid(raw: object, what: str) -> str:
     return national_id.make(f"{raw:09d}")
 
 
-def _dec_enum(raw: object, cls: type[_LabelledEnum], what: str) -> Any:
-    if not isinstance(raw, int) or isinstance(raw, bool):
+def _dec_enum(raw: object, cls: type[enum.IntEnum], what: str) -> Any:
+    if type(raw) is not int:
         raise SchemaError(f"{what}: expected a code")
-    try:
-        return cls(raw)
-    except ValueError:
-        raise SchemaError(f"{what}: unknown code {raw}") from None
+    found = cls._value2member_map_.get(raw)
+    if found is None:
+        raise SchemaError(f"{what}: unknown code {raw}")
+    return found
 
 
-def _enc_enum(value: object, cls: type[_LabelledEnum], what: str) -> int:
+def _enc_enum(value: object, cls: type[enum.IntEnum], what: str) -> int:
     if not isinstance(value, cls):
         raise SchemaError(f"{what}: expected a {cls.__name__}")
     return int(value)
 
 
-def _enc_members(value: object, what: str) -> list[list[Any]]:
+# Members travel compactly (what keeps a four-member family extract within QR version 15 at
+# ECC Q): [names, records]. names is one text: every member's Arabic name, then every member's
+# Latin name ("" for none), joined by LF; no name can hold an LF (§ text rules), so it splits
+# unambiguously. records holds three integers per member: the national id body, a code
+# (`_MEMBER_KINDS` index * 4 + marital status - 1, below 24 so one CBOR byte) and the date of
+# birth. The relation implies the sex except for the head, whose two kinds carry it.
+_MEMBER_KINDS: tuple[tuple[Relation, Sex], ...] = (
+    (Relation.HEAD, Sex.MALE),
+    (Relation.HEAD, Sex.FEMALE),
+    (Relation.WIFE, Sex.FEMALE),
+    (Relation.HUSBAND, Sex.MALE),
+    (Relation.SON, Sex.MALE),
+    (Relation.DAUGHTER, Sex.FEMALE),
+)
+_SEPARATOR = "\n"
+
+
+def _enc_members(value: object, what: str) -> list[Any]:
     if not isinstance(value, tuple | list) or not 1 <= len(value) <= MAX_MEMBERS:
         raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
-    out = []
+    arabic: list[str] = []
+    latin: list[str] = []
+    records: list[int] = []
     for i, m in enumerate(value):
-        if not isinstance(m, FamilyMember):
-            raise SchemaError(f"{what}[{i}]: expected a FamilyMember")
         w = f"{what}[{i}]"
-        out.append(
-            [
-                _enc_bilingual(m.name, w),
-                _enc_nid(m.national_id, w),
-                _enc_enum(m.relation, Relation, w),
-                _enc_enum(m.sex, Sex, w),
-                _enc_date(m.date_of_birth, w),
-                _enc_enum(m.marital_status, MaritalStatus, w),
-            ]
-        )
+        if not isinstance(m, FamilyMember):
+            raise SchemaError(f"{w}: expected a FamilyMember")
+        name = m.name
+        if not isinstance(name, Bilingual):
+            raise SchemaError(f"{w}: expected a Bilingual name")
+        arabic.append(_check_text(name.ar, w))
+        latin.append("" if name.latin is None else _check_text(name.latin, w))
+        relation = _enc_enum(m.relation, Relation, w)
+        sex = _enc_enum(m.sex, Sex, w)
+        marital = _enc_enum(m.marital_status, MaritalStatus, w)
+        try:
+            kind = _MEMBER_KINDS.index((Relation(relation), Sex(sex)))
+        except ValueError:
+            raise SchemaError(
+                f"{w}: a {m.relation.name.lower()} cannot be {m.sex.name.lower()}"
+            ) from None
+        records += [
+            _enc_nid(m.national_id, w),
+            kind * 4 + marital - 1,
+            _enc_date(m.date_of_birth, w),
+        ]
     _check_one_head(list(value), what)
-    return out
+    return [_SEPARATOR.join(arabic + latin), records]
 
 
 def _dec_members(raw: object, what: str) -> tuple[FamilyMember, ...]:
-    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_MEMBERS:
-        raise SchemaError(f"{what}: expected 1 to {MAX_MEMBERS} family members")
+    if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], str)):
+        raise SchemaError(f"{what}: expected [names, records]")
+    names, records = raw
+    if (
+        not isinstance(records, list)
+        or len(records) % 3
+        or not 1 <= len(records) // 3 <= MAX_MEMBERS
+    ):
+        raise SchemaError(f"{what}: expected three values for each of 1 to {MAX_MEMBERS} members")
+    n = len(records) // 3
+    if len(names) > 2 * n * (MAX_TEXT + 1):
+        raise SchemaError(f"{what}: the names are too long")
+    lines = names.split(_SEPARATOR)
+    if len(lines) != 2 * n:
+        raise SchemaError(f"{what}: expected an Arabic and a Latin name line for each member")
     out = []
-    for i, item in enumerate(raw):
+    for i in range(n):
         w = f"{what}[{i}]"
-        if not isinstance(item, list) or len(item) != 6:
-            raise SchemaError(f"{w}: expected six values")
+        nid, code, dob = records[3 * i : 3 * i + 3]
+        if type(code) is not int or not 0 <= code < 4 * len(_MEMBER_KINDS):
+            raise SchemaError(f"{w}: unknown member code")
+        relation, sex = _MEMBER_KINDS[code // 4]
         out.append(
             FamilyMember(
-                name=_dec_bilingual(item[0], w),
-                national_id=_dec_nid(item[1], w),
-                relation=_dec_enum(item[2], Relation, w),
-                sex=_dec_enum(item[3], Sex, w),
-                date_of_birth=_dec_date(item[4], w),
-                marital_status=_dec_enum(item[5], MaritalStatus, w),
+                name=Bilingual(
+                    _check_text(lines[i], w), _check_text(lines[n + i], w) if lines[n + i] else None
+                ),
+                national_id=_dec_nid(nid, w),
+                relation=relation,
+                sex=sex,
+                date_of_birth=_dec_date(dob, w),
+                marital_status=MaritalStatus(code % 4 + 1),
             )
         )
     _check_one_head(out, what)
@@ -545,27 +618,35 @@ def _encode_value(spec: FieldSpec, value: object) -> Any:
     raise AssertionError(spec.kind)  # pragma: no cover
 
 
-def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
-    what = spec.name
-    match spec.kind:
-        case FieldKind.TEXT:
-            return _check_text(raw, what)
-        case FieldKind.BILINGUAL:
-            return _dec_bilingual(raw, what)
-        case FieldKind.PLACE:
-            return _dec_place(raw, what)
-        case FieldKind.DATE:
-            return _dec_date(raw, what)
-        case FieldKind.NATIONAL_ID:
-            return _dec_nid(raw, what)
-        case FieldKind.SEX:
-            return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
-        case FieldKind.MARITAL_STATUS:
-            return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
-        case FieldKind.MEMBERS:
-            return _dec_members(raw, what)
-    raise AssertionError(spec.kind)  # pragma: no cover
+def _dec_sex(raw: object, what: str) -> Sex:
+    return _dec_enum(raw, Sex, what)  # type: ignore[no-any-return]
 
+
+def _dec_marital(raw: object, what: str) -> MaritalStatus:
+    return _dec_enum(raw, MaritalStatus, what)  # type: ignore[no-any-return]
+
+
+# One decoder per kind, looked up rather than matched: decoding sits on the verification path.
+_DECODERS: dict[FieldKind, Callable[[object, str], FieldValue]] = {
+    FieldKind.TEXT: _check_text,
+    FieldKind.BILINGUAL: _dec_bilingual,
+    FieldKind.PLACE: _dec_place,
+    FieldKind.DATE: _dec_date,
+    FieldKind.NATIONAL_ID: _dec_nid,
+    FieldKind.SEX: _dec_sex,
+    FieldKind.MARITAL_STATUS: _dec_marital,
+    FieldKind.MEMBERS: _dec_members,
+}
+
+
+def _decode_value(spec: FieldSpec, raw: object) -> FieldValue:
+    return _DECODERS[spec.kind](raw, spec.name)
+
+
+_ABSENT = object()
+_SCHEMA_BY_CODE: dict[tuple[int, int], Schema] = {
+    (int(t), v): schema for (t, v), schema in SCHEMAS.items()
+}
 
 # The document claim on the wire: [type, schema version, kiosk id, issuing centre, {key: value}]
 
@@ -598,18 +679,17 @@ def decode_document(raw: object) -> Document:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
     type_code, version, kiosk, centre, fields = raw
     for name, v in (("type", type_code), ("version", version)):
-        if not isinstance(v, int) or isinstance(v, bool) or not 0 < v < 2**16:
+        if type(v) is not int or not 0 < v < 2**16:
             raise SchemaError(f"document claim: bad {name}")
     kiosk = _check_text(kiosk, "kiosk")
     centre_value = _dec_place(centre, "centre")
-    if not isinstance(fields, dict) or not all(
-        isinstance(k, int) and not isinstance(k, bool) for k in fields
-    ):
+    if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
-    try:
-        doc_type = DocumentType(type_code)
-        schema = SCHEMAS[(doc_type, version)]
-    except (ValueError, KeyError):
+    schema = _SCHEMA_BY_CODE.get((type_code, version))
+    if schema is None:
+        if not all(type(k) is int for k in fields):
+            raise SchemaError("document claim: fields must be a map with integer keys")
+        _check_raw_texts(fields)
         return Document(
             type=type_code,
             fields={str(k): v for k, v in sorted(fields.items())},
@@ -618,17 +698,35 @@ def decode_document(raw: object) -> Document:
             schema_version=version,
             known=False,
         )
-    keys = {s.key for s in schema.fields}
-    stray = sorted(set(fields) - keys)
+    doc_type = schema.type
+    stray = fields.keys() - schema.keys  # text keys (the only other kind cbor_guard lets by)
     if stray:
-        raise SchemaError(f"{doc_type.slug}: unknown field keys {stray}")
+        raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
     values: dict[str, FieldValue] = {}
-    for spec in schema.fields:
-        if spec.key in fields:
-            values[spec.name] = _decode_value(spec, fields[spec.key])
-        elif spec.required:
-            raise SchemaError(f"{spec.name}: required field missing")
+    for key, name, required, decode in schema.decoders:
+        raw_value = fields.get(key, _ABSENT)
+        if raw_value is not _ABSENT:
+            values[name] = decode(raw_value, name)
+        elif required:
+            raise SchemaError(f"{name}: required field missing")
     return Document(doc_type, values, kiosk, centre_value, version)
+
+
+def _check_raw_texts(value: object) -> None:
+    # Fields this code cannot name are shown raw: their texts follow the same character rules.
+    # (cbor_guard has already refused floats and simple values; depth is bounded by it too.)
+    stack = [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            fault = text_fault(x)
+            if fault is not None:
+                raise SchemaError(f"a field of the unknown document: {fault}")
+        elif isinstance(x, list | tuple):
+            stack.extend(x)
+        elif isinstance(x, Mapping):
+            stack.extend(x)
+            stack.extend(x.values())
 
 
 def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
@@ -640,9 +738,13 @@ def resolve_places(doc: Document, names: Mapping[int, Bilingual]) -> Document:
             return Place(value.code, found) if found is not None else value
         return value
 
-    if not doc.known:
+    schema = doc.schema
+    if schema is None:
         return doc
-    fields = {k: named(v) for k, v in doc.fields.items()}
+    fields = dict(doc.fields)
+    for name in schema.place_fields:
+        if name in fields:
+            fields[name] = named(fields[name])
     centre = named(doc.centre)
     assert isinstance(centre, Place | Bilingual)
     return Document(doc.type, fields, doc.kiosk, centre, doc.schema_version, doc.known, doc.extra)

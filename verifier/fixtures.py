@@ -26,9 +26,11 @@ from verifier.documents import (
 from verifier.keys import SigningKey, save_public_key, save_signing_key
 from verifier.national_id import make as make_nid
 from verifier.sign import sign_document
-from verifier.trust import SignerEntry, TrustList, sign_trust_list
+from verifier.trust import Identity, SignerEntry, TrustList, sign_trust_list
 
 __all__ = [
+    "AUTHORITY",
+    "IDENTITY",
     "ISSUER",
     "PLACES",
     "DevFixtures",
@@ -37,9 +39,15 @@ __all__ = [
     "sample_trust_list",
 ]
 
-ISSUER = "CSR"
-AUTHORITY = Bilingual(
-    "مصلحة الأحوال المدنية والسجل المدني", "Civil Status and Civil Registry Department"
+# The pilot jurisdiction of the demo and the tests (contracts.md): configuration, not code.
+ISSUER = "JO-CSPD"
+AUTHORITY = Bilingual("دائرة الأحوال المدنية والجوازات", "Civil Status and Passports Department")
+IDENTITY = Identity(
+    country="JO",
+    currency="JOD",
+    minor_units=3,
+    verify_url="https://verify.sanad.example/",
+    currency_name=Bilingual("دينار", "dinar"),
 )
 # The place table the sample trust list publishes: offices, service centres, hospitals, courts.
 PLACES: dict[int, Bilingual] = {
@@ -273,6 +281,7 @@ def sample_trust_list(
         signers=tuple(signers),
         revoked_serials=revoked_serials,
         places=PLACES,
+        identity=IDENTITY,
     )
     return sign_trust_list(tl, root)
 

@@ -1,7 +1,8 @@
 """National ID numbers: ten digits, the last a Luhn check digit over the first nine.
 
-Pure functions, shared by the format (schema validation), the registry (every input) and the
-kiosk (the keypad checks as the citizen types). `hardware` does not import this: its ID-card
+Pure functions, shared by the format (schema validation), the registry (every input and its
+document serials: `luhn_check_digit`, `luhn_valid`) and the kiosk (the keypad checks as the
+citizen types). This is the project's one Luhn. `hardware` does not import this: its ID-card
 reader takes a validator from whoever wires it.
 
 Luhn is computed here with a lookup table rather than python-stdnum: every verification
@@ -11,33 +12,57 @@ verification in bench/format.py) against about 1 µs here.
 
 from __future__ import annotations
 
-__all__ = ["NATIONAL_ID_LENGTH", "check_digit", "is_valid", "make", "normalise"]
+__all__ = [
+    "NATIONAL_ID_LENGTH",
+    "check_digit",
+    "is_valid",
+    "luhn_check_digit",
+    "luhn_valid",
+    "make",
+    "normalise",
+]
 
 NATIONAL_ID_LENGTH = 10
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit * 2, digits summed
 
 
+_DOUBLE = bytes.maketrans(b"0123456789", bytes(_DOUBLED))
+_PLAIN = bytes.maketrans(b"0123456789", bytes(range(10)))
+
+
 def _luhn_sum(digits: str, double_first: bool) -> int:
-    # From the right, every second digit is doubled; double_first says whether the
-    # rightmost digit given is one of them.
-    total = 0
-    double = double_first
-    for ch in reversed(digits):
-        d = ord(ch) - 48
-        total += _DOUBLED[d] if double else d
-        double = not double
-    return total
+    # From the right, every second digit is doubled; double_first says whether the rightmost
+    # digit given is one of them. Callers have checked that digits are ASCII digits.
+    rev = digits.encode("ascii")[::-1]
+    doubled, plain = (rev[0::2], rev[1::2]) if double_first else (rev[1::2], rev[0::2])
+    return sum(doubled.translate(_DOUBLE)) + sum(plain.translate(_PLAIN))
 
 
 def _is_digits(text: str, length: int) -> bool:
     return len(text) == length and text.isascii() and text.isdigit()
 
 
+def _ascii_digits(text: str) -> bool:
+    return bool(text) and text.isascii() and text.isdigit()
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn check digit to append to one or more ASCII digits (ValueError otherwise)."""
+    if not _ascii_digits(digits):
+        raise ValueError("Luhn needs one or more ASCII digits")
+    return str((10 - _luhn_sum(digits, True) % 10) % 10)
+
+
+def luhn_valid(digits: str) -> bool:
+    """True for two or more ASCII digits whose last is the Luhn check digit of the others."""
+    return len(digits) >= 2 and _ascii_digits(digits) and _luhn_sum(digits, False) % 10 == 0
+
+
 def check_digit(first_nine: str) -> str:
     """The check digit that completes nine digits into a national ID."""
     if not _is_digits(first_nine, NATIONAL_ID_LENGTH - 1):
         raise ValueError("a national ID body is exactly nine ASCII digits")
-    return str((10 - _luhn_sum(first_nine, True) % 10) % 10)
+    return luhn_check_digit(first_nine)
 
 
 def make(first_nine: str) -> str:

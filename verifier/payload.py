@@ -12,6 +12,7 @@ Pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,15 @@ from verifier import cbor_guard
 from verifier.documents import Document, decode_document, encode_document
 from verifier.errors import CborError, SchemaError
 
-__all__ = ["CLAIM_DOCUMENT", "Claims", "decode_claims", "encode_claims", "valid_serial"]
+__all__ = [
+    "CLAIM_DOCUMENT",
+    "MAX_TIME",
+    "Claims",
+    "decode_claims",
+    "encode_claims",
+    "payload_sha256",
+    "valid_serial",
+]
 
 CLAIM_ISS = 1
 CLAIM_IAT = 6
@@ -30,6 +39,16 @@ CLAIM_CTI = 7
 CLAIM_DOCUMENT = -65537
 _SERIAL = re.compile(r"[A-Z0-9][A-Z0-9-]{0,31}")
 _ISSUER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}")
+MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: the last second a four-digit year can name
+
+
+def payload_sha256(payload: bytes) -> str:
+    """What identifies a document: hex SHA-256 of the COSE payload bytes exactly as signed.
+
+    The QR text is not an identifier (mode R/D and DEFLATE's freedom give one payload
+    several texts); the registry's status endpoint answers this digest as `payload_sha256`.
+    """
+    return hashlib.sha256(payload).hexdigest()
 
 
 def valid_serial(serial: str) -> bool:
@@ -48,7 +67,10 @@ class Claims:
 def _utc_seconds(moment: dt.datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("issued_at must be timezone-aware")
-    return int(moment.timestamp())
+    seconds = int(moment.timestamp())
+    if not 0 <= seconds <= MAX_TIME:
+        raise SchemaError("iat: before 1970")
+    return seconds
 
 
 def encode_claims(claims: Claims) -> bytes:
@@ -78,7 +100,7 @@ def decode_claims(payload: bytes) -> Claims:
     iss, iat, cti = raw[CLAIM_ISS], raw[CLAIM_IAT], raw[CLAIM_CTI]
     if not isinstance(iss, str) or not _ISSUER.fullmatch(iss):
         raise SchemaError("iss: expected an issuer code")
-    if not isinstance(iat, int) or isinstance(iat, bool) or not 0 <= iat < 2**40:
+    if not isinstance(iat, int) or isinstance(iat, bool) or not 0 <= iat <= MAX_TIME:
         raise SchemaError("iat: expected seconds since 1970")
     if not isinstance(cti, bytes):
         raise SchemaError("cti: expected a byte string")

@@ -1,7 +1,10 @@
 """How verified documents and verdicts are shown: JSON, field labels, values, reasons in words.
 
 One place for it, so the CLI's `--json`, the verification service, its web page and the
-printed layout all show a field the same way. Pure: no I/O.
+printed layout all show a field the same way: the words are `verifier.words`', dates are ISO
+8601, a marital status and a head of family agree with the person's sex, and a family member
+is the same six labelled values everywhere (`member_fields`). `docs/display.md` describes it
+for other verifiers. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from verifier import words
 from verifier.documents import (
     Bilingual,
     Document,
@@ -22,8 +26,11 @@ from verifier.documents import (
     Relation,
     Sex,
 )
+from verifier.words import Term
 
 if TYPE_CHECKING:
+    from verifier.payload import Claims
+    from verifier.trust import Identity
     from verifier.verify import Verdict
 
 __all__ = [
@@ -31,6 +38,9 @@ __all__ = [
     "DisplayField",
     "display_fields",
     "document_to_json",
+    "format_fee",
+    "issue_fields",
+    "member_fields",
     "value_text",
     "verdict_to_json",
 ]
@@ -65,6 +75,14 @@ REASONS: dict[str, tuple[str, str]] = {
         "لا يوجد للوثيقة قيد في السجل المدني: قد تكون موقّعة بمفتاح مسروق",
         "The registry has no record of this document: it may be signed with a stolen key",
     ),
+    "trust_list_stale": (
+        "التوقيع أصلي، لكن قائمة الثقة قديمة: لا يُعرف ما أُلغي بعدها",
+        "Genuine signature, but the trust list is out of date: later revocations are unknown",
+    ),
+    "trust_list_expired": (
+        "قائمة الثقة منتهية: حدّثها قبل التحقق",
+        "The trust list has expired: update it before verifying",
+    ),
 }
 
 
@@ -77,33 +95,59 @@ class DisplayField:
     en: str  # the value as the English side prints it (Latin form where there is one)
 
 
-def _date(value: dt.date) -> str:
-    return value.isoformat()
+def _lang(value: Term, lang: str) -> str:
+    return value.ar if lang == "ar" else value.en
+
+
+def member_fields(member: FamilyMember) -> list[DisplayField]:
+    """One family member's values, each labelled, in the order every side shows them:
+    name, relation, national number, sex, date of birth, marital status. The relation and the
+    marital status agree with the member's sex (ربة الأسرة, متزوجة, عزباء)."""
+    values: list[tuple[str, str, str]] = [
+        ("name", value_text(member.name, "ar"), value_text(member.name, "en")),
+        ("relation", *member.relation.term(member.sex)),
+        ("national_id", member.national_id, member.national_id),
+        ("sex", *member.sex.term()),
+        ("date_of_birth", *(2 * (words.format_date(member.date_of_birth),))),
+        ("marital_status", *member.marital_status.term(member.sex)),
+    ]
+    return [DisplayField(name, *words.MEMBER_LABELS[name], ar, en) for name, ar, en in values]
 
 
 def _member_text(m: FamilyMember, lang: str) -> str:
-    name = m.name.ar if lang == "ar" or not m.name.latin else m.name.latin
-    rel = m.relation.ar if lang == "ar" else m.relation.en
-    sex = m.sex.ar if lang == "ar" else m.sex.en
-    status = m.marital_status.ar if lang == "ar" else m.marital_status.en
-    return f"{name} — {rel} — {m.national_id} — {sex} — {_date(m.date_of_birth)} — {status}"
+    # name — relation — national number — sex — date of birth — marital status
+    return " — ".join(f.ar if lang == "ar" else f.en for f in member_fields(m))
 
 
-def value_text(value: object, lang: str) -> str:
-    """A field value as printed text in "ar" or "en"."""
+def value_text(value: object, lang: str, *, sex: Sex | None = None) -> str:
+    """A field value as printed text in "ar" or "en".
+
+    `sex` is the person's sex, which a marital status agrees with in Arabic; without it a
+    marital status takes the masculine form (every schema with a marital status has a sex).
+    """
     if isinstance(value, Bilingual):
         return value.ar if lang == "ar" or not value.latin else value.latin
     if isinstance(value, Place):
         if value.name is not None:
             return value_text(value.name, lang)
-        return f"رمز {value.code}" if lang == "ar" else f"code {value.code}"
+        assert value.code is not None
+        return _lang(words.place_code(value.code), lang)
     if isinstance(value, dt.date):
-        return _date(value)
-    if isinstance(value, Sex | MaritalStatus | Relation):
-        return value.ar if lang == "ar" else value.en
+        return words.format_date(value)
+    if isinstance(value, MaritalStatus):
+        return _lang(value.term(sex or Sex.MALE), lang)
+    if isinstance(value, Relation):
+        return _lang(value.term(sex), lang)
+    if isinstance(value, Sex):
+        return _lang(value.term(), lang)
     if isinstance(value, tuple):
         return "\n".join(_member_text(m, lang) for m in value)
     return str(value)
+
+
+def _sex_of(document: Document) -> Sex | None:
+    sex = document.fields.get("sex") if document.known else None
+    return sex if isinstance(sex, Sex) else None
 
 
 def display_fields(document: Document) -> list[DisplayField]:
@@ -113,6 +157,7 @@ def display_fields(document: Document) -> list[DisplayField]:
         return [
             DisplayField(k, k, k, _raw_text(v), _raw_text(v)) for k, v in document.fields.items()
         ]
+    sex = _sex_of(document)
     out = []
     for spec in schema.fields:
         if spec.name in document.fields:
@@ -122,11 +167,38 @@ def display_fields(document: Document) -> list[DisplayField]:
                     spec.name,
                     spec.label_ar,
                     spec.label_en,
-                    value_text(v, "ar"),
-                    value_text(v, "en"),
+                    value_text(v, "ar", sex=sex),
+                    value_text(v, "en", sex=sex),
                 )
             )
     return out
+
+
+def format_fee(amount: int, identity: Identity, lang: str) -> str:
+    """A fee in minor units as the jurisdiction prints it: "1.000 دينار" / "JOD 1.000"."""
+    name = identity.currency_name
+    return words.format_amount(
+        amount,
+        minor_units=identity.minor_units,
+        currency=identity.currency,
+        currency_name=Term(name.ar, name.latin or identity.currency),
+        lang=lang,
+    )
+
+
+def issue_fields(claims: Claims, tz: dt.tzinfo = dt.UTC) -> list[DisplayField]:
+    """The lines about the issue (serial, time, issuer, centre, kiosk), labelled as the
+    paper's header prints them; the time in `tz`, with its offset."""
+    document = claims.document
+    when = words.format_datetime(claims.issued_at, tz)
+    values = [
+        ("serial", claims.serial, claims.serial),
+        ("issued_at", when, when),
+        ("issuer", claims.issuer, claims.issuer),
+        ("centre", value_text(document.centre, "ar"), value_text(document.centre, "en")),
+        ("kiosk", document.kiosk, document.kiosk),
+    ]
+    return [DisplayField(name, *words.ISSUE_LABELS[name], ar, en) for name, ar, en in values]
 
 
 def _raw_text(value: object) -> str:
@@ -145,7 +217,11 @@ def _raw_json(value: object) -> Any:
     return value
 
 
-def _value_json(spec: FieldSpec, value: object) -> Any:
+def _term_json(code: int, term: Term) -> dict[str, Any]:
+    return {"code": int(code), "ar": term.ar, "en": term.en}
+
+
+def _value_json(spec: FieldSpec, value: object, sex: Sex | None) -> Any:
     if spec.kind is FieldKind.BILINGUAL:
         assert isinstance(value, Bilingual)
         return {"ar": value.ar, "latin": value.latin}
@@ -154,23 +230,31 @@ def _value_json(spec: FieldSpec, value: object) -> Any:
     if spec.kind is FieldKind.DATE:
         assert isinstance(value, dt.date)
         return value.isoformat()
-    if spec.kind in (FieldKind.SEX, FieldKind.MARITAL_STATUS):
-        assert isinstance(value, Sex | MaritalStatus)
-        return {"code": int(value), "ar": value.ar, "en": value.en}
+    if spec.kind is FieldKind.SEX:
+        assert isinstance(value, Sex)
+        return _term_json(value, value.term())
+    if spec.kind is FieldKind.MARITAL_STATUS:
+        assert isinstance(value, MaritalStatus)
+        return _term_json(value, value.term(sex or Sex.MALE))
     if spec.kind is FieldKind.MEMBERS:
         assert isinstance(value, tuple)
         return [
             {
                 "name": {"ar": m.name.ar, "latin": m.name.latin},
                 "national_id": m.national_id,
-                "relation": {"code": int(m.relation), "ar": m.relation.ar, "en": m.relation.en},
-                "sex": {"code": int(m.sex), "ar": m.sex.ar, "en": m.sex.en},
+                "relation": _term_json(m.relation, m.relation.term(m.sex)),
+                "sex": _term_json(m.sex, m.sex.term()),
                 "date_of_birth": m.date_of_birth.isoformat(),
-                "marital_status": {
-                    "code": int(m.marital_status),
-                    "ar": m.marital_status.ar,
-                    "en": m.marital_status.en,
-                },
+                "marital_status": _term_json(m.marital_status, m.marital_status.term(m.sex)),
+                "display": [
+                    {
+                        "name": f.name,
+                        "label": {"ar": f.label_ar, "en": f.label_en},
+                        "ar": f.ar,
+                        "en": f.en,
+                    }
+                    for f in member_fields(m)
+                ],
             }
             for m in value
         ]
@@ -208,6 +292,7 @@ def document_to_json(document: Document) -> dict[str, Any]:
         ]
         return base
     base["title"] = {"ar": schema.title_ar, "en": schema.title_en}
+    sex = _sex_of(document)
     fields = []
     for spec in schema.fields:
         if spec.name not in document.fields:
@@ -217,8 +302,8 @@ def document_to_json(document: Document) -> dict[str, Any]:
             {
                 "name": spec.name,
                 "label": {"ar": spec.label_ar, "en": spec.label_en},
-                "value": _value_json(spec, v),
-                "display": {"ar": value_text(v, "ar"), "en": value_text(v, "en")},
+                "value": _value_json(spec, v, sex),
+                "display": {"ar": value_text(v, "ar", sex=sex), "en": value_text(v, "en", sex=sex)},
             }
         )
     base["fields"] = fields
@@ -237,11 +322,19 @@ def verdict_to_json(verdict: Verdict) -> dict[str, Any]:
             "serial": claims.serial,
             "issuer": claims.issuer,
             "issued_at": claims.issued_at.isoformat(),
-        }
+            # The header lines exactly as the paper prints them (labels, UTC time format).
+            "issue": [
+                {"name": f.name, "label": {"ar": f.label_ar, "en": f.label_en}, "ar": f.ar,
+                 "en": f.en}
+                for f in issue_fields(claims)
+            ],
+        }  # fmt: skip
     return {
         "valid": verdict.valid,
+        "outcome": verdict.outcome.value,
         "status": verdict.status.value,
         "reason": verdict.reason,
+        "detail": verdict.detail,
         "summary": {"ar": ar, "en": en},
         "malformation": verdict.malformation.value if verdict.malformation else None,
         "document": document,
@@ -253,6 +346,9 @@ def verdict_to_json(verdict: Verdict) -> dict[str, Any]:
             if verdict.trust_list_issued_at
             else None,
             "age_seconds": int(age.total_seconds()) if age is not None else None,
+            "next_update": verdict.trust_list_next_update.isoformat()
+            if verdict.trust_list_next_update
+            else None,
         },
         "revocation_source": "trust_list",
         "checked_at": verdict.checked_at.isoformat() if verdict.checked_at else None,

@@ -6,13 +6,16 @@ payload is a CBOR map:
     {1: format version (1), 2: sequence number, 3: issued-at, 4: next-update,
      5: authority name [arabic, english],
      6: [signer, ...], 7: [revoked document serial hash, ...],
-     8: {place code: [arabic, latin]}}
+     8: {place code: [arabic, latin]} (optional),
+     9: identity {1: country, 2: currency, 3: minor units, 4: verify URL, 5: currency name}}
     signer = {1: kid, 2: public key (32 bytes), 3: issuer code, 4: signing window start,
               5: signing window end, 6: [document type codes allowed], 7: status code,
               8: revoked from (only when status is revoked)}
 
-Times are integer seconds since 1970 (UTC). A serial hash is the first 16 bytes of SHA-256 of
-the serial's ASCII bytes, so the list does not publish which documents exist. The place table
+Times are integer seconds since 1970 (UTC), at most 9999-12-31T23:59:59Z. Unknown keys, at any
+level, refuse the whole list: a change of meaning is a new format version (key 1). A serial
+hash is the first 16 bytes of SHA-256 of the serial's ASCII bytes, so the list does not
+publish which documents exist. The place table
 names the offices, service centres and places that documents refer to by code.
 
 `build_trust_list`/`sign_trust_list` make one; `load_trust_list` checks one against pinned
@@ -25,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,17 +36,20 @@ from typing import Any
 import cbor2
 
 from verifier import cbor_guard, cose
-from verifier.documents import Bilingual
+from verifier.documents import MAX_PLACE_CODE, MAX_TEXT, Bilingual, text_fault
 from verifier.errors import FormatError, TrustListError, UnsupportedAlgorithmError
 from verifier.keys import KID_LENGTH, PublicKey, SigningKey, kid_of
+from verifier.payload import MAX_TIME
 
 __all__ = [
     "TRUST_LIST_CONTENT_TYPE",
+    "Identity",
     "SignerEntry",
     "SignerStatus",
     "TrustList",
     "TrustStore",
     "load_trust_list",
+    "parse_payload",
     "serial_hash",
     "sign_trust_list",
 ]
@@ -68,12 +75,6 @@ def _ts(moment: dt.datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("trust list times must be timezone-aware")
     return int(moment.timestamp())
-
-
-def _dt(seconds: object, what: str) -> dt.datetime:
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds < 2**40:
-        raise TrustListError(f"trust list: {what} is not a time")
-    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,26 @@ class SignerEntry:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """The jurisdiction the trust list speaks for (key 9): configuration, never code."""
+
+    country: str  # ISO 3166-1 alpha-2, e.g. "JO"
+    currency: str  # ISO 4217, e.g. "JOD"
+    minor_units: int  # 0..4: digits after the decimal point when fees are printed
+    verify_url: str  # https URL printed on the paper and shown by the page
+    currency_name: Bilingual  # [arabic, english], e.g. دينار / dinar
+
+    def to_cbor(self) -> dict[int, Any]:
+        return {
+            1: self.country,
+            2: self.currency,
+            3: self.minor_units,
+            4: self.verify_url,
+            5: [self.currency_name.ar, self.currency_name.latin or ""],
+        }
+
+
+@dataclass(frozen=True)
 class TrustList:
     sequence: int
     issued_at: dt.datetime
@@ -122,6 +143,7 @@ class TrustList:
     signers: tuple[SignerEntry, ...]
     revoked_serials: frozenset[bytes] = field(default_factory=frozenset)
     places: Mapping[int, Bilingual] = field(default_factory=dict)
+    identity: Identity = field(kw_only=True)
 
     def signers_with_kid(self, kid: bytes) -> list[SignerEntry]:
         return [s for s in self.signers if s.kid == kid]
@@ -155,8 +177,11 @@ class TrustList:
             6: signers,
             7: sorted(self.revoked_serials),
             8: {code: [n.ar, n.latin or ""] for code, n in sorted(self.places.items())},
+            9: self.identity.to_cbor(),
         }
-        return cbor2.dumps(payload, canonical=True)
+        data = cbor2.dumps(payload, canonical=True)
+        parse_payload(data)  # what verifiers would refuse is never signed (TrustListError)
+        return data
 
 
 def sign_trust_list(trust_list: TrustList, root_key: SigningKey) -> bytes:
@@ -164,91 +189,177 @@ def sign_trust_list(trust_list: TrustList, root_key: SigningKey) -> bytes:
     return cose.sign1(trust_list.to_payload(), root_key, content_type=TRUST_LIST_CONTENT_TYPE)
 
 
+_TOP_KEYS = frozenset(range(1, 10))
+_REQUIRED_TOP_KEYS = _TOP_KEYS - {8}
+_SIGNER_KEYS = frozenset(range(1, 8))
+_IDENTITY_KEYS = frozenset(range(1, 6))
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_ISSUER = re.compile(r"[A-Z0-9][A-Z0-9-]{0,15}")
+MAX_URL = 200
+
+
+def _fail(message: str) -> TrustListError:
+    return TrustListError(f"trust list: {message}")
+
+
+def _keys(
+    raw: dict[Any, Any], allowed: frozenset[int], required: frozenset[int], what: str
+) -> None:
+    stray = set(raw) - allowed
+    if stray:
+        raise _fail(f"{what} has unknown keys {sorted(stray, key=str)}")
+    missing = required - set(raw)
+    if missing:
+        raise _fail(f"{what} lacks keys {sorted(missing)}")
+
+
+def _uint(value: object, what: str, top: int) -> int:
+    if type(value) is not int or not 0 <= value <= top:
+        raise _fail(f"{what} is not an integer from 0 to {top}")
+    return value
+
+
+def _text(value: object, what: str, *, empty: bool = False) -> str:
+    if not isinstance(value, str) or len(value) > MAX_TEXT or (not value and not empty):
+        raise _fail(f"{what} is not a text of 1 to {MAX_TEXT} characters")
+    fault = text_fault(value)
+    if fault is not None:
+        raise _fail(f"{what}: {fault}")
+    return value
+
+
+def _bilingual(value: object, what: str) -> Bilingual:
+    # [arabic, latin]: the Arabic is required, the Latin may be "" (none).
+    if not isinstance(value, list) or len(value) != 2:
+        raise _fail(f"{what} is not [arabic, latin]")
+    return Bilingual(_text(value[0], what), _text(value[1], what, empty=True) or None)
+
+
+def _dt(seconds: object, what: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(
+        _uint(seconds, f"{what} (seconds since 1970)", MAX_TIME), dt.UTC
+    )
+
+
 def _parse_signer(raw: object, i: int) -> SignerEntry:
     what = f"signer {i}"
     if not isinstance(raw, dict):
-        raise TrustListError(f"trust list: {what} is not a map")
-    kid, pk, issuer = raw.get(1), raw.get(2), raw.get(3)
+        raise _fail(f"{what} is not a map")
+    _keys(raw, _SIGNER_KEYS | {8}, _SIGNER_KEYS, what)
+    kid, pk, issuer = raw[1], raw[2], raw[3]
     if not isinstance(pk, bytes) or len(pk) != 32:
-        raise TrustListError(f"trust list: {what} has no 32-byte public key")
+        raise _fail(f"{what} has no 32-byte public key")
     if not isinstance(kid, bytes) or len(kid) != KID_LENGTH or kid != kid_of(pk):
-        raise TrustListError(f"trust list: {what}'s kid does not match its public key")
-    if not isinstance(issuer, str) or not issuer:
-        raise TrustListError(f"trust list: {what} has no issuer")
-    types = raw.get(6)
-    if not isinstance(types, list) or not all(
-        isinstance(t, int) and not isinstance(t, bool) for t in types
-    ):
-        raise TrustListError(f"trust list: {what}'s document types are not a list of codes")
-    code = raw.get(7)
+        raise _fail(f"{what}'s kid does not match its public key")
+    if not isinstance(issuer, str) or not _ISSUER.fullmatch(issuer):
+        raise _fail(f"{what}'s issuer is not 1-16 of A-Z, 0-9, '-'")
+    types = raw[6]
+    if not isinstance(types, list) or not all(type(t) is int and 0 < t < 2**16 for t in types):
+        raise _fail(f"{what}'s document types are not a list of codes from 1 to 65535")
+    code = _uint(raw[7], f"{what}'s status", 255)
     try:
-        if not isinstance(code, int):
-            raise ValueError(code)
         status = SignerStatus(code)
     except ValueError:
-        raise TrustListError(f"trust list: {what} has an unknown status") from None
-    revoked_at = _dt(raw.get(8), f"{what}'s revocation") if status is SignerStatus.REVOKED else None
+        raise _fail(f"{what} has an unknown status {code}") from None
+    if (status is SignerStatus.REVOKED) != (8 in raw):
+        raise _fail(f"{what}: a revoked-from time is present exactly when the status is revoked")
+    revoked_at = _dt(raw[8], f"{what}'s revocation") if status is SignerStatus.REVOKED else None
+    not_before = _dt(raw[4], f"{what}'s window start")
+    not_after = _dt(raw[5], f"{what}'s window end")
+    if not_after < not_before:
+        raise _fail(f"{what}'s signing window ends before it starts")
     return SignerEntry(
         public_key=pk,
         issuer=issuer,
-        not_before=_dt(raw.get(4), f"{what}'s window start"),
-        not_after=_dt(raw.get(5), f"{what}'s window end"),
+        not_before=not_before,
+        not_after=not_after,
         document_types=frozenset(types),
         status=status,
         revoked_at=revoked_at,
     )
 
 
+def _parse_identity(raw: object) -> Identity:
+    if not isinstance(raw, dict):
+        raise _fail("the identity (key 9) is not a map")
+    _keys(raw, _IDENTITY_KEYS, _IDENTITY_KEYS, "the identity")
+    country, currency, url = raw[1], raw[2], raw[4]
+    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
+        raise _fail("the identity's country is not an ISO 3166-1 alpha-2 code")
+    if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
+        raise _fail("the identity's currency is not an ISO 4217 code")
+    if not (
+        isinstance(url, str)
+        and url.startswith("https://")
+        and len(url) <= MAX_URL
+        and url.isascii()
+        and url.isprintable()
+        and " " not in url
+    ):
+        raise _fail(f"the identity's verification address is not an https URL of at most {MAX_URL}")
+    return Identity(
+        country=country,
+        currency=currency,
+        minor_units=_uint(raw[3], "the identity's currency minor units", 4),
+        verify_url=url,
+        currency_name=_bilingual(raw[5], "the identity's currency name"),
+    )
+
+
 def parse_payload(payload: bytes) -> TrustList:
-    """A TrustList from its (already verified) payload bytes."""
+    """A TrustList from its (already verified) payload bytes; TrustListError if it does not fit."""
     try:
         raw = cbor_guard.loads(payload, max_bytes=MAX_TRUST_LIST_BYTES, max_depth=6)
     except FormatError as exc:
         raise TrustListError(f"trust list payload: {exc}") from exc
     if not isinstance(raw, dict) or raw.get(1) != TRUST_LIST_VERSION:
-        raise TrustListError("trust list: unknown trust list format version")
-    seq = raw.get(2)
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise TrustListError("trust list: no sequence number")
-    authority = raw.get(5)
-    if not (
-        isinstance(authority, list)
-        and len(authority) == 2
-        and all(isinstance(a, str) for a in authority)
-    ):
-        raise TrustListError("trust list: no authority name")
-    signers, revoked = raw.get(6), raw.get(7)
+        raise _fail("unknown trust list format version")
+    _keys(raw, _TOP_KEYS, _REQUIRED_TOP_KEYS, "the list")
+    seq = _uint(raw[2], "the sequence number", 2**63 - 1)
+    signers, revoked = raw[6], raw[7]
     if not isinstance(signers, list) or not isinstance(revoked, list):
-        raise TrustListError("trust list: signers and revocations must be lists")
+        raise _fail("signers and revocations must be lists")
     if not all(isinstance(h, bytes) and len(h) == SERIAL_HASH_LENGTH for h in revoked):
-        raise TrustListError("trust list: a revoked serial hash is not 16 bytes")
+        raise _fail("a revoked serial hash is not 16 bytes")
     places: dict[int, Bilingual] = {}
     raw_places = raw.get(8, {})
     if not isinstance(raw_places, Mapping):
-        raise TrustListError("trust list: the place table is not a map")
+        raise _fail("the place table is not a map")
     for code, name in raw_places.items():
-        if not (
-            isinstance(code, int)
-            and isinstance(name, list | tuple)
-            and len(name) == 2
-            and all(isinstance(n, str) for n in name)
-            and name[0]
-        ):
-            raise TrustListError("trust list: a place table entry is not code -> [arabic, latin]")
-        places[code] = Bilingual(name[0], name[1] or None)
+        if type(code) is not int or not 0 < code <= MAX_PLACE_CODE:
+            raise _fail(f"place code {code!r} is not from 1 to {MAX_PLACE_CODE}")
+        places[code] = _bilingual(name, f"place {code}")
+    issued_at, next_update = _dt(raw[3], "issued-at"), _dt(raw[4], "next-update")
+    if next_update < issued_at:
+        raise _fail("next-update is before issued-at")
     return TrustList(
         sequence=seq,
-        issued_at=_dt(raw.get(3), "issued-at"),
-        next_update=_dt(raw.get(4), "next-update"),
-        authority=Bilingual(authority[0], authority[1] or None),
+        issued_at=issued_at,
+        next_update=next_update,
+        authority=_bilingual(raw[5], "the authority name"),
         signers=tuple(_parse_signer(s, i) for i, s in enumerate(signers)),
         revoked_serials=frozenset(revoked),
         places=places,
+        identity=_parse_identity(raw[9]),
     )
 
 
-def load_trust_list(data: bytes, root_keys: Sequence[PublicKey]) -> TrustList:
-    """Verify a published trust list against the pinned root keys and parse it."""
+def _check_min_sequence(trust: TrustList, min_sequence: int) -> None:
+    if trust.sequence < min_sequence:
+        raise TrustListError(
+            f"trust list {trust.sequence} is older than the minimum sequence {min_sequence} "
+            "this deployment pins; refused"
+        )
+
+
+def load_trust_list(
+    data: bytes, root_keys: Sequence[PublicKey], *, min_sequence: int = 0
+) -> TrustList:
+    """Verify a published trust list against the pinned root keys and parse it.
+
+    min_sequence: the lowest sequence number a deployment accepts (so a verifier without a
+    cache cannot be handed an old genuine list); lower is TrustListError."""
     if not root_keys:
         raise TrustListError("no root public key is pinned")
     try:
@@ -259,24 +370,48 @@ def load_trust_list(data: bytes, root_keys: Sequence[PublicKey]) -> TrustList:
         raise TrustListError("this COSE object is not a trust list (wrong content type)")
     for root in root_keys:
         if root.kid == msg.kid and msg.verify(root.raw):
-            return parse_payload(msg.payload)
+            trust = parse_payload(msg.payload)
+            _check_min_sequence(trust, min_sequence)
+            return trust
     raise TrustListError("the trust list is not signed by a pinned root key")
 
 
 class TrustStore:
-    """The newest verified trust list, refusing any list older than the one it holds."""
+    """The newest verified trust list. Refuses a list older than the one it holds (rollback),
+    one older than the deployment's pinned `min_sequence`, and a list with the sequence number
+    it holds but other content (a registry fault the operator must see); the same list again
+    is a no-op."""
 
-    def __init__(self, root_keys: Iterable[PublicKey], current: TrustList | None = None):
+    def __init__(
+        self,
+        root_keys: Iterable[PublicKey],
+        current: TrustList | None = None,
+        *,
+        min_sequence: int = 0,
+    ):
         self.root_keys = tuple(root_keys)
+        self.min_sequence = min_sequence
+        if current is not None:
+            _check_min_sequence(current, min_sequence)
         self.current = current
 
     def accept(self, data: bytes) -> TrustList:
-        """Verify data; make it current unless it goes back in sequence (TrustListError)."""
-        candidate = load_trust_list(data, self.root_keys)
-        if self.current is not None and candidate.sequence < self.current.sequence:
-            raise TrustListError(
-                f"trust list rollback refused: sequence {candidate.sequence} is older than "
-                f"the {self.current.sequence} already held"
-            )
+        """Verify data and make it current, or raise TrustListError saying why not."""
+        candidate = load_trust_list(data, self.root_keys, min_sequence=self.min_sequence)
+        held = self.current
+        if held is not None:
+            if candidate.sequence < held.sequence:
+                raise TrustListError(
+                    f"trust list rollback refused: sequence {candidate.sequence} is older than "
+                    f"the {held.sequence} already held"
+                )
+            if candidate.sequence == held.sequence:
+                if candidate != held:
+                    raise TrustListError(
+                        f"trust list {held.sequence} was republished with different content; "
+                        f"refused (a changed list needs a higher sequence number): keeping the "
+                        f"list held"
+                    )
+                return held
         self.current = candidate
         return candidate

@@ -30,11 +30,14 @@ from collections.abc import Callable
 import arabic_reshaper
 from bidi.algorithm import get_display
 
+from kiosk_app.layout.text import break_lines
+from verifier import words
+
 __all__ = ["FSI", "PDI", "Measure", "has_rtl", "isolate", "layout", "shape_line", "wrap"]
 
 Measure = Callable[[str], float]
 
-FSI, PDI = "\u2068", "\u2069"
+FSI, PDI = words.FSI, words.PDI  # the contract's one definition
 # bidi controls: they steer the reordering, then go (no font draws them)
 _CONTROLS = dict.fromkeys(
     map(ord, "\u2066\u2067\u2068\u2069\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e")
@@ -74,7 +77,7 @@ def isolate(value: str) -> str:
     """`value` as one unit inside a sentence of either direction (FSI…PDI)."""
     if not value or (value.startswith(FSI) and value.endswith(PDI)):
         return value
-    return f"{FSI}{value}{PDI}"
+    return words.isolate(value)
 
 
 @functools.cache
@@ -110,50 +113,15 @@ def shape_line(text: str, rtl: bool | None = None) -> str:
     return str(shown).translate(_CONTROLS)
 
 
-def _break_word(word: str, width: float, fits: Callable[[str], bool]) -> list[str]:
-    pieces: list[str] = []
-    current = ""
-    for ch in word:
-        if current and not fits(current + ch):
-            pieces.append(current)
-            current = ch
-        else:
-            current += ch
-    if current:
-        pieces.append(current)
-    return pieces
-
-
 def wrap(text: str, width: float, measure: Measure, rtl: bool | None = None) -> list[str]:
     """Logical-order lines of `text` whose shaped form is at most `width` wide.
 
-    Explicit newlines are kept; a word too long for a line is cut between characters.
+    Explicit newlines are kept; a word too long for a line is cut between characters. The
+    breaking itself is the paper's (`kiosk_app.layout.text.break_lines`): one wrapper.
     """
-
-    def fits(candidate: str) -> bool:
-        return measure(shape_line(candidate, rtl)) <= width
-
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        words = paragraph.split()
-        if not words:
-            lines.append("")
-            continue
-        current = ""
-        for word in words:
-            candidate = f"{current} {word}" if current else word
-            if fits(candidate):
-                current = candidate
-                continue
-            if current:
-                lines.append(current)
-            if fits(word):
-                current = word
-            else:
-                *whole, current = _break_word(word, width, fits)
-                lines.extend(whole)
-        lines.append(current)
-    return lines
+    return break_lines(
+        text, lambda candidate: measure(shape_line(candidate, rtl)) <= width, blank_lines=True
+    )
 
 
 def layout(text: str, width: float, measure: Measure, rtl: bool | None = None) -> str:

@@ -1,9 +1,11 @@
 """Certificate layout: a verified document → a 1-bit receipt image, PNG preview and A4 PDF.
 
     from kiosk_app.layout import render_verdict, preview_png, pdf_a4
-    receipt = render_verdict(verdict, qr_text, width_dots=576, verifier_url=url)
+    masthead = Masthead.from_trust_list(trust)   # the authority and address to print
+    receipt = render_verdict(verdict, qr_text, width_dots=576, masthead=masthead)
     receipt.image            # mode "1", exactly 576 dots wide, 203 dpi
     receipt.above, receipt.qr, receipt.below   # for printing the QR natively
+    pdf_a4(render_a4(verdict.claims, qr_text, masthead=masthead))   # laid out for A4
 
 No Kivy and no printer here: the kiosk turns `Receipt` into the hardware package's job.
 """
@@ -23,10 +25,12 @@ from kiosk_app.layout.qr import QrEcc
 from kiosk_app.layout.receipt import (
     DPI,
     LangOrder,
+    Masthead,
     PaperWidth,
     QrPart,
     Receipt,
     TextRole,
+    render_a4,
     render_receipt,
     render_text,
     render_verdict,
@@ -38,6 +42,7 @@ __all__ = [
     "FontSet",
     "LangOrder",
     "LayoutError",
+    "Masthead",
     "NotVerifiedError",
     "PaperWidth",
     "QrCapacityError",
@@ -49,6 +54,7 @@ __all__ = [
     "default_fonts",
     "pdf_a4",
     "preview_png",
+    "render_a4",
     "render_receipt",
     "render_text",
     "render_verdict",

@@ -1,8 +1,9 @@
-"""The laid-out receipt as files: a PNG preview for the kiosk screen, a PDF for A4 paper.
+"""The laid-out document as files: a PNG preview for the kiosk screen, a PDF for A4 paper.
 
 The PNG is the receipt itself, dot for dot (optionally enlarged by a whole factor, so it
-stays sharp), in greyscale so any image loader can show it. The PDF puts the same receipt
-at its true printed size (203 dpi) on A4 pages, centred; a receipt longer than a page is cut
+stays sharp), in greyscale so any image loader can show it. The PDF puts a layout at its
+true size (its own dpi) on A4 pages, centred: `receipt.render_a4`'s, laid out for the page
+at 300 dpi, or a thermal receipt at 203 dpi; a receipt longer than a page is cut
 at the last blank row before the page ends, so never through a line of text (only through a
 block taller than a whole page, which no certificate has).
 

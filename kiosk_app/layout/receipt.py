@@ -1,15 +1,20 @@
 """The certificate layout: verified claims → a 1-bit receipt image at the printer's dot width.
 
-The receipt is laid out from the claims the QR text signs, and from nothing else. Header: the
-authority, the document title in Arabic and English, the serial, issue time, issuer, issuing
-centre and kiosk. Body: every signed field (via `verifier.presentation.display_fields`, so
-paper and verifier page word a value the same way) with its Arabic and English labels.
-Footer: the QR and how to verify it. `render_receipt` refuses claims that differ from what
-the QR text carries.
+The receipt is laid out from the claims the QR text signs and from the trust list's
+`Masthead` (the authority's names and the verification address), and from nothing else: no
+name, address or currency is a constant here. Header: the authority, the document title in
+Arabic and English, the serial, issue time, issuer, issuing centre and kiosk
+(`presentation.issue_fields`). Body: every signed field (via
+`verifier.presentation.display_fields`, so paper and verifier page word a value the same
+way, in `verifier.words`' words) with its Arabic and English labels. Footer: the QR, how to
+verify it, and on thermal paper the advice to keep it from heat and sun. `render_receipt`
+refuses claims that differ from what the QR text carries. `render_a4` lays the same content
+out anew for an A4 page.
 
 How a line is set: the Arabic side is a right-to-left paragraph set in Amiri and
-right-aligned; the Latin side is left-to-right and left-aligned; a value that reads the same
-in both (a date, a national number) is printed once, on the labels' line when it fits. Text
+right-aligned, with every Latin or numeric value in it isolated (`words.isolate_values`) so
+it keeps its order; the Latin side is left-to-right and left-aligned; a value that reads the
+same in both (a date, a national number) is printed once, on the labels' line when it fits. Text
 is wrapped by `text.wrap`, measured by its ink, so nothing passes the side margins. Lines
 are stacked by the font's pitch, and further apart only where the real ink of two lines
 would come closer than `_GAP` dots (tall Arabic marks), so nothing overlaps and no paper is
@@ -37,23 +42,26 @@ from PIL import Image, ImageDraw, ImageFont
 from kiosk_app.layout.errors import LayoutError, NotVerifiedError
 from kiosk_app.layout.fonts import FontSet, Script, default_fonts, open_font, require_raqm
 from kiosk_app.layout.qr import QUIET_ZONE, QrEcc, QrSymbol, fit_qr, symbol_image
-from kiosk_app.layout.text import Direction, has_arabic, isolate_numbers, wrap
-from verifier import codec, cose
-from verifier.documents import Document, DocumentType, FamilyMember, Place, schema_for
+from kiosk_app.layout.text import Direction, has_arabic, wrap
+from verifier import codec, cose, words
+from verifier.documents import Bilingual, Document, FamilyMember, Place
 from verifier.errors import FormatError, UnsupportedAlgorithmError, UnsupportedVersionError
 from verifier.payload import Claims, decode_claims
-from verifier.presentation import DisplayField, display_fields, value_text
-from verifier.trust import serial_hash
+from verifier.presentation import DisplayField, display_fields, issue_fields, member_fields
+from verifier.trust import TrustList, serial_hash
 from verifier.verify import Verdict
 
 __all__ = [
-    "AUTHORITY",
+    "A4_DPI",
+    "A4_WIDTH_DOTS",
     "DPI",
     "LangOrder",
+    "Masthead",
     "PaperWidth",
     "QrPart",
     "Receipt",
     "TextRole",
+    "render_a4",
     "render_receipt",
     "render_text",
     "render_verdict",
@@ -62,7 +70,19 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DPI = 203
-AUTHORITY = ("مصلحة الأحوال المدنية والسجل المدني", "Civil Status and Civil Registry Department")
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """Who issues the paper and where to check it: the authority's names and the verification
+    address, as the root-signed trust list publishes them (`from_trust_list`), never code."""
+
+    authority: Bilingual
+    verify_url: str
+
+    @classmethod
+    def from_trust_list(cls, trust: TrustList) -> Masthead:
+        return cls(trust.authority, trust.identity.verify_url)
 
 
 class PaperWidth(enum.IntEnum):
@@ -180,32 +200,26 @@ _STYLES = {
     ),
 }
 
+# A4: 300 dpi, 183 mm of text width inside export.pdf_a4's 12 mm page margins; sizes are
+# the receipt's scaled to about 10 pt values, and QR modules capped at 0.68 mm (6 cm for v16).
+A4_DPI = 300
+A4_WIDTH_DOTS = 2160
+_A4_MAX_MODULE = 8
+_A4_STYLE = _Style(
+    margin=24,
+    header=_Role(54, 38, bold=True),
+    title=_Role(76, 52, bold=True),
+    label=_Role(40, 31),
+    value=_Role(50, 38, bold=True),
+    note=_Role(40, 31),
+    min_module=4,
+)
+
 _GAP = 2  # least white between the ink of two lines, in dots
 _FIELD_GAP = 5  # extra white between two fields
 _THRESHOLD = 150  # grey below this becomes a printed dot
 _ARABIC_PITCH = 1.25  # baseline to baseline, times the font size
 _LATIN_PITCH = 1.2
-
-_ISSUE_LABELS = {
-    "serial": ("الرقم التسلسلي", "Serial number"),
-    "issued_at": ("تاريخ ووقت الإصدار", "Issued"),
-    "issuer": ("جهة الإصدار", "Issuer"),
-    "centre": ("مركز الإصدار", "Issuing centre"),
-    "kiosk": ("جهاز الخدمة الذاتية", "Kiosk"),
-}
-
-
-def _verify_note(url: str) -> tuple[str, str]:
-    url = " ".join(url.split())  # no line breaks or tabs from a config file
-    if not url:
-        return (
-            "للتحقق من صحة هذه الوثيقة امسح الرمز",
-            "To verify this document, scan the code",
-        )
-    return (
-        f"للتحقق من صحة هذه الوثيقة امسح الرمز أو افتح {url}",
-        f"To verify this document, scan the code or open {url}",
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,11 +296,11 @@ class _Composer:
     def _box(
         self, text: str, font: ImageFont.FreeTypeFont, direction: Direction
     ) -> tuple[int, int, int, int]:
-        """The ink box of text as it will be drawn (numbers isolated on the Arabic side)."""
+        """The ink box of text as it will be drawn (values isolated on the Arabic side)."""
         key = (id(font), text, direction)
         box = self._boxes.get(key)
         if box is None:
-            drawn = isolate_numbers(text) if direction is Direction.RTL else text
+            drawn = words.isolate_values(text) if direction is Direction.RTL else text
             left, top, right, bottom = font.getbbox(drawn, direction=direction.value, anchor="ls")
             box = (math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom))
             self._boxes[key] = box
@@ -310,12 +324,12 @@ class _Composer:
         return Direction.RTL if script is Script.ARABIC else Direction.LTR
 
     def _run(self, text: str, role: _Role) -> _Placing:
-        """One line of text, not yet positioned; numbers isolated in Arabic text."""
+        """One line of text, not yet positioned; Latin and numeric values isolated in Arabic."""
         font, script, size = self.font(role, text)
         direction = self._direction(script)
         bbox = self._box(text, font, direction)
         if direction is Direction.RTL:
-            text = isolate_numbers(text)
+            text = words.isolate_values(text)
         factor = _ARABIC_PITCH if script is Script.ARABIC else _LATIN_PITCH
         return _Placing(_Run(text, font, direction, 0), bbox, round(size * factor))
 
@@ -446,59 +460,30 @@ def _field(c: _Composer, f: DisplayField, order: LangOrder) -> None:
         c.paragraph(text, s.value)
 
 
-_MEMBER_LABELS = {
-    "national_id": ("الرقم الوطني", "National number"),
-    "date_of_birth": ("تاريخ الولادة", "Date of birth"),
-}
-
-
 def _members(
     c: _Composer, f: DisplayField, members: tuple[FamilyMember, ...], order: LangOrder
 ) -> None:
     """The family extract's members, one block each: name, then relation, sex and status in
-    words, then national number and date of birth, each line labelled in both languages."""
+    words (agreeing with the member's sex), then national number and date of birth, each line
+    labelled in both languages."""
     s = c.style
     right_first = order is LangOrder.AR_FIRST
     c.pair(f.label_en, f.label_ar, s.label, right_first=right_first)
     for i, m in enumerate(members, start=1):
         c.space(_FIELD_GAP)
-        name_ar = f"{i}. {value_text(m.name, 'ar')}"
-        name_en = f"{i}. {value_text(m.name, 'en')}"
+        shown = {mf.name: mf for mf in member_fields(m)}
+        name_ar, name_en = f"{i}. {shown['name'].ar}", f"{i}. {shown['name'].en}"
         if name_ar == name_en or not c.pair(name_en, name_ar, s.value, wrap=False):
             for text in (
                 _bilingual_pair(name_ar, name_en, order) if name_ar != name_en else [name_ar]
             ):
                 c.paragraph(text, s.value)
-        words_en = ", ".join(x.en for x in (m.relation, m.sex, m.marital_status))
-        words_ar = "، ".join(x.ar for x in (m.relation, m.sex, m.marital_status))
+        in_words = [shown[k] for k in ("relation", "sex", "marital_status")]
+        words_en = ", ".join(x.en for x in in_words)
+        words_ar = "، ".join(x.ar for x in in_words)
         c.pair(words_en, words_ar, s.label, right_first=right_first)
-        for name, value in (
-            ("national_id", m.national_id),
-            ("date_of_birth", m.date_of_birth.isoformat()),
-        ):
-            label_ar, label_en = _MEMBER_LABELS[name]
-            _field(c, DisplayField(name, label_ar, label_en, value, value), order)
-
-
-def _title(document: Document) -> tuple[str, str]:
-    if document.schema is not None:
-        return document.schema.title_ar, document.schema.title_en
-    if isinstance(document.type, DocumentType):  # a newer schema version of a known type
-        schema = schema_for(document.type)
-        return schema.title_ar, schema.title_en
-    code = int(document.type)
-    return f"وثيقة من نوع {code}", f"Document of type {code}"
-
-
-def _format_time(moment: dt.datetime, tz: dt.tzinfo) -> str:
-    local = moment.astimezone(tz)
-    offset = local.utcoffset() or dt.timedelta(0)
-    if not offset:
-        return local.strftime("%Y-%m-%d %H:%M:%S UTC")
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    hours, mins = divmod(abs(minutes), 60)
-    return local.strftime("%Y-%m-%d %H:%M:%S") + f" UTC{sign}{hours:02d}:{mins:02d}"
+        for name in ("national_id", "date_of_birth"):
+            _field(c, shown[name], order)
 
 
 def _compose(
@@ -506,34 +491,27 @@ def _compose(
     claims: Claims,
     symbol: QrSymbol,
     module: int,
-    verifier_url: str,
+    masthead: Masthead,
     order: LangOrder,
     tz: dt.tzinfo,
+    thermal: bool,
 ) -> None:
     s, document = c.style, claims.document
     fields = display_fields(document)
-    for text in _bilingual_pair(*AUTHORITY, order):
+    authority = masthead.authority
+    for text in _bilingual_pair(authority.ar, authority.latin or authority.ar, order):
         c.paragraph(text, s.header, _Align.CENTER)
     c.space(3)
     c.rule(2)
     c.space(2)
-    for text in _bilingual_pair(*_title(document), order):
+    for text in _bilingual_pair(*words.document_title(int(document.type)), order):
         c.paragraph(text, s.title, _Align.CENTER)
     c.space(2)
     c.rule(1)
     # Where and when it was issued: part of the header, as on the registry's own paper.
-    centre_ar, centre_en = value_text(document.centre, "ar"), value_text(document.centre, "en")
-    issue = [
-        ("serial", claims.serial, claims.serial),
-        ("issued_at", *(2 * (_format_time(claims.issued_at, tz),))),
-        ("issuer", claims.issuer, claims.issuer),
-        ("centre", centre_ar, centre_en),
-        ("kiosk", document.kiosk, document.kiosk),
-    ]
-    for name, ar, en in issue:
-        label_ar, label_en = _ISSUE_LABELS[name]
+    for f in issue_fields(claims, tz):
         c.space(_FIELD_GAP)
-        _field(c, DisplayField(name, label_ar, label_en, ar, en), order)
+        _field(c, f, order)
     c.space(_FIELD_GAP)
     c.rule(1)
     for f in fields:
@@ -546,9 +524,12 @@ def _compose(
     c.space(_FIELD_GAP)
     c.rule(2)
     c.qr(symbol, module)
-    note_ar, note_en = _verify_note(verifier_url)
-    for text in _bilingual_pair(note_ar, note_en, order):
+    for text in _bilingual_pair(*words.verify_note(masthead.verify_url), order):
         c.paragraph(text, s.note, _Align.CENTER)
+    if thermal:
+        c.space(_FIELD_GAP)
+        for text in _bilingual_pair(*words.THERMAL_ADVICE, order):
+            c.paragraph(text, s.note, _Align.CENTER)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -652,7 +633,7 @@ def render_receipt(
     qr_text: str,
     *,
     width_dots: int,
-    verifier_url: str,
+    masthead: Masthead,
     lang_order: LangOrder = LangOrder.AR_FIRST,
     timezone: dt.tzinfo = dt.UTC,
     fonts: FontSet | None = None,
@@ -671,17 +652,53 @@ def render_receipt(
         raise LayoutError(
             f"paper width must be 384 (58 mm) or 576 (80 mm) dots, not {width_dots}"
         ) from None
+    return _layout(
+        claims, qr_text, int(paper), _STYLES[paper], DPI, masthead, lang_order, timezone,
+        fonts, max_module_dots,
+    )  # fmt: skip
+
+
+def render_a4(
+    claims: Claims,
+    qr_text: str,
+    *,
+    masthead: Masthead,
+    lang_order: LangOrder = LangOrder.AR_FIRST,
+    timezone: dt.tzinfo = dt.UTC,
+    fonts: FontSet | None = None,
+) -> Receipt:
+    """The same document laid out anew for an A4 page (not the receipt enlarged): the text
+    width of A4 at 300 dpi, type about 10 pt, the QR about 6 cm. `export.pdf_a4` puts it on
+    the page at its true size. No thermal-paper advice: it is printed on plain paper. Same
+    checks and errors as `render_receipt`."""
+    return _layout(
+        claims, qr_text, A4_WIDTH_DOTS, _A4_STYLE, A4_DPI, masthead, lang_order, timezone,
+        fonts, _A4_MAX_MODULE,
+    )  # fmt: skip
+
+
+def _layout(
+    claims: Claims,
+    qr_text: str,
+    width: int,
+    style: _Style,
+    dpi: int,
+    masthead: Masthead,
+    lang_order: LangOrder,
+    timezone: dt.tzinfo,
+    fonts: FontSet | None,
+    max_module_dots: int | None,
+) -> Receipt:
     require_raqm()
     qr_text = qr_text.strip()
     _check_claims(claims, qr_text)
-    style = _STYLES[paper]
-    symbol, module = fit_qr(qr_text, paper, min_module=style.min_module, max_module=max_module_dots)
-    composer = _Composer(int(paper), style, fonts or default_fonts())
-    _compose(composer, claims, symbol, module, verifier_url, lang_order, timezone)
+    symbol, module = fit_qr(qr_text, width, min_module=style.min_module, max_module=max_module_dots)
+    composer = _Composer(width, style, fonts or default_fonts())
+    _compose(composer, claims, symbol, module, masthead, lang_order, timezone, dpi == DPI)
     placed, bottom = _stack(composer.blocks, top=style.margin - _GAP)
     height = bottom + style.margin
-    image, qr_top = _draw(placed, int(paper), height, style.margin)
-    image.info["dpi"] = (DPI, DPI)
+    image, qr_top = _draw(placed, width, height, style.margin)
+    image.info["dpi"] = (dpi, dpi)
     qr_bottom = qr_top + symbol.modules * module
     part = QrPart(
         text=qr_text,
@@ -689,13 +706,13 @@ def render_receipt(
         ecc=symbol.ecc,
         version=symbol.version,
         modules=symbol.modules,
-        left_dots=(int(paper) - symbol.modules * module) // 2,
+        left_dots=(width - symbol.modules * module) // 2,
         top_dots=qr_top,
     )
     log.debug(
         "rendered document %s: %d dots wide, %d high, QR v%d-%s at %d dots/module",
         serial_hash(claims.serial).hex(),
-        int(paper),
+        width,
         height,
         symbol.version,
         symbol.ecc.value,
@@ -703,10 +720,11 @@ def render_receipt(
     )
     return Receipt(
         image=image,
-        above=image.crop((0, 0, int(paper), qr_top)),
+        above=image.crop((0, 0, width, qr_top)),
         qr=part,
-        below=image.crop((0, qr_bottom, int(paper), height)),
-        width_dots=int(paper),
+        below=image.crop((0, qr_bottom, width, height)),
+        width_dots=width,
+        dpi=dpi,
     )
 
 
@@ -715,7 +733,7 @@ def render_verdict(
     qr_text: str,
     *,
     width_dots: int,
-    verifier_url: str,
+    masthead: Masthead,
     lang_order: LangOrder = LangOrder.AR_FIRST,
     timezone: dt.tzinfo = dt.UTC,
     fonts: FontSet | None = None,
@@ -728,7 +746,7 @@ def render_verdict(
         verdict.claims,
         qr_text,
         width_dots=width_dots,
-        verifier_url=verifier_url,
+        masthead=masthead,
         lang_order=lang_order,
         timezone=timezone,
         fonts=fonts,

@@ -2,7 +2,9 @@
 
 For people who print elsewhere, and for checking a layout: the QR text is verified against a
 root-signed trust list first, and nothing is rendered unless it is VALID. The output is a PNG
-(the receipt dot for dot) or a PDF (the receipt at true size on A4), chosen by --out's suffix.
+(the receipt dot for dot, --width wide) or a PDF (the document laid out for A4 at 300 dpi),
+chosen by --out's suffix.
+The authority's names and the verification address printed on it are the trust list's.
 
 `render_command` is a click command; the kiosk's `cli.group` registers it as `render`.
 `render_file` is the same as a function returning the exit code.
@@ -20,18 +22,17 @@ import click
 
 from kiosk_app.layout.errors import LayoutError
 from kiosk_app.layout.export import pdf_a4, preview_png
-from kiosk_app.layout.receipt import LangOrder, PaperWidth, render_verdict
+from kiosk_app.layout.receipt import LangOrder, Masthead, PaperWidth, render_a4, render_verdict
 from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import load_public_key
 from verifier.presentation import REASONS
 from verifier.trust import load_trust_list
 from verifier.verify import verify
 
-__all__ = ["DEFAULT_VERIFIER_URL", "ExitCode", "render_command", "render_file"]
+__all__ = ["ExitCode", "render_command", "render_file"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_VERIFIER_URL = "https://verify.csr.example"
 _MAX_QR_TEXT = 8192
 _EPILOG = (
     "Exit codes: 0 rendered, 1 the document is not valid (nothing rendered), 2 usage or I/O error."
@@ -60,7 +61,6 @@ def render_file(
     root_key_path: Path,
     width: int,
     out_path: Path,
-    verifier_url: str = DEFAULT_VERIFIER_URL,
     *,
     lang_order: LangOrder = LangOrder.AR_FIRST,
     at: dt.datetime | None = None,
@@ -107,10 +107,16 @@ def render_file(
             click.echo(f"NOT VALID: {verdict.reason}\n{en}\n{ar}", err=True)
         return ExitCode.INVALID
     try:
-        receipt = render_verdict(
-            verdict, qr_text, width_dots=paper, verifier_url=verifier_url, lang_order=lang_order
-        )
-        data = preview_png(receipt) if fmt is _OutputFormat.PNG else pdf_a4(receipt)
+        masthead = Masthead.from_trust_list(trust)
+        if fmt is _OutputFormat.PNG:
+            receipt = render_verdict(
+                verdict, qr_text, width_dots=paper, masthead=masthead, lang_order=lang_order
+            )
+            data = preview_png(receipt)
+        else:  # laid out anew for the page, not the receipt enlarged
+            assert verdict.claims is not None
+            receipt = render_a4(verdict.claims, qr_text, masthead=masthead, lang_order=lang_order)
+            data = pdf_a4(receipt)
     except LayoutError as exc:
         return _error(str(exc))
     try:
@@ -168,14 +174,7 @@ def render_file(
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Output file: .png (the receipt) or .pdf (true size on A4).",
-)
-@click.option(
-    "--verifier-url",
-    default=DEFAULT_VERIFIER_URL,
-    show_default=True,
-    envvar="SANAD_VERIFIER_URL",
-    help="Address printed under the QR for checking the document.",
+    help="Output file: .png (the receipt) or .pdf (laid out for A4).",
 )
 @click.option(
     "--lang-order",
@@ -191,7 +190,6 @@ def render_command(
     root_key: Path,
     width: str,
     out: Path,
-    verifier_url: str,
     lang_order: str,
     as_json: bool,
 ) -> None:
@@ -202,7 +200,6 @@ def render_command(
         root_key,
         int(width),
         out,
-        verifier_url,
         lang_order=LangOrder(lang_order),
         as_json=as_json,
     )

@@ -339,9 +339,11 @@ class KioskApp(App):  # type: ignore[misc]
         return self.fee(chosen.fee, chosen.currency, chosen.minor_units)
 
     def document_title(self, document_type: int) -> str:
-        key = f"document.{document_type}"
-        cat = self.catalogues[self.lang]
-        return cat.get(key) if cat.has(key) else cat.get("document.unknown")
+        """The document's name from `verifier.words`, the one vocabulary the paper, the page and
+        the kiosk share (English for a language it has no words for)."""
+        from verifier.words import document_title
+
+        return document_title(document_type).in_lang(self.lang)
 
     def relation(self, relation: str, sex: str | None = None) -> str:
         """Who the document is for, as the citizen is addressed: "والدك" when the registry

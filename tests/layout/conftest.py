@@ -4,7 +4,7 @@ verified and rendered at both paper widths (rendered once per session: it is the
 from __future__ import annotations
 
 import pytest
-from layout_support import VERIFIER_URL, WIDTHS, Authority, Signed, serial_for
+from layout_support import MASTHEAD, WIDTHS, Authority, Signed, serial_for
 
 from kiosk_app.layout import Receipt, render_verdict
 from verifier.documents import DocumentType
@@ -24,7 +24,7 @@ def signed(authority: Authority) -> dict[DocumentType, Signed]:
 @pytest.fixture(scope="session")
 def receipts(signed: dict[DocumentType, Signed]) -> dict[tuple[DocumentType, int], Receipt]:
     return {
-        (t, int(w)): render_verdict(s.verdict, s.qr_text, width_dots=w, verifier_url=VERIFIER_URL)
+        (t, int(w)): render_verdict(s.verdict, s.qr_text, width_dots=w, masthead=MASTHEAD)
         for t, s in signed.items()
         for w in WIDTHS
     }

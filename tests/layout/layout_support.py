@@ -9,8 +9,9 @@ import zxingcpp
 from PIL import Image
 
 from kiosk_app.layout import PaperWidth
+from kiosk_app.layout.receipt import Masthead
 from verifier.documents import Document, DocumentType
-from verifier.fixtures import PLACES
+from verifier.fixtures import AUTHORITY, IDENTITY, PLACES
 from verifier.keys import SigningKey
 from verifier.sign import sign_document
 from verifier.trust import SignerEntry, TrustList, load_trust_list, sign_trust_list
@@ -19,7 +20,10 @@ from verifier.verify import Verdict, verify
 ISSUER = "CSR"
 ISSUED_AT = dt.datetime(2026, 11, 2, 9, 41, 7, tzinfo=dt.UTC)
 CHECK_AT = ISSUED_AT + dt.timedelta(hours=1)
-VERIFIER_URL = "https://verify.csr.example"
+VERIFIER_URL = IDENTITY.verify_url
+# The pilot jurisdiction, as the test trust lists publish it (the same as the fixtures').
+PILOT_AUTHORITY = AUTHORITY
+MASTHEAD = Masthead(PILOT_AUTHORITY, VERIFIER_URL)
 WIDTHS = (PaperWidth.MM58, PaperWidth.MM80)
 TYPES = tuple(DocumentType)
 
@@ -48,9 +52,10 @@ class Authority:
             sequence=1,
             issued_at=ISSUED_AT,
             next_update=ISSUED_AT + dt.timedelta(days=1),
-            authority=next(iter(PLACES.values())),
+            authority=PILOT_AUTHORITY,
             signers=(entry,),
             places=PLACES,
+            identity=IDENTITY,
         )
         self.trust_bytes = sign_trust_list(tl, self.root)
         self.trust = load_trust_list(self.trust_bytes, [self.root.public])

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import deque
 
 import pytest
-from layout_support import VERIFIER_URL, Authority, contains
+from layout_support import MASTHEAD, Authority, contains
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
 from kiosk_app.layout import (
@@ -18,9 +18,9 @@ from kiosk_app.layout import (
     render_verdict,
 )
 from kiosk_app.layout import fonts as layout_fonts
-from kiosk_app.layout.text import isolate_numbers
 from verifier.documents import Bilingual, Document, DocumentType, Place
 from verifier.national_id import make
+from verifier.words import FSI, PDI, isolate_values
 
 THRESHOLD = 150  # the layout's: grey below this prints
 VALUE_SIZE = {384: 22, 576: 25}  # Amiri Bold, the value role
@@ -111,7 +111,7 @@ def test_the_receipt_sets_an_arabic_name_as_raqm_does(authority: Authority) -> N
     signed = authority.sign(document, "NO26-00000001")
     for width in (384, 576):
         receipt = render_verdict(
-            signed.verdict, signed.qr_text, width_dots=width, verifier_url=VERIFIER_URL
+            signed.verdict, signed.qr_text, width_dots=width, masthead=MASTHEAD
         )
         assert contains(receipt.image, _alone("محمد", VALUE_SIZE[width]))
         assert not contains(
@@ -142,6 +142,7 @@ def _best_match(image: Image.Image, template: Image.Image) -> tuple[float, int]:
         ("للتحقق افتح verify.csr.example/d", "verify.csr.example/d", "d/example.csr.verify"),
         ("الرقم التسلسلي BI26-01000418", "BI26-01000418", "01000418-BI26"),
         ("افتح https://10.0.0.1:8000/v", "https://10.0.0.1:8000/v", "v/8000:1.0.0.10//:https"),
+        ("الرقم التسلسلي B26-0000001-8 للوثيقة", "B26-0000001-8", "8-B26-0000001"),
     ],
 )
 def test_numbers_and_latin_in_an_arabic_line_read_left_to_right(
@@ -171,18 +172,45 @@ def test_without_raqm_the_layout_names_the_missing_packages(
     assert "libfribidi0" in str(info.value)
 
 
+I, P = FSI, PDI  # noqa: E741 (short names keep the cases readable)
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("أنثى — 2018-10-05", "أنثى — \u20662018-10-05\u2069"),
-        (
-            "2018-10-05 — أنثى",
-            "\u20662018-10-05\u2069 — أنثى",
-        ),  # nothing before: the paragraph is RTL
-        ("رقم BI26-01000418", "رقم BI26-01000418"),  # after a Latin letter: already LTR
-        ("افتح https://10.0.0.1:8000", "افتح https://10.0.0.1:8000"),
-        ("Born 1985-11-30", "Born 1985-11-30"),
+        ("أنثى — 2018-10-05", f"أنثى — {I}2018-10-05{P}"),
+        ("2018-10-05 — أنثى", f"{I}2018-10-05{P} — أنثى"),
+        ("الرقم B26-0000001-8.", f"الرقم {I}B26-0000001-8{P}."),  # the full stop is the sentence's
+        ("رقم القيد B1941/0000001", f"رقم القيد {I}B1941/0000001{P}"),
+        ("افتح https://verify.cspd.example/v/", f"افتح {I}https://verify.cspd.example/v/{P}"),
+        ("الرسوم JOD 1.000 فقط", f"الرسوم {I}JOD 1.000{P} فقط"),  # one run: words keep order
+        ("1. محمد", f"{I}1{P}. محمد"),
+        ("الهاتف +962 6 5000000", f"الهاتف {I}+962 6 5000000{P}"),
+        ("نسبة 50% فقط", f"نسبة {I}50%{P} فقط"),
+        ("الجهاز (K-AMM-0417) هنا", f"الجهاز ({I}K-AMM-0417{P}) هنا"),
+        ("شارع - عمان", "شارع - عمان"),  # a spaced dash is the sentence's, not a value
+        (f"رقم {I}B26-1{P}", f"رقم {I}B26-1{P}"),  # already isolated: left alone
+        ("Born 1985-11-30", "Born 1985-11-30"),  # no Arabic: nothing to protect it from
     ],
 )
-def test_only_numbers_that_follow_arabic_are_isolated(text: str, expected: str) -> None:
-    assert isolate_numbers(text) == expected
+def test_every_latin_or_numeric_value_in_arabic_is_isolated(text: str, expected: str) -> None:
+    assert isolate_values(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("تاريخ الولادة 2018-10-05 أنثى", "2018-10-05"),
+        ("الرقم التسلسلي: B26-0000001-8 للوثيقة", "B26-0000001-8"),
+        ("رقم القيد B1941/0000001، أمانة عمان", "B1941/0000001"),
+        ("الوقت 2026-11-02 09:41:07 UTC+03:00 بتوقيت عمان", "2026-11-02 09:41:07 UTC+03:00"),
+        ("الرسوم 0.500 دينار", "0.500"),
+    ],
+)
+def test_isolated_values_keep_their_order_in_the_bidi_resolved_line(line: str, value: str) -> None:
+    # python-bidi's UBA (Rust unicode-bidi) orders the line for display as a right-to-left
+    # paragraph; the value must appear there exactly as it reads alone.
+    from bidi import get_display
+
+    shown = get_display(isolate_values(line), base_dir="R")
+    assert value in shown.replace(FSI, "").replace(PDI, "")

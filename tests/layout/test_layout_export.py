@@ -7,11 +7,22 @@ import itertools
 import re
 
 import pytest
-from layout_support import decode_qr_texts
+from layout_support import CHECK_AT, MASTHEAD, Authority, Signed, contains, decode_qr_texts
 from PIL import Image, ImageChops
 
-from kiosk_app.layout import Receipt, pdf_a4, preview_png
+from kiosk_app.layout import (
+    Receipt,
+    TextRole,
+    pdf_a4,
+    preview_png,
+    render_a4,
+    render_receipt,
+    render_text,
+)
+from kiosk_app.layout.receipt import A4_DPI, A4_WIDTH_DOTS
+from verifier import words
 from verifier.documents import DocumentType
+from verifier.verify import verify
 
 
 def test_preview_png_is_the_receipt_dot_for_dot(
@@ -98,3 +109,35 @@ def test_pdf_can_enlarge_by_a_whole_factor_that_fits_a4(
         pdf_a4(receipt, scale=3)
     with pytest.raises(ValueError, match="does not fit"):
         pdf_a4(receipt, scale=0)
+
+
+def test_a4_is_laid_out_for_the_page_not_the_receipt_enlarged(
+    signed: dict[DocumentType, Signed], authority: Authority
+) -> None:
+    s = signed[DocumentType.FAMILY_EXTRACT]
+    assert s.verdict.claims is not None
+    a4 = render_a4(s.verdict.claims, s.qr_text, masthead=MASTHEAD)
+    receipt = render_receipt(s.verdict.claims, s.qr_text, width_dots=576, masthead=MASTHEAD)
+    assert (a4.width_dots, a4.dpi) == (A4_WIDTH_DOTS, A4_DPI)
+    assert a4.width_dots * 25.4 / a4.dpi == pytest.approx(183, abs=1)
+    # More on each line: the receipt enlarged to the same width would be twice as long.
+    enlarged_mm = receipt.height_mm * a4.width_dots / a4.dpi / (576 / 203)
+    assert a4.height_mm < enlarged_mm / 2
+    assert a4.height_mm < 297 - 2 * 12  # one page
+    # Plain paper: no thermal-paper advice (the receipt has it).
+    advice = render_text(words.THERMAL_ADVICE.en, width_dots=576, role=TextRole.NOTE)
+    assert contains(receipt.image, _ink(advice))
+    texts = decode_qr_texts(a4.image)
+    assert texts == [s.qr_text]
+    assert verify(texts[0], authority.trust, CHECK_AT).claims == s.verdict.claims
+    pdf = pdf_a4(a4)
+    assert len(_pages(pdf)) == 1
+    # The page image is A4 at 300 dpi: 2480 × 3508 dots.
+    assert re.search(rb"/Width 2480\b", pdf) and re.search(rb"/Height 3508\b", pdf)
+
+
+def _ink(image: Image.Image) -> Image.Image:
+    grey = image.convert("L")
+    box = ImageChops.invert(grey).getbbox()
+    assert box is not None
+    return grey.crop(box)

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from layout_support import (
     CHECK_AT,
+    MASTHEAD,
+    PILOT_AUTHORITY,
     TYPES,
-    VERIFIER_URL,
     WIDTHS,
     Authority,
     Signed,
@@ -32,8 +33,9 @@ from kiosk_app.layout import (
     render_verdict,
 )
 from kiosk_app.layout.qr import QUIET_ZONE
-from kiosk_app.layout.receipt import AUTHORITY
+from kiosk_app.layout.receipt import Masthead
 from verifier.documents import Bilingual, DocumentType
+from verifier.fixtures import IDENTITY
 from verifier.presentation import display_fields
 from verifier.verify import Status, verify
 
@@ -176,16 +178,17 @@ def test_english_first_order_puts_english_above_arabic(
     signed: dict[DocumentType, Signed],
 ) -> None:
     s = signed[DocumentType.BIRTH_CERTIFICATE]
-    ar_first = render_verdict(s.verdict, s.qr_text, width_dots=576, verifier_url=VERIFIER_URL)
+    ar_first = render_verdict(s.verdict, s.qr_text, width_dots=576, masthead=MASTHEAD)
     en_first = render_verdict(
         s.verdict,
         s.qr_text,
         width_dots=576,
-        verifier_url=VERIFIER_URL,
+        masthead=MASTHEAD,
         lang_order=LangOrder.EN_FIRST,
     )
-    english = _ink(render_text(AUTHORITY[1], width_dots=576, role=TextRole.HEADER))
-    arabic = _ink(render_text(AUTHORITY[0], width_dots=576, role=TextRole.HEADER))
+    assert PILOT_AUTHORITY.latin is not None
+    english = _ink(render_text(PILOT_AUTHORITY.latin, width_dots=576, role=TextRole.HEADER))
+    arabic = _ink(render_text(PILOT_AUTHORITY.ar, width_dots=576, role=TextRole.HEADER))
 
     def first_line(receipt: Receipt) -> Image.Image:
         top = _ink_box(receipt.image)[1]
@@ -204,12 +207,12 @@ def _ink(image: Image.Image) -> Image.Image:
 
 def test_issue_time_is_printed_in_the_given_time_zone(signed: dict[DocumentType, Signed]) -> None:
     s = signed[DocumentType.NON_EMPLOYMENT]
-    utc = render_verdict(s.verdict, s.qr_text, width_dots=576, verifier_url=VERIFIER_URL)
+    utc = render_verdict(s.verdict, s.qr_text, width_dots=576, masthead=MASTHEAD)
     amman = render_verdict(
         s.verdict,
         s.qr_text,
         width_dots=576,
-        verifier_url=VERIFIER_URL,
+        masthead=MASTHEAD,
         timezone=dt.timezone(dt.timedelta(hours=3)),
     )
     assert (
@@ -228,7 +231,7 @@ def test_a_verdict_that_is_not_valid_is_never_rendered(
     verdict = verify(tampered, authority.trust, CHECK_AT)
     assert not verdict.valid
     with pytest.raises(NotVerifiedError, match="did not verify"):
-        render_verdict(verdict, tampered, width_dots=384, verifier_url=VERIFIER_URL)
+        render_verdict(verdict, tampered, width_dots=384, masthead=MASTHEAD)
 
 
 def test_claims_that_the_qr_text_does_not_sign_are_refused(
@@ -237,12 +240,10 @@ def test_claims_that_the_qr_text_does_not_sign_are_refused(
     birth, death = signed[DocumentType.BIRTH_CERTIFICATE], signed[DocumentType.DEATH_CERTIFICATE]
     assert birth.verdict.claims is not None
     with pytest.raises(NotVerifiedError, match="not the ones the QR text signs"):
-        render_receipt(
-            birth.verdict.claims, death.qr_text, width_dots=384, verifier_url=VERIFIER_URL
-        )
+        render_receipt(birth.verdict.claims, death.qr_text, width_dots=384, masthead=MASTHEAD)
     with pytest.raises(NotVerifiedError, match="cannot be read"):
         render_receipt(
-            birth.verdict.claims, "SN1D:NOT-A-DOCUMENT", width_dots=384, verifier_url=VERIFIER_URL
+            birth.verdict.claims, "SN1D:NOT-A-DOCUMENT", width_dots=384, masthead=MASTHEAD
         )
 
 
@@ -250,7 +251,7 @@ def test_claims_that_the_qr_text_does_not_sign_are_refused(
 def test_other_paper_widths_are_refused(width: int, signed: dict[DocumentType, Signed]) -> None:
     s = signed[DocumentType.BIRTH_CERTIFICATE]
     with pytest.raises(LayoutError, match=r"384 .* or 576"):
-        render_verdict(s.verdict, s.qr_text, width_dots=width, verifier_url=VERIFIER_URL)
+        render_verdict(s.verdict, s.qr_text, width_dots=width, masthead=MASTHEAD)
 
 
 def test_paper_widths_are_58_and_80_mm() -> None:
@@ -271,7 +272,7 @@ def test_a_document_type_newer_than_this_code_still_prints_every_signed_value() 
         signer.public.raw, "CSR", at - dt.timedelta(days=1), at + dt.timedelta(days=1),
         frozenset({99}),
     )  # fmt: skip
-    tl = TrustList(1, at, at + dt.timedelta(days=1), entry_authority(), (entry,))
+    tl = TrustList(1, at, at + dt.timedelta(days=1), entry_authority(), (entry,), identity=IDENTITY)
     trust = load_trust_list(sign_trust_list(tl, root), [root.public])
     payload = cbor2.dumps(
         {1: "CSR", 6: int(at.timestamp()), 7: b"NEW-1",
@@ -283,12 +284,19 @@ def test_a_document_type_newer_than_this_code_still_prints_every_signed_value() 
     assert verdict.valid, verdict.reason
     assert verdict.claims is not None
     assert not verdict.claims.document.known
-    receipt = render(verdict.claims, text, width_dots=384, verifier_url=VERIFIER_URL)
+    receipt = render(verdict.claims, text, width_dots=384, masthead=MASTHEAD)
     assert decode_qr_texts(receipt.image) == [text]
 
 
 def entry_authority() -> Bilingual:
-    return Bilingual("مصلحة الأحوال المدنية والسجل المدني", "Civil Status and Civil Registry")
+    return Bilingual("دائرة الأحوال المدنية والجوازات", "Civil Status and Passports Department")
+
+
+def test_the_masthead_is_the_trust_lists_authority_and_address(authority: Authority) -> None:
+    masthead = Masthead.from_trust_list(authority.trust)
+    assert masthead == MASTHEAD
+    assert masthead.authority == authority.trust.authority
+    assert masthead.verify_url == authority.trust.identity.verify_url
 
 
 def test_the_qr_payload_stays_out_of_reprs(
@@ -303,8 +311,42 @@ def test_without_a_verifier_address_the_note_only_says_to_scan(
     signed: dict[DocumentType, Signed],
 ) -> None:
     s = signed[DocumentType.MARRIAGE_CERTIFICATE]
-    with_url = render_verdict(s.verdict, s.qr_text, width_dots=384, verifier_url=VERIFIER_URL)
-    without = render_verdict(s.verdict, s.qr_text, width_dots=384, verifier_url="  ")
+    with_url = render_verdict(s.verdict, s.qr_text, width_dots=384, masthead=MASTHEAD)
+    without = render_verdict(
+        s.verdict, s.qr_text, width_dots=384, masthead=Masthead(PILOT_AUTHORITY, "  ")
+    )
     assert without.height_dots < with_url.height_dots  # the address lines are gone
     assert decode_qr_texts(without.image) == [s.qr_text]
     assert with_url.image.info["dpi"] == (203, 203)
+
+
+def test_the_authority_and_address_printed_are_whatever_the_trust_list_says() -> None:
+    from verifier.fixtures import sample_documents
+    from verifier.keys import SigningKey
+    from verifier.sign import sign_document
+    from verifier.trust import Identity, SignerEntry, TrustList, load_trust_list, sign_trust_list
+
+    at = dt.datetime(2026, 11, 2, 9, 41, 7, tzinfo=dt.UTC)
+    root, signer = SigningKey.generate(), SigningKey.generate()
+    entry = SignerEntry(
+        signer.public.raw, "XX-TEST", at - dt.timedelta(days=1), at + dt.timedelta(days=1),
+        frozenset(int(t) for t in DocumentType),
+    )  # fmt: skip
+    other = Bilingual("هيئة التسجيل التجريبية", "Test Registration Board")
+    identity = Identity("XX", "XXX", 2, "https://check.test.example/", Bilingual("وحدة", "unit"))
+    tl = TrustList(1, at, at + dt.timedelta(days=1), other, (entry,), identity=identity)
+    trust = load_trust_list(sign_trust_list(tl, root), [root.public])
+    document = sample_documents()[DocumentType.MARRIAGE_CERTIFICATE]
+    text = sign_document(document, serial="MA26-1", issuer="XX-TEST", issued_at=at, key=signer)
+    verdict = verify(text, trust, at)
+    assert verdict.valid, verdict.reason
+    receipt = render_verdict(
+        verdict, text, width_dots=576, masthead=Masthead.from_trust_list(trust)
+    )
+    assert other.latin is not None
+    for line in (other.ar, other.latin, "https://check.test.example/"):
+        role = TextRole.HEADER if line != identity.verify_url else TextRole.NOTE
+        assert contains(receipt.image, _ink(render_text(line, width_dots=576, role=role)))
+    assert not contains(
+        receipt.image, _ink(render_text(PILOT_AUTHORITY.ar, width_dots=576, role=TextRole.HEADER))
+    )

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from layout_support import decode_qr_texts
 from PIL import Image
 
+from kiosk_app.layout.receipt import A4_WIDTH_DOTS
 from kiosk_app.layout.render_command import render_command
 from verifier.fixtures import DevFixtures, make_dev_fixtures
 from verifier.keys import SigningKey, save_public_key
@@ -49,7 +50,7 @@ def test_pdf_output_and_json_summary(dev: DevFixtures, tmp_path: Path) -> None:
     assert code == 0
     summary = json.loads(stdout)
     assert summary["rendered"] is True
-    assert summary["width_dots"] == 384
+    assert summary["width_dots"] == A4_WIDTH_DOTS  # a PDF is laid out for A4, whatever --width
     assert summary["qr"]["module_dots"] >= 4
     assert out.read_bytes().startswith(b"%PDF-")
 

@@ -62,3 +62,18 @@ def test_decoding_agrees_with_the_base45_package_on_any_text(text: str) -> None:
     except Base45Error:
         got = None
     assert got == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=60))
+def test_any_alphabet_text_decodes_exactly_as_the_base45_package(text: str) -> None:
+    # every group value, 65535 and over included, is judged as the reference does
+    try:
+        expected: bytes | None = base45.b45decode(text)
+    except ValueError:
+        expected = None
+    try:
+        got: bytes | None = b45decode(text)
+    except Base45Error:
+        got = None
+    assert got == expected

@@ -69,7 +69,9 @@ def test_image_input_decodes_the_qr(fixtures: dict, tmp_path: Path) -> None:
 def test_invalid_document_exits_1_with_the_reason(fixtures: dict) -> None:
     code, out = _check(fixtures, "SN1D:NOT*BASE45")
     assert code == 1
-    assert "NOT VALID" in out and "Base45" in out
+    assert "NOT VALID" in out and "damaged" in out
+    code, out = _check(fixtures, "SN1D:NOT*BASE45", "--json")
+    assert json.loads(out)["malformation"] == "base45"
 
 
 @pytest.mark.parametrize(

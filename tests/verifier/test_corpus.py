@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanad.cli import main as sanad
+from verifier.errors import TrustListError
 from verifier.keys import PublicKey, save_public_key
 from verifier.trust import load_trust_list
 from verifier.verify import verify
@@ -69,6 +70,10 @@ def test_corpus_has_the_cases_the_format_promises() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_library_gives_expected_verdict(case: dict[str, Any]) -> None:
+    if case["expected"]["status"] == "trust_list_refused":
+        with pytest.raises(TrustListError):
+            load_trust_list(base64.b64decode(case["trust_list"]), [_root_key(case)])
+        return
     trust = load_trust_list(base64.b64decode(case["trust_list"]), [_root_key(case)])
     verdict = verify(case["qr_text"], trust, dt.datetime.fromisoformat(case["verification_time"]))
     assert verdict.status.value == case["expected"]["status"], verdict.reason
@@ -80,7 +85,16 @@ def test_library_gives_expected_verdict(case: dict[str, Any]) -> None:
         assert verdict.claims is None
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+# verifier/cli.py (the service stream's) reads --stdin with str.strip(), which also strips
+# Unicode spaces; the format strips ASCII whitespace only (docs/format.md §1.1).
+_CLI_STRIPS_UNICODE = pytest.mark.xfail(reason="cli.py strips Unicode whitespace", strict=True)
+CLI_CASES = [
+    pytest.param(c, marks=_CLI_STRIPS_UNICODE) if i == "unicode-space-before-prefix" else c
+    for c, i in zip(CASES, IDS, strict=True)
+]
+
+
+@pytest.mark.parametrize("case", CLI_CASES, ids=IDS)
 def test_cli_gives_expected_verdict_and_exit_code(case: dict[str, Any], tmp_path: Path) -> None:
     tl = tmp_path / "trust-list.cose"
     tl.write_bytes(base64.b64decode(case["trust_list"]))
@@ -102,6 +116,10 @@ def test_cli_gives_expected_verdict_and_exit_code(case: dict[str, Any], tmp_path
         ],
         input=case["qr_text"],
     )
+    if case["expected"]["status"] == "trust_list_refused":
+        assert result.exit_code == 2, result.output
+        assert "refused" in result.output and "Traceback" not in result.output
+        return
     out = json.loads(result.output)
     assert out["status"] == case["expected"]["status"]
     assert out["malformation"] == case["expected"]["malformation"]

@@ -14,6 +14,7 @@ from pycose.messages import Sign1Message
 
 from verifier import codec, cose
 from verifier.documents import DocumentType
+from verifier.fixtures import ISSUER
 from verifier.keys import SigningKey
 from verifier.payload import Claims, encode_claims
 from verifier.verify import Status, verify
@@ -37,7 +38,7 @@ def _pycose_key(key: SigningKey, *, private: bool) -> OKPKey:
 
 
 def test_pycose_verifies_what_sanad_signs(keys: Keys, samples: dict) -> None:
-    claims = Claims("CSR", NOW, "BI26-00000001", samples[DocumentType.BIRTH_CERTIFICATE])
+    claims = Claims(ISSUER, NOW, "BI26-00000001", samples[DocumentType.BIRTH_CERTIFICATE])
     encoded = cose.sign1(encode_claims(claims), keys.signer)
     decoded = _pycose_decode(encoded)
     decoded.key = _pycose_key(keys.signer, private=False)
@@ -49,7 +50,7 @@ def test_pycose_verifies_what_sanad_signs(keys: Keys, samples: dict) -> None:
 
 def test_sanad_verifies_what_pycose_signs(keys: Keys, samples: dict) -> None:
     claims = Claims(
-        "CSR",
+        ISSUER,
         NOW - dt.timedelta(minutes=5),
         "MA26-00000002",
         samples[DocumentType.MARRIAGE_CERTIFICATE],
@@ -69,7 +70,7 @@ def test_sanad_verifies_what_pycose_signs(keys: Keys, samples: dict) -> None:
 
 
 def test_pycose_message_signed_by_another_key_is_bad_signature(keys: Keys, samples: dict) -> None:
-    claims = Claims("CSR", NOW, "MA26-00000003", samples[DocumentType.MARRIAGE_CERTIFICATE])
+    claims = Claims(ISSUER, NOW, "MA26-00000003", samples[DocumentType.MARRIAGE_CERTIFICATE])
     msg = Sign1Message(phdr={Algorithm: EdDSA, KID: keys.signer.kid}, payload=encode_claims(claims))
     msg.key = _pycose_key(SigningKey.generate(), private=True)
     assert (

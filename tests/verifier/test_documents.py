@@ -54,6 +54,23 @@ def test_check_digit_agrees_with_python_stdnum(body: str) -> None:
     assert national_id.is_valid(body + luhn.calc_check_digit(body))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=1, max_size=20))
+def test_the_general_luhn_agrees_with_python_stdnum(digits: str) -> None:
+    # registry serials use it: the one Luhn, so the registry needs no dev-only stdnum
+    assert national_id.luhn_check_digit(digits) == luhn.calc_check_digit(digits)
+    full = digits + luhn.calc_check_digit(digits)
+    assert national_id.luhn_valid(full) is True
+    assert national_id.luhn_valid(digits) is bool(len(digits) >= 2 and luhn.is_valid(digits))
+
+
+@pytest.mark.parametrize("bad", ["", "12a4", "١٢٣", "1²3"])
+def test_luhn_takes_ascii_digits_only(bad: str) -> None:
+    assert not national_id.luhn_valid(bad)
+    with pytest.raises(ValueError, match="ASCII"):
+        national_id.luhn_check_digit(bad)
+
+
 def test_national_id_check_digit() -> None:
     nid = national_id.make("198512345")
     assert national_id.is_valid(nid)

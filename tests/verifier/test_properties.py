@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from verifier import codec
 from verifier.documents import DocumentType
-from verifier.fixtures import sample_documents, sample_trust_list, signer_entry
+from verifier.fixtures import ISSUER, sample_documents, sample_trust_list, signer_entry
 from verifier.keys import SigningKey
 from verifier.sign import sign_document
 from verifier.trust import TrustList, load_trust_list
@@ -25,7 +25,7 @@ TRUST: TrustList = load_trust_list(
     [_ROOT.public],
 )
 GENUINE = {
-    t: sign_document(d, serial="P-1", issuer="CSR", issued_at=NOW, key=_SIGNER)
+    t: sign_document(d, serial="P-1", issuer=ISSUER, issued_at=NOW, key=_SIGNER)
     for t, d in sample_documents().items()
 }
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from verifier.errors import KeyFileError, TrustListError
-from verifier.fixtures import PLACES, sample_trust_list, signer_entry
+from verifier.fixtures import ISSUER, PLACES, sample_trust_list, signer_entry
 from verifier.keys import (
     SigningKey,
     load_public_key,
@@ -58,7 +58,7 @@ def test_a_document_is_not_accepted_as_a_trust_list() -> None:
 
     root = SigningKey.generate()
     doc = next(iter(sample_documents().values()))
-    text = sign_document(doc, serial="X-1", issuer="CSR", issued_at=NOW, key=root)
+    text = sign_document(doc, serial="X-1", issuer=ISSUER, issued_at=NOW, key=root)
     with pytest.raises(TrustListError, match="content type"):
         load_trust_list(codec.decode_text(text), [root.public])
 
