@@ -41,7 +41,7 @@ Errors (all `registry.errors`, root `RegistryError`):
 seconds, `.tries_remaining`, `.code` throttled or kiosk_throttled); `Locked`; `SessionInvalid`;
 `Refused` (`.code` an `ErrorCode` such as not_parent, `.message`); `Conflict`
 (idempotency_conflict, payment_reference_used); `NotFound`; `InvalidInput`; `ProtocolError`.
-`registry.codes.CITIZEN_MESSAGES[code]` has Arabic and English words for the citizen.
+The client answers codes only; the kiosk's catalogue words them for the citizen.
 
 Imports no SQLAlchemy and no FastAPI.
 """
