@@ -121,6 +121,7 @@ class Entitlement:
     fee_amount: int  # in the currency's minor unit
     fee_currency: str
     fee_minor_units: int | None = None  # digits after the decimal point (None: not told)
+    subject_sex: str | None = None  # "m" or "f": the person the document names
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ class RegistryClient:
                 fee_amount=d["fee"]["amount"],
                 fee_currency=d["fee"]["currency"],
                 fee_minor_units=d["fee"].get("minor_units"),
+                subject_sex=d.get("subject_sex"),
             )
             for d in data["documents"]
         ]

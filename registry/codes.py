@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["CITIZEN_MESSAGES", "ErrorCode"]
+__all__ = ["ErrorCode"]
 
 
 class ErrorCode(enum.StrEnum):
@@ -59,9 +59,3 @@ class ErrorCode(enum.StrEnum):
     ADMIN_TOKEN_REQUIRED = "admin_token_required"
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)
-
-
-# The registry answers codes; the kiosk's catalogues (kiosk_app/i18n/*.json, "refusal.<code>")
-# are the one place that words them for a citizen. Nothing is worded here any more: this empty
-# mapping stays only until registry/service.py stops adding a "citizen_message" to its errors.
-CITIZEN_MESSAGES: dict[ErrorCode, tuple[str, str]] = {}
