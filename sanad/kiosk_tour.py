@@ -481,7 +481,10 @@ def run(
         runner_factory=lambda dispatch: RecordingRunner(),
         fullscreen=False,
     )
-    driver = Driver(app, steps, shots=shots, total_timeout=600.0)
+    # Screenshots want the screen to stand a moment; the layout eye only needs the frames in
+    # which Kivy lays out what changed.
+    settle = 0.3 if shots is not None else 0.0
+    driver = Driver(app, steps, shots=shots, settle=settle, settle_frames=4, total_timeout=600.0)
     Clock.schedule_once(lambda _dt: driver.start(), 0.5)
     app.run()
     if check is not None:

@@ -108,7 +108,8 @@ class Driver:
     app: Any
     steps: list[Step]
     shots: Path | None = None
-    settle: float = 0.3
+    settle: float = 0.3  # seconds a shot's screen stands before it is looked at
+    settle_frames: int = 3  # and frames: Kivy lays out on the frames after a change
     total_timeout: float = 120.0
     error: str | None = None
     screenshots: list[Path] = field(default_factory=list)
@@ -118,6 +119,7 @@ class Driver:
     _acted: bool = False
     _since: float = 0.0
     _met_at: float | None = None
+    _met_ticks: int = 0
     _started: float = 0.0
 
     @property
@@ -163,13 +165,17 @@ class Driver:
                 return False
             if met:
                 self._met_at = now
+                self._met_ticks = 0
                 self.timings.append((step.label, now - self._since))
             elif now - self._since > step.timeout:
                 state = self.app.session.state.name
                 self._fail(f"step {self._index} ({step.label}) timed out in {state}")
                 return False
             return True
-        if step.shot is not None and now - self._met_at < self.settle:
+        self._met_ticks += 1
+        if step.shot is not None and (
+            now - self._met_at < self.settle or self._met_ticks < self.settle_frames
+        ):
             return True
         if step.shot is not None and step.inspect is not None:
             try:
