@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.codes import ErrorCode
 from registry.errors import InvalidCredentials, InvalidInput, Locked, SessionInvalid, Throttled
 from registry.models import Credential, Person
-from tests.registry.conftest import FAST, Kiosk, LiveServer, Registry, login, wrong_pin
+from tests.support.registry import FAST, Kiosk, LiveServer, Registry, login, wrong_pin
 
 
 def test_login_with_national_id_and_pin_opens_a_session(kiosk: Kiosk, registry: Registry) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from registry.client import RegistryClient
 from registry.errors import RegistryUnreachable, ServiceUnavailable
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier.keys import SigningKey
 
 
@@ -81,7 +81,7 @@ def test_a_lost_answer_is_retried_for_safe_calls_only(
 def test_a_503_is_retried_then_reported(pg_registry: Registry) -> None:
     from sqlalchemy import create_engine, text
 
-    from tests.registry.conftest import PG_ADMIN
+    from tests.support.postgres import PG_ADMIN
 
     key = pg_registry.enroll("K-503")
     with LiveServer(pg_registry) as live:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from sanad.cli import main
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier.documents import DocumentType
 from verifier.trust import SignerStatus, load_trust_list
 from verifier.verify import Status, verify
