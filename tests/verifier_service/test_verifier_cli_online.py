@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from service_support import Material, fake_registry, free_port_url, tamper
+from service_support import Material, fake_registry, tamper
 
+from tests.support.servers import closed_port_url
 from verifier.cli import group
 
 SANAD = [str(Path(sys.executable).parent / "sanad")]
@@ -48,7 +49,7 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
     code, out, err = run_check(
         tamper(material.birth),
         "--trust-url",
-        free_port_url(),
+        closed_port_url("/api/v1/trust-list"),
         "--cache-dir",
         str(tmp_path),
         "--root-key",
@@ -64,7 +65,12 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
 def test_check_exit_codes_without_a_usable_trust_list(material: Material, tmp_path: Path) -> None:
     key = ("--root-key", str(material.root_key_path))
     code, _, err = run_check(
-        material.birth, "--trust-url", free_port_url(), "--cache-dir", str(tmp_path), *key
+        material.birth,
+        "--trust-url",
+        closed_port_url("/api/v1/trust-list"),
+        "--cache-dir",
+        str(tmp_path),
+        *key,
     )
     assert code == 2
     assert "none is cached" in err

@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 import pytest
-from service_support import Material, base_config, fake_registry, free_port_url
+from service_support import Material, base_config, fake_registry
 
+from tests.support.servers import closed_port_url
 from verifier.documents import DocumentType
 from verifier.errors import TrustListError
 from verifier.fixtures import sample_serial, signer_entry
@@ -179,7 +180,7 @@ def test_registry_down_uses_the_cache_and_shows_its_age(
         assert source(material, registry.trust_url, tmp_path).refresh_sync() is (
             RefreshOutcome.UPDATED
         )
-    down = free_port_url()
+    down = closed_port_url("/api/v1/trust-list")
     config = base_config(
         material, trust_file=None, trust_url=down, cache_dir=str(tmp_path), refresh_seconds=0.2
     )
@@ -202,7 +203,10 @@ def test_not_ready_without_any_trust_list(
     material: Material, serve_app: Callable[..., Any], tmp_path: Path
 ) -> None:
     config = base_config(
-        material, trust_file=None, trust_url=free_port_url(), cache_dir=str(tmp_path)
+        material,
+        trust_file=None,
+        trust_url=closed_port_url("/api/v1/trust-list"),
+        cache_dir=str(tmp_path),
     )
     with serve_app(config) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200
