@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from service_support import Material, fake_registry, tamper
 
-from tests.support.servers import closed_port_url
+from tests.support.servers import SanadServer, closed_port_url, free_port
 from verifier.cli import group
 
 SANAD = [str(Path(sys.executable).parent / "sanad")]
@@ -153,6 +153,8 @@ def test_scan_reads_a_serial_scanner_over_a_pty(material: Material) -> None:
         os.write(master, material.birth.encode() + b"\r")
         forged = tamper(material.birth).encode()
         os.write(master, forged[:100])
+        # Real time is what this checks: the rest arrives later, as a scanner's bytes do, so
+        # the reader must join two reads into one code (no condition to wait for instead).
         time.sleep(0.3)
         os.write(master, forged[100:] + b"\r\n")
         os.write(master, b"HELLO WORLD\n")
@@ -282,44 +284,28 @@ def test_scan_stops_cleanly_on_interrupt(material: Material) -> None:
 
 def test_serve_with_two_workers(material: Material, tmp_path: Path) -> None:
     """The multi-process path: config handed to workers, metrics summed across them."""
-    import socket
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            *SANAD,
-            "verify",
-            "serve",
-            "--root-key",
-            str(material.root_key_path),
-            "--trust-list",
-            str(material.trust_list_path),
-            "--cache-dir",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    port = free_port()
+    server = SanadServer(
+        "verify",
+        "serve",
+        "--root-key",
+        str(material.root_key_path),
+        "--trust-list",
+        str(material.trust_list_path),
+        "--cache-dir",
+        str(tmp_path),
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        port=port,
+        health="/readyz",
+        log=tmp_path / "serve.log",
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
+    with server:
+        base = server.url
         with httpx.Client(base_url=base) as client:
             for _ in range(20):
                 r = client.post("/api/v1/verify", json={"qr_text": material.birth})
@@ -329,7 +315,5 @@ def test_serve_with_two_workers(material: Material, tmp_path: Path) -> None:
                 assert 'sanad_verifier_verdicts_total{endpoint="text",status="valid"} 20.0' in (
                     metrics
                 )
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=15)
+        assert server.stop() == 0  # SIGTERM: both workers shut down cleanly
     assert (tmp_path / "trust-list.cose").exists()

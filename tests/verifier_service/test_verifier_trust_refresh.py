@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import httpx
 import pytest
 from service_support import Material, base_config, fake_registry
 
-from tests.support.servers import closed_port_url
+from tests.support.servers import closed_port_url, wait_for
 from verifier.documents import DocumentType
 from verifier.errors import TrustListError
 from verifier.fixtures import sample_serial, signer_entry
@@ -23,14 +22,6 @@ from verifier.trust_source import CACHE_FILE, RefreshOutcome, TrustOrigin, Trust
 
 def source(material: Material, url: str | None, cache: Path | None) -> TrustSource:
     return TrustSource([material.root.public], url=url, cache_dir=cache, refresh_seconds=60)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def verdict(url: str, text: str) -> dict[str, Any]:
