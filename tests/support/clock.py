@@ -6,9 +6,10 @@ the test says how much time passes, so the outcome does not depend on how busy t
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
-__all__ = ["ManualClock"]
+__all__ = ["ManualClock", "ManualUTCClock"]
 
 
 class ManualClock:
@@ -27,3 +28,23 @@ class ManualClock:
             raise ValueError("a monotonic clock does not go back")
         with self._lock:
             self._now += seconds
+
+
+class ManualUTCClock:
+    """Aware UTC datetimes that move only when `advance` is called (for a registry's clock).
+    It starts at the real time, whole seconds, so signatures made with the real clock stay
+    within the allowed skew while a test moves it by seconds."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self._now = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dt.datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("the clock does not go back")
+        with self._lock:
+            self._now += dt.timedelta(seconds=seconds)

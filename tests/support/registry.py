@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,9 +115,17 @@ def template_data_dir(tmp_factory: pytest.TempPathFactory) -> Path:
 class LiveServer:
     """The registry app on a live server in this process (`tests.support.servers.serve_app`)."""
 
-    def __init__(self, reg: Registry, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        reg: Registry,
+        settings: Settings | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
         self.reg = reg
-        self.app = create_app(reg.data, database_url=reg.url, settings=settings or reg.settings)
+        extra: dict[str, Any] = {} if clock is None else {"clock": clock}
+        self.app = create_app(
+            reg.data, database_url=reg.url, settings=settings or reg.settings, **extra
+        )
         self.url = ""
         self._stack = contextlib.ExitStack()
 
