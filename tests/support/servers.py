@@ -137,6 +137,7 @@ class SanadServer:
         ready_line: str | None = None,
         log: Path | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
         timeout: float = 30.0,
     ) -> None:
         if (health is None) == (ready_line is None):
@@ -149,6 +150,7 @@ class SanadServer:
         self.health = health
         self.ready_line = ready_line
         self.timeout = timeout
+        self.cwd = cwd
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         if log is None:
             fd, name = tempfile.mkstemp(prefix="sanad-server-", suffix=".log")
@@ -168,12 +170,14 @@ class SanadServer:
         return self.output().splitlines()
 
     def start(self) -> SanadServer:
+        """Start it and wait until it is ready; it may be started again after `stop`/`kill`."""
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
                 [SANAD, *self.args],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=self.env,
+                cwd=self.cwd,
                 start_new_session=True,
             )
 
@@ -182,7 +186,7 @@ class SanadServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"sanad {' '.join(self.args[:2])} exited {self.proc.returncode} while "
-                    f"starting:\n{self.output()[-3000:]}"
+                    f"starting:\n{self.tail()}"
                 )
             if self.health is not None:
                 return http_ok(self.url + self.health)
@@ -195,9 +199,27 @@ class SanadServer:
             raise
         return self
 
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, chars: int = 3000) -> str:
+        """The end of its output, for an assertion message."""
+        return self.output()[-chars:]
+
     def signal(self, sig: int) -> None:
+        """Send `sig` to the server process (not its workers: it tells them itself)."""
         assert self.proc is not None
         os.kill(self.proc.pid, sig)
+
+    def kill(self) -> None:
+        """SIGKILL to the whole group, as a power cut or the OOM killer would: no clean-up."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM (to the server; its workers follow), then SIGKILL to the whole group."""
