@@ -4,9 +4,10 @@
 Prints, for the longest realistic sample of each type: CBOR payload bytes, compressed bytes,
 QR characters, QR version at ECC Q and M, and dots per module on 384- and 576-dot paper
 (4-module quiet zone). Then documents signed and verified per second beside raw PyNaCl
-`VerifyKey.verify` on the same message, measured in the same run, with the ratio; and, on the
-same text, an independent pipeline (the `base45` package, zlib, pycose, cbor2: signature and
-claims map only, no schema, trust or revocation checks) for comparison.
+`VerifyKey.verify` on the same message, measured in the same run (in turns, so each figure
+sees the same load), with the ratio; and, on the same text, an independent pipeline (the
+`base45` package, zlib, pycose, cbor2: signature and claims map only, no schema, trust or
+revocation checks) for comparison.
 
 Usage: .venv/bin/python bench/format.py [--seconds 2]
 """
@@ -49,14 +50,30 @@ def dots_per_module(version: int, paper_dots: int) -> int:
     return paper_dots // (17 + 4 * version + 8)
 
 
-def rate(fn: object, seconds: float) -> float:
-    assert callable(fn)
-    n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(50):
-            fn()
-        n += 50
-    return n / elapsed
+def rates(fns: Mapping[str, Callable[[], object]], seconds: float) -> dict[str, float]:
+    """Calls per second of each function, measured in turns.
+
+    The machine is shared: a figure measured a few seconds after another sees other load.
+    So the functions take turns in short slices (about 20 ms each) until each has run for
+    `seconds` in all; every figure then spans the same stretch of time and the ratios
+    between them are fair. Time is this process's CPU time (`time.process_time`): on a busy
+    machine wall-clock time also counts the moments another process held the core.
+    """
+    batch = dict.fromkeys(fns, 1)
+    spent = dict.fromkeys(fns, 0.0)
+    calls = dict.fromkeys(fns, 0)
+    while min(spent.values()) < seconds:
+        for name, fn in fns.items():
+            n = batch[name]
+            start = time.process_time()
+            for _ in range(n):
+                fn()
+            elapsed = time.process_time() - start
+            spent[name] += elapsed
+            calls[name] += n
+            if elapsed < 0.02:
+                batch[name] = n * 2
+    return {name: calls[name] / spent[name] for name in fns}
 
 
 def independent_pipeline(public_key: bytes) -> Callable[[str], Any]:
@@ -126,16 +143,26 @@ def main() -> None:
     assert verify(text, trust, NOW).valid
     other = independent_pipeline(signer.public.raw)
     assert other(text)[1] == ISSUER
-    raw_verify = rate(lambda: vk.verify(tbs, sig), args.seconds)
-    full_verify = rate(lambda: verify(text, trust, NOW), args.seconds)
-    other_verify = rate(lambda: other(text), args.seconds)
-    raw_sign = rate(lambda: signer.nacl_key.sign(tbs), args.seconds)
-    full_sign = rate(
-        lambda: sign_document(
-            document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer
-        ),
+    measured = rates(
+        {
+            "raw_verify": lambda: vk.verify(tbs, sig),
+            "full_verify": lambda: verify(text, trust, NOW),
+            "other_verify": lambda: other(text),
+        },
         args.seconds,
     )
+    raw_verify, full_verify = measured["raw_verify"], measured["full_verify"]
+    other_verify = measured["other_verify"]
+    signing = rates(
+        {
+            "raw_sign": lambda: signer.nacl_key.sign(tbs),
+            "full_sign": lambda: sign_document(
+                document[birth], serial="BI-1", issuer=ISSUER, issued_at=NOW, key=signer
+            ),
+        },
+        args.seconds,
+    )
+    raw_sign, full_sign = signing["raw_sign"], signing["full_sign"]
     print(f"\n{'one core, birth certificate':34} {'per second':>12} {'vs raw PyNaCl':>14}")
     print(f"{'raw PyNaCl VerifyKey.verify':34} {raw_verify:12,.0f} {1.0:14.2f}")
     print(f"{'decode + verify (Verdict)':34} {full_verify:12,.0f} {full_verify / raw_verify:14.2f}")

@@ -22,8 +22,8 @@ as codes: name them with `verifier.documents.resolve_places` and the trust list'
 `issue(session, *, document_type, subject, payment_reference, idempotency_key=None)
 -> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
 last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
-`document_status(serial) -> DocumentStatus`, `trust_list(etag=None) -> TrustListFetch`,
-`health() -> bool`.
+`document_status(serial, payload_sha256) -> DocumentStatus`,
+`trust_list(etag=None) -> TrustListFetch`, `health() -> bool`.
 
 Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh nonce and
 timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (`stamina`:
@@ -159,7 +159,6 @@ class DocumentStatus:
     since: dt.datetime | None
     document_type: str
     issued_at: dt.datetime
-    payload_sha256: str  # hex SHA-256 of the signed payload bytes
 
 
 @dataclass(frozen=True)
@@ -348,8 +347,11 @@ class RegistryClient:
             for f in data["fees"]
         ]
 
-    def document_status(self, serial: str) -> DocumentStatus:
-        path = f"/api/v1/documents/{urllib.parse.quote(serial, safe='')}/status"
+    def document_status(self, serial: str, payload_sha256: str) -> DocumentStatus:
+        """The registry's word on a document the caller holds (`payload_sha256`: hex SHA-256
+        of its signed payload, `verifier.payload.payload_sha256`); NotFound for anything else."""
+        quoted = urllib.parse.quote(serial, safe="")
+        path = f"/api/v1/documents/{quoted}/status?payload_sha256={payload_sha256}"
         d = self._call("GET", path, None, safe=True)
         return DocumentStatus(
             d["serial"],
@@ -358,7 +360,6 @@ class RegistryClient:
             _ts(d["since"]),
             d["document_type"],
             dt.datetime.fromisoformat(d["issued_at"]),
-            d["payload_sha256"],
         )
 
     def trust_list(self, etag: str | None = None) -> TrustListFetch:

@@ -188,8 +188,9 @@ class StatusOut(BaseModel):
     since: dt.datetime | None
     document_type: str
     issued_at: dt.datetime
-    payload_sha256: str = Field(
-        description="hex SHA-256 of the COSE_Sign1 payload bytes exactly as signed"
+    payload_sha256: str | None = Field(
+        description="hex SHA-256 of the COSE_Sign1 payload bytes exactly as signed (in "
+        "administrators' answers; the public status answer omits it: its caller sent it)"
     )
 
 

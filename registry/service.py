@@ -6,7 +6,8 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     GET  /api/v1/trust-list                     the root-signed trust list (application/cose),
                                                 ETag, Cache-Control; If-None-Match → 304
     GET  /api/v1/fees                           the fee table
-    GET  /api/v1/documents/{serial}/status      valid, revoked or superseded
+    GET  /api/v1/documents/{serial}/status?payload_sha256=HEX   valid, revoked or superseded
+                                               (404 unless the caller holds that document)
     POST /api/v1/auth/login             kiosk   national ID or card + PIN → session token
     POST /api/v1/auth/logout            kiosk   end the session
     GET  /api/v1/entitlements           kiosk   the documents the citizen may request
@@ -37,6 +38,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import hmac
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -50,10 +52,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import text
 
 from registry import citizens, issuance, kiosks
+from registry.codes import ErrorCode
 from registry.config import DataDir, Settings, load_settings
 from registry.db import Database
 from registry.errors import (
     ConfigError,
+    NotFound,
     SessionInvalid,
 )
 from registry.fleet_page import fleet_html
@@ -131,7 +135,7 @@ def _preview_json(pv: issuance.Preview, minor: int) -> dict[str, Any]:
     }
 
 
-def _status_json(st: issuance.StatusReport) -> dict[str, Any]:
+def _status_json(st: issuance.StatusReport, *, with_digest: bool = True) -> dict[str, Any]:
     return {
         "serial": st.serial,
         "status": st.state,
@@ -139,7 +143,7 @@ def _status_json(st: issuance.StatusReport) -> dict[str, Any]:
         "since": st.since,
         "document_type": st.document_type.slug,
         "issued_at": st.issued_at,
-        "payload_sha256": st.payload_sha256,
+        "payload_sha256": st.payload_sha256 if with_digest else None,
     }
 
 
@@ -249,11 +253,29 @@ def create_app(
         response_model=StatusOut,
         responses=errors_for(404, 503),
     )
-    def document_status(serial: str) -> dict[str, Any]:
-        # any text at all: what the registry did not issue is 404 not_issued, never a 400
+    def document_status(
+        serial: str,
+        payload_sha256: Annotated[
+            str | None,
+            Query(
+                max_length=128,
+                description="hex SHA-256 of the document's signed payload: the caller shows "
+                "it holds the document; without it, or with another, the answer is 404",
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
+        # Any text at all: what the registry did not issue is 404 not_issued, never a 400.
+        # The status of a document goes only to whoever holds it (its payload digest), so
+        # the answer's type and issue time confirm nothing to someone guessing at serials.
         with reg.db.session() as s:
             st = issuance.document_status(s, serial[:64])
-        return _status_json(st)
+        if payload_sha256 is None or not hmac.compare_digest(
+            payload_sha256.lower().encode("ascii", "replace"), st.payload_sha256.encode("ascii")
+        ):
+            raise NotFound(
+                "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
+            )
+        return _status_json(st, with_digest=False)
 
     # -- kiosk ----------------------------------------------------------------------------
 

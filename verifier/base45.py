@@ -47,22 +47,22 @@ def b45decode(text: str) -> bytes:
     if rest == 1:
         raise Base45Error("Base45 text has a stray final character")
     cut = whole * 3
-    # Every group at once, in C: each digit column becomes one big integer with a 32-bit lane
+    # Every group at once, in C: each digit column becomes one big integer with a 24-bit lane
     # per group, so a + 45 b + 2025 c is three big-integer operations (a lane tops out at
-    # 91124, far below 2**32: no carries between lanes); then lanes over 65535 are refused and
-    # the low two bytes of each lane are the output.
-    size = 4 * whole
+    # 91124, below 2**24: no carries between lanes); then lanes over 65535 (a non-zero top
+    # byte) are refused and the low two bytes of each lane are the output.
+    size = 3 * whole
     columns = []
     for k in range(3):
         lane = bytearray(size)
-        lane[3::4] = digits[k:cut:3]
+        lane[2::3] = digits[k:cut:3]
         columns.append(int.from_bytes(lane, "big"))
     total = (columns[0] + 45 * columns[1] + 2025 * columns[2]).to_bytes(size, "big")
-    if total[0::4].count(0) != whole or total[1::4].count(0) != whole:
+    if total[0::3].count(0) != whole:
         raise Base45Error("a Base45 group is larger than two bytes")
     out = bytearray(2 * whole)
-    out[0::2] = total[2::4]
-    out[1::2] = total[3::4]
+    out[0::2] = total[1::3]
+    out[1::2] = total[2::3]
     if rest == 2:
         last = digits[cut] + 45 * digits[cut + 1]
         if last > 0xFF:

@@ -17,7 +17,7 @@ import datetime as dt
 import enum
 import functools
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeAlias
 
@@ -34,6 +34,7 @@ __all__ = [
     "FieldSpec",
     "MaritalStatus",
     "Place",
+    "PlaceTable",
     "Relation",
     "Schema",
     "Sex",
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 _EPOCH = dt.date(1970, 1, 1)
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+_MIN_DAY, _MAX_DAY = -719162, 2932896  # 0001-01-01 and 9999-12-31 as days since 1970
 MAX_TEXT = 160  # characters of one text value: a four-part name with a long family name fits
 MAX_MEMBERS = 40
 
@@ -198,8 +201,9 @@ class Schema:
         return frozenset(s.key for s in self.fields)
 
     @functools.cached_property
-    def decoders(self) -> tuple[tuple[int, str, bool, Callable[[object, str], Any]], ...]:
-        return tuple((s.key, s.name, s.required, _DECODERS[s.kind]) for s in self.fields)
+    def decoders(self) -> tuple[tuple[int, str, bool, FieldKind, Callable[..., Any]], ...]:
+        """(key, name, required, kind, decoder) per field, in schema order."""
+        return tuple((s.key, s.name, s.required, s.kind, _DECODERS[s.kind]) for s in self.fields)
 
     @functools.cached_property
     def place_fields(self) -> tuple[str, ...]:
@@ -411,6 +415,10 @@ def text_fault(value: str) -> str | None:
 
 
 def _check_text(value: object, what: str) -> str:
+    # The common case first, in one expression: a short printable text (isprintable is False
+    # for every refused category, so what passes here text_fault would pass too).
+    if type(value) is str and 0 < len(value) <= MAX_TEXT and value.isprintable():
+        return value
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
         raise SchemaError(f"{what}: expected a text of 1 to {MAX_TEXT} characters")
     fault = text_fault(value)
@@ -429,8 +437,14 @@ def _enc_bilingual(value: Bilingual, what: str) -> list[str]:
 def _dec_bilingual(raw: object, what: str) -> Bilingual:
     if not isinstance(raw, list) or len(raw) not in (1, 2):
         raise SchemaError(f"{what}: expected [arabic] or [arabic, latin]")
-    ar = _check_text(raw[0], what)
-    latin = _check_text(raw[1], what) if len(raw) == 2 else None
+    ar = raw[0]
+    if not (type(ar) is str and 0 < len(ar) <= MAX_TEXT and ar.isprintable()):
+        ar = _check_text(ar, what)
+    if len(raw) == 1:
+        return Bilingual(ar)
+    latin = raw[1]
+    if not (type(latin) is str and 0 < len(latin) <= MAX_TEXT and latin.isprintable()):
+        latin = _check_text(latin, what)
     return Bilingual(ar, latin)
 
 
@@ -450,11 +464,44 @@ def _enc_place(value: object, what: str) -> int | list[str]:
     return _enc_bilingual(value.name, what)
 
 
-def _dec_place(raw: object, what: str) -> Place:
+_NO_NAMES: Mapping[int, Bilingual] = {}
+
+
+class PlaceTable(Mapping[int, Bilingual]):
+    """A place table (code -> name) that also holds each code's named `Place`, made once.
+
+    Decoding with one hands out that frozen Place instead of building a new one per field
+    per document (verification decodes with the trust list's, `TrustList.place_table`)."""
+
+    def __init__(self, names: Mapping[int, Bilingual]):
+        self._names = dict(names)
+        self.places = {code: Place(code, name) for code, name in self._names.items()}
+
+    def __getitem__(self, code: int) -> Bilingual:
+        return self._names[code]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _coded_place(code: int, names: Mapping[int, Bilingual]) -> Place:
+    if type(names) is PlaceTable:
+        found = names.places.get(code)
+        if found is not None:
+            return found
+    return Place(code, names.get(code))
+
+
+def _dec_place(raw: object, what: str, names: Mapping[int, Bilingual] = _NO_NAMES) -> Place:
+    # names: the trust list's place table; a code it names comes back with its name, as
+    # `resolve_places` would give it.
     if isinstance(raw, int) and not isinstance(raw, bool):
         if not 0 < raw <= MAX_PLACE_CODE:
             raise SchemaError(f"{what}: place code out of range")
-        return Place(code=raw)
+        return _coded_place(raw, names)
     return Place(name=_dec_bilingual(raw, what))
 
 
@@ -466,9 +513,9 @@ def _enc_date(value: dt.date, what: str) -> int:
 
 def _dec_date(raw: object, what: str) -> dt.date:
     # Days since 1970-01-01 (RFC 8943's epoch, without the tag: the schema says it is a date).
-    if not isinstance(raw, int) or isinstance(raw, bool) or not -719162 <= raw <= 2932896:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not _MIN_DAY <= raw <= _MAX_DAY:
         raise SchemaError(f"{what}: expected a day number")
-    return _EPOCH + dt.timedelta(days=raw)
+    return dt.date.fromordinal(_EPOCH_ORDINAL + raw)
 
 
 def _enc_nid(value: str, what: str) -> int:
@@ -482,7 +529,7 @@ def _enc_nid(value: str, what: str) -> int:
 def _dec_nid(raw: object, what: str) -> str:
     if not isinstance(raw, int) or isinstance(raw, bool) or not 0 <= raw < 10**9:
         raise SchemaError(f"{what}: expected the nine-digit body of a national number")
-    return national_id.make(f"{raw:09d}")
+    return national_id.from_body(raw)
 
 
 def _dec_enum(raw: object, cls: type[enum.IntEnum], what: str) -> Any:
@@ -669,23 +716,28 @@ def encode_document(doc: Document) -> list[Any]:
     return [int(schema.type), schema.version, kiosk, _enc_place(doc.centre, "centre"), fields]
 
 
-def decode_document(raw: object) -> Document:
+def decode_document(raw: object, places: Mapping[int, Bilingual] | None = None) -> Document:
     """The document claim back to a `Document`; raises SchemaError if it does not fit.
 
     An unknown type, or a schema version newer than this code knows, is returned raw with
     `known=False`: the signature covers it, only this code cannot name its fields.
+    places: a place table (the trust list's); given, the result is what `resolve_places`
+    would make of it, in one pass.
     """
     if not isinstance(raw, list) or len(raw) != 5:
         raise SchemaError("document claim: expected [type, version, kiosk, centre, fields]")
     type_code, version, kiosk, centre, fields = raw
-    for name, v in (("type", type_code), ("version", version)):
-        if type(v) is not int or not 0 < v < 2**16:
-            raise SchemaError(f"document claim: bad {name}")
+    if type(type_code) is not int or not 0 < type_code < 2**16:
+        raise SchemaError("document claim: bad type")
+    if type(version) is not int or not 0 < version < 2**16:
+        raise SchemaError("document claim: bad version")
     kiosk = _check_text(kiosk, "kiosk")
-    centre_value = _dec_place(centre, "centre")
+    names = _NO_NAMES if places is None else places
+    schema = _SCHEMA_BY_CODE.get((type_code, version))
+    # Only a known document's places are named (an unknown one is shown as it came).
+    centre_value = _dec_place(centre, "centre", _NO_NAMES if schema is None else names)
     if not isinstance(fields, dict):
         raise SchemaError("document claim: fields must be a map with integer keys")
-    schema = _SCHEMA_BY_CODE.get((type_code, version))
     if schema is None:
         if not all(type(k) is int for k in fields):
             raise SchemaError("document claim: fields must be a map with integer keys")
@@ -702,14 +754,37 @@ def decode_document(raw: object) -> Document:
     stray = fields.keys() - schema.keys  # text keys (the only other kind cbor_guard lets by)
     if stray:
         raise SchemaError(f"{doc_type.slug}: unknown field keys {sorted(stray, key=str)}")
+    if not _INT_ONLY.issuperset(map(type, fields)):  # true or 1.0 as a key equals 1
+        raise SchemaError("document claim: fields must be a map with integer keys")
     values: dict[str, FieldValue] = {}
-    for key, name, required, decode in schema.decoders:
-        raw_value = fields.get(key, _ABSENT)
-        if raw_value is not _ABSENT:
-            values[name] = decode(raw_value, name)
-        elif required:
-            raise SchemaError(f"{name}: required field missing")
+    get = fields.get
+    for key, name, required, kind, decode in schema.decoders:
+        value = get(key, _ABSENT)
+        if value is _ABSENT:
+            if required:
+                raise SchemaError(f"{name}: required field missing")
+            continue
+        # Inline, for the integers most fields are, exactly what their decoder returns when
+        # the value is in range; anything else goes to the decoder (which says what is wrong).
+        if type(value) is int:
+            if kind is FieldKind.NATIONAL_ID and 0 <= value < _NID_BODIES:
+                values[name] = national_id.from_body(value)
+                continue
+            if kind is FieldKind.DATE and _MIN_DAY <= value <= _MAX_DAY:
+                values[name] = _date_from_ordinal(_EPOCH_ORDINAL + value)
+                continue
+            if kind is FieldKind.PLACE and 0 < value <= MAX_PLACE_CODE:
+                values[name] = _coded_place(value, names)
+                continue
+        values[name] = (
+            decode(value, name, names) if kind is FieldKind.PLACE else decode(value, name)
+        )
     return Document(doc_type, values, kiosk, centre_value, version)
+
+
+_NID_BODIES = 10**9
+_INT_ONLY = frozenset({int})
+_date_from_ordinal = dt.date.fromordinal
 
 
 def _check_raw_texts(value: object) -> None:

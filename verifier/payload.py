@@ -14,13 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import cbor2
 
 from verifier import cbor_guard
-from verifier.documents import Document, decode_document, encode_document
+from verifier.documents import Bilingual, Document, decode_document, encode_document
 from verifier.errors import CborError, SchemaError
 
 __all__ = [
@@ -87,13 +88,34 @@ def encode_claims(claims: Claims) -> bytes:
     return cbor2.dumps(payload, canonical=True)
 
 
-def decode_claims(payload: bytes) -> Claims:
-    """Claims from the signed payload; raises CborError or SchemaError if they do not fit."""
-    raw = cbor_guard.loads(payload, max_bytes=16384, max_depth=8)
+_CLAIM_KEYS = frozenset({CLAIM_ISS, CLAIM_IAT, CLAIM_CTI, CLAIM_DOCUMENT})
+_INT_ONLY = frozenset({int})  # keys spelled true or 1.0 are equal to 1 but not of this type
+
+
+def decode_claims(payload: bytes, places: Mapping[int, Bilingual] | None = None) -> Claims:
+    """Claims from the signed payload; raises CborError or SchemaError if they do not fit.
+
+    places: a place table (the trust list's) to name the document's place codes from, as
+    `documents.resolve_places` does."""
+    # One pass over the values instead of two: the checks below and decode_document's take
+    # each value by its exact type (so what they accept is plain data), and before any fault
+    # is reported the guard's walk decides whether it is the CBOR fault (a float, a simple
+    # value, a key like true or 1.0) rather than a schema one, as cbor_guard.loads would.
+    raw = cbor_guard.decode_bounded(payload, max_bytes=16384, max_depth=8)
+    try:
+        claims = _claims(raw, places)
+        if not claims.document.known:  # its fields were taken raw, unchecked: walk them
+            cbor_guard.check_plain(raw)
+    except Exception:
+        cbor_guard.check_plain(raw)
+        raise
+    return claims
+
+
+def _claims(raw: Any, places: Mapping[int, Bilingual] | None) -> Claims:
     if not isinstance(raw, dict):
         raise CborError("the payload is not a CBOR map of claims")
-    expected = {CLAIM_ISS, CLAIM_IAT, CLAIM_CTI, CLAIM_DOCUMENT}
-    if set(raw) != expected:
+    if raw.keys() != _CLAIM_KEYS or not _INT_ONLY.issuperset(map(type, raw)):
         raise SchemaError(
             f"claims must be exactly iss, iat, cti and the document; got {sorted(raw, key=str)}"
         )
@@ -114,5 +136,5 @@ def decode_claims(payload: bytes) -> Claims:
         issuer=iss,
         issued_at=dt.datetime.fromtimestamp(iat, dt.UTC),
         serial=serial,
-        document=decode_document(raw[CLAIM_DOCUMENT]),
+        document=decode_document(raw[CLAIM_DOCUMENT], places),
     )

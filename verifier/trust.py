@@ -37,7 +37,7 @@ from typing import Any
 import cbor2
 
 from verifier import cbor_guard, cose
-from verifier.documents import MAX_PLACE_CODE, MAX_TEXT, Bilingual, text_fault
+from verifier.documents import MAX_PLACE_CODE, MAX_TEXT, Bilingual, PlaceTable, text_fault
 from verifier.errors import FormatError, TrustListError, UnsupportedAlgorithmError
 from verifier.keys import KID_LENGTH, PublicKey, SigningKey, kid_of
 from verifier.payload import MAX_TIME
@@ -158,6 +158,11 @@ class TrustList:
         for s in self.signers:
             index.setdefault(s.kid, []).append(s)
         return {k: tuple(v) for k, v in index.items()}
+
+    @functools.cached_property
+    def place_table(self) -> PlaceTable:
+        """The place table ready for decoding (each code's Place built once per list)."""
+        return PlaceTable(self.places)
 
     def is_revoked(self, serial: str) -> bool:
         return serial_hash(serial) in self.revoked_serials

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from verifier import codec, cose
-from verifier.documents import DocumentType, resolve_places
+from verifier.documents import DocumentType
 from verifier.errors import (
     Base45Error,
     CborError,
@@ -259,18 +259,20 @@ def _verify(text: str, trust: TrustList, at: dt.datetime, stale_grace: dt.timede
 
     digest = payload_sha256(msg.payload)
     try:
-        claims = decode_claims(msg.payload)
+        claims = decode_claims(msg.payload, trust.place_table)  # place codes named
     except FormatError as exc:
         return _malformed(exc, trust, at, kid=msg.kid, signer=verified[0], payload_sha256=digest)
-    claims = replace(claims, document=resolve_places(claims.document, trust.places))
 
     # The same key may be listed more than once (re-enrolled with another window or types):
     # the document is valid if any entry allows it, unless any entry says the key was revoked
     # (a compromised key stays compromised); otherwise the first failing entry in trust-list
     # order gives the reason.
-    verdicts = [_check_signer(claims, s, msg.kid, trust, at, digest) for s in verified]
-    revoked = [v for v in verdicts if v.status is Status.SIGNER_REVOKED]
-    verdict = (revoked or [v for v in verdicts if v.valid] or verdicts)[0]
+    if len(verified) == 1:  # the usual case: what the rule below gives for one entry
+        verdict = _check_signer(claims, verified[0], msg.kid, trust, at, digest)
+    else:
+        verdicts = [_check_signer(claims, s, msg.kid, trust, at, digest) for s in verified]
+        revoked = [v for v in verdicts if v.status is Status.SIGNER_REVOKED]
+        verdict = (revoked or [v for v in verdicts if v.valid] or verdicts)[0]
     if verdict.valid and at > trust.next_update:
         return replace(
             verdict,
@@ -290,62 +292,52 @@ def _check_signer(
     at: dt.datetime,
     digest: str,
 ) -> Verdict:
-    seen: dict[str, Any] = {
-        "claims": claims,
-        "signer": signer,
-        "kid": kid,
-        "payload_sha256": digest,
-    }
+    status, detail = _signer_fault(claims, signer, trust, at)
+    return Verdict(
+        status,
+        REASONS[status],
+        detail=detail,
+        claims=claims,
+        signer=signer,
+        kid=kid,
+        trust_list_sequence=trust.sequence,
+        trust_list_issued_at=trust.issued_at,
+        checked_at=at,
+        trust_list_next_update=trust.next_update,
+        payload_sha256=digest,
+    )
+
+
+def _signer_fault(
+    claims: Claims, signer: SignerEntry, trust: TrustList, at: dt.datetime
+) -> tuple[Status, str | None]:
+    """The first check this signer entry fails, with what exactly failed; VALID if none."""
     doc_type = claims.document.type
     if claims.issuer != signer.issuer:
-        return _verdict(
+        return (
             Status.ISSUER_MISMATCH,
             f"signed as issuer {claims.issuer} by a key of issuer {signer.issuer}",
-            trust,
-            at,
-            **seen,
         )
     if int(doc_type) not in signer.document_types:
         name = doc_type.slug if isinstance(doc_type, DocumentType) else f"type {doc_type}"
-        return _verdict(
-            Status.TYPE_NOT_ALLOWED,
-            f"this signer is not allowed to sign a {name}",
-            trust,
-            at,
-            **seen,
-        )
+        return Status.TYPE_NOT_ALLOWED, f"this signer is not allowed to sign a {name}"
     if signer.revoked_for(claims.issued_at):
         assert signer.revoked_at is not None
-        return _verdict(
+        return (
             Status.SIGNER_REVOKED,
             f"the signing key was revoked from {signer.revoked_at.isoformat()}",
-            trust,
-            at,
-            **seen,
         )
     if not signer.window_contains(claims.issued_at):
-        return _verdict(
+        return (
             Status.SIGNER_NOT_VALID,
             "the signing key was not allowed to sign at the document's issue time "
             f"({signer.not_before.date()} to {signer.not_after.date()})",
-            trust,
-            at,
-            **seen,
         )
     if claims.issued_at > at + CLOCK_SKEW:
-        return _verdict(
+        return (
             Status.ISSUED_IN_FUTURE,
             f"the document claims to be issued at {claims.issued_at.isoformat()}, in the future",
-            trust,
-            at,
-            **seen,
         )
     if trust.is_revoked(claims.serial):
-        return _verdict(
-            Status.DOCUMENT_REVOKED,
-            None,
-            trust,
-            at,
-            **seen,
-        )
-    return _verdict(Status.VALID, None, trust, at, **seen)
+        return Status.DOCUMENT_REVOKED, None
+    return Status.VALID, None

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from registry.codes import ErrorCode
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.issuance import make_serial, valid_serial_check
+from registry.issuance import make_serial, payload_sha256, valid_serial_check
 from registry.models import Divorce, IssuedDocument, Marriage, Person
 from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier import codec, cose
@@ -145,7 +145,8 @@ def test_revoked_document_is_revoked_everywhere(
         subject=citizen["national_id"],
         payment_reference="PAY-REV",
     )
-    assert kiosk.client.document_status(doc.serial).status == "valid"
+    digest = payload_sha256(doc.qr_text)
+    assert kiosk.client.document_status(doc.serial, digest).status == "valid"
     before = kiosk.client.trust_list()
     token = registry.data.admin_token()
     r = httpx.post(
@@ -159,7 +160,7 @@ def test_revoked_document_is_revoked_everywhere(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 200 and r.json()["status"] == "revoked"
-    status = kiosk.client.document_status(doc.serial)
+    status = kiosk.client.document_status(doc.serial, digest)
     assert status.status == "revoked" and status.reason == "issued to the wrong person"
     after = kiosk.client.trust_list(etag=before.etag)
     assert after.data is not None and after.sequence is not None
@@ -177,7 +178,7 @@ def test_revoked_document_is_revoked_everywhere(
 def test_every_serial_not_issued_is_404_not_issued(server: LiveServer, kiosk: Kiosk) -> None:
     never = make_serial(DocumentType.BIRTH_CERTIFICATE, 2026, 999999)
     with pytest.raises(NotFound) as err:
-        kiosk.client.document_status(never)
+        kiosk.client.document_status(never, "00" * 32)
     assert err.value.code == "not_issued"
     for serial in [
         never,
@@ -197,7 +198,7 @@ def test_every_serial_not_issued_is_404_not_issued(server: LiveServer, kiosk: Ki
         assert r.json()["error"]["code"] == "not_issued", serial
 
 
-def test_status_carries_the_signed_payload_digest_and_issue_time(
+def test_status_goes_only_to_whoever_holds_the_document(
     kiosk: Kiosk, registry: Registry, server: LiveServer
 ) -> None:
     citizen = registry.citizens()[0]
@@ -208,11 +209,19 @@ def test_status_carries_the_signed_payload_digest_and_issue_time(
         subject=citizen["national_id"],
         payment_reference="PAY-DIGEST",
     )
-    r = httpx.get(f"{server.url}/api/v1/documents/{doc.serial}/status")
+    payload = cose.parse_sign1(codec.decode_text(doc.qr_text)).payload
+    digest = hashlib.sha256(payload).hexdigest()
+    assert payload_sha256(doc.qr_text) == digest
+    url = f"{server.url}/api/v1/documents/{doc.serial}/status"
+    # Status goes only to whoever holds the document: without its digest, or with another
+    # document's, the answer is the same 404 as for a serial never issued.
+    for params in ({}, {"payload_sha256": "00" * 32}, {"payload_sha256": digest[:-1] + "x"}):
+        r = httpx.get(url, params=params)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_issued", params
+    r = httpx.get(url, params={"payload_sha256": digest.upper()})
     assert r.status_code == 200
     body = r.json()
-    payload = cose.parse_sign1(codec.decode_text(doc.qr_text)).payload
-    assert body["payload_sha256"] == hashlib.sha256(payload).hexdigest()
+    assert body["payload_sha256"] is None  # the caller sent it; nothing to learn from it
     assert body["document_type"] == "birth_certificate"
     issued_at = dt.datetime.fromisoformat(body["issued_at"])
     assert issued_at.utcoffset() == dt.timedelta(0)
@@ -220,7 +229,7 @@ def test_status_carries_the_signed_payload_digest_and_issue_time(
     # the verifier's own reading of the document gives the same time
     verdict = verify(doc.qr_text, registry.trust())
     assert verdict.claims is not None and issued_at == verdict.claims.issued_at
-    assert kiosk.client.document_status(doc.serial).payload_sha256 == body["payload_sha256"]
+    assert kiosk.client.document_status(doc.serial, digest).issued_at == issued_at
 
 
 def test_marriage_certificate_is_superseded_by_a_later_divorce(
@@ -258,7 +267,7 @@ def test_marriage_certificate_is_superseded_by_a_later_divorce(
             )
         )
     db.dispose()
-    status = kiosk.client.document_status(doc.serial)
+    status = kiosk.client.document_status(doc.serial, payload_sha256(doc.qr_text))
     assert status.status == "superseded" and "V2026/9999999" in (status.reason or "")
     offers = {o.document_type for o in kiosk.client.entitlements(session)}
     assert DocumentType.DIVORCE_CERTIFICATE in offers
@@ -313,5 +322,5 @@ def test_revocation_with_the_root_key_offline_changes_nothing_and_says_why(
         root_file.with_suffix(".away").rename(root_file)
     assert r.status_code == 503
     assert r.json()["error"]["code"] == "root_key_offline"
-    assert kiosk.client.document_status(doc.serial).status == "valid"
+    assert kiosk.client.document_status(doc.serial, payload_sha256(doc.qr_text)).status == "valid"
     assert not any("revoked" in rec.getMessage() for rec in caplog.records)

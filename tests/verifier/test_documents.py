@@ -19,10 +19,12 @@ from verifier.documents import (
     FamilyMember,
     MaritalStatus,
     Place,
+    PlaceTable,
     Relation,
     Sex,
     decode_document,
     encode_document,
+    resolve_places,
 )
 from verifier.errors import SchemaError
 from verifier.presentation import display_fields
@@ -147,3 +149,39 @@ def test_member_enum_labels_are_bilingual() -> None:
     )
     assert (m.relation.ar, m.relation.en) == ("ابنة", "Daughter")
     assert Sex.FEMALE.ar == "أنثى"
+
+
+@pytest.mark.parametrize("doc_type", list(DocumentType), ids=lambda t: t.slug)
+def test_decoding_with_the_place_table_is_resolve_places_in_one_pass(
+    doc_type: DocumentType, samples: dict
+) -> None:
+    # verify names place codes while decoding (decode_document(raw, places)); it must give
+    # exactly what decoding and then resolve_places gives, known types and unknown alike.
+    from verifier.fixtures import PLACES
+
+    wire = encode_document(samples[doc_type])
+    partial = dict(list(PLACES.items())[::2])  # some codes named, some not
+    for table in (PLACES, partial, {}):
+        expected = resolve_places(decode_document(wire), table)
+        assert decode_document(wire, table) == expected
+        assert decode_document(wire, PlaceTable(table)) == expected  # verify's cached form
+        assert dict(PlaceTable(table)) == table
+    unknown = [99, 1, wire[2], wire[3], {1: 1101}]
+    assert decode_document(unknown, PLACES) == resolve_places(decode_document(unknown), PLACES)
+    assert decode_document(unknown, PLACES).centre == Place(code=wire[3])  # left as it was
+
+
+@given(st.integers(min_value=0, max_value=10**9 - 1))
+def test_national_id_from_body_agrees_with_make_and_python_stdnum(body: int) -> None:
+    # from_body (the verifier's table-driven Luhn) against the digit-by-digit one and stdnum
+    digits = f"{body:09d}"
+    assert national_id.from_body(body) == national_id.make(digits)
+    assert national_id.from_body(body) == digits + luhn.calc_check_digit(digits)
+
+
+def test_national_id_from_body_edges() -> None:
+    for body in (0, 7, 999, 1000, 999999, 1000000, 201511298, 999999999):
+        assert national_id.from_body(body) == national_id.make(f"{body:09d}")
+    for bad in (-1, 10**9, True):
+        with pytest.raises(ValueError, match="national ID body"):
+            national_id.from_body(bad)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from verifier import codec, cose
 from verifier.documents import Bilingual, Document, DocumentType, encode_document, text_fault
-from verifier.errors import SchemaError
+from verifier.errors import CoseError, SchemaError
 from verifier.fixtures import ISSUER, sample_documents
 from verifier.payload import CLAIM_DOCUMENT, Claims, encode_claims
 from verifier.sign import sign_document
@@ -251,3 +251,150 @@ def test_any_genuinely_signed_payload_ends_in_a_verdict_not_an_internal_error(
     verdict = verify(_signed_raw(_KEYS, payload), _TRUST, NOW)
     assert verdict.detail is None or "internal error" not in verdict.detail
     json.dumps(verdict.to_json())
+
+
+def _head(major: int, n: int, width: int) -> bytes:
+    # A CBOR head for n with a chosen argument width (0 = inside the initial byte, when n fits)
+    if width == 0:
+        return bytes([major << 5 | n]) if n < 24 else _head(major, n, 1)
+    info = {1: 24, 2: 25, 4: 26, 8: 27}[width]
+    if n >= 256**width:
+        return _head(major, n, width * 2)
+    return bytes([major << 5 | info]) + n.to_bytes(width, "big")
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=st.binary(max_size=600),
+    widths=st.lists(st.sampled_from([0, 0, 0, 1, 2, 4, 8]), min_size=6, max_size=6),
+)
+def test_preferred_serialisation_check_and_cut_sig_structure_match_cbor2(
+    keys: Keys, payload: bytes, widths: list[int]
+) -> None:
+    # parse_sign1 decides "preferred" by length arithmetic and cuts the Sig_structure from its
+    # input; both must agree with re-encoding by cbor2 for any choice of head widths.
+    genuine = cose.parse_sign1(cose.sign1(payload, keys.signer))
+    protected, signature = genuine.protected, genuine.signature
+    data = b"".join(
+        (
+            _head(6, 18, widths[0]),
+            _head(4, 4, widths[1]),
+            _head(2, len(protected), widths[2]),
+            protected,
+            _head(5, 0, widths[3]),
+            _head(2, len(payload), widths[4]),
+            payload,
+            _head(2, 64, widths[5]),
+            signature,
+        )
+    )
+    outer = cbor2.loads(data)
+    assert outer.tag == 18 and list(outer.value) == [protected, {}, payload, signature]
+    preferred = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature])) == data
+    try:
+        msg = cose.parse_sign1(data)
+    except CoseError:
+        assert not preferred
+    else:
+        assert preferred
+        assert msg.to_be_signed() == cbor2.dumps(["Signature1", protected, b"", payload])
+        assert msg.verify(keys.signer.public.raw)
+
+
+_NON_PLAIN = [cbor2.undefined, cbor2.CBORSimpleValue(16), 1.5, None, True, False]
+
+
+def _paths(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    # every node of a decoded CBOR structure (the root excluded), as a path of keys/indexes
+    out = []
+    if isinstance(node, dict | list):
+        for k, v in node.items() if isinstance(node, dict) else enumerate(node):
+            out.append((*path, k))
+            out.extend(_paths(v, (*path, k)))
+    return out
+
+
+def _replaced(node: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict):
+        return {k: _replaced(v, rest, value) if k == head else v for k, v in node.items()}
+    return [_replaced(v, rest, value) if i == head else v for i, v in enumerate(node)]
+
+
+def _rekeyed(node: Any, path: tuple[Any, ...], key: Any) -> Any:
+    # the map at path with its key path[-1] spelled as key (True for 1, 1.0, ...)
+    *where, old = path
+    target: Any = node
+    for step in where:
+        target = target[step]
+    assert isinstance(target, dict)
+    new = {key if k == old else k: v for k, v in target.items()}
+    return _replaced(node, tuple(where), new) if where else new
+
+
+@pytest.mark.parametrize("doc_type", list(DocumentType), ids=lambda t: t.slug)
+def test_a_non_plain_value_anywhere_in_the_claims_is_a_cbor_fault(
+    samples: dict, doc_type: DocumentType
+) -> None:
+    # Whatever the schema would say of it, a float, a simple value or a non-integer key at
+    # any place in the payload is refused as CBOR (the guard's rule), for every type.
+    from verifier.errors import CborError
+    from verifier.payload import decode_claims
+
+    raw = _claims_map(samples, doc_type)
+    decode_claims(cbor2.dumps(raw))  # the genuine one decodes
+    paths = _paths(raw)
+    assert len(paths) > 15
+    for path in paths:
+        for value in _NON_PLAIN:
+            with pytest.raises(CborError):
+                decode_claims(cbor2.dumps(_replaced(raw, path, value)))
+        parent: Any = raw
+        for step in path[:-1]:
+            parent = parent[step]
+        if isinstance(parent, dict) and isinstance(path[-1], int):
+            for key in (float(path[-1]), *([True] if path[-1] in (0, 1) else [])):
+                with pytest.raises(CborError):
+                    decode_claims(cbor2.dumps(_rekeyed(raw, path, key)))
+
+
+def test_a_non_plain_value_anywhere_in_the_cose_structure_is_a_cbor_fault(keys: Keys) -> None:
+    # parse_sign1 checks the shape first and walks for non-plain values only on a fault;
+    # the answer must still be the CBOR fault wherever the value sits.
+    from verifier.errors import CborError
+
+    genuine = cose.parse_sign1(cose.sign1(b"\xa0", keys.signer))
+    items = [genuine.protected, {}, genuine.payload, genuine.signature]
+    for value in _NON_PLAIN:
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(value))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, value)))
+        for i in range(4):
+            changed = [*items[:i], value, *items[i + 1 :]]
+            with pytest.raises(CborError):
+                cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, changed)))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [*items, value])))
+        with pytest.raises(CborError):
+            cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1: value}, *items[2:]])))
+    with pytest.raises(CborError):
+        cose.parse_sign1(cbor2.dumps(cbor2.CBORTag(18, [items[0], {1.0: 1}, *items[2:]])))
+
+
+def test_the_cut_sig_structure_follows_a_replaced_field(keys: Keys) -> None:
+    # parse_sign1 keeps the Sig_structure it cut from the input; a Sign1 changed with
+    # dataclasses.replace must not verify against the old one.
+    msg = cose.parse_sign1(cose.sign1(b"\xa1\x01\x02", keys.signer))
+    assert msg.verify(keys.signer.public.raw)
+    for changed in (
+        dataclasses.replace(msg, payload=b"\xa1\x01\x03"),
+        dataclasses.replace(msg, payload=b"\xa1\x01\x02\x00"),
+        dataclasses.replace(msg, protected=msg.protected[:-1] + b"\x00"),
+    ):
+        assert changed.to_be_signed() == cbor2.dumps(
+            ["Signature1", changed.protected, b"", changed.payload]
+        )
+        assert not changed.verify(keys.signer.public.raw)

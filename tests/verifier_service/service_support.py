@@ -113,7 +113,8 @@ def contract_answer(
     doc_type: DocumentType = DocumentType.BIRTH_CERTIFICATE,
     **kw: object,
 ) -> dict[str, Any]:
-    """What the registry answers for a document it issued."""
+    """What the registry knows of a document it issued: its answer, plus the payload digest
+    it compares the caller's with (the fake registry leaves that out of the answer)."""
     payload = parse_sign1(decode_text(text)).payload
     out: dict[str, Any] = {
         "serial": serial,
@@ -195,15 +196,20 @@ def fake_registry(initial: bytes = b"") -> Iterator[FakeRegistry]:
                 self._send(200, reg.trust_list, "application/cose", {"ETag": reg.etag})
                 return
             prefix, suffix = "/api/v1/documents/", "/status"
-            if self.path.startswith(prefix) and self.path.endswith(suffix):
-                serial = self.path[len(prefix) : -len(suffix)]
-                status = reg.statuses.get(serial)
-                if status is None:
-                    self._send(404, b'{"detail": "no such document"}', "application/json")
-                    return
+            path, _, query = self.path.partition("?")
+            if path.startswith(prefix) and path.endswith(suffix):
                 import json
+                import urllib.parse
 
-                self._send(200, json.dumps(status).encode(), "application/json")
+                # As the registry does: status only to whoever sends the document's digest.
+                serial = path[len(prefix) : -len(suffix)]
+                status = reg.statuses.get(serial)
+                sent = urllib.parse.parse_qs(query).get("payload_sha256", [""])[0]
+                if status is None or sent != status.get("payload_sha256"):
+                    self._send(404, b'{"error": {"code": "not_issued"}}', "application/json")
+                    return
+                answer = {k: v for k, v in status.items() if k != "payload_sha256"}
+                self._send(200, json.dumps(answer).encode(), "application/json")
                 return
             self.send_error(404)
 

@@ -1,6 +1,6 @@
 """The online status check against a real HTTP server answering as the registry's contract says
-(docs/verifier-service.md "Online status"): 200 with the document's type, issue time and
-payload digest for an issued serial, 404 for everything else."""
+(docs/verifier-service.md "Online status"): 200 with the document's type and issue time for an
+issued serial asked with that document's payload digest, 404 for everything else."""
 
 from __future__ import annotations
 
@@ -65,7 +65,9 @@ def test_online_status_is_used_labelled_and_compared(
             v = post(url, text)
             assert v["status"] == "not_in_registry"
             assert v["online_status"]["registry_status"] == "not_found"
-        assert any(p.endswith(f"/documents/{serial}/status") for p, _ in registry.requests)
+        digest = contract_answer(material, text, serial)["payload_sha256"]
+        asked = [p for p, _ in registry.requests if f"/documents/{serial}/status?" in p]
+        assert asked and all(p.endswith(f"?payload_sha256={digest}") for p in asked)
 
 
 def test_a_stolen_key_cannot_pick_a_serial_the_registry_answers_for(
@@ -117,6 +119,9 @@ def test_a_stolen_key_cannot_pick_a_serial_the_registry_answers_for(
             if name in ("wrong check digit", "other syntax", "letter of another type"):
                 assert not asked, name  # refused by the verifier itself, without asking
                 assert v["online_status"]["registry_status"] == "bad_serial"
+            elif name == "same serial, other payload":
+                # the registry holds another document under that serial: not the forger's
+                assert v["online_status"]["registry_status"] == "not_found", name
             elif name.startswith("same serial"):
                 assert v["online_status"]["registry_status"] == "mismatch", name
         registry.statuses = {real: good}

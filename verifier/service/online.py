@@ -1,19 +1,22 @@
 """The optional online status check: ask the registry about one verified document.
 
-Contract ("Registry's document status", docs/verifier-service.md): the registry answers
-`GET {base}/api/v1/documents/{serial}/status` with 200 `{"serial", "status": "valid" |
-"revoked" | "superseded", "reason", "since", "document_type", "issued_at",
-"payload_sha256"}` for a document it issued, and 404 for every serial it did not.
+Contract (docs/verifier-service.md, docs/registry-api.md): the verifier asks
+`GET {base}/api/v1/documents/{serial}/status?payload_sha256=HEX` with the digest of the
+document it holds; the registry answers 200 `{"serial", "status": "valid" | "revoked" |
+"superseded", "reason", "since", "document_type", "issued_at"}` only when it issued that
+serial with exactly that signed payload, and 404 for everything else. Status therefore goes
+only to whoever holds the document: a guess at a serial, or at a document's fields, learns
+nothing.
 
 A genuine signature is not enough for the registry's word to count for it: a forger with a
 stolen signing key could choose a serial the registry answers oddly for. So the check
 
 - validates the serial's syntax and check digit itself, and a bad one is "not issued"
   without asking (`registry_serial_ok`);
-- treats a 404 as "not issued";
-- compares the 200 answer's document type, issue time and payload digest with the verified
-  document; any difference is "not issued" (the registry issued something else under that
-  serial).
+- treats a 404 as "not issued" (the registry issued nothing, or something else, under that
+  serial);
+- compares the 200 answer's document type and issue time with the verified document; any
+  difference is "not issued".
 
 "Not issued" makes the verdict NOT_IN_REGISTRY. Trouble reaching the registry is reported
 (`checked` false) and leaves the offline verdict as it was.
@@ -103,7 +106,7 @@ def _not_issued(
     )
 
 
-def _mismatches(data: dict[str, Any], verdict: Verdict, digest: str | None) -> list[str]:
+def _mismatches(data: dict[str, Any], verdict: Verdict) -> list[str]:
     claims = verdict.claims
     assert claims is not None
     wrong = []
@@ -122,9 +125,6 @@ def _mismatches(data: dict[str, Any], verdict: Verdict, digest: str | None) -> l
         same_time = False
     if not same_time:
         wrong.append("issued_at")
-    answered = data.get("payload_sha256")
-    if digest is None or not isinstance(answered, str) or answered.lower() != digest:
-        wrong.append("payload_sha256")
     return wrong
 
 
@@ -134,9 +134,11 @@ async def online_status(client: httpx.AsyncClient, base: str, verdict: Verdict) 
     assert claims is not None
     if not registry_serial_ok(claims.serial, int(claims.document.type)):
         return _not_issued("bad_serial", asked=False)
+    if verdict.payload_sha256 is None:
+        return _not_checked("no payload digest")
     url = f"{base.rstrip('/')}/api/v1/documents/{quote(claims.serial, safe='')}/status"
     try:
-        resp = await client.get(url)
+        resp = await client.get(url, params={"payload_sha256": verdict.payload_sha256})
     except httpx.HTTPError as exc:
         return _not_checked("timeout" if isinstance(exc, httpx.TimeoutException) else "unreachable")
     if resp.status_code == 404:
@@ -154,7 +156,7 @@ async def online_status(client: httpx.AsyncClient, base: str, verdict: Verdict) 
     text_status = str(data.get("status", "")).lower()[:40]
     if text_status not in ("valid", "revoked", "superseded"):
         return _not_checked("unreadable answer")
-    wrong = _mismatches(data, verdict, verdict.payload_sha256)
+    wrong = _mismatches(data, verdict)
     if wrong:
         return _not_issued("mismatch", asked=True, mismatch=wrong)
     reason = data.get("reason")
