@@ -68,7 +68,7 @@ def scenario(config: Path, name: str, params: dict[str, str], work: Path) -> tup
         [
             sys.executable,
             "-m",
-            "kiosk_app.ui.scenarios",
+            "sanad.kiosk_scenarios",
             "--config",
             str(config),
             "--scenario",

@@ -14,6 +14,7 @@ What this module does not do: decide when anything happens (the session and the 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from hardware.job import PrintJob
 from hardware.printer import open_printer
 from hardware.status import PrinterStatus, Problem
 from kiosk_app.effects import PrintOutcome
+from kiosk_app.files import write_private
 from kiosk_app.session import PrinterState
 from verifier.documents import Bilingual, Document, Place, resolve_places
 from verifier.keys import PublicKey, SigningKey
@@ -120,6 +122,7 @@ class LayoutRenderer:
         verifier_url: str,
         timezone: str = "UTC",
         issuer: str = "PREVIEW",
+        trust: Callable[[], TrustList] | None = None,
     ) -> None:
         self.width_dots = width_dots
         self.verifier_url = verifier_url
@@ -129,17 +132,29 @@ class LayoutRenderer:
             log.warning("unknown time zone %r, using UTC", timezone)
             self.tz = dt.UTC
         self.issuer = issuer
+        # the authority's names and the verification address come from the trust list; only
+        # a renderer given none (tests, the tour) prints the configured address with the
+        # catalogue's authority name
+        self.trust = trust
         self._specimen_key = SigningKey.generate()  # never in any trust list
 
     def _render(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
-        from kiosk_app.layout.receipt import LangOrder, render_receipt
+        from kiosk_app.layout.receipt import LangOrder, Masthead, render_receipt
 
         order = LangOrder.AR_FIRST if language == "ar" else LangOrder.EN_FIRST
+        if self.trust is not None:
+            masthead = Masthead.from_trust_list(self.trust())
+        else:
+            from kiosk_app.i18n import Catalogues
+
+            cats = Catalogues.load()
+            authority = Bilingual(cats["ar"].get("app.authority"), cats["en"].get("app.authority"))
+            masthead = Masthead(authority, self.verifier_url)
         receipt = render_receipt(
             claims,
             qr_text,
             width_dots=self.width_dots,
-            verifier_url=self.verifier_url,
+            masthead=masthead,
             lang_order=order,
             timezone=self.tz,
         )
@@ -166,8 +181,9 @@ class LayoutRenderer:
         """The document as it will print, laid out from its specimen and marked as one."""
         claims, text = self.specimen(document)
         image = _mark_specimen(self._render(claims, text, language).convert("L"))
-        image.save(out, format="PNG")
-        return out
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return write_private(out, buffer.getvalue())  # the citizen's data, owner-only
 
     def test_page(self) -> Image.Image:
         width = self.width_dots
@@ -268,8 +284,6 @@ class CachedTrust:
                     )
                     return self.store.current
                 raise
-            tmp = self.cache.with_suffix(".tmp")
             self.cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
-            tmp.replace(self.cache)
+            write_private(self.cache, data)
             return trust

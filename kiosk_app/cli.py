@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -89,6 +90,18 @@ def run_kiosk(
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     os.environ.setdefault("KCFG_KIVY_LOG_LEVEL", "warning")
+    # SIGTERM and SIGINT are ours, not SDL's (it would make them a close request the kiosk
+    # refuses): set before the window exists, since SDL keeps a handler that is not SIG_DFL
+    os.environ["SDL_NO_SIGNAL_HANDLERS"] = "1"
+    running: dict[str, Any] = {}
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if "app" in running:
+            running["app"].request_stop(signum)
+        else:  # still starting: nothing to save yet
+            raise SystemExit(128 + signum)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     from kiosk_app.ui.app import KioskApp
 
     holder: dict[str, KioskServices] = {}
@@ -104,6 +117,7 @@ def run_kiosk(
             runner_factory=factory,  # type: ignore[arg-type]
             fullscreen=config.fullscreen if fullscreen is None else fullscreen,
         )
+        running["app"] = app
         if attach is not None:
             attach(app)
         app.run()
@@ -111,8 +125,11 @@ def run_kiosk(
         click.echo(f"error: {exc}", err=True)
         return 2
     finally:
+        running.clear()
         if "services" in holder:
             holder["services"].stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     return 0
 
 

@@ -23,6 +23,8 @@ Exception tree::
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -32,14 +34,17 @@ from typing import Any
 
 import platformdirs
 
+from kiosk_app.errors import KioskError
 from kiosk_app.session import Settings
 
 __all__ = ["ENV_PREFIX", "ConfigError", "KioskConfig", "load_config"]
 
 ENV_PREFIX = "SANAD_KIOSK_"
 
+log = logging.getLogger(__name__)
 
-class ConfigError(Exception):
+
+class ConfigError(KioskError):
     """The configuration file is missing, malformed or has a value out of range."""
 
 
@@ -168,6 +173,18 @@ def _convert(kind: str, value: Any, where: str, base: Path) -> Any:
     raise AssertionError(kind)
 
 
+def _warn_if_shared(path: Path, raw: Mapping[str, Any]) -> None:
+    """The technician's PIN hash is a secret: say so when others may read the file."""
+    kiosk = raw.get("kiosk")
+    if not isinstance(kiosk, dict) or not kiosk.get("technician_pin_hash"):
+        return
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            log.warning(
+                "%s holds the technician PIN hash but is readable by others: chmod 600", path
+            )
+
+
 def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> KioskConfig:
     """Read `path` (None: environment only), apply ``SANAD_KIOSK_*`` overrides, check it all."""
     env = os.environ if environ is None else environ
@@ -181,6 +198,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
         base = path.resolve().parent
+        _warn_if_shared(path, raw)
     values: dict[str, Any] = {}
     for section, table in raw.items():
         if not isinstance(table, dict):

@@ -41,20 +41,29 @@ import concurrent.futures
 import datetime as dt
 import enum
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import nacl.exceptions
 import nacl.pwhash
+import stamina
 from PIL import Image
 
 from kiosk_app import session as ks
+from kiosk_app.files import private_dir
 from kiosk_app.journal import Job, JobState, Journal, JournalError
-from kiosk_app.payment import PaymentDeclined, PaymentError, PaymentProvider, PaymentState
+from kiosk_app.payment import (
+    PAYMENT_UNREACHABLE,
+    PaymentDeclined,
+    PaymentError,
+    PaymentProvider,
+    PaymentState,
+)
 from registry import errors as rerr
 from registry.codes import ErrorCode
 from verifier.documents import Document, Place, resolve_places
@@ -63,6 +72,8 @@ from verifier.trust import TrustList, serial_hash
 from verifier.verify import Status, verify
 
 __all__ = [
+    "HANDLERS",
+    "INLINE_EFFECTS",
     "Dispatch",
     "DocumentRenderer",
     "PrintOutcome",
@@ -264,9 +275,23 @@ class Runner:
 
     def warm_up(self, *steps: Callable[[], object]) -> None:
         """Run one-time costs (imports, font and printer-profile loading) on the worker now,
-        while the attract screen waits, instead of during a citizen's first journey."""
-        for fn in steps:
-            self._submit(fn)
+        while the attract screen waits, instead of during a citizen's first journey.
+
+        On a daemon thread of its own, not the effect workers: a kiosk stopped (SIGTERM) while
+        it warms up must not wait for imports it will never use. A first journey that needs
+        one meanwhile just waits on Python's import lock."""
+        if self._closed or not steps:
+            return
+        with self._count_lock:
+            self._outstanding += 1
+
+        def warm() -> None:
+            with self._count_lock:
+                self._outstanding += len(steps) - 1
+            for fn in steps:
+                self._guarded(fn)
+
+        threading.Thread(target=warm, name="kiosk-warm-up", daemon=True).start()
 
     def close(self) -> None:
         self._closed = True
@@ -341,10 +366,10 @@ class Runner:
     # -- effects ---------------------------------------------------------------------------
 
     def _execute(self, effect: ks.Effect) -> None:
-        handler = getattr(self, f"_do_{type(effect).__name__}", None)
+        handler = HANDLERS.get(type(effect))
         if handler is None:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
-        handler(effect)
+        handler(self, effect)
 
     def _do_AuthenticateCitizen(self, e: ks.AuthenticateCitizen) -> None:
         try:
@@ -374,7 +399,7 @@ class Runner:
             return
         document = self._named(document)
         try:
-            self.preview_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.preview_dir)
             path = self.renderer.preview(
                 document, e.language, self.preview_dir / f"preview-{e.ref}.png"
             )
@@ -507,25 +532,25 @@ class Runner:
         holding the authorisation records the outcome. True when it is done."""
         action = "capture" if to is PaymentState.CAPTURED else "void"
         fn = self.payment.capture if to is PaymentState.CAPTURED else self.payment.void
-        for attempt in range(3):
-            try:
-                fn(authorisation)
-            except PaymentError as exc:
-                self._fault(f"payment_{action}_refused", str(exc))
-                return False
-            except Exception as exc:
-                log.warning(
-                    "payment %s attempt %d failed: %s", action, attempt + 1, type(exc).__name__
-                )
-                time.sleep(0.2 * (attempt + 1))
-                continue
-            try:
-                self.journal.settle(authorisation, to)
-            except Exception:
-                log.exception("could not record a payment %s in the journal", action)
-            return True
-        self._fault(f"payment_{action}_failed", authorisation)
-        return False
+        try:
+            # capture and void are idempotent: repeating one the provider did not answer is safe
+            for attempt in stamina.retry_context(
+                on=PAYMENT_UNREACHABLE, attempts=3, wait_initial=0.1, wait_max=0.5, timeout=10.0
+            ):
+                with attempt:
+                    fn(authorisation)
+        except PAYMENT_UNREACHABLE as exc:
+            log.warning("payment %s failed after retries: %s", action, type(exc).__name__)
+            self._fault(f"payment_{action}_failed", authorisation)
+            return False
+        except PaymentError as exc:
+            self._fault(f"payment_{action}_refused", str(exc))
+            return False
+        try:
+            self.journal.settle(authorisation, to)
+        except (JournalError, sqlite3.Error):
+            log.exception("could not record a payment %s in the journal", action)
+        return True
 
     def _do_CapturePayment(self, e: ks.CapturePayment) -> None:
         self._money(PaymentState.CAPTURED, e.authorisation)
@@ -670,3 +695,31 @@ class Runner:
             return refused
         self.dispatch(ks.KioskStanding(None))
         return None
+
+
+# Every effect the workers run, and its handler (the session's effects are a closed set: a test
+# checks that each is here, or is one of the three `run` handles on the spot)
+HANDLERS: dict[type[ks.Effect], Callable[[Runner, Any], None]] = {
+    ks.AuthenticateCitizen: Runner._do_AuthenticateCitizen,
+    ks.FetchEntitlements: Runner._do_FetchEntitlements,
+    ks.RenderPreview: Runner._do_RenderPreview,
+    ks.CheckPrinter: Runner._do_CheckPrinter,
+    ks.AuthorisePayment: Runner._do_AuthorisePayment,
+    ks.IssueDocument: Runner._do_IssueDocument,
+    ks.VerifyDocument: Runner._do_VerifyDocument,
+    ks.PrintDocument: Runner._do_PrintDocument,
+    ks.CapturePayment: Runner._do_CapturePayment,
+    ks.VoidPayment: Runner._do_VoidPayment,
+    ks.ReportFault: Runner._do_ReportFault,
+    ks.VerifyTechnicianPin: Runner._do_VerifyTechnicianPin,
+    ks.LoadTechnicianData: Runner._do_LoadTechnicianData,
+    ks.TestPrint: Runner._do_TestPrint,
+    ks.ReprintJob: Runner._do_ReprintJob,
+    ks.AbandonJob: Runner._do_AbandonJob,
+    ks.CheckRegistry: Runner._do_CheckRegistry,
+    ks.CheckScanner: Runner._do_CheckScanner,
+}
+# handled by `run` itself, on the UI thread
+INLINE_EFFECTS: frozenset[type[ks.Effect]] = frozenset(
+    {ks.StartIdleTimer, ks.StopIdleTimer, ks.WipeSession}
+)

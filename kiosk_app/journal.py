@@ -33,6 +33,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.errors import KioskError
+from kiosk_app.files import private_dir, private_file
 from kiosk_app.payment import PaymentState
 from verifier.trust import serial_hash
 
@@ -71,7 +73,7 @@ _COLUMNS = (
 _ADDED = {"payment": "TEXT", "payment_state": "TEXT"}
 
 
-class JournalError(Exception):
+class JournalError(KioskError):
     """Root of the journal's errors."""
 
 
@@ -119,7 +121,10 @@ class Journal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # owner-only: the QR texts carry names and national numbers (SQLite gives its -journal
+        # and -wal files the database file's mode)
+        private_dir(path.parent)
+        private_file(path)
         self._lock = threading.Lock()
         with self._db() as db:
             db.executescript(_SCHEMA)

@@ -16,7 +16,8 @@ Exception tree::
 
     PaymentError
      ├── PaymentDeclined       the provider said no (reason code for the citizen)
-     └── PaymentStateError     capture after void, void after capture, unknown authorisation
+     ├── PaymentStateError     capture after void, void after capture, unknown authorisation
+     └── PaymentUnavailable    the provider did not answer (retried by the runner)
 """
 
 from __future__ import annotations
@@ -28,18 +29,22 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
+from kiosk_app.errors import KioskError
+
 __all__ = [
+    "PAYMENT_UNREACHABLE",
     "Authorisation",
     "PaymentDeclined",
     "PaymentError",
     "PaymentProvider",
     "PaymentState",
     "PaymentStateError",
+    "PaymentUnavailable",
     "SimulatedProvider",
 ]
 
 
-class PaymentError(Exception):
+class PaymentError(KioskError):
     """Root of the payment errors."""
 
 
@@ -51,6 +56,14 @@ class PaymentDeclined(PaymentError):
 
 class PaymentStateError(PaymentError):
     pass
+
+
+class PaymentUnavailable(PaymentError):
+    """The provider did not answer (a terminal or network down): the call may be repeated."""
+
+
+# what a provider raises when it could not be reached: the runner retries these (stamina)
+PAYMENT_UNREACHABLE: tuple[type[Exception], ...] = (PaymentUnavailable, OSError, TimeoutError)
 
 
 class PaymentState(enum.Enum):
@@ -69,6 +82,10 @@ class Authorisation:
 
 
 class PaymentProvider(Protocol):
+    # how the citizen pays with this provider ("card"): the payment screen says so
+    # (catalogue "payment.method.<method>")
+    method: str
+
     def authorise(self, amount: int, currency: str, reference: str) -> Authorisation: ...
 
     def capture(self, authorisation_id: str) -> Authorisation: ...
@@ -78,6 +95,8 @@ class PaymentProvider(Protocol):
 
 class SimulatedProvider:
     """An in-memory payment provider with the real provider's rules."""
+
+    method = "card"
 
     def __init__(self, *, decline_over: int | None = None) -> None:
         self.decline_over = decline_over

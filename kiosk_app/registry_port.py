@@ -85,6 +85,9 @@ class ClientRegistry:
                 relation=o.relation,
                 fee=o.fee_amount,
                 currency=o.fee_currency,
+                # the registry's answer may name the subject's sex and the currency's decimals
+                subject_sex=_sex(getattr(o, "subject_sex", None)),
+                minor_units=getattr(o, "fee_minor_units", None),
             )
             for o in offers
         ]
@@ -153,3 +156,8 @@ class ClientRegistry:
         if fetched.data is None:
             raise ProtocolError("the registry answered 304 to an unconditional request")
         return fetched.data
+
+
+def _sex(value: object) -> str | None:
+    text = str(getattr(value, "value", value) or "").lower()
+    return {"m": "m", "male": "m", "1": "m", "f": "f", "female": "f", "2": "f"}.get(text)

@@ -47,6 +47,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from kiosk_app.errors import KioskError
 from verifier import national_id
 
 __all__ = [
@@ -151,7 +152,7 @@ TECH_LOCK_MAX = 3600.0
 _CARD_NUMBER = re.compile(r"[A-Z]{2,4}[0-9]{5,12}")
 
 
-class SessionError(Exception):
+class SessionError(KioskError):
     """Root of this module's errors."""
 
 
@@ -301,6 +302,8 @@ class Entitlement:
     relation: str  # "self", "child", "parent", "spouse", "family" ... (a catalogue key suffix)
     fee: int  # minor units (e.g. fils, cents)
     currency: str
+    subject_sex: str | None = None  # "m" or "f" when the registry says; words agree with it
+    minor_units: int | None = None  # the currency's decimals, when the registry says
 
 
 @dataclass(frozen=True)
@@ -349,6 +352,7 @@ class Session:
     chosen: Entitlement | None = None
     preview: str | None = None
     authorisation: str | None = None
+    paid_reference: str | None = None  # the captured payment, for the done screen's receipt
     serial: str | None = None
     qr_text: str | None = None
     progress: float = 0.0
@@ -1264,7 +1268,15 @@ def _printing(s: Session, e: Event) -> Step | None:
         assert s.authorisation is not None
         assert s.serial is not None
         capture = CapturePayment(s.authorisation, s.serial)
-        return _goto(s, State.DONE, capture, authorisation=None, progress=1.0, qr_text=None)
+        return _goto(
+            s,
+            State.DONE,
+            capture,
+            authorisation=None,
+            paid_reference=s.authorisation,
+            progress=1.0,
+            qr_text=None,
+        )
     if isinstance(e, PrintFailed):
         assert s.serial is not None
         auth = s.authorisation

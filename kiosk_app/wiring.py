@@ -26,6 +26,7 @@ from kiosk_app import session as ks
 from kiosk_app.adapters import CachedTrust, HardwarePrinter, LayoutRenderer
 from kiosk_app.config import ConfigError, KioskConfig
 from kiosk_app.effects import Dispatch, Runner
+from kiosk_app.files import private_dir
 from kiosk_app.journal import Journal
 from kiosk_app.payment import PaymentProvider, SimulatedProvider
 from kiosk_app.registry_port import ClientRegistry
@@ -96,7 +97,7 @@ class KioskServices:
             root = load_public_key(config.root_key_path)
         except (OSError, VerifierError) as exc:
             raise ConfigError(f"root key {config.root_key_path}: {exc}") from exc
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(config.data_dir)
         journal = Journal(config.journal_path)
         client = RegistryClient(
             config.registry_url, config.kiosk_id, key, timeout=config.registry_timeout
@@ -125,6 +126,7 @@ class KioskServices:
                 width_dots=config.printer_width,
                 verifier_url=config.verifier_url,
                 timezone=config.timezone,
+                trust=trust.current,
             ),
             preview_dir=config.data_dir / "previews",
             kiosk_id=config.kiosk_id,
@@ -177,8 +179,10 @@ class KioskServices:
         if self._scanner is not None:
             self._scanner.stop()  # type: ignore[attr-defined]
         self.runner.close()
+        # the heartbeat is a daemon whose journal writes are transactions: a stop (SIGTERM)
+        # gives it a moment to finish a write, not the length of a registry retry
         for thread in self._threads:
-            thread.join(timeout=5)
+            thread.join(timeout=1.0)
         self.client.close()  # type: ignore[attr-defined]
 
 

@@ -23,7 +23,8 @@ as codes: name them with `verifier.documents.resolve_places` and the trust list'
 -> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
 last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
 `document_status(serial, payload_sha256) -> DocumentStatus`,
-`trust_list(etag=None) -> TrustListFetch`, `health() -> bool`.
+`trust_list(etag=None) -> TrustListFetch`,
+`health() -> bool`.
 
 Every request is signed with the kiosk's Ed25519 key (`registry.signing`, fresh nonce and
 timestamp per attempt). Timeouts: 3 s to connect, 10 s overall by default. Retries (`stamina`:
@@ -40,7 +41,7 @@ Errors (all `registry.errors`, root `RegistryError`):
 seconds, `.tries_remaining`, `.code` throttled or kiosk_throttled); `Locked`; `SessionInvalid`;
 `Refused` (`.code` an `ErrorCode` such as not_parent, `.message`); `Conflict`
 (idempotency_conflict, payment_reference_used); `NotFound`; `InvalidInput`; `ProtocolError`.
-`registry.codes.CITIZEN_MESSAGES[code]` has Arabic and English words for the citizen.
+The client answers codes only; the kiosk's catalogue words them for the citizen.
 
 Imports no SQLAlchemy and no FastAPI.
 """
@@ -120,6 +121,7 @@ class Entitlement:
     fee_amount: int  # in the currency's minor unit
     fee_currency: str
     fee_minor_units: int | None = None  # digits after the decimal point (None: not told)
+    subject_sex: str | None = None  # "m" or "f": the person the document names
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,7 @@ class RegistryClient:
                 fee_amount=d["fee"]["amount"],
                 fee_currency=d["fee"]["currency"],
                 fee_minor_units=d["fee"].get("minor_units"),
+                subject_sex=d.get("subject_sex"),
             )
             for d in data["documents"]
         ]

@@ -1,9 +1,9 @@
-"""Machine codes for every error the registry answers, with words a kiosk can show.
+"""Machine codes for every error the registry answers.
 
 The HTTP API answers every refusal as ``{"error": {"code": ..., "message": ...}}``; the code is
 one of `ErrorCode`'s values and is stable (kiosks translate it), the message is English detail
-for logs and technicians. `CITIZEN_MESSAGES` gives the Arabic and English words for the codes
-a citizen may see; the kiosk may use them or its own catalogue.
+for logs and technicians. The words a citizen reads for a code are the kiosk's (its catalogues'
+"refusal.<code>" entries), not the registry's: one place words each refusal.
 
 Pure data: no I/O.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["CITIZEN_MESSAGES", "ErrorCode"]
+__all__ = ["ErrorCode"]
 
 
 class ErrorCode(enum.StrEnum):
@@ -59,84 +59,3 @@ class ErrorCode(enum.StrEnum):
     ADMIN_TOKEN_REQUIRED = "admin_token_required"
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)
-
-
-CITIZEN_MESSAGES: dict[ErrorCode, tuple[str, str]] = {
-    ErrorCode.INVALID_NATIONAL_ID: ("الرقم الوطني غير صحيح", "The national number is not valid"),
-    ErrorCode.INVALID_CREDENTIALS: (
-        "الرقم الوطني أو الرمز السري غير صحيح",
-        "The national number or PIN is not correct",
-    ),
-    ErrorCode.THROTTLED: (
-        "محاولات كثيرة؛ انتظر قليلًا ثم حاول مرة أخرى",
-        "Too many attempts; wait a moment and try again",
-    ),
-    ErrorCode.KIOSK_THROTTLED: (
-        "هذا الجهاز متوقف مؤقتًا؛ حاول بعد قليل",
-        "This kiosk is paused for a moment; try again shortly",
-    ),
-    ErrorCode.LOCKED: (
-        "تم قفل الحساب؛ راجع موظف مركز خدمة المواطن",
-        "The account is locked; please see an officer at the citizen service centre",
-    ),
-    ErrorCode.SESSION_INVALID: ("انتهت الجلسة؛ ابدأ من جديد", "The session has ended; start again"),
-    ErrorCode.NOT_ENTITLED: (
-        "لا يحق لك طلب هذه الوثيقة",
-        "You are not entitled to request this document",
-    ),
-    ErrorCode.UNKNOWN_SUBJECT: ("صاحب القيد غير موجود", "No such record"),
-    ErrorCode.ONLY_FOR_SELF: (
-        "هذه الوثيقة تُصدر لصاحبها فقط",
-        "This document is issued only to the person it concerns",
-    ),
-    ErrorCode.NOT_PARENT: (
-        "لست أحد والدي صاحب القيد",
-        "You are not a parent of the person concerned",
-    ),
-    ErrorCode.CHILD_NOT_MINOR: (
-        "صاحب القيد بالغ؛ عليه أن يطلبها بنفسه",
-        "The person concerned is an adult and must request it themself",
-    ),
-    ErrorCode.SUBJECT_NOT_DECEASED: (
-        "لا توجد واقعة وفاة مسجلة لهذا الشخص",
-        "No death is registered for this person",
-    ),
-    ErrorCode.SUBJECT_DECEASED: (
-        "صاحب القيد متوفى؛ اطلب شهادة الوفاة",
-        "The person concerned is deceased; request the death certificate",
-    ),
-    ErrorCode.NOT_CLOSE_RELATIVE: (
-        "تصدر شهادة الوفاة لأقارب المتوفى من الدرجة الأولى",
-        "A death certificate is issued to the deceased's spouse, children or parents",
-    ),
-    ErrorCode.NOT_SPOUSE: ("لست طرفًا في هذا العقد", "You are not a party to this marriage"),
-    ErrorCode.MARRIAGE_DISSOLVED: (
-        "انتهى هذا الزواج بالطلاق؛ اطلب وثيقة الطلاق",
-        "This marriage ended in divorce; request the divorce certificate",
-    ),
-    ErrorCode.NOT_FAMILY_MEMBER: ("لست من أفراد هذه الأسرة", "You are not a member of this family"),
-    ErrorCode.NOT_ADULT: (
-        "هذه الوثيقة تصدر للبالغين فقط",
-        "This document is issued to adults only",
-    ),
-    ErrorCode.EMPLOYED: (
-        "السجل يبين أنك موظف",
-        "The registry records you as employed",
-    ),
-    ErrorCode.PAYMENT_REFERENCE_USED: (
-        "هذه الدفعة استُخدمت لوثيقة أخرى",
-        "This payment has already been used for another document",
-    ),
-    ErrorCode.NO_SIGNER: (
-        "الخدمة غير متاحة مؤقتًا",
-        "The service is temporarily unavailable",
-    ),
-    ErrorCode.DATABASE_UNAVAILABLE: (
-        "الخدمة غير متاحة مؤقتًا",
-        "The service is temporarily unavailable",
-    ),
-    ErrorCode.ROOT_KEY_OFFLINE: (
-        "لا يمكن نشر قائمة الثقة الآن: مفتاح الجذر غير متاح على هذا الخادم",
-        "The trust list cannot be published now: the root key is not on this server",
-    ),
-}

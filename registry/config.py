@@ -43,6 +43,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from registry.errors import ConfigError
 from verifier import trust
 from verifier.documents import Bilingual
+from verifier.settings_env import unknown_variables
 
 __all__ = [
     "DataDir",
@@ -338,6 +339,12 @@ def load_config(data: DataDir) -> RegistryConfig:
     """The data directory's settings file with the environment's overrides, validated."""
     path = data.config_path
     values = _file_values(path)
+    stray = unknown_variables(ENV_PREFIX, RegistryConfig, os.environ, also=("DATA", "DB"))
+    if stray:
+        raise ConfigError(
+            f"unknown environment variable {', '.join(stray)}: no such setting (check the "
+            f"spelling; settings are the keys of {path.name}'s [registry] and [identity])"
+        )
     try:
         return RegistryConfig(**values)
     except ValidationError as exc:

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from registry.codes import CITIZEN_MESSAGES, ErrorCode
+from registry.codes import ErrorCode
 from registry.errors import (
     ConfigError,
     Conflict,
@@ -82,9 +82,6 @@ def error_response(exc: RegistryError) -> JSONResponse:
         headers["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
     if status == 503 and "Retry-After" not in headers:
         headers["Retry-After"] = "5"
-    words = CITIZEN_MESSAGES.get(exc.code)
-    if words:
-        detail["citizen_message"] = {"ar": words[0], "en": words[1]}
     return JSONResponse({"error": detail}, status_code=status, headers=headers)
 
 

@@ -9,7 +9,7 @@ import datetime as dt
 import enum
 import logging
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -136,6 +136,10 @@ class OfferOut(BaseModel):
     subject: str
     subject_name: Text2
     relation: str
+    subject_sex: Literal["m", "f"] = Field(
+        description="the sex of the person the document names (the other spouse for a "
+        "marriage or divorce), so that a channel's words agree with them"
+    )
     fee: FeeOut
 
 
@@ -238,7 +242,6 @@ class ErrorDetail(BaseModel):
     message: str
     tries_remaining: int | None = None
     retry_after: float | None = None
-    citizen_message: Title | None = None
 
 
 class ErrorOut(BaseModel):

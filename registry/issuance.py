@@ -397,6 +397,8 @@ class Offer:
     relation: str  # self, child, parent, spouse, former_spouse
     fee_amount: int
     fee_currency: str
+    subject_sex: Sex  # the person the document names (the other spouse for a marriage),
+    # so that a channel's words agree with them ("زوجتك", "والدك")
 
 
 _FEES: tuple[float, dict[DocumentType, tuple[int, str]]] | None = None
@@ -425,52 +427,70 @@ def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date
     fees = fee_table(s)
     r = Records(s.connection())
     requester = r.person(requester_id)
-    wanted: list[tuple[DocumentType, str, Bilingual, str]] = []
+    wanted: list[tuple[DocumentType, str, Bilingual, str, int]] = []  # ..., sex
     me = _name(requester)
     T = DocumentType
     wanted += [
-        (T.BIRTH_CERTIFICATE, requester.national_id, me, "self"),
-        (T.INDIVIDUAL_EXTRACT, requester.national_id, me, "self"),
-        (T.NON_EMPLOYMENT, requester.national_id, me, "self"),
+        (T.BIRTH_CERTIFICATE, requester.national_id, me, "self", requester.sex),
+        (T.INDIVIDUAL_EXTRACT, requester.national_id, me, "self", requester.sex),
+        (T.NON_EMPLOYMENT, requester.national_id, me, "self", requester.sex),
     ]
     spouses = _current_spouses(r, requester)
     if requester.sex == Sex.MALE or not spouses:
-        wanted.append((T.FAMILY_EXTRACT, requester.national_id, me, "self"))
+        wanted.append((T.FAMILY_EXTRACT, requester.national_id, me, "self", requester.sex))
     for m in r.marriages_of(requester.id):
         other = r.person(m.wife_id if m.husband_id == requester.id else m.husband_id)
         divorce = r.divorce_of(m.id)
         if divorce is not None:
             wanted.append(
-                (T.DIVORCE_CERTIFICATE, divorce.record_number, _name(other), "former_spouse")
+                (
+                    T.DIVORCE_CERTIFICATE,
+                    divorce.record_number,
+                    _name(other),
+                    "former_spouse",
+                    other.sex,
+                )
             )
             continue
-        wanted.append((T.MARRIAGE_CERTIFICATE, m.record_number, _name(other), "spouse"))
+        wanted.append((T.MARRIAGE_CERTIFICATE, m.record_number, _name(other), "spouse", other.sex))
         if r.death(other.id) is not None:
-            wanted.append((T.DEATH_CERTIFICATE, other.national_id, _name(other), "spouse"))
+            wanted.append(
+                (T.DEATH_CERTIFICATE, other.national_id, _name(other), "spouse", other.sex)
+            )
         elif requester.sex == Sex.FEMALE and other.sex == Sex.MALE:
-            wanted.append((T.FAMILY_EXTRACT, other.national_id, _name(other), "spouse"))
+            wanted.append((T.FAMILY_EXTRACT, other.national_id, _name(other), "spouse", other.sex))
     for child in r.children(requester.id):
         if r.death(child.id) is not None:
-            wanted.append((T.DEATH_CERTIFICATE, child.national_id, _name(child), "child"))
+            wanted.append(
+                (T.DEATH_CERTIFICATE, child.national_id, _name(child), "child", child.sex)
+            )
         elif _age(child.date_of_birth, today) < settings.minor_age:
-            wanted.append((T.BIRTH_CERTIFICATE, child.national_id, _name(child), "child"))
-            wanted.append((T.INDIVIDUAL_EXTRACT, child.national_id, _name(child), "child"))
+            wanted.append(
+                (T.BIRTH_CERTIFICATE, child.national_id, _name(child), "child", child.sex)
+            )
+            wanted.append(
+                (T.INDIVIDUAL_EXTRACT, child.national_id, _name(child), "child", child.sex)
+            )
     for parent_id in (requester.father_id, requester.mother_id):
         if parent_id is None:
             continue
         parent = r.person(parent_id)
         if r.death(parent.id) is not None:
-            wanted.append((T.DEATH_CERTIFICATE, parent.national_id, _name(parent), "parent"))
+            wanted.append(
+                (T.DEATH_CERTIFICATE, parent.national_id, _name(parent), "parent", parent.sex)
+            )
         elif parent.id == requester.father_id:
-            wanted.append((T.FAMILY_EXTRACT, parent.national_id, _name(parent), "parent"))
+            wanted.append(
+                (T.FAMILY_EXTRACT, parent.national_id, _name(parent), "parent", parent.sex)
+            )
     out = []
-    for doc_type, ref, name, relation in wanted:
+    for doc_type, ref, name, relation, sex in wanted:
         try:
             _check(r, requester, doc_type, _resolve(r, doc_type, ref), settings, today)
         except Refused:
             continue
         amount, currency = fees.get(doc_type, (0, settings.identity.currency))
-        out.append(Offer(doc_type, ref, name, relation, amount, currency))
+        out.append(Offer(doc_type, ref, name, relation, amount, currency, Sex(sex)))
     return out
 
 

@@ -89,7 +89,7 @@ from registry.http_state import (
 )
 from registry.limits import BodyLimit
 from registry.models import Kiosk
-from verifier.documents import DocumentType, encode_document, schema_for
+from verifier.documents import DocumentType, Sex, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
 from verifier.trust import serial_hash
 
@@ -326,6 +326,7 @@ def create_app(
                     "subject": o.subject,
                     "subject_name": {"ar": o.subject_name.ar, "latin": o.subject_name.latin},
                     "relation": o.relation,
+                    "subject_sex": "f" if o.subject_sex == Sex.FEMALE else "m",
                 }
                 for o in offers
             ]

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import click
 
+from kiosk_app.files import private_dir, write_private
+
 __all__ = ["command"]
 
 KIOSK_ID = "DEMO-KIOSK-1"
@@ -85,20 +87,20 @@ class DemoData:
         click.echo(f"creating the demo data directory {self.root} ...", err=True)
         _sanad("registry", "init", "--data", str(self.registry), "--demo", str(population),
                "--seed", "1", "--json")  # fmt: skip
-        self.kiosk.mkdir(parents=True, exist_ok=True)
+        private_dir(self.kiosk)
         key = SigningKey.generate()
         save_signing_key(key, self.kiosk / "kiosk.key.jwk")
         save_public_key(key.public, self.kiosk / "kiosk.pub.jwk")
         _sanad("registry", "kiosk", "enroll", "--data", str(self.registry), "--id", KIOSK_ID,
                "--public-key", str(self.kiosk / "kiosk.pub.jwk"))  # fmt: skip
         pin = f"{secrets.randbelow(10**6):06d}"
-        self.tech_pin_file.write_text(pin + "\n", encoding="ascii")
-        self.tech_pin_file.chmod(0o600)
-        (self.kiosk / "technician-pin.hash").write_text(hash_technician_pin(pin), encoding="ascii")
+        write_private(self.tech_pin_file, pin + "\n")
+        write_private(self.kiosk / "technician-pin.hash", hash_technician_pin(pin))
 
     def write_config(self, registry_url: str, printer_url: str) -> None:
         pin_hash = (self.kiosk / "technician-pin.hash").read_text(encoding="ascii").strip()
-        self.config.write_text(
+        write_private(
+            self.config,
             f"""# written by `sanad demo`
 [kiosk]
 id = "{KIOSK_ID}"
@@ -118,7 +120,6 @@ verifier_url = "https://verify.sanad.example"
 [heartbeat]
 interval = 30
 """,
-            encoding="utf-8",
         )
 
     def citizens(self) -> list[dict[str, str]]:
@@ -164,7 +165,7 @@ def _registry_process(data: DemoData, port: int) -> Iterator[str]:
 
 
 def _self_test(data: DemoData) -> int:
-    from kiosk_app.ui.scenarios import run_scenario
+    from sanad.kiosk_scenarios import run_scenario
     from verifier.keys import load_public_key
     from verifier.qr import decode_image
     from verifier.trust import load_trust_list
@@ -220,9 +221,9 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
     from hardware.emulator.server import Emulator
 
     data = DemoData(data_dir or Path(platformdirs.user_data_dir("sanad")) / "demo")
-    data.root.mkdir(parents=True, exist_ok=True)
+    private_dir(data.root)
     data.create(population)
-    data.receipts.mkdir(exist_ok=True)
+    private_dir(data.receipts)
     status = 0
     with _registry_process(data, _free_port()) as url, Emulator(data.receipts, 576) as printer:
         data.write_config(url, printer.url)

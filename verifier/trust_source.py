@@ -275,6 +275,7 @@ class TrustSource:
         found = self.problem_kind(now)
         out["problem"] = found[1] if found else None
         out["problem_kind"] = found[0] if found else None
+        out["min_sequence"] = self.min_sequence
         if self.refused is not None:
             out["refused_at"] = self.refused[0].isoformat()
         return out

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,7 +142,9 @@ class EmulatedPrinter:
         dpi: int = 203,
     ) -> None:
         self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        # receipts are the citizens' documents: owner-only folder and files
+        self.out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.out_dir, 0o700)
         self.width_dots = width_dots
         self.dpi = dpi
         self._state = state
@@ -469,7 +472,10 @@ class EmulatedPrinter:
         suffix = "" if complete else "-incomplete"
         path = self.out_dir / f"receipt-{self._index:04d}{suffix}.png"
         tmp = path.with_suffix(".png.tmp")
-        image.save(tmp, format="PNG")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            image.save(f, format="PNG")
+        os.chmod(tmp, 0o600)
         tmp.replace(path)
         receipt = Receipt(self._index, path, complete, image.width, image.height)
         self._receipts.append(receipt)

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk_app.errors import KioskError
+
 __all__ = [
     "REFERENCE",
     "Catalogue",
@@ -33,7 +35,7 @@ REFERENCE = "en"  # every catalogue must have exactly this one's keys and placeh
 _HERE = Path(__file__).resolve().parent
 
 
-class CatalogueError(Exception):
+class CatalogueError(KioskError):
     """A catalogue file is missing, malformed, or disagrees with the reference."""
 
 
@@ -54,8 +56,14 @@ class Catalogue:
         return self.direction == "rtl"
 
     def get(self, key: str, **params: object) -> str:
-        """The text for `key` with its placeholders filled; an unknown key raises KeyError."""
-        return self.texts[key].format_map({k: str(v) for k, v in params.items()})
+        """The text for `key` with its placeholders filled; an unknown key raises KeyError.
+
+        In a right-to-left language each value is isolated (FSI…PDI), so a serial, a fee or
+        a Latin name keeps its own order inside the sentence."""
+        from kiosk_app.i18n.text import isolate
+
+        wrap = isolate if self.rtl else str
+        return self.texts[key].format_map({k: wrap(str(v)) for k, v in params.items()})
 
     def has(self, key: str) -> bool:
         return key in self.texts
@@ -123,15 +131,19 @@ def _read(path: Path) -> Catalogue:
     return Catalogue(path.stem, str(meta.get("name", path.stem)), direction, order, raw)
 
 
-# ISO 4217 minor-unit exponents that are not 2 (the dinars count fils in thousands)
+# ISO 4217 minor units where they are not 2 (the dinars count fils in thousands); the registry's
+# fee objects carry them ("minor_units"), this is for a fee that came without
 _EXPONENT = {"JOD": 3, "KWD": 3, "BHD": 3, "OMR": 3, "TND": 3, "LYD": 3, "IQD": 3, "JPY": 0}
 
 
-def format_fee(amount: int, currency: str, catalogue: Catalogue) -> str:
-    """A fee in minor units as the citizen reads it: ``"1.500 JOD"``, ``"5 ريال"`` when whole."""
-    exponent = _EXPONENT.get(currency, 2)
+def format_fee(
+    amount: int, currency: str, catalogue: Catalogue, minor_units: int | None = None
+) -> str:
+    """A fee in minor units as the citizen reads it, every minor digit shown (contract
+    "Fees"): ``"1.000 دينار"``, ``"0.500 دينار"``, English ``"JOD 1.000"``."""
+    exponent = _EXPONENT.get(currency, 2) if minor_units is None else minor_units
     major, minor = divmod(amount, 10**exponent)
-    number = f"{major:,}" if minor == 0 else f"{major:,}.{minor:0{exponent}d}"
+    number = f"{major}" if exponent == 0 else f"{major}.{minor:0{exponent}d}"
     key = f"currency.{currency}"
-    unit = catalogue.get(key) if catalogue.has(key) else currency
-    return f"{number} {unit}"
+    unit = catalogue.texts[key] if catalogue.has(key) else currency
+    return catalogue.texts["fee.format"].format(amount=number, unit=unit)

@@ -10,6 +10,13 @@ Screens are kv files, one per screen, in `kiosk_app/ui/kv/`; they bind to `app.s
 `app.rtl`, `app.large` and call `app.send(...)`. All text comes from the catalogues through
 `app.tr`. The window is fullscreen, `exit_on_escape` is off and the keyboard cannot close it.
 
+SIGTERM (`systemctl stop`) and SIGINT stop the app cleanly: `kiosk_app.cli.run_kiosk` puts a
+Python handler in place before SDL starts (SDL leaves a handler it did not install alone, and
+`SDL_NO_SIGNAL_HANDLERS` tells it not to install its own, which would turn the signal into a
+window-close request that the kiosk refuses). The handler calls `request_stop`, which only
+marks the app as stopping and schedules `stop()` on the UI thread; `on_stop` closes the
+runner, and the caller closes the journal and the other services.
+
 What this module does not do: any journey logic (the session), any I/O (the runner).
 """
 
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import signal
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,6 +82,37 @@ SCREEN_FOR: dict[ks.State, str] = {
 }
 
 
+# The screens are drawn for a panel of at least this many dp; a window of any other size scales
+# every dp and sp so that the design fits (an 800x600 panel is 0.625 of it, full HD 1.35).
+DESIGN_SIZE = (1280, 800)
+
+
+def scale_to_window() -> float:
+    """Set Kivy's density from the window's size, before any screen is built; the factor."""
+    from kivy.metrics import Metrics
+
+    width, height = Window.size
+    factor = max(0.5, min(float(width) / DESIGN_SIZE[0], float(height) / DESIGN_SIZE[1]))
+    Metrics.density = factor
+    return factor
+
+
+# the technician's screens, in the technician's own language (not the last citizen's)
+TECHNICIAN_STATES = frozenset(
+    {ks.State.TECH_PIN, ks.State.TECH_VERIFYING, ks.State.TECHNICIAN, ks.State.TECH_BUSY}
+)
+# a Cancel from these screens throws away what the citizen entered: it asks once first
+_ASK_BEFORE_CANCEL = frozenset(
+    {
+        ks.State.ID_ENTRY,
+        ks.State.PIN_ENTRY,
+        ks.State.CHOOSE_DOCUMENT,
+        ks.State.PREVIEW,
+        ks.State.PAYMENT,
+    }
+)
+
+
 class EffectRunner(Protocol):
     idle_deadline: float | None
 
@@ -113,13 +152,18 @@ class KioskApp(App):  # type: ignore[misc]
         self.drawn: list[tuple[str, float]] = []
         self.on_shown: Callable[[ks.State], None] | None = None
         self._countdown_event: Any = None
+        self.stopping = False
+        self.tech_lang = self.session.settings.default_language
+        self.confirm_view: Any = None
 
     # -- Kivy lifecycle --------------------------------------------------------------------
 
     def build(self) -> ScreenManager:
         register_fonts()
+        scale_to_window()
         Window.clearcolor = (0.04, 0.12, 0.23, 1)
-        Window.bind(on_request_close=lambda *_: True)  # no way out but the technician's
+        # no way out but the technician's, or a signal (request_stop)
+        Window.bind(on_request_close=lambda *_: not self.stopping)
         self.config_window()
         Builder.load_file(str(KV_DIR / "widgets.kv"))
         manager = ScreenManager(transition=NoTransition())
@@ -127,6 +171,7 @@ class KioskApp(App):  # type: ignore[misc]
             Builder.load_file(str(KV_DIR / f"{name}.kv"))
             manager.add_widget(cls(name=name))
         self.idle_view = screens.IdleWarning()
+        self.confirm_view = screens.ConfirmCancel()
         self.runner = self.runner_factory(self.post)
         self.manager = manager
         Clock.schedule_once(lambda _dt: self._show(), 0)
@@ -140,6 +185,14 @@ class KioskApp(App):  # type: ignore[misc]
         if self.fullscreen:
             Window.fullscreen = "auto"
             Window.show_cursor = False
+
+    def request_stop(self, signum: int = signal.SIGTERM) -> None:
+        """Stop the app on the UI thread (safe to call from a signal handler, and twice)."""
+        if self.stopping:
+            return
+        self.stopping = True
+        log.warning("stopping on %s", signal.Signals(signum).name)
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
 
     def on_stop(self) -> None:
         if self.runner is not None:
@@ -165,9 +218,7 @@ class KioskApp(App):  # type: ignore[misc]
             return  # nothing happened (a heartbeat's "still accepted", a touch out of service)
         old_state = self.session.state
         self.session = new
-        if new.language != self.lang:
-            self.lang = new.language
-            self.rtl = self.catalogues[self.lang].rtl
+        self._follow_language()
         self.large = new.large_text
         for effect in effects:
             if isinstance(effect, ks.StartIdleTimer):
@@ -183,6 +234,39 @@ class KioskApp(App):  # type: ignore[misc]
                 lambda _dt: self.drawn.append((name, time.perf_counter() - sent)), 0
             )
 
+    def _follow_language(self) -> None:
+        lang = self.tech_lang if self.session.state in TECHNICIAN_STATES else self.session.language
+        if lang != self.lang:
+            self.lang = lang
+            self.rtl = self.catalogues[lang].rtl
+
+    def toggle_technician_language(self) -> None:
+        """The technician's screens switch between the kiosk's languages (kept for next time)."""
+        codes = list(self.session.settings.languages)
+        self.tech_lang = codes[(codes.index(self.tech_lang) + 1) % len(codes)]
+        self._follow_language()
+        self._show()
+
+    def ask_cancel(self) -> None:
+        """Cancel, after asking once when it would throw away what the citizen entered."""
+        if self.session.state in _ASK_BEFORE_CANCEL and self.confirm_view is not None:
+            if not self.confirm_view.parent:
+                self.confirm_view.open(animation=False)
+            return
+        self.send(ks.Cancel())
+
+    def confirm_cancel(self, confirmed: bool) -> None:
+        if self.confirm_view is not None and self.confirm_view.parent:
+            self.confirm_view.dismiss(animation=False)
+        if confirmed:
+            self.send(ks.Cancel())
+
+    @property
+    def payment_method(self) -> str:
+        """How the citizen pays here: the provider's method ("card"), a catalogue key suffix."""
+        payment = getattr(self.runner, "payment", None)
+        return str(getattr(payment, "method", "card"))
+
     def begin(self) -> None:
         self.send(ks.Begin(secrets.token_hex(16)))
 
@@ -197,6 +281,10 @@ class KioskApp(App):  # type: ignore[misc]
             return
         if self.idle_view.parent:
             self.idle_view.dismiss(animation=False)
+        moved_on = state not in _ASK_BEFORE_CANCEL  # the journey moved on (or ended) meanwhile
+        if self.confirm_view is not None and self.confirm_view.parent and moved_on:
+            self.confirm_view.dismiss(animation=False)
+        self._follow_language()
         name = SCREEN_FOR[state]
         screen = self.manager.get_screen(name)
         screen.s = self.session
@@ -240,18 +328,31 @@ class KioskApp(App):  # type: ignore[misc]
         """A font size, larger when the citizen asked for larger text."""
         return size * (1.3 if self.large else 1.0)
 
-    def fee(self, amount: int, currency: str) -> str:
-        return format_fee(amount, currency, self.catalogues[self.lang])
+    def fee(self, amount: int, currency: str, minor_units: int | None = None) -> str:
+        return format_fee(amount, currency, self.catalogues[self.lang], minor_units)
+
+    def chosen_fee(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """The chosen document's fee, formatted ("" before a choice)."""
+        chosen = (session or self.session).chosen
+        if chosen is None:
+            return ""
+        return self.fee(chosen.fee, chosen.currency, chosen.minor_units)
 
     def document_title(self, document_type: int) -> str:
-        key = f"document.{document_type}"
-        cat = self.catalogues[self.lang]
-        return cat.get(key) if cat.has(key) else cat.get("document.unknown")
+        """The document's name from `verifier.words`, the one vocabulary the paper, the page and
+        the kiosk share (English for a language it has no words for)."""
+        from verifier.words import document_title
 
-    def relation(self, relation: str) -> str:
+        return document_title(document_type).in_lang(self.lang)
+
+    def relation(self, relation: str, sex: str | None = None) -> str:
+        """Who the document is for, as the citizen is addressed: "والدك" when the registry
+        gave the subject's sex, "والدك أو والدتك" when it did not."""
         cat = self.catalogues[self.lang]
-        key = f"relation.{relation}"
-        return cat.get(key) if cat.has(key) else cat.get("relation.other")
+        for key in (f"relation.{relation}.{sex}", f"relation.{relation}"):
+            if cat.has(key):
+                return cat.get(key)
+        return cat.get("relation.other")
 
     def subject_name(self, entitlement: ks.Entitlement) -> str:
         if self.lang == "ar" or not entitlement.subject_en:
@@ -259,18 +360,11 @@ class KioskApp(App):  # type: ignore[misc]
         return entitlement.subject_en
 
     def reason(self, code: str) -> str:
-        """A registry refusal code in the citizen's language."""
+        """A registry refusal code in the citizen's language: the registry answers codes, and
+        this catalogue is the one place that words them."""
         cat = self.catalogues[self.lang]
         key = f"refusal.{code}"
-        if cat.has(key):
-            return cat.get(key)
-        try:
-            from registry.codes import CITIZEN_MESSAGES, ErrorCode
-
-            ar, en = CITIZEN_MESSAGES[ErrorCode(code)]
-            return ar if self.lang == "ar" else en
-        except (ImportError, KeyError, ValueError):
-            return cat.get("refusal.unknown")
+        return cat.get(key) if cat.has(key) else cat.get("refusal.unknown")
 
     def notice(self, session: ks.Session | None = None, *_deps: object) -> str:
         s = session or self.session

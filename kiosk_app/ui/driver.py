@@ -99,6 +99,8 @@ class Step:
     shot: str | None = None
     timeout: float = 20.0
     label: str = ""
+    # called once the shot's screen has settled, before the screenshot (the layout test's eye)
+    inspect: Callable[[Any], None] | None = None
 
 
 @dataclass
@@ -169,6 +171,12 @@ class Driver:
             return True
         if step.shot is not None and now - self._met_at < self.settle:
             return True
+        if step.shot is not None and step.inspect is not None:
+            try:
+                step.inspect(self.app)
+            except Exception as exc:
+                self._fail(f"step {self._index} ({step.label}) inspection: {exc}")
+                return False
         if step.shot is not None and self.shots is not None:
             self.screenshots.append(self._screenshot(step.shot))
         self._index += 1
@@ -178,8 +186,11 @@ class Driver:
     def _screenshot(self, name: str) -> Path:
         from kivy.core.window import Window
 
-        self.shots.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        from kiosk_app.files import FILE_MODE, private_dir
+
+        private_dir(self.shots)  # type: ignore[arg-type]
         target = self.shots / f"{name}.png"  # type: ignore[operator]
         made = Window.screenshot(name=str(self.shots / f"{name}-shot.png"))  # type: ignore[operator]
+        os.chmod(made, FILE_MODE)  # a screen may show a citizen's data: owner-only
         Path(made).replace(target)
         return target

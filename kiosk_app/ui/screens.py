@@ -12,6 +12,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from kivy.factory import Factory
+from kivy.metrics import sp
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
@@ -21,7 +22,7 @@ from kiosk_app import session as ks
 if TYPE_CHECKING:
     from kiosk_app.ui.app import KioskApp
 
-__all__ = ["SCREENS", "IdleWarning", "KioskScreen"]
+__all__ = ["SCREENS", "ConfirmCancel", "IdleWarning", "KioskScreen", "fault_line"]
 
 TECH_TAPS = 5  # taps in the top-left corner of the attract screen ...
 TECH_WINDOW = 4.0  # ... within this many seconds open the technician's PIN pad
@@ -104,9 +105,11 @@ class ChooseScreen(KioskScreen):
             row = Factory.DocumentRow()
             row.title = app.document_title(ent.document_type)
             row.detail = app.tr(
-                "choose.for", name=app.subject_name(ent), relation=app.relation(ent.relation)
+                "choose.for",
+                name=app.subject_name(ent),
+                relation=app.relation(ent.relation, ent.subject_sex),
             )
-            row.fee = app.tr("choose.fee", fee=app.fee(ent.fee, ent.currency))
+            row.fee = app.tr("choose.fee", fee=app.fee(ent.fee, ent.currency, ent.minor_units))
             row.bind(on_release=lambda _r, i=index: app.send(ks.ChooseEntitlement(i)))
             box.add_widget(row)
 
@@ -118,14 +121,16 @@ class MessageScreen(KioskScreen):
         self.title_key = f"{session.state.value}.title"
         box = self.ids.buttons
         box.clear_widgets()
+        # the secondary action first, the primary last: the bottom row's end, as on every screen
         buttons: list[tuple[str, ks.Event, str]] = []
         if session.state in (ks.State.SERVICE_ERROR, ks.State.PAYMENT_DECLINED):
-            buttons.append(("button.retry", ks.Retry(), "AccentButton"))
             buttons.append(("button.cancel", ks.Cancel(), "PlainButton"))
+            buttons.append(("button.retry", ks.Retry(), "AccentButton"))
         elif session.state is ks.State.REFUSED and session.token and session.entitlements:
-            buttons.append(("button.back", ks.Back(), "AccentButton"))
             buttons.append(("button.finish", ks.Finish(), "PlainButton"))
+            buttons.append(("button.back", ks.Back(), "AccentButton"))
         else:
+            box.add_widget(Factory.Widget(size_hint_x=0.4))
             buttons.append(("button.finish", ks.Finish(), "AccentButton"))
         for key, event, style in buttons:
             button = getattr(Factory, style)(raw=app.tr(key), align="center")
@@ -148,7 +153,7 @@ class TechnicianScreen(KioskScreen):
         for job in session.tech_jobs:
             row = Factory.JobRow()
             row.text_raw = app.tr(
-                "tech.job", serial=job.serial, state=job.state, reason=job.reason or "-"
+                "tech.job", serial=job.serial, advice=_advice(app, job.reason or job.state)
             )
             row.ids.reprint.bind(on_release=lambda _b, j=job.job_id: app.send(ks.Reprint(j)))
             row.ids.cancel.bind(on_release=lambda _b, j=job.job_id: app.send(ks.CancelJob(j)))
@@ -158,11 +163,38 @@ class TechnicianScreen(KioskScreen):
         if not session.tech_faults:
             faults.add_widget(Factory.InfoLabel(raw=app.tr("tech.no_faults")))
         for fault in session.tech_faults:
-            faults.add_widget(Factory.InfoLabel(raw=fault, direction="ltr", align="start"))
+            faults.add_widget(Factory.InfoLabel(raw=fault_line(app, fault), base_size=sp(20)))
 
 
 class IdleWarning(ModalView):  # type: ignore[misc]
     """The "are you still there?" overlay on top of whatever screen was showing."""
+
+
+class ConfirmCancel(ModalView):  # type: ignore[misc]
+    """ "Cancel your request?": asked once before a journey is thrown away."""
+
+
+def _advice(app: KioskApp, reason: str) -> str:
+    """What the technician should do about `reason` (a printer state or failure reason)."""
+    slug = reason.split(":")[0].strip().replace("-", "_")
+    key = f"tech.do.{slug}"
+    return app.tr(key) if app.catalogues[app.lang].has(key) else app.tr("tech.do.failed")
+
+
+def fault_line(app: KioskApp, fault: str) -> str:
+    """A journal fault ("2026-11-21 09:14 printer_not_ready: paper_out") in words, with what
+    to do about it."""
+    when, _, rest = fault.partition(" ")
+    clock, _, rest = rest.partition(" ")
+    code, _, detail = rest.partition(": ")
+    what_key = f"tech.fault.{code}"
+    cat = app.catalogues[app.lang]
+    what = app.tr(what_key) if cat.has(what_key) else code
+    if code == "registry_unavailable":
+        detail = "registry"
+    elif code == "technician_pin_locked":
+        detail = "pin_locked"
+    return app.tr("tech.fault_line", when=f"{when} {clock}", what=what, advice=_advice(app, detail))
 
 
 class IdEntryScreen(KioskScreen):

@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk_app.errors import KioskError
+from kiosk_app.files import FILE_MODE, private_dir
 from kiosk_app.ui.driver import find_text, tap, tap_at
 
 __all__ = ["ScriptError", "ScriptFollower", "StepSpec", "attach"]
@@ -51,7 +54,7 @@ _SETTLE_SECONDS = 0.25
 _SETTLE_FRAMES = 3
 
 
-class ScriptError(Exception):
+class ScriptError(KioskError):
     """A step that cannot be read or done (bad JSON, no such button)."""
 
 
@@ -133,7 +136,14 @@ def _act_document(app: Any, args: dict[str, Any]) -> None:
 
     title = app.document_title(int(args["type"]))
     relation = args.get("relation")
-    wanted = app.relation(str(relation)) if relation else None
+    wanted = None
+    if relation:
+        sexes = [
+            e.subject_sex
+            for e in app.session.entitlements
+            if e.document_type == int(args["type"]) and e.relation == relation
+        ]
+        wanted = app.relation(str(relation), sexes[0] if sexes else None)
     for root in Window.children:
         for widget in root.walk(restrict=True):
             if getattr(widget, "title", None) != title:
@@ -154,7 +164,7 @@ def _act_pay(app: Any, args: dict[str, Any]) -> None:
     chosen = app.session.chosen
     if chosen is None:
         raise ScriptError("nothing chosen to pay for")
-    _press(app, app.tr("button.pay", fee=app.fee(chosen.fee, chosen.currency)))
+    _press(app, app.tr("button.pay", fee=app.chosen_fee(app.session)))
 
 
 def _act_corner(app: Any, args: dict[str, Any]) -> None:
@@ -213,7 +223,7 @@ class ScriptFollower:
     def start(self) -> None:
         from kivy.clock import Clock
 
-        self.progress.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.progress.parent)  # screenshots of a citizen's screens land here
         previous = self.app.on_shown
 
         def shown(state: Any) -> None:
@@ -344,6 +354,7 @@ class ScriptFollower:
         target = self.progress.parent / f"{name}.png"
         made = Window.screenshot(name=str(self.progress.parent / f"{name}-shot.png"))
         if made:
+            os.chmod(made, FILE_MODE)  # a citizen's screen: owner-only
             Path(made).replace(target)
 
 

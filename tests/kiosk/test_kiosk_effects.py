@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from kiosk_support import TECH_PIN, RunnerHarness, closed_port
@@ -278,3 +279,36 @@ def test_technician_test_print_reaches_the_printer(
     harness.runner.run([ks.TestPrint(6)])
     failed = harness.next(ks.TechnicianActionDone)
     assert failed == ks.TechnicianActionDone(6, False, "cover-open", ks.PrinterState.COVER_OPEN)
+
+
+def test_capture_is_retried_when_the_provider_does_not_answer(harness: RunnerHarness) -> None:
+    """stamina repeats a capture the provider did not answer (it is idempotent), once done
+    it is captured exactly once; a programming error is not mistaken for an outage."""
+    auth = harness.payment.authorise(1000, "JOD", "purchase-1")
+    real = harness.payment.capture
+    calls: list[str] = []
+
+    def flaky(authorisation_id: str) -> Any:
+        calls.append(authorisation_id)
+        if len(calls) < 3:
+            raise ConnectionResetError("terminal unreachable")
+        return real(authorisation_id)
+
+    harness.payment.capture = flaky  # type: ignore[method-assign]
+    harness.runner.run([ks.CapturePayment(auth.id, "B26-0000001-8")])
+    harness.runner.drain()
+    assert len(calls) == 3
+    assert harness.payment.get(auth.id).state is PaymentState.CAPTURED
+
+    other = harness.payment.authorise(500, "JOD", "purchase-2")
+    bugs: list[str] = []
+
+    def buggy(authorisation_id: str) -> Any:
+        bugs.append(authorisation_id)
+        raise KeyError("a bug, not an outage")
+
+    harness.payment.void = buggy  # type: ignore[method-assign]
+    harness.runner.run([ks.VoidPayment(other.id)])
+    harness.runner.drain()
+    assert bugs == [other.id]  # not retried
+    assert harness.payment.get(other.id).state is PaymentState.AUTHORISED

@@ -2,7 +2,7 @@
 and the ESC/POS emulator: complete journeys, their receipts decoded and verified.
 
 Each journey runs in its own process (Kivy has one window per process) through
-`kiosk_app.ui.scenarios`; screenshots land in the test's temporary directory.
+`sanad.kiosk_scenarios`; screenshots land in the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def run_journey(tmp_path: Path, config: Path, scenario: str, **params: Any) -> d
     result = tmp_path / "result.json"
     env = dict(os.environ, KIVY_HOME=str(tmp_path / "kivy-home"))
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk_app.ui.scenarios", "--config", str(config),
+        [sys.executable, "-m", "sanad.kiosk_scenarios", "--config", str(config),
          "--scenario", scenario, "--params", json.dumps(params),
          "--shots", str(tmp_path / "shots"), "--result", str(result)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=280, check=False,

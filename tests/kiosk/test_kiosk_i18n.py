@@ -12,7 +12,6 @@ from PIL import ImageFont
 from kiosk_app import i18n
 from kiosk_app import session as ks
 from kiosk_app.i18n import text as ktext
-from verifier.documents import DocumentType
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 CATALOGUES = i18n.Catalogues.load()
@@ -29,7 +28,6 @@ def test_arabic_and_english_are_shipped_arabic_first() -> None:
 def test_every_key_the_session_and_ui_use_is_translated(code: str) -> None:
     cat = CATALOGUES[code]
     keys = [n.value for n in ks.Notice]
-    keys += [f"document.{t.value}" for t in DocumentType]
     keys += [f"printer.{p.value}" for p in ks.PrinterState]
     keys += [f"busy.{st.value}" for st in ks.State if st.busy and st is not ks.State.PRINTING]
     for key in keys:
@@ -46,7 +44,15 @@ def test_arabic_texts_are_arabic() -> None:
     ar = CATALOGUES["ar"]
     for key, text in ar.texts.items():
         if key.startswith(
-            ("currency.", "notice.refused", "done.receipt", "tech.job", "printing.progress")
+            (
+                "currency.",
+                "notice.refused",
+                "tech.job",
+                "tech.fault_line",
+                "tech.language",
+                "printing.progress",
+                "fee.format",
+            )
         ):
             continue
         assert ktext.has_rtl(text), key
@@ -54,7 +60,8 @@ def test_arabic_texts_are_arabic() -> None:
 
 def test_placeholders_are_filled() -> None:
     assert CATALOGUES["en"].get("pin.tries", tries=2) == "Tries remaining: 2"
-    assert CATALOGUES["ar"].get("pin.tries", tries=2) == "المحاولات المتبقية: 2"
+    assert CATALOGUES["ar"].get("pin.tries", tries=2) == "المحاولات المتبقية: \u20682\u2069"
+    assert ktext.shape_line(CATALOGUES["en"].get("pin.tries", tries=2)) == "Tries remaining: 2"
 
 
 def test_adding_a_language_is_adding_a_file(tmp_path: Path) -> None:
@@ -98,12 +105,14 @@ def test_malformed_file_is_a_clear_error(tmp_path: Path) -> None:
         CATALOGUES["xx"]
 
 
-def test_fee_formatting() -> None:
-    assert i18n.format_fee(50000, "YER", CATALOGUES["ar"]) == "500 ريال"
-    assert i18n.format_fee(123456, "YER", CATALOGUES["en"]) == "1,234.56 rials"
-    assert i18n.format_fee(100, "EUR", CATALOGUES["en"]) == "1 EUR"
-    assert i18n.format_fee(1000, "JOD", CATALOGUES["ar"]) == "1 دينار"  # fils: 1000 a dinar
-    assert i18n.format_fee(2500, "JOD", CATALOGUES["en"]) == "2.500 JOD"
+def test_fee_formatting_shows_every_minor_digit() -> None:
+    # contract "Fees": "1.000 دينار", "0.500 دينار", English "JOD 1.000"
+    assert i18n.format_fee(1000, "JOD", CATALOGUES["ar"]) == "1.000 دينار"
+    assert i18n.format_fee(500, "JOD", CATALOGUES["ar"]) == "0.500 دينار"
+    assert i18n.format_fee(1000, "JOD", CATALOGUES["en"]) == "JOD 1.000"
+    assert i18n.format_fee(2500, "JOD", CATALOGUES["en"], minor_units=3) == "JOD 2.500"
+    assert i18n.format_fee(100, "EUR", CATALOGUES["en"]) == "EUR 1.00"
+    assert i18n.format_fee(7, "XYZ", CATALOGUES["en"], minor_units=0) == "XYZ 7"
 
 
 # --- shaping and wrapping ----------------------------------------------------------------------
@@ -165,3 +174,148 @@ def test_word_ligatures_the_font_lacks_are_not_used() -> None:
     assert "\ufdfc" not in shaped  # RIAL SIGN
     assert "\ufefb" in shaped  # lam-alef stays a ligature: it is obligatory
     assert all(not "\ufc00" <= ch <= "\ufdff" for ch in ktext.shape_line("على إلى الأولى"))
+
+
+# --- one vocabulary, words that mean what they say -----------------------------------------
+
+# Arabic marks (harakat, shadda, sukun, tanween...). Tanween fath on a final alef ("رقمًا") is
+# spelling, not meaning; every other mark must be in this reviewed list, where it is kept on
+# purpose and the sentence reads right even if a font dropped it.
+_MARKS = set(map(chr, range(0x064B, 0x0653))) | {"\u0670"}
+REVIEWED_WITH_MARKS = {
+    # the passive "is issued" is the sentence of the issue itself; read without the damma it
+    # still says who may have the certificate
+    "refusal.not_close_relative",
+}
+
+
+def _meaningful_marks(text: str) -> list[str]:
+    found = []
+    for i, ch in enumerate(text):
+        if ch not in _MARKS:
+            continue
+        if ch == "\u064b" and text[i + 1 : i + 2] == "ا":  # tanween fath before alef
+            continue
+        if ch == "\u064b" and text[i - 1 : i] == "ا":  # written after the alef
+            continue
+        found.append(f"U+{ord(ch):04X}")
+    return found
+
+
+def test_no_arabic_text_depends_on_diacritics() -> None:
+    ar = CATALOGUES["ar"]
+    for key, text in ar.texts.items():
+        marks = _meaningful_marks(text)
+        if key in REVIEWED_WITH_MARKS:
+            assert marks, f"{key} has no marks left: drop it from the reviewed list"
+        else:
+            assert not marks, f"{key}: {marks} in {text!r}"
+
+
+def test_every_key_exists_in_both_languages() -> None:
+    assert set(CATALOGUES["ar"].texts) == set(CATALOGUES["en"].texts)
+    for code in ("ar", "en"):
+        for key, text in CATALOGUES[code].texts.items():
+            assert text.strip(), f"{code} {key} is empty"
+
+
+def test_the_vocabulary_is_one() -> None:
+    ar = " ".join(CATALOGUES["ar"].texts.values())
+    assert "الرمز السري" not in ar  # the PIN is الرقم السري everywhere
+    assert not any("\u0660" <= ch <= "\u0669" for ch in ar)  # Western digits in Arabic text
+    assert "غير موظف" not in ar
+    assert not any(key.startswith("document.") for key in CATALOGUES["ar"].texts)  # words.py
+    assert CATALOGUES["ar"].get("app.authority") == "دائرة الأحوال المدنية والجوازات"
+    assert CATALOGUES["en"].get("app.authority") == "Civil Status and Passports Department"
+
+
+@pytest.mark.parametrize(
+    ("key", "arabic", "english"),
+    [
+        ("notice.locked", "أدخلت رقمًا سريًا خاطئًا عدة مرات", "wrong PIN too many times"),
+        ("refused.title", "لا يمكن إصدار هذه الوثيقة", "cannot be issued"),
+        ("refusal.not_parent", "لست الأب أو الأم لصاحب القيد", "not the father or mother"),
+        (
+            "payment.note",
+            "سيتم حجز المبلغ الآن، ولن يتم خصمه إلا بعد طباعة وثيقتك",
+            "reserved now and charged only once",
+        ),
+        (
+            "refusal.not_close_relative",
+            "تُصدر شهادة الوفاة لزوج المتوفى أو أبنائه أو والديه فقط",
+            "spouse, children or parents",
+        ),
+        ("done.thanks", "احفظها بعيدًا عن الحرارة والشمس", "away from heat and sunlight"),
+        ("id.valid", "صيغة الرقم الوطني صحيحة", "format"),
+    ],
+)
+def test_the_wordings_a_reader_of_arabic_asked_for(key: str, arabic: str, english: str) -> None:
+    assert arabic in CATALOGUES["ar"].texts[key]
+    assert english in CATALOGUES["en"].texts[key]
+
+
+def test_diacritics_survive_shaping() -> None:
+    shaped = ktext.shape_line("تُصدر شهادة الوفاة", rtl=True)
+    assert "\u064f" in shaped  # the damma of the passive is drawn, not deleted
+    assert "\u064b" in ktext.shape_line("أدخلت رقمًا", rtl=True)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "الرقم التسلسلي لوثيقتك {v}، ويمكن للموظف إعادة طباعتها.",
+        "{v} الرقم التسلسلي",
+        "الرقم: {v}",
+        "رقم عملية الدفع {v}",
+    ],
+)
+@pytest.mark.parametrize("value", ["B26-0000001-8", "B1941/0000001", "SIM-3F2A9C11D0E4-12"])
+def test_isolated_values_keep_their_order_inside_arabic(template: str, value: str) -> None:
+    text = template.format(v=ktext.isolate(value))
+    shaped = ktext.shape_line(text, rtl=True)
+    assert value in shaped
+    assert ktext.FSI not in shaped and ktext.PDI not in shaped  # no font draws them
+
+
+def test_catalogue_values_are_isolated() -> None:
+    text = CATALOGUES["ar"].get("notice.print_failed", serial="B26-0000001-8")
+    assert f"{ktext.FSI}B26-0000001-8{ktext.PDI}" in text
+    assert "B26-0000001-8" in ktext.shape_line(text, rtl=True)
+
+
+# codes a citizen never sees: the kiosk's own signature, administration, bugs
+_NOT_FOR_CITIZENS = {
+    "signature_missing", "signature_invalid", "timestamp_stale", "nonce_replayed", "not_found",
+    "internal_error", "admin_token_required", "already_revoked", "root_key_offline",
+    "not_issued", "body_too_large",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["ar", "en"])
+def test_every_refusal_code_is_worded_by_the_kiosk_alone(code: str) -> None:
+    import registry.codes
+    from registry.codes import ErrorCode
+
+    cat = CATALOGUES[code]
+    for error in ErrorCode:
+        if error.value not in _NOT_FOR_CITIZENS:
+            assert cat.has(f"refusal.{error.value}"), error.value
+    # one place words refusals, this catalogue: the registry answers codes only
+    assert not hasattr(registry.codes, "CITIZEN_MESSAGES")
+
+
+def test_brackets_are_mirrored_inside_arabic() -> None:
+    text = CATALOGUES["ar"].get("choose.for", name="سارة خالد الكيلاني", relation="زوجتك")
+    shaped = ktext.shape_line(text, rtl=True)
+    # drawn left to right: "(زوجتك) ... :صاحب الوثيقة", the bracket pair the right way round
+    assert shaped.index("(") < shaped.index(")")
+    assert shaped.startswith("(")
+
+
+def test_a_line_cut_inside_an_isolated_value_still_shapes() -> None:
+    text = CATALOGUES["ar"].get("preview.subtitle", document="شهادة ميلاد", name="Sara Al-Kilani")
+    lines = ktext.wrap(text, 160, _measure(), rtl=True)
+    assert len(lines) > 1
+    for line in lines:  # a line may hold a PDI without its FSI, or the reverse
+        shaped = ktext.shape_line(line, rtl=True)
+        assert ktext.FSI not in shaped and ktext.PDI not in shaped

@@ -236,3 +236,43 @@ def test_simulated_decline() -> None:
         pay.authorise(1001, "YER", "r")
     assert info.value.reason == "limit_exceeded"
     assert pay.ledger == ()
+
+
+def test_every_effect_has_exactly_one_handler() -> None:
+    """The runner's table is complete: a new effect without a handler fails here, not on a
+    citizen's journey."""
+    import inspect
+
+    from kiosk_app import effects
+    from kiosk_app import session as ks
+
+    declared = {
+        cls
+        for _, cls in inspect.getmembers(ks, inspect.isclass)
+        if issubclass(cls, ks.Effect) and cls is not ks.Effect
+    }
+    assert set(effects.HANDLERS) | effects.INLINE_EFFECTS == declared
+    assert not set(effects.HANDLERS) & effects.INLINE_EFFECTS
+    for effect, handler in effects.HANDLERS.items():
+        hints = inspect.signature(handler).parameters
+        assert list(hints)[1] == "e", handler
+        assert handler.__name__ == f"_do_{effect.__name__}"
+
+
+def test_one_exception_root_for_the_kiosk() -> None:
+    import importlib
+    import inspect
+    import pkgutil
+
+    import kiosk_app
+    from kiosk_app.errors import KioskError
+
+    for info in pkgutil.walk_packages(kiosk_app.__path__, "kiosk_app."):
+        if info.name.startswith(("kiosk_app.layout", "kiosk_app.ui")) and info.name not in (
+            "kiosk_app.ui.script",
+        ):
+            continue  # the layout is the paper stream's; the UI's Kivy modules need a window
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == info.name and issubclass(cls, Exception):
+                assert issubclass(cls, KioskError), f"{info.name}.{cls.__name__}"

@@ -168,6 +168,24 @@ def test_a_bad_environment_value_is_refused(
     assert "session_minutes" in str(err.value)
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["SANAD_REGISTRY_SESION_MINUTES", "SANAD_REGISTRY_IDENTITY__CURENCY", "sanad_registry_x"],
+)
+def test_a_misspelt_environment_variable_is_refused_not_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    data = _with_config(tmp_path, "")
+    monkeypatch.setenv("SANAD_REGISTRY_SESSION_MINUTES", "7")  # a real one, and the two others
+    monkeypatch.setenv("SANAD_REGISTRY_DATA", str(tmp_path))  # the registry reads themselves
+    monkeypatch.setenv("SANAD_REGISTRY_DB", "sqlite://")
+    assert load_settings(data).session_ttl == dt.timedelta(minutes=7)
+    monkeypatch.setenv(name, "5")
+    with pytest.raises(ConfigError) as err:
+        load_settings(data)
+    assert name in str(err.value) and "no such setting" in str(err.value)
+
+
 def test_the_cli_refuses_a_bad_config_with_a_message(tmp_path: Path) -> None:
     from registry.cli import group
 

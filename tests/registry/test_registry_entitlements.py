@@ -356,3 +356,31 @@ def test_a_refusal_tells_a_stranger_nothing_about_the_subject(
             )
         }
         assert len(answers) == 1, answers
+
+
+def test_each_offer_says_the_sex_of_the_person_it_names(kiosk: Kiosk, registry: Registry) -> None:
+    """So that a channel can say "زوجتك" or "زوجك", "والدك" or "والدتك" (issue 12)."""
+    db = registry.db()
+    with db.session() as s:
+        sex_of = {p.national_id: int(p.sex) for p in s.execute(select(Person)).scalars()}
+        wives = {
+            m.record_number: int(s.get(Person, m.wife_id).sex)  # type: ignore[union-attr]
+            for m in s.execute(select(Marriage)).scalars()
+        }
+    db.dispose()
+    seen = set()
+    for citizen in registry.citizens("married"):
+        session = login(kiosk.client, citizen)
+        for offer in kiosk.client.entitlements(session):
+            if offer.relation == "spouse" and offer.document_type is T.MARRIAGE_CERTIFICATE:
+                named = wives[offer.subject]
+                if sex_of[citizen["national_id"]] == 2:  # a wife's offer names her husband
+                    named = 1
+            elif offer.subject in sex_of:
+                named = sex_of[offer.subject]
+            else:
+                continue
+            assert offer.subject_sex == {1: "m", 2: "f"}[named], offer
+            seen.add((offer.relation, offer.subject_sex))
+        kiosk.client.logout(session)
+    assert {("self", "m"), ("spouse", "f")} <= seen or {("self", "f"), ("spouse", "m")} <= seen

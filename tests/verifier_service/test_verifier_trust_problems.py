@@ -99,6 +99,17 @@ def test_min_sequence_refuses_an_old_genuine_list(material: Material, tmp_path: 
     check_config(base_config(material, trust_file=str(old), min_sequence=2))
 
 
+def test_the_pin_in_force_is_reported(
+    material: Material, serve_app: Callable[..., Any], tmp_path: Path
+) -> None:
+    listed = tmp_path / "list.cose"
+    listed.write_bytes(material.trust_list(5))
+    with serve_app(base_config(material, trust_file=str(listed), min_sequence=4)) as url:
+        assert status(url)["min_sequence"] == 4
+    with serve_app(base_config(material, trust_file=str(listed))) as url:
+        assert status(url)["min_sequence"] == 0
+
+
 def test_stale_then_expired_trust_list(
     material: Material, serve_app: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -188,3 +199,7 @@ def test_config_file_env_and_unknown_keys(
         load_config(None, root_keys=["k"], trust_url="ftp://x")
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path / "missing.toml")
+    # a misspelt variable is refused, not silently ignored (the pin would stay at 0)
+    monkeypatch.setenv("SANAD_VERIFY_MIN_SEQUENCY", "42")
+    with pytest.raises(ConfigError, match="SANAD_VERIFY_MIN_SEQUENCY: no such setting"):
+        load_config(None, root_keys=["k"])

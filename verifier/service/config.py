@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from verifier.settings_env import unknown_variables
 from verifier.trust_source import DEFAULT_REFRESH_SECONDS, TrustSourceError
 
 __all__ = ["ENV_PREFIX", "ConfigError", "ServiceConfig", "load_config"]
@@ -125,6 +127,12 @@ def load_config(path: Path | None = None, **given: Any) -> ServiceConfig:
             raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
         if not path.is_file() or size > 256 * 1024:
             raise ConfigError(f"config {path} is not a regular file under 256 KiB")
+    stray = unknown_variables(ENV_PREFIX, ServiceConfig, os.environ)
+    if stray:
+        raise ConfigError(
+            f"unknown environment variable {', '.join(stray)}: no such setting (check the "
+            "spelling; `sanad verify serve --help` lists them)"
+        )
     token = _TOML_FILE.set(path)
     try:
         return ServiceConfig(**given)

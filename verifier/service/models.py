@@ -54,6 +54,9 @@ class TrustListInfo(BaseModel):
     )
     problem_kind: Literal["none_held", "expired", "refused", "stale"] | None = None
     refused_at: str | None = None
+    min_sequence: int | None = Field(
+        default=None, description="The pinned minimum sequence in force (0: none pinned)."
+    )
 
 
 class OnlineStatus(BaseModel):
