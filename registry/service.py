@@ -37,10 +37,11 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime as dt
 import hmac
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -177,12 +178,15 @@ def create_app(
     migrate: bool = False,
     pool_size: int = 10,
     threads: int = 4,
+    clock: Callable[[], dt.datetime] = utc_now,
 ) -> FastAPI:
+    """The registry API as an ASGI app. `clock` (aware UTC datetimes) is the time requests are
+    judged by (signature skew, sessions, PIN throttling, issue times): tests pass one they move."""
     settings = settings or load_settings(data)
     db = Database(data.database_url(database_url), pool_size=pool_size)
     if migrate:
         db.migrate()
-    reg = Registry(data, db, settings)
+    reg = Registry(data, db, settings, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -288,6 +292,7 @@ def create_app(
             pin=body.pin,
             national_id_text=body.national_id,
             card=body.card,
+            now=reg.now(),
         )
         return {
             "token": result.token,
@@ -308,7 +313,7 @@ def create_app(
     def entitlements(kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
         person_id = reg.person_for(bearer(authorization), kiosk)
         with reg.db.session() as s:
-            offers = issuance.offers_for(s, person_id, reg.settings, utc_now().date())
+            offers = issuance.offers_for(s, person_id, reg.settings, reg.now().date())
         return {
             "documents": [
                 {
@@ -351,7 +356,9 @@ def create_app(
             signed.headers, signed.method, signed.target, signed.body, bearer(authorization)
         )
         reg.purge_nonces_if_due()
-        issued = issuance.issue(reg.db, reg.keys, reg.places, reg.settings, call, req)
+        issued = issuance.issue(
+            reg.db, reg.keys, reg.places, reg.settings, call, req, now=reg.now()
+        )
         return JSONResponse(
             _issued_json(issued, reg.settings.identity.minor_units),
             status_code=200 if issued.replayed else 201,
@@ -389,13 +396,13 @@ def create_app(
         )
         with reg.db.session() as s:
             row = s.get_one(Kiosk, kiosk.id)
-            kiosks.record_heartbeat(s, row, beat, utc_now())
+            kiosks.record_heartbeat(s, row, beat, reg.now())
         return {"ok": True}
 
     # -- back office ----------------------------------------------------------------------
 
     def _fleet() -> list[dict[str, Any]]:
-        now = utc_now()
+        now = reg.now()
         with reg.db.session() as s:
             rows = kiosks.list_kiosks(s)
             out = []
@@ -432,7 +439,7 @@ def create_app(
         token: Annotated[str | None, Query(max_length=200)] = None,
     ) -> HTMLResponse:
         reg.require_admin(bearer(authorization) or token)
-        return HTMLResponse(fleet_html(_fleet(), utc_now()))
+        return HTMLResponse(fleet_html(_fleet(), reg.now()))
 
     @app.post(
         "/api/v1/admin/documents/{serial}/revoke",
@@ -443,7 +450,7 @@ def create_app(
         reg.require_admin(bearer(authorization))
         serial = serial[:64]
         with reg.db.session() as s:
-            issuance.revoke_document(s, reg.data, reg.settings, serial, body.reason, utc_now())
+            issuance.revoke_document(s, reg.data, reg.settings, serial, body.reason, reg.now())
         with reg.db.session() as s:
             st = issuance.document_status(s, serial)
         log.info("document serial-hash %s revoked by admin", serial_hash(serial).hex())

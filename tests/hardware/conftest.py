@@ -12,9 +12,5 @@ from hardware.emulator import Emulator, EmulatorState
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[Emulator]:
-    emu = Emulator(tmp_path / "receipts", 576, EmulatorState.OK, tcp="127.0.0.1:0", pty=True)
-    emu.start()
-    try:
+    with Emulator(tmp_path / "receipts", 576, EmulatorState.OK, tcp="127.0.0.1:0", pty=True) as emu:
         yield emu
-    finally:
-        emu.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -21,8 +20,7 @@ from hardware.cli import group
 from hardware.emulator import Emulator, EmulatorState, control
 from hardware.job import FailureReason, Outcome, PrintJob
 from hardware.printer import open_printer
-
-SANAD = Path(sys.executable).parent / "sanad"
+from tests.support.servers import SANAD, SanadServer
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -137,48 +135,29 @@ def test_ports_lists_something_or_none() -> None:
 
 
 @pytest.fixture
-def emulator_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
-    """``sanad hw emulate`` as its own process, on ephemeral ports, with a control socket."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            str(SANAD),
-            "hw",
-            "emulate",
-            "--tcp",
-            "127.0.0.1:0",
-            "--pty",
-            "--control",
-            "127.0.0.1:0",
-            "--out",
-            str(tmp_path / "out"),
-            "--state",
-            "ok",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+def emulator_process(tmp_path: Path) -> Iterator[tuple[SanadServer, dict[str, str]]]:
+    """``sanad hw emulate`` as its own process, on ephemeral ports, with a control socket;
+    ready once it prints ``ready`` after the addresses it bound."""
+    args = ("hw", "emulate", "--tcp", "127.0.0.1:0", "--pty", "--control", "127.0.0.1:0")
+    server = SanadServer(
+        *args,
+        "--out",
+        str(tmp_path / "out"),
+        "--state",
+        "ok",
+        ready_line="ready",
+        log=tmp_path / "emulate.log",
     )
-    links: dict[str, str] = {}
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        key, _, value = line.strip().partition(" ")
-        if key == "ready":
-            break
-        links[key] = value
-    try:
-        yield proc, links
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=10)  # reaps the process and closes both pipes
+    with server:
+        lines = server.lines()
+        banner = lines[: lines.index("ready")]
+        yield server, dict(line.partition(" ")[::2] for line in banner)
 
 
 def test_emulator_process_prints_real_addresses_and_takes_control(
-    emulator_process: tuple[subprocess.Popen[str], dict[str, str]], tmp_path: Path
+    emulator_process: tuple[SanadServer, dict[str, str]], tmp_path: Path
 ) -> None:
-    proc, links = emulator_process
+    server, links = emulator_process
     assert set(links) == {"tcp", "pty", "control", "out"}
     assert not links["tcp"].endswith(":0")  # the bound port, not the one asked for
     assert links["pty"].startswith("/dev/")
@@ -198,8 +177,7 @@ def test_emulator_process_prints_real_addresses_and_takes_control(
     assert control(links["control"], "clear") == "ok"
     status = json.loads(control(links["control"], "status").removeprefix("ok "))
     assert status["state"] == "ok"
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(10) == 0
+    assert server.stop() == 0  # SIGTERM: a clean exit
 
 
 def test_emulate_on_a_busy_port_is_exit_2(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from hardware.errors import DeviceNotFound
 from hardware.job import FailureReason, Outcome, PrintJob, QrPart
 from hardware.printer import open_printer
 from hardware.status import Cover, Online, Paper, Problem
+from tests.support.servers import free_port
 
 
 def _url(emulator: Emulator, link: str) -> str:
@@ -266,13 +267,8 @@ def test_file_target_is_write_only_and_never_confirmed(tmp_path: Path) -> None:
 
 
 def test_nothing_listening_is_device_not_found() -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     with pytest.raises(DeviceNotFound):
-        open_printer(f"tcp://127.0.0.1:{port}", timeout=0.5)
+        open_printer(f"tcp://127.0.0.1:{free_port()}", timeout=0.5)
 
 
 def test_status_from_another_thread_waits_for_the_job(emulator: Emulator) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from registry.audit import ProblemKind, verify_chain
 from registry.models import AuditEntry, AuditHead
 from sanad.cli import main
-from tests.registry.conftest import Kiosk, Registry, login
+from tests.support.registry import Kiosk, Registry, login
 from verifier.documents import DocumentType
 
 

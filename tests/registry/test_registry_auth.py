@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
 from registry.codes import ErrorCode
 from registry.errors import InvalidCredentials, InvalidInput, Locked, SessionInvalid, Throttled
 from registry.models import Credential, Person
-from tests.registry.conftest import FAST, Kiosk, LiveServer, Registry, login, wrong_pin
+from tests.support.clock import ManualUTCClock
+from tests.support.registry import FAST, Kiosk, LiveServer, Registry, login, wrong_pin
 
 
 def test_login_with_national_id_and_pin_opens_a_session(kiosk: Kiosk, registry: Registry) -> None:
@@ -45,34 +44,43 @@ def test_arabic_indic_digits_are_accepted(kiosk: Kiosk, registry: Registry) -> N
     assert login(kiosk.client, {**citizen, "national_id": arabic}).name.ar == citizen["name_ar"]
 
 
-def test_brute_force_is_slowed_then_locked_and_tries_are_counted(
-    kiosk: Kiosk, registry: Registry
-) -> None:
+def test_brute_force_is_slowed_then_locked_and_tries_are_counted(registry: Registry) -> None:
+    # The registry judges the delays by an injected clock: the test moves it by the
+    # Retry-After it was given instead of sleeping, and no retry can land early or late.
+    clock = ManualUTCClock()
+    key = registry.enroll("IRB-001")
     citizen = registry.citizens()[2]
     bad = wrong_pin(citizen["pin"])
     seen_remaining = []
     waits: list[tuple[int | None, float]] = []
     throttled = 0
-    while True:
-        try:
-            kiosk.client.login(national_id=citizen["national_id"], pin=bad)
-        except InvalidCredentials as exc:
-            seen_remaining.append(exc.tries_remaining)
-        except Throttled as exc:
-            throttled += 1
-            waits.append((exc.tries_remaining, exc.retry_after))
-            time.sleep(exc.retry_after)
-        except Locked:
-            break
-        assert len(seen_remaining) <= FAST.throttle.max_failures
-    assert seen_remaining == list(range(FAST.throttle.max_failures - 1, 0, -1))
-    assert throttled >= 1  # the delay grew after the free failures
-    for remaining, retry_after in waits:
-        assert remaining is not None and remaining > 0
-        assert 0 < retry_after <= FAST.throttle.max_delay + 0.01
-    # locked: even the right PIN is refused now
-    with pytest.raises(Locked):
-        login(kiosk.client, citizen)
+    with (
+        LiveServer(registry, clock=clock) as live,
+        live.client("IRB-001", key, retries=0) as client,
+    ):
+        while True:
+            try:
+                client.login(national_id=citizen["national_id"], pin=bad)
+            except InvalidCredentials as exc:
+                seen_remaining.append(exc.tries_remaining)
+            except Throttled as exc:
+                throttled += 1
+                waits.append((exc.tries_remaining, exc.retry_after))
+                with pytest.raises(Throttled):  # no time has passed: still too early
+                    client.login(national_id=citizen["national_id"], pin=bad)
+                clock.advance(exc.retry_after + 0.001)  # the answer is rounded to milliseconds
+            except Locked:
+                break
+            assert len(seen_remaining) <= FAST.throttle.max_failures
+        assert seen_remaining == list(range(FAST.throttle.max_failures - 1, 0, -1))
+        assert throttled >= 1  # the delay grew after the free failures
+        for remaining, retry_after in waits:
+            assert remaining is not None and remaining > 0
+            assert 0 < retry_after <= FAST.throttle.max_delay + 0.01
+        # locked: even the right PIN is refused, a minute later too (the delays have passed)
+        clock.advance(60)
+        with pytest.raises(Locked):
+            login(client, citizen)
 
 
 def test_concurrent_guesses_cannot_exceed_the_bound(server: LiveServer, registry: Registry) -> None:

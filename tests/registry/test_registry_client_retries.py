@@ -4,14 +4,13 @@ never; each attempt signed afresh."""
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 import pytest
 
 from registry.client import RegistryClient
 from registry.errors import RegistryUnreachable, ServiceUnavailable
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
+from tests.support.servers import closed_port_url
 from verifier.keys import SigningKey
 
 
@@ -34,15 +33,9 @@ class Counting(httpx.HTTPTransport):
         return response
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_registry_is_tried_again_with_fresh_signatures() -> None:
     transport = Counting()
-    url = f"http://127.0.0.1:{_closed_port()}"
+    url = closed_port_url()
     with (
         RegistryClient(
             url, "K-1", SigningKey.generate(), retries=2, backoff=0.01, transport=transport
@@ -81,7 +74,7 @@ def test_a_lost_answer_is_retried_for_safe_calls_only(
 def test_a_503_is_retried_then_reported(pg_registry: Registry) -> None:
     from sqlalchemy import create_engine, text
 
-    from tests.registry.conftest import PG_ADMIN
+    from tests.support.postgres import PG_ADMIN
 
     key = pg_registry.enroll("K-503")
     with LiveServer(pg_registry) as live:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from registry.audit import verify_chain
 from registry.client import IssuedDocument, RegistryClient, new_idempotency_key
 from registry.models import IssuedDocument as Row
-from tests.registry.conftest import Registry, ServerProcess, fast_settings_file
+from tests.support.registry import Registry, fast_settings_file, registry_process
 from verifier.documents import DocumentType
 from verifier.verify import Status, verify
 
@@ -63,7 +63,7 @@ def _run(registry: Registry) -> None:
     losses = Losses()
     kinds = (DocumentType.BIRTH_CERTIFICATE, DocumentType.INDIVIDUAL_EXTRACT)
 
-    with ServerProcess(registry, workers=1) as server:
+    with registry_process(registry, workers=1) as server:
 
         def kiosk(i: int) -> list[IssuedDocument]:
             kid = f"K-{i:03d}"

@@ -18,7 +18,7 @@ from registry import keyring
 from registry.config import DataDir, default_identity, load_settings
 from registry.errors import ConfigError
 from registry.seed import initialise
-from tests.registry.conftest import FAST, Kiosk, LiveServer, Registry, login
+from tests.support.registry import FAST, Kiosk, LiveServer, Registry, login
 from verifier.documents import Bilingual
 from verifier.keys import load_public_key
 from verifier.trust import load_trust_list

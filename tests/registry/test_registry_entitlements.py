@@ -15,7 +15,7 @@ from registry.entitlements import (
 )
 from registry.errors import Refused
 from registry.models import Death, Divorce, Marriage, Person
-from tests.registry.conftest import Kiosk, Registry, login
+from tests.support.registry import Kiosk, Registry, login
 from verifier.documents import DocumentType as T
 
 R = Relation

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from registry.config import DataDir
 from registry.db import Database
 from registry.seed import initialise
-from tests.registry.conftest import FAST
+from tests.support.registry import FAST
 
 
 def _mode(path: Path) -> int:

@@ -14,7 +14,7 @@ from registry.codes import ErrorCode
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.issuance import make_serial, payload_sha256, valid_serial_check
 from registry.models import Divorce, IssuedDocument, Marriage, Person
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier import codec, cose
 from verifier.documents import DocumentType, Place
 from verifier.trust import load_trust_list

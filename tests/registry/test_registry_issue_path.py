@@ -15,7 +15,7 @@ from registry.audit import head, verify_chain
 from registry.client import CitizenSession
 from registry.models import Fee, IssuedDocument, KioskNonce
 from registry.signing import sign_request
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier.documents import DocumentType
 from verifier.keys import SigningKey
 
@@ -227,7 +227,7 @@ def test_one_set_of_request_and_session_checks_serves_both_paths() -> None:
     from registry import kiosks as k
     from registry.errors import KioskAuthError, SessionInvalid
     from registry.signing import parse_headers, sign_request
-    from tests.registry.conftest import FAST
+    from tests.support.registry import FAST
     from verifier.keys import SigningKey
 
     key = SigningKey.generate()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import stat
-import time
 from pathlib import Path
 
 import httpx
@@ -12,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from sanad.cli import main
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
+from tests.support.servers import wait_for
 from verifier.documents import DocumentType
 from verifier.trust import SignerStatus, load_trust_list
 from verifier.verify import Status, verify
@@ -89,8 +89,15 @@ def test_compromised_signer_is_cut_off_from_the_stated_moment(
     kiosk: Kiosk, registry: Registry
 ) -> None:
     before = _issue(kiosk, registry, 10)
-    time.sleep(1.1)  # issue times are whole seconds
-    cut = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # Issue times are whole seconds of the wall clock the server and the `sanad` CLI share:
+    # the cut is the first whole second after `before` was issued (waited for, not slept).
+    issued = dt.datetime.now(dt.UTC).replace(microsecond=0)  # `before`'s issue time or later
+
+    def next_second() -> dt.datetime | None:
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return now if now > issued else None
+
+    cut = wait_for(next_second, 3, "the next whole second")
     after = _issue(kiosk, registry, 11, who=1)
     trust = registry.trust()
     kid = next(s.kid for s in trust.signers if s.status is SignerStatus.ACTIVE).hex()

@@ -14,7 +14,7 @@ import pytest
 from registry.codes import ErrorCode
 from registry.errors import KioskAuthError
 from registry.signing import HEADER_SIGNATURE, HEADER_TIMESTAMP, sign_request
-from tests.registry.conftest import Kiosk, LiveServer, Registry
+from tests.support.registry import Kiosk, LiveServer, Registry
 from verifier.keys import SigningKey
 
 BEAT = {"printer": "online", "paper": "ok", "app_version": "1.0"}

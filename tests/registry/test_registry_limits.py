@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.registry.conftest import Registry, ServerProcess
+from tests.support.registry import Registry, registry_process
 
 MiB = 1024 * 1024
 
@@ -82,7 +82,7 @@ def _chunked_upload(port: int, path: str, total: int) -> tuple[int, dict[str, ob
 
 
 def test_large_and_streamed_bodies_are_refused_before_routing(registry: Registry) -> None:
-    with ServerProcess(registry, workers=1) as server:
+    with registry_process(registry, workers=1) as server:
         port = server.port
         # warm up the routes once, so the memory baseline includes imports and caches
         httpx.post(f"{server.url}/api/v1/documents", content=b"{}", timeout=10)
@@ -122,7 +122,7 @@ def test_large_and_streamed_bodies_are_refused_before_routing(registry: Registry
 
 
 def test_malformed_content_length_is_a_400(registry: Registry) -> None:
-    with ServerProcess(registry, workers=1) as server:
+    with registry_process(registry, workers=1) as server:
         with socket.create_connection(("127.0.0.1", server.port)) as sock:
             sock.sendall(
                 b"POST /api/v1/documents HTTP/1.1\r\nHost: x\r\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from registry.errors import InvalidCredentials, Locked, RegistryError, Throttled
 from registry.models import Kiosk as KioskRow
-from tests.registry.conftest import FAST, LiveServer, Registry, login, replace, wrong_pin
+from tests.support.registry import FAST, LiveServer, Registry, login, wrong_pin
 
 BUDGET = 30
 GUESSES = 120

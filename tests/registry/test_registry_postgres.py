@@ -9,7 +9,8 @@ from sqlalchemy import create_engine, inspect, text
 from registry.audit import verify_chain
 from registry.db import Database
 from registry.errors import ServiceUnavailable
-from tests.registry.conftest import PG_ADMIN, LiveServer, Registry, login
+from tests.support.postgres import PG_ADMIN
+from tests.support.registry import LiveServer, Registry, login
 from verifier.documents import DocumentType
 from verifier.verify import Status, verify
 

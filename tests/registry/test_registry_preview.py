@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from registry.codes import ErrorCode
 from registry.errors import InvalidInput, Refused, SessionInvalid
 from registry.models import AuditEntry, IssuedDocument
-from tests.registry.conftest import Kiosk, LiveServer, Registry, login
+from tests.support.registry import Kiosk, LiveServer, Registry, login
 from verifier import codec, cose
 from verifier.documents import Document, DocumentType, Place, resolve_places
 from verifier.payload import decode_claims

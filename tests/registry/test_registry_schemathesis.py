@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error, status_code_conformance
 
 from registry.signing import sign_request
-from tests.registry.conftest import LiveServer, Registry, login
+from tests.support.registry import LiveServer, Registry, login
 from verifier.keys import SigningKey
 
 

@@ -19,7 +19,7 @@ from verifier.keys import SigningKey
 from verifier.payload import Claims, encode_claims
 from verifier.verify import Status, verify
 
-from .conftest import NOW, Keys
+from .verifier_support import NOW, Keys
 
 
 def _pycose_decode(encoded: bytes) -> Sign1Message:

@@ -21,7 +21,7 @@ from verifier.payload import CLAIM_DOCUMENT, Claims, encode_claims
 from verifier.sign import sign_document
 from verifier.verify import Malformation, Status, Verdict, verify
 
-from .conftest import NOW, Keys
+from .verifier_support import NOW, Keys
 
 
 def _claims_map(samples: dict, doc_type: DocumentType = DocumentType.BIRTH_CERTIFICATE) -> Any:

@@ -20,7 +20,7 @@ from verifier.keys import (
 )
 from verifier.trust import SignerStatus, TrustStore, load_trust_list, serial_hash
 
-from .conftest import NOW
+from .verifier_support import NOW
 
 
 def _list(root: SigningKey, seq: int, **kw: object) -> bytes:

@@ -22,7 +22,7 @@ from verifier.trust import (
     serial_hash,
 )
 
-from .conftest import NOW
+from .verifier_support import NOW
 
 ROOT = SigningKey.from_seed(b"R" * 32)
 SIGNER = SigningKey.from_seed(b"S" * 32)

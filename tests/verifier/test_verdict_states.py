@@ -12,7 +12,7 @@ from verifier.fixtures import ISSUER
 from verifier.sign import sign_document
 from verifier.verify import DEFAULT_STALE_GRACE, REASONS, Outcome, Status, verify
 
-from .conftest import NOW, Keys
+from .verifier_support import NOW, Keys
 
 
 def _genuine(keys: Keys, samples: dict) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from service_support import Material, base_config, make_material, running
+from service_support import Material, base_config, make_material, run_service
 
-from verifier.service import ServiceConfig, create_app
+from verifier.service import ServiceConfig
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +20,12 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Material:
 
 
 @pytest.fixture
-def serve_app() -> Callable[[ServiceConfig], AbstractContextManager[str]]:
-    """serve_app(config) -> a context manager running the service, yielding its base URL."""
+def serve_app() -> Callable[..., AbstractContextManager[str]]:
+    """serve_app(config, **create_app_kw) -> a context manager running the service, yielding
+    its base URL."""
 
-    def start(config: ServiceConfig) -> AbstractContextManager[str]:
-        return running(create_app(config))
+    def start(config: ServiceConfig, **kw: Any) -> AbstractContextManager[str]:
+        return run_service(config, **kw)
 
     return start
 
@@ -31,5 +33,5 @@ def serve_app() -> Callable[[ServiceConfig], AbstractContextManager[str]]:
 @pytest.fixture(scope="module")
 def service(material: Material) -> Iterator[str]:
     """One service for read-only API tests: trust list from a file, no rate limit."""
-    with running(create_app(base_config(material))) as url:
+    with run_service(base_config(material)) as url:
         yield url

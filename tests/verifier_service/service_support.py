@@ -1,22 +1,21 @@
-"""Helpers for the verification service tests: keys and trust lists, a real uvicorn server on an
-ephemeral port, and a tiny real HTTP server standing in for the registry."""
+"""Helpers for the verification service tests: keys and trust lists, the service on a live
+server (started the one way, `tests.support.servers`), and a tiny real HTTP server standing in
+for the registry (a test double that fails on demand)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
+from tests.support.servers import serve_app
 from verifier.codec import decode_text
 from verifier.cose import parse_sign1
 from verifier.documents import DocumentType
@@ -29,7 +28,7 @@ from verifier.fixtures import (
 )
 from verifier.keys import SigningKey, save_public_key
 from verifier.national_id import luhn_check_digit
-from verifier.service import ServiceConfig
+from verifier.service import ServiceConfig, create_app
 from verifier.sign import sign_document
 from verifier.trust import SignerEntry, serial_hash
 
@@ -130,37 +129,15 @@ def contract_answer(
     return out
 
 
-# -- a real uvicorn server on an ephemeral port ------------------------------------------------
+# -- the service on a live server (the one way: tests.support.servers.serve_app) ---------------
+
+HEALTH = "/healthz"
 
 
-@contextmanager
-def running(app: object) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        log_level="warning",
-        access_log=False,
-        ws="none",
-        lifespan="on",
-        timeout_graceful_shutdown=2,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the service did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+def run_service(config: ServiceConfig, **kw: Any) -> AbstractContextManager[str]:
+    """The service for `config` on a live server; `with run_service(...) as url:`. Keyword
+    arguments go to `create_app` (e.g. `clock=` for the rate limiter)."""
+    return serve_app(create_app(config, **kw), health=HEALTH)
 
 
 def base_config(material: Material, **kw: object) -> ServiceConfig:
@@ -258,11 +235,3 @@ def fake_registry(initial: bytes = b"") -> Iterator[FakeRegistry]:
         server.shutdown()
         server.server_close()
         thread.join(5)
-
-
-def free_port_url() -> str:
-    """A URL on a port where nothing listens (the registry is down)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/api/v1/trust-list"

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from service_support import Material, base_config, tamper
 
+from tests.support.clock import ManualClock
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
 
@@ -179,15 +180,27 @@ def test_image_limits(material: Material, serve_app: Callable[..., Any]) -> None
 
 
 def test_rate_limit_per_client(material: Material, serve_app: Callable[..., Any]) -> None:
-    with serve_app(base_config(material, rate_per_minute=6, rate_burst=5)) as url:
+    # The limiter reads an injected clock: no time passes unless the test says so, so a slow
+    # machine cannot refill the bucket between requests.
+    clock = ManualClock()
+    config = base_config(material, rate_per_minute=6, rate_burst=5)
+    with serve_app(config, clock=clock) as url:
         codes = [post_text(url, material.birth).status_code for _ in range(8)]
-        assert codes[:5] == [200] * 5
+        assert codes[:5] == [200] * 5  # the burst
         assert codes[5:] == [429] * 3
         r = post_text(url, material.birth)
         assert r.status_code == 429
-        assert int(r.headers["retry-after"]) >= 5
+        assert r.headers["retry-after"] == "10"  # one token at 6 a minute
         assert "too many requests" in r.json()["detail"]
         assert httpx.get(f"{url}/").status_code == 200  # the page itself is not limited
+        clock.advance(9.9)
+        assert post_text(url, material.birth).status_code == 429
+        clock.advance(0.2)  # past the refill of one token: one request, and only one
+        assert post_text(url, material.birth).status_code == 200
+        assert post_text(url, material.birth).status_code == 429
+        clock.advance(60)  # a quiet minute refills the burst, no more
+        codes = [post_text(url, material.birth).status_code for _ in range(6)]
+        assert codes == [200] * 5 + [429]
 
 
 def test_health_readiness_and_trust_status(service: str) -> None:

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw
-from service_support import Material, base_config, running, tamper
+from service_support import Material, base_config, run_service, tamper
 
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
-from verifier.service import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +52,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture(scope="module")
 def site(material: Material) -> Iterator[str]:
-    with running(create_app(base_config(material, clear_after_seconds=6))) as url:
+    with run_service(base_config(material, clear_after_seconds=6)) as url:
         yield url
 
 
@@ -291,8 +290,9 @@ def test_camera_button_reads_a_code(
 def test_offline_page_shows_the_cached_list_and_its_age(
     browser: Browser, material: Material, tmp_path: Path
 ) -> None:
-    from service_support import fake_registry, free_port_url
+    from service_support import fake_registry
 
+    from tests.support.servers import closed_port_url
     from verifier.trust_source import TrustSource
 
     with fake_registry(material.trust_list(5)) as registry:
@@ -300,9 +300,12 @@ def test_offline_page_shows_the_cached_list_and_its_age(
             [material.root.public], url=registry.trust_url, cache_dir=tmp_path
         ).refresh_sync()
     config = base_config(
-        material, trust_file=None, trust_url=free_port_url(), cache_dir=str(tmp_path)
+        material,
+        trust_file=None,
+        trust_url=closed_port_url("/api/v1/trust-list"),
+        cache_dir=str(tmp_path),
     )
-    with running(create_app(config)) as url:
+    with run_service(config) as url:
         context = browser.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         page.goto(url)

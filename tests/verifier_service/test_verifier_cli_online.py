@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from service_support import Material, fake_registry, free_port_url, tamper
+from service_support import Material, fake_registry, tamper
 
+from tests.support.servers import SanadServer, closed_port_url, free_port
 from verifier.cli import group
 
 SANAD = [str(Path(sys.executable).parent / "sanad")]
@@ -48,7 +49,7 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
     code, out, err = run_check(
         tamper(material.birth),
         "--trust-url",
-        free_port_url(),
+        closed_port_url("/api/v1/trust-list"),
         "--cache-dir",
         str(tmp_path),
         "--root-key",
@@ -64,7 +65,12 @@ def test_check_with_trust_url_fetches_and_caches(material: Material, tmp_path: P
 def test_check_exit_codes_without_a_usable_trust_list(material: Material, tmp_path: Path) -> None:
     key = ("--root-key", str(material.root_key_path))
     code, _, err = run_check(
-        material.birth, "--trust-url", free_port_url(), "--cache-dir", str(tmp_path), *key
+        material.birth,
+        "--trust-url",
+        closed_port_url("/api/v1/trust-list"),
+        "--cache-dir",
+        str(tmp_path),
+        *key,
     )
     assert code == 2
     assert "none is cached" in err
@@ -147,6 +153,8 @@ def test_scan_reads_a_serial_scanner_over_a_pty(material: Material) -> None:
         os.write(master, material.birth.encode() + b"\r")
         forged = tamper(material.birth).encode()
         os.write(master, forged[:100])
+        # Real time is what this checks: the rest arrives later, as a scanner's bytes do, so
+        # the reader must join two reads into one code (no condition to wait for instead).
         time.sleep(0.3)
         os.write(master, forged[100:] + b"\r\n")
         os.write(master, b"HELLO WORLD\n")
@@ -276,44 +284,28 @@ def test_scan_stops_cleanly_on_interrupt(material: Material) -> None:
 
 def test_serve_with_two_workers(material: Material, tmp_path: Path) -> None:
     """The multi-process path: config handed to workers, metrics summed across them."""
-    import socket
-
     import httpx
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [
-            *SANAD,
-            "verify",
-            "serve",
-            "--root-key",
-            str(material.root_key_path),
-            "--trust-list",
-            str(material.trust_list_path),
-            "--cache-dir",
-            str(tmp_path),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    port = free_port()
+    server = SanadServer(
+        "verify",
+        "serve",
+        "--root-key",
+        str(material.root_key_path),
+        "--trust-list",
+        str(material.trust_list_path),
+        "--cache-dir",
+        str(tmp_path),
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        port=port,
+        health="/readyz",
+        log=tmp_path / "serve.log",
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the service did not start"
-            time.sleep(0.1)
+    with server:
+        base = server.url
         with httpx.Client(base_url=base) as client:
             for _ in range(20):
                 r = client.post("/api/v1/verify", json={"qr_text": material.birth})
@@ -323,7 +315,5 @@ def test_serve_with_two_workers(material: Material, tmp_path: Path) -> None:
                 assert 'sanad_verifier_verdicts_total{endpoint="text",status="valid"} 20.0' in (
                     metrics
                 )
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=15)
+        assert server.stop() == 0  # SIGTERM: both workers shut down cleanly
     assert (tmp_path / "trust-list.cose").exists()

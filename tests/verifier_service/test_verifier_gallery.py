@@ -21,14 +21,13 @@ from service_support import (
     contract_answer,
     fake_registry,
     registry_serial,
-    running,
+    run_service,
     tamper,
 )
 
 from verifier.documents import DocumentType
 from verifier.fixtures import ISSUER, sample_documents, sample_trust_list, signer_entry
 from verifier.keys import SigningKey
-from verifier.service import create_app
 from verifier.sign import sign_document
 
 pytestmark = pytest.mark.browser
@@ -103,19 +102,13 @@ def states(material: Material, tmp_path_factory: pytest.TempPathFactory) -> Iter
                 )
             registry.statuses[serial] = answer
             signed[name] = text
-        online = stack.enter_context(
-            running(create_app(base_config(material, status_url=registry.url)))
-        )
+        online = stack.enter_context(run_service(base_config(material, status_url=registry.url)))
         stale_list, stale_text = _stale_material(material, tmp)
-        stale = stack.enter_context(
-            running(create_app(base_config(material, trust_file=str(stale_list))))
-        )
+        stale = stack.enter_context(run_service(base_config(material, trust_file=str(stale_list))))
         expired = stack.enter_context(
-            running(
-                create_app(base_config(material, trust_file=str(stale_list), stale_grace_days=1))
-            )
+            run_service(base_config(material, trust_file=str(stale_list), stale_grace_days=1))
         )
-        plain = stack.enter_context(running(create_app(base_config(material))))
+        plain = stack.enter_context(run_service(base_config(material)))
         stranger = material.sign(DocumentType.BIRTH_CERTIFICATE, key=SigningKey.generate())
         damaged = material.birth[:-30] + "A" * 30
         heads = {

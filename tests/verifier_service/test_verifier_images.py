@@ -52,7 +52,7 @@ def _cpu_of_tree(root: int) -> float:
 def idle_cpu(seconds: float = 1.5) -> float:
     """CPU seconds this test process and its children burn over `seconds` of wall time."""
     before = _cpu_of_tree(os.getpid())
-    time.sleep(seconds)
+    time.sleep(seconds)  # real time is the thing measured: CPU burnt over a stretch of wall time
     return _cpu_of_tree(os.getpid()) - before
 
 

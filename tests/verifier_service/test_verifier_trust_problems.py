@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,12 @@ import httpx
 import pytest
 from service_support import Material, base_config, fake_registry
 
+from tests.support.servers import wait_for
 from verifier.documents import DocumentType
 from verifier.errors import TrustListError
 from verifier.fixtures import sample_serial, sample_trust_list, signer_entry
 from verifier.service import check_config
 from verifier.service.config import ConfigError, load_config
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def status(url: str) -> dict[str, Any]:
@@ -172,11 +164,14 @@ def test_refresh_backs_off_while_the_registry_fails(
             refresh_seconds=4,
         )
         with serve_app(config) as url:
-            time.sleep(3.5)
-            times = list(registry.times)
-            assert 3 <= len(times) <= 10, times
+            # The back-off is stamina's, in real time: wait for the start-up try and three more
+            # (the refresh loop's first at once, then at least 0.5 and 1 s apart, plus jitter)
+            # instead of sleeping a guessed time.
+            wait_for(lambda: len(registry.times) >= 4, 15, "four tries at the trust list")
+            times = list(registry.times)[:4]
+            assert times[3] - times[0] >= 1.5, times  # backing off, not a hot loop
             gaps = [b - a for a, b in itertools.pairwise(times)]
-            assert gaps[-1] > gaps[0]  # exponential, not a fixed rate
+            assert gaps[-1] > gaps[0], gaps  # exponential, not a fixed rate
             assert status(url)["last_refresh_error"] == "the trust list URL answered HTTP 500"
             registry.fail_with = None
             wait_for(lambda: status(url)["sequence"] == 2, timeout=10)

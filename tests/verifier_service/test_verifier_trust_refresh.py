@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from service_support import Material, base_config, fake_registry, free_port_url
+from service_support import Material, base_config, fake_registry
 
+from tests.support.servers import closed_port_url, wait_for
 from verifier.documents import DocumentType
 from verifier.errors import TrustListError
 from verifier.fixtures import sample_serial, signer_entry
@@ -22,14 +22,6 @@ from verifier.trust_source import CACHE_FILE, RefreshOutcome, TrustOrigin, Trust
 
 def source(material: Material, url: str | None, cache: Path | None) -> TrustSource:
     return TrustSource([material.root.public], url=url, cache_dir=cache, refresh_seconds=60)
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
 
 
 def verdict(url: str, text: str) -> dict[str, Any]:
@@ -179,7 +171,7 @@ def test_registry_down_uses_the_cache_and_shows_its_age(
         assert source(material, registry.trust_url, tmp_path).refresh_sync() is (
             RefreshOutcome.UPDATED
         )
-    down = free_port_url()
+    down = closed_port_url("/api/v1/trust-list")
     config = base_config(
         material, trust_file=None, trust_url=down, cache_dir=str(tmp_path), refresh_seconds=0.2
     )
@@ -202,7 +194,10 @@ def test_not_ready_without_any_trust_list(
     material: Material, serve_app: Callable[..., Any], tmp_path: Path
 ) -> None:
     config = base_config(
-        material, trust_file=None, trust_url=free_port_url(), cache_dir=str(tmp_path)
+        material,
+        trust_file=None,
+        trust_url=closed_port_url("/api/v1/trust-list"),
+        cache_dir=str(tmp_path),
     )
     with serve_app(config) as url:
         assert httpx.get(f"{url}/healthz").status_code == 200

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,8 +210,9 @@ async def _answer(
     return out
 
 
-def create_app(config: ServiceConfig) -> FastAPI:
-    """The service as an ASGI app; the trust list is loaded when the app starts."""
+def create_app(config: ServiceConfig, *, clock: Callable[[], float] = time.monotonic) -> FastAPI:
+    """The service as an ASGI app; the trust list is loaded when the app starts. `clock`
+    (monotonic seconds) drives the per-client rate limit: tests pass one they can move."""
     metrics = Metrics()
     holder: dict[str, _Runtime] = {}
     page = Page(config)
@@ -394,7 +395,7 @@ def create_app(config: ServiceConfig) -> FastAPI:
             data, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
         )
 
-    app.add_middleware(LimitsMiddleware, config=config, metrics=metrics)
+    app.add_middleware(LimitsMiddleware, config=config, metrics=metrics, clock=clock)
     original_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:

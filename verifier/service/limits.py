@@ -59,10 +59,17 @@ class RateLimiter:
 class LimitsMiddleware:
     """Rate limit, body size cap and body timeout for /api/."""
 
-    def __init__(self, app: ASGIApp, config: ServiceConfig, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: ServiceConfig,
+        metrics: Metrics,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.app = app
         self.config = config
         self.metrics = metrics
+        self.clock = clock  # monotonic seconds; tests inject one they move by hand
         self.limiter = (
             RateLimiter(config.rate_per_minute, config.rate_burst)
             if config.rate_per_minute > 0
@@ -76,7 +83,7 @@ class LimitsMiddleware:
             return
         if self.limiter is not None:
             client = scope.get("client")
-            wait = self.limiter.allow(client[0] if client else "-", time.monotonic())
+            wait = self.limiter.allow(client[0] if client else "-", self.clock())
             if wait > 0:
                 self.metrics.rejected.labels("rate_limited").inc()
                 await problem(
