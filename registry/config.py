@@ -121,6 +121,22 @@ class DataDir:
         return self.root / "admin-token"
 
     @property
+    def office_key_path(self) -> Path:
+        return self.keys_dir / "office.key"
+
+    def office_key(self) -> bytes:
+        """The office app's 32-byte secret (the sign-in form's CSRF tokens), made on first use."""
+        path = self.office_key_path
+        if path.exists():
+            raw = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            if len(raw) == 32:
+                return raw
+        self.ensure()
+        key = secrets.token_bytes(32)
+        write_private(path, key.hex() + "\n")
+        return key
+
+    @property
     def demo_citizens_path(self) -> Path:
         return self.root / "demo-citizens.csv"
 
