@@ -47,7 +47,7 @@ from registry.config import ThrottlePolicy
 from registry.http_state import Registry, bearer, utc_now
 from registry.office import staff_auth
 from registry.office.declarations import Permission, can
-from registry.office_text import ATTENTION, LANGUAGES, ROLE_EN, TEXT
+from registry.office_text import ATTENTION, LANGUAGES, PAPER, PRINTER, ROLE_EN, TEXT, minutes_ago
 
 __all__ = ["OfficeOptions", "fleet_of", "install_office"]
 
@@ -355,13 +355,12 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
         for r in rows:
             seen = r["last_seen_at"]
             r["ago"] = (
-                f"{int((now - seen).total_seconds() // 60)} {t['minutes_ago']}"
-                if seen
-                else t["never"]
+                minutes_ago(int((now - seen).total_seconds() // 60), lang) if seen else t["never"]
             )
-            r["needs"] = "، ".join(ATTENTION.get(a, (a, a))[i] for a in r["attention"])
-            if i:
-                r["needs"] = r["needs"].replace("، ", ", ")
+            sep = "، " if lang == "ar" else ", "
+            r["needs"] = sep.join(ATTENTION.get(a, (a, a))[i] for a in r["attention"])
+            r["printer"] = PRINTER.get(r["printer"], (r["printer"], r["printer"]))[i]
+            r["paper"] = PAPER.get(r["paper"], (r["paper"], r["paper"]))[i]
         return render(
             request, "fleet", me, rows=rows, needing=sum(1 for r in rows if r["attention"])
         )

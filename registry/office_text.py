@@ -4,7 +4,9 @@ Templates read `t.KEY`; a key missing in one language is a test failure, not a b
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "TEXT"]
+from registry.office.errors import Noun, counted
+
+__all__ = ["ATTENTION", "LANGUAGES", "PAPER", "PRINTER", "ROLE_EN", "TEXT", "minutes_ago"]
 
 LANGUAGES = ("ar", "en")
 
@@ -41,7 +43,6 @@ TEXT: dict[str, dict[str, str]] = {
         "no_kiosks": "لا توجد أجهزة مسجلة.",
         "ok": "سليم",
         "never": "لم يتصل",
-        "minutes_ago": "دقيقة مضت",
         "forbidden": "غير مسموح",
         "forbidden_text": "لا يسمح دورك بفتح هذه الصفحة.",
         "form_expired": "انتهت صلاحية النموذج: أعد المحاولة.",
@@ -81,7 +82,6 @@ TEXT: dict[str, dict[str, str]] = {
         "no_kiosks": "No kiosks enrolled.",
         "ok": "OK",
         "never": "never",
-        "minutes_ago": "min ago",
         "forbidden": "Not allowed",
         "forbidden_text": "Your role does not allow this page.",
         "form_expired": "The form expired: please try again.",
@@ -109,3 +109,26 @@ ATTENTION = {
     "failed_jobs": ("مهام طباعة فاشلة بالانتظار", "failed print jobs waiting"),
     "revoked": ("ملغى", "revoked"),
 }
+
+PRINTER = {
+    "online": ("متصلة", "online"),
+    "offline": ("غير متصلة", "offline"),
+    "error": ("عطل", "error"),
+    "unknown": ("لا تجيب", "not answering"),
+}
+
+PAPER = {
+    "ok": ("متوفر", "OK"),
+    "near_end": ("قارب على النفاد", "near end"),
+    "out": ("نفد", "out"),
+    "unknown": ("غير معروف", "unknown"),
+}
+
+# after منذ the noun is genitive: منذ دقيقتين، منذ ⁨5⁩ دقائق، منذ ⁨11⁩ دقيقة
+MINUTES = Noun("دقيقة واحدة", "دقيقتين", "دقائق", "دقيقة", "دقيقة")
+
+
+def minutes_ago(minutes: int, lang: str) -> str:
+    if lang == "ar":
+        return "منذ أقل من دقيقة" if minutes < 1 else f"منذ {counted(minutes, MINUTES)}"
+    return "less than a minute ago" if minutes < 1 else f"{minutes} min ago"
