@@ -50,6 +50,7 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Person",
+    "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
     "RootKey",
@@ -134,6 +135,9 @@ class Person(Base):
     birth_record: Mapped[str] = mapped_column(String(32))
     birth_registered_on: Mapped[dt.date] = mapped_column(Date)
     employed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # arabic_match.search_key of the four-part Arabic name (filled at write time, see
+    # registry.records.name_index_rows)
+    name_key: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def name_ar(self) -> str:
@@ -403,3 +407,15 @@ class StaffSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     csrf_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class PersonNameBlock(Base):
+    """One of a person's `arabic_match.blocking_keys`: a name typed with one part misspelt or
+    left out shares one with the record (the office's name search; docs/office.md)."""
+
+    __tablename__ = "person_name_blocks"
+
+    block: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

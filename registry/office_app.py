@@ -7,11 +7,15 @@
     POST /office/sign-out         (CSRF) end the session
     GET  /office/today            the signed-in staff member's name, role and office
     GET  /office/fleet            kiosks and what needs attention (administrators, supervisors)
+    GET  /office/search?q=        by national number or name (clerks, registrars, supervisors)
+    GET  /office/record/{nid}     a person's record, read-only (the same)
     GET  /office/lang/{ar|en}     the language switch (a cookie), back to `next`
     POST   /api/v1/office/session  sign in → bearer token
     GET    /api/v1/office/session  who am I
     DELETE /api/v1/office/session  sign out
     GET    /api/v1/office/fleet    the fleet as JSON (administrators, supervisors)
+    GET    /api/v1/office/search?q=        search results as JSON
+    GET    /api/v1/office/persons/{nid}    a record as JSON
 
 Pages without a session redirect to the sign-in page (303); API paths answer 401. Every page
 carries a strict Content-Security-Policy (no script at all, styles from the app's own file) and
@@ -34,17 +38,19 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import kiosks
+from registry import kiosks, records
 from registry import staff as accounts
 from registry.config import ThrottlePolicy
 from registry.http_state import Registry, bearer, utc_now
+from registry.models import Death, Person
 from registry.office import staff_auth
 from registry.office.declarations import Permission, can
 from registry.office_text import ATTENTION, LANGUAGES, PAPER, PRINTER, ROLE_EN, TEXT, minutes_ago
@@ -206,6 +212,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                 "path": request.url.path,
                 "csrf": staff_auth.csrf_token(me.csrf_key, me.session_id) if me else "",
                 "may_fleet": view is not None and _may_fleet(view),
+                "may_search": view is not None and can(view.staff, Permission.SEARCH),
                 **context,
             },
             status_code=status,
@@ -365,6 +372,36 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
             request, "fleet", me, rows=rows, needing=sum(1 for r in rows if r["attention"])
         )
 
+    @router.get("/office/search", response_class=HTMLResponse, include_in_schema=False)
+    def search_page(request: Request, q: str = "") -> Response:
+        me = current(request)
+        if me is None:
+            return to_sign_in()
+        if not can(me.staff.staff, Permission.SEARCH):
+            return render(
+                request, "refused", me, 403, message=TEXT[lang_of(request)]["forbidden_text"]
+            )
+        q = q.strip()[:200]
+        with reg.db.session() as s:
+            found = records.search(s, q) if q else []
+        return render(request, "search", me, q=q, results=found)
+
+    @router.get(
+        "/office/record/{national_id}", response_class=HTMLResponse, include_in_schema=False
+    )
+    def record_page(request: Request, national_id: str) -> Response:
+        me = current(request)
+        if me is None:
+            return to_sign_in()
+        t = TEXT[lang_of(request)]
+        if not can(me.staff.staff, Permission.SEARCH):
+            return render(request, "refused", me, 403, message=t["forbidden_text"])
+        with reg.db.session() as s:
+            rec = record_of(s, national_id[:32])
+        if rec is None:
+            return render(request, "refused", me, 404, message=t["not_found"])
+        return render(request, "record", me, **rec)
+
     @router.get("/office/lang/{lang}", include_in_schema=False)
     def switch_language(request: Request, lang: str, next: str = "/office/today") -> Response:
         target = next if next.startswith("/office") and "//" not in next else "/office/today"
@@ -460,6 +497,52 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
             r["last_seen_at"] = seen.isoformat() if seen else None
         return JSONResponse({"kiosks": rows})
 
+    @router.get(
+        "/api/v1/office/search",
+        responses={401: {}, 403: {}},
+        tags=["office"],
+    )
+    def api_search(request: Request, q: Annotated[str, Query(max_length=200)] = "") -> Response:
+        me = api_staff(request)
+        if me is None:
+            return _unauthenticated()
+        if not can(me.staff.staff, Permission.SEARCH):
+            return _api_error(403, "not_permitted", "your role does not allow searching")
+        with reg.db.session() as s:
+            found = records.search(s, q) if q.strip() else []
+        return JSONResponse(
+            {
+                "results": [
+                    {
+                        "national_id": f.national_id,
+                        "name": {"ar": f.name_ar, "latin": f.name_latin},
+                        "date_of_birth": f.date_of_birth.isoformat(),
+                        "mother_name_ar": f.mother_name_ar,
+                        "deceased": f.deceased,
+                        "score": round(f.score, 3),
+                    }
+                    for f in found
+                ]
+            }
+        )
+
+    @router.get(
+        "/api/v1/office/persons/{national_id}",
+        responses={401: {}, 403: {}, 404: {}},
+        tags=["office"],
+    )
+    def api_record(request: Request, national_id: str) -> Response:
+        me = api_staff(request)
+        if me is None:
+            return _unauthenticated()
+        if not can(me.staff.staff, Permission.SEARCH):
+            return _api_error(403, "not_permitted", "your role does not allow reading records")
+        with reg.db.session() as s:
+            rec = record_of(s, national_id[:32])
+        if rec is None:
+            return _api_error(404, "not_found", "no record has that national number")
+        return JSONResponse(record_json(rec))
+
     def fleet_rows() -> list[dict[str, Any]]:
         return fleet_of(reg)
 
@@ -492,3 +575,39 @@ def fleet_of(reg: Registry) -> list[dict[str, Any]]:
             )
     out.sort(key=lambda k: (not k["attention"], k["id"]))
     return out
+
+
+def record_of(s: Session, national_id: str) -> dict[str, Any] | None:
+    """A person's record for the record page: the row, parents in the registry, death."""
+    person = records.find_by_national_id(s, national_id)
+    if person is None:
+        return None
+    father = s.get(Person, person.father_id) if person.father_id else None
+    mother = s.get(Person, person.mother_id) if person.mother_id else None
+    death = s.execute(select(Death).where(Death.person_id == person.id)).scalar_one_or_none()
+    return {"p": person, "father": father, "mother": mother, "death": death}
+
+
+def record_json(rec: dict[str, Any]) -> dict[str, Any]:
+    p: Person = rec["p"]
+    death: Death | None = rec["death"]
+    return {
+        "national_id": p.national_id,
+        "name": {"ar": p.name_ar, "latin": p.name_latin},
+        "sex": "male" if p.sex == 1 else "female",
+        "date_of_birth": p.date_of_birth.isoformat(),
+        "place_of_birth": {"ar": p.place_of_birth_ar, "latin": p.place_of_birth_latin},
+        "birth_office": {"ar": p.birth_office_ar, "latin": p.birth_office_latin},
+        "birth_record": p.birth_record,
+        "birth_registered_on": p.birth_registered_on.isoformat(),
+        "father": {
+            "name": {"ar": p.father_name_ar, "latin": p.father_name_latin},
+            "national_id": rec["father"].national_id if rec["father"] else None,
+        },
+        "mother": {
+            "name": {"ar": p.mother_name_ar, "latin": p.mother_name_latin},
+            "national_id": rec["mother"].national_id if rec["mother"] else None,
+        },
+        "deceased": death is not None,
+        "date_of_death": death.date.isoformat() if death else None,
+    }

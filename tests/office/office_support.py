@@ -74,9 +74,11 @@ class Site:
         self.clock.advance(30)
 
 
-def make_site(root: Path, database_url: str | None) -> tuple[DataDir, str, dict[str, str]]:
+def make_site(
+    root: Path, database_url: str | None, demo: int = 0
+) -> tuple[DataDir, str, dict[str, str]]:
     data = DataDir(root / "registry")
-    result = initialise(data, database_url=database_url, settings=Settings())
+    result = initialise(data, database_url=database_url, demo=demo, seed=5, settings=Settings())
     url = result.database_url
     db = Database(url, pool_size=1)
     passwords: dict[str, str] = {}
@@ -104,8 +106,8 @@ def make_site(root: Path, database_url: str | None) -> tuple[DataDir, str, dict[
 
 
 @contextmanager
-def serving(root: Path, database_url: str | None) -> Iterator[Site]:
-    data, url, passwords = make_site(root, database_url)
+def serving(root: Path, database_url: str | None, demo: int = 0) -> Iterator[Site]:
+    data, url, passwords = make_site(root, database_url, demo)
     clock = Clock()
     app = create_app(data, database_url=url, office=OfficeOptions(password=CHEAP, clock=clock.now))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -215,7 +215,15 @@ def test_idle_and_absolute_timeouts(site: Site) -> None:
         assert c.get("/office/today").status_code == 303  # absolute: 8 hours
 
 
-OFFICE_PAGES = ["/office", "/office/", "/office/today", "/office/fleet"]
+OFFICE_PAGES = [
+    "/office",
+    "/office/",
+    "/office/today",
+    "/office/fleet",
+    "/office/search",
+    "/office/search?q=9985556340",
+    "/office/record/9985556340",
+]
 
 
 def test_every_page_without_a_session_redirects_to_sign_in(site: Site) -> None:
