@@ -517,7 +517,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                         "national_id": f.national_id,
                         "name": {"ar": f.name_ar, "latin": f.name_latin},
                         "date_of_birth": f.date_of_birth.isoformat(),
-                        "mother_name_ar": f.mother_name_ar,
+                        "mother_name": {"ar": f.mother_name_ar, "latin": f.mother_name_latin},
                         "deceased": f.deceased,
                         "score": round(f.score, 3),
                     }

@@ -61,6 +61,7 @@ class Found:
     sex: int
     date_of_birth: dt.date
     mother_name_ar: str
+    mother_name_latin: str | None
     deceased: bool
     score: float
 
@@ -76,6 +77,7 @@ def _found(s: Session, persons: list[Person], scores: dict[int, float]) -> list[
             p.sex,
             p.date_of_birth,
             p.mother_name_ar,
+            p.mother_name_latin,
             p.id in dead,
             scores.get(p.id, 1.0),
         )

@@ -43,6 +43,8 @@ WORDS = {
         "role": "موظف تسجيل",
         "bad": "اسم المستخدم أو كلمة المرور أو رمز التحقق غير صحيح.",
         "fleet": "أجهزة الخدمة الذاتية",
+        "search": "البحث في السجل",
+        "search_label": "الرقم الوطني أو الاسم الرباعي",
     },
     "en": {
         "sign_in": "Sign in",
@@ -57,6 +59,8 @@ WORDS = {
         "role": "Registration clerk",
         "bad": "The user name, password or verification code is not right.",
         "fleet": "Kiosk fleet",
+        "search": "Search the register",
+        "search_label": "National number or four-part name",
     },
 }
 
@@ -143,3 +147,44 @@ def test_administrator_sees_the_fleet(sqlite_site: Site, page: Page) -> None:
     expect(page.get_by_role("cell", name="AMM-001")).to_be_visible()
     expect(page.get_by_role("cell", name="الورق قارب على النفاد")).to_be_visible()
     shot(page, "fleet-ar")
+
+
+def test_clerk_searches_a_misspelt_name_and_opens_the_record(
+    browser: Browser, tmp_path: Path
+) -> None:
+    from sqlalchemy import select
+
+    from registry.models import Person
+    from tests.office.office_support import serving
+
+    with serving(tmp_path, None, demo=200) as site:
+        db = site.db()
+        try:
+            with db.session() as s:
+                person = s.scalars(
+                    select(Person).where(Person.father_id.is_not(None)).order_by(Person.id)
+                ).first()
+                assert person is not None
+        finally:
+            db.dispose()
+        for lang in ("ar", "en"):
+            w = WORDS[lang]
+            context = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = context.new_page()
+            page.goto(f"{site.url}/office/sign-in")
+            if lang == "en":
+                page.get_by_role("link", name="English").click()
+            site.next_step()
+            fill_sign_in(page, w, site, "amal.clerk", site.passwords["amal.clerk"])
+            page.get_by_role("link", name=w["search"]).click()
+            typed = person.name_ar.replace("أ", "ا").replace("ة", "ه")
+            page.get_by_label(w["search_label"]).fill(typed)
+            page.keyboard.press("Enter")
+            link = page.get_by_role("link", name=person.national_id)
+            expect(link).to_be_visible()
+            shot(page, f"search-{lang}")
+            link.click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text(person.national_id)
+            expect(page.get_by_text(person.birth_record, exact=True)).to_be_visible()
+            shot(page, f"record-{lang}")
+            context.close()
