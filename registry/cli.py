@@ -150,7 +150,8 @@ def serve(data_dir: Path, db_url: str | None, host: str, port: int, workers: int
 
     data, db = _open(data_dir, db_url)  # migrate once, before any worker starts
     db.dispose()
-    data.office_key()  # made once here, so every worker reads the same one
+    data.office_key()  # made once here, so every worker reads the same ones
+    data.staff_secret_key()
     os.environ[DATA_ENV] = str(data.root.resolve())
     if db_url:
         os.environ[DB_ENV] = db_url
@@ -674,6 +675,7 @@ def staff_add(
             password=_password_from(password_file),
             by=by,
             at=dt.datetime.now(dt.UTC),
+            seal=accounts.SecretSeal(DataDir(data_dir).staff_secret_key()),
             demo=demo,
         )
     _print_credentials(creds, as_json)
@@ -758,6 +760,7 @@ def staff_reset(
             password=_password_from(password_file),
             by=by,
             at=dt.datetime.now(dt.UTC),
+            seal=accounts.SecretSeal(DataDir(data_dir).staff_secret_key()),
         )
     _print_credentials(creds, as_json)
 
@@ -771,5 +774,6 @@ def staff_totp(data_dir: Path, db_url: str | None, username: str) -> None:
     from registry import staff as accounts
 
     with _opened(data_dir, db_url) as db, db.session() as s:
-        code = accounts.demo_totp(s, username, dt.datetime.now(dt.UTC))
+        seal = accounts.SecretSeal(DataDir(data_dir).staff_secret_key())
+        code = accounts.demo_totp(s, username, dt.datetime.now(dt.UTC), seal=seal)
     click.echo(code)

@@ -385,7 +385,7 @@ class StaffMember(Base):
     role: Mapped[str] = mapped_column(String(16))
     office: Mapped[str | None] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_secret: Mapped[str] = mapped_column(String(200))  # sealed: staff.SecretSeal
     last_totp_step: Mapped[int | None] = mapped_column(Integer)
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -146,6 +146,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
     opts = options or OfficeOptions()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     office_key = reg.data.office_key()
+    seal = accounts.SecretSeal(reg.data.staff_secret_key())
     policy = opts.sessions
     router = APIRouter()
 
@@ -301,6 +302,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                     password=password,
                     code=code,
                     now=opts.clock(),
+                    seal=seal,
                 )
             except accounts.SignInRefused as refused:
                 result = refused  # committed: the failure counts
@@ -441,6 +443,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                     password=body.password,
                     code=body.code,
                     now=opts.clock(),
+                    seal=seal,
                 )
             except accounts.SignInRefused as refused:
                 result = refused

@@ -15,11 +15,14 @@ session with a fresh id (a session id set before sign-in is never the one after)
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 
+import nacl.exceptions
+import nacl.secret
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,7 @@ from registry.office.errors import Refusal
 __all__ = [
     "BAD_CREDENTIALS",
     "Credentials",
+    "SecretSeal",
     "SignInRefused",
     "SignedIn",
     "StaffView",
@@ -121,6 +125,32 @@ class SignedIn:
     csrf_key: bytes
 
 
+class SecretSeal:
+    """TOTP secrets at rest: XSalsa20-Poly1305 (libsodium's secretbox) under a 32-byte key
+    kept in the data directory (`DataDir.staff_secret_key`), so a copy of the database
+    alone does not give anyone the staff's second factors."""
+
+    PREFIX = "sb1:"
+
+    def __init__(self, key: bytes) -> None:
+        self._box = nacl.secret.SecretBox(key)
+
+    def seal(self, secret: str) -> str:
+        sealed = self._box.encrypt(secret.encode("ascii"))
+        return self.PREFIX + base64.urlsafe_b64encode(bytes(sealed)).decode("ascii")
+
+    def open(self, stored: str) -> str:
+        if not stored.startswith(self.PREFIX):
+            raise Refused("the stored second factor is not sealed: reset the account")
+        try:
+            raw = base64.urlsafe_b64decode(stored[len(self.PREFIX) :])
+            return self._box.decrypt(raw).decode("ascii")
+        except (ValueError, nacl.exceptions.CryptoError):
+            raise Refused(
+                "the stored second factor does not open with this data directory's key"
+            ) from None
+
+
 def _hash(session_id: str) -> str:
     return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
 
@@ -168,6 +198,7 @@ def add_staff(
     password: str | None,
     by: str,
     at: dt.datetime,
+    seal: SecretSeal,
     demo: bool = False,
 ) -> Credentials:
     """Create an account with a TOTP secret; a random password unless one is given."""
@@ -191,7 +222,7 @@ def add_staff(
         role=role.value,
         office=office,
         password_hash=_checked(policy, password, [name, name_ar, name_en]),
-        totp_secret=secret,
+        totp_secret=seal.seal(secret),
         failures=0,
         demo=demo,
         created_at=at,
@@ -232,28 +263,30 @@ def reset_staff(
     password: str | None,
     by: str,
     at: dt.datetime,
+    seal: SecretSeal,
 ) -> Credentials:
     """A new password and TOTP secret; lifts a lock and a disablement, ends every session."""
     row = find(s, username)
     chosen = password is None
     password = password if password is not None else new_password(policy)
     row.password_hash = _checked(policy, password, [row.username, row.name_ar, row.name_en])
-    row.totp_secret = staff_auth.new_totp_secret()
+    secret = staff_auth.new_totp_secret()
+    row.totp_secret = seal.seal(secret)
     row.last_totp_step = None
     row.failures, row.last_failure_at, row.locked_at = 0, None, None
     row.disabled_at = None
     s.execute(delete(StaffSession).where(StaffSession.staff_id == row.id))
     audit.append(s, AuditEvent.STAFF_RESET, {"by": by, "staff": row.username}, at)
-    uri = staff_auth.totp_uri(row.totp_secret, account=row.username, issuer=ISSUER)
+    uri = staff_auth.totp_uri(secret, account=row.username, issuer=ISSUER)
     return Credentials(StaffView.of(row), password if chosen else None, uri)
 
 
-def demo_totp(s: Session, username: str, at: dt.datetime) -> str:
+def demo_totp(s: Session, username: str, at: dt.datetime, *, seal: SecretSeal) -> str:
     """The current code of a demo account (refused for every other account)."""
     row = find(s, username)
     if not row.demo:
         raise Refused(f"{row.username} is not a demo account: its code is on its owner's phone")
-    return staff_auth.totp_code(row.totp_secret, at)
+    return staff_auth.totp_code(seal.open(row.totp_secret), at)
 
 
 def _counter(row: StaffMember) -> staff_auth.LoginCounter:
@@ -278,6 +311,7 @@ def sign_in(
     password: str,
     code: str,
     now: dt.datetime,
+    seal: SecretSeal,
 ) -> SignedIn:
     """Check both factors and open a session (a new id). Raises `SignInRefused`; the caller
     commits the session even then, so the failure is counted."""
@@ -294,7 +328,8 @@ def sign_in(
     password_ok = staff_auth.verify_password(row.password_hash if row else None, password)
     if row is None or row.disabled_at is not None:
         raise SignInRefused(BAD_CREDENTIALS)
-    totp = staff_auth.verify_totp(row.totp_secret, code, at=now, last_step=row.last_totp_step)
+    secret = seal.open(row.totp_secret)
+    totp = staff_auth.verify_totp(secret, code, at=now, last_step=row.last_totp_step)
     if not (password_ok and totp.accepted):
         _fail(s, row, throttle, now)
         raise SignInRefused(BAD_CREDENTIALS)

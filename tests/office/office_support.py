@@ -64,7 +64,8 @@ class Site:
         db = self.db()
         try:
             with db.session() as s:
-                secret = accounts.find(s, username).totp_secret
+                stored = accounts.find(s, username).totp_secret
+                secret = accounts.SecretSeal(self.data.staff_secret_key()).open(stored)
         finally:
             db.dispose()
         return totp_code(secret, self.clock.now() + dt.timedelta(seconds=30 * steps))
@@ -96,6 +97,7 @@ def make_site(
                     password=None,
                     by="test",
                     at=dt.datetime.now(dt.UTC),
+                    seal=accounts.SecretSeal(data.staff_secret_key()),
                     demo=True,
                 )
                 assert creds.password is not None

@@ -140,7 +140,13 @@ def test_throttled_then_locked_at_the_tenth_failure_even_with_the_right_factors(
             kinds = list(s.scalars(select(AuditEntry.kind)))
             assert kinds.count("staff_locked") == 1
             accounts.reset_staff(
-                s, CHEAP, "amal.clerk", password=None, by="sami.admin", at=site.clock.now()
+                s,
+                CHEAP,
+                "amal.clerk",
+                password=None,
+                by="sami.admin",
+                at=site.clock.now(),
+                seal=accounts.SecretSeal(site.data.staff_secret_key()),
             )
     finally:
         db.dispose()

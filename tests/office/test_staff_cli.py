@@ -21,6 +21,7 @@ from registry.db import Database
 from registry.models import AuditEntry, StaffMember
 from registry.office import staff_auth
 from registry.seed import initialise
+from registry.staff import SecretSeal
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -84,7 +85,9 @@ def test_add_prints_a_one_time_password_and_totp_uri_that_sign_in(data: tuple[Pa
     totp = pyotp.parse_uri(first["totp_uri"])
     stored = row(data, "sami.admin")
     assert staff_auth.verify_password(stored.password_hash, password)
-    assert totp.secret == stored.totp_secret
+    seal = SecretSeal(DataDir(data[0]).staff_secret_key())
+    assert totp.secret == seal.open(stored.totp_secret)
+    assert totp.secret not in stored.totp_secret  # sealed
     assert stored.created_by == "cli" and not stored.demo
     # the code printer refuses a real account: its code is on its owner's phone
     code, out = run(data, "staff", "totp", "sami.admin")
@@ -158,10 +161,12 @@ def test_password_file_clerk_office_and_refusals(data: tuple[Path, str], tmp_pat
     # the demo account's code is the one an authenticator shows now
     code, out = run(data, "staff", "totp", "amal.clerk")
     assert code == 0
-    assert out.strip() == staff_auth.totp_code(r.totp_secret, dt.datetime.now(dt.UTC)) or (
-        out.strip()
-        == staff_auth.totp_code(r.totp_secret, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30))
-    )
+    totp_secret = SecretSeal(DataDir(data[0]).staff_secret_key()).open(r.totp_secret)
+    now = dt.datetime.now(dt.UTC)
+    assert out.strip() in {
+        staff_auth.totp_code(totp_secret, now),
+        staff_auth.totp_code(totp_secret, now - dt.timedelta(seconds=30)),
+    }
 
 
 def test_disable_and_reset_audited_with_who(data: tuple[Path, str]) -> None:

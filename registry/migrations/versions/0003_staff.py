@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("office", sa.String(length=16), nullable=True),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
-        sa.Column("totp_secret", sa.String(length=64), nullable=False),
+        sa.Column("totp_secret", sa.String(length=200), nullable=False),
         sa.Column("last_totp_step", sa.Integer(), nullable=True),
         sa.Column("disabled_at", sa.DateTime(), nullable=True),
         sa.Column("failures", sa.Integer(), nullable=False),
