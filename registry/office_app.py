@@ -303,6 +303,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                     code=code,
                     now=opts.clock(),
                     seal=seal,
+                    purge_after=policy,
                 )
             except accounts.SignInRefused as refused:
                 result = refused  # committed: the failure counts
@@ -444,6 +445,7 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
                     code=body.code,
                     now=opts.clock(),
                     seal=seal,
+                    purge_after=policy,
                 )
             except accounts.SignInRefused as refused:
                 result = refused

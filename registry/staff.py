@@ -48,6 +48,7 @@ __all__ = [
     "find",
     "list_staff",
     "new_password",
+    "purge_sessions",
     "reset_staff",
     "resolve_session",
     "sign_in",
@@ -312,9 +313,11 @@ def sign_in(
     code: str,
     now: dt.datetime,
     seal: SecretSeal,
+    purge_after: staff_auth.SessionPolicy,
 ) -> SignedIn:
-    """Check both factors and open a session (a new id). Raises `SignInRefused`; the caller
-    commits the session even then, so the failure is counted."""
+    """Check both factors and open a session (a new id), forgetting every session idle past
+    `purge_after`'s timeout. Raises `SignInRefused`; the caller commits the session even
+    then, so the failure is counted."""
     row = s.execute(
         select(StaffMember).where(StaffMember.username == username.strip().lower()[:64])
     ).scalar_one_or_none()
@@ -336,6 +339,7 @@ def sign_in(
     c = staff_auth.record_success(_counter(row))
     row.failures, row.last_failure_at, row.locked_at = c.failures, c.last_failure_at, c.locked_at
     row.last_totp_step = totp.step
+    purge_sessions(s, purge_after, now)
     session_id = staff_auth.new_session_id()
     key = secrets.token_bytes(32)
     s.add(
@@ -387,4 +391,4 @@ def sign_out(s: Session, session_id: str | None, now: dt.datetime) -> bool:
 
 def purge_sessions(s: Session, policy: staff_auth.SessionPolicy, now: dt.datetime) -> None:
     """Forget sessions idle past the timeout (the absolute one is checked on use)."""
-    s.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - policy.idle_timeout))
+    s.execute(delete(StaffSession).where(StaffSession.last_seen_at <= now - policy.idle_timeout))

@@ -221,6 +221,20 @@ def test_idle_and_absolute_timeouts(site: Site) -> None:
         assert c.get("/office/today").status_code == 303  # absolute: 8 hours
 
 
+def test_a_sign_in_forgets_sessions_left_idle(site: Site) -> None:
+    with client(site) as c:
+        assert browser_sign_in(c, site, "amal.clerk").status_code == 303
+    site.clock.advance(15 * 60)
+    with client(site) as c:
+        assert browser_sign_in(c, site, "omar.registrar").status_code == 303
+    db = site.db()
+    try:
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(StaffSession)) == 1
+    finally:
+        db.dispose()
+
+
 OFFICE_PAGES = [
     "/office",
     "/office/",
