@@ -318,9 +318,12 @@ def sign_in(
     """Check both factors and open a session (a new id), forgetting every session idle past
     `purge_after`'s timeout. Raises `SignInRefused`; the caller commits the session even
     then, so the failure is counted."""
-    row = s.execute(
-        select(StaffMember).where(StaffMember.username == username.strip().lower()[:64])
-    ).scalar_one_or_none()
+    name = username.strip().lower()
+    row = (
+        s.execute(select(StaffMember).where(StaffMember.username == name)).scalar_one_or_none()
+        if 0 < len(name) <= 64 and set(name) <= USERNAME_CHARS  # no NUL reaches PostgreSQL
+        else None
+    )
     if row is not None:
         verdict = staff_auth.attempt_verdict(throttle, _counter(row), now)
         if verdict.refusal is not None:

@@ -284,6 +284,26 @@ def test_every_office_api_path_without_a_session_is_401(site: Site) -> None:
                 assert r.json()["error"]["code"] == "staff_session_invalid"
 
 
+def test_a_user_name_no_account_could_have_is_the_uniform_refusal(site: Site) -> None:
+    # found by schemathesis: a NUL in the user name made PostgreSQL refuse the query (400)
+    for username in ("amal\x00clerk", "أمل", "x" * 64 + "y"):
+        r = httpx.post(
+            f"{site.url}/api/v1/office/session",
+            json={"username": username[:64], "password": "whatever it is", "code": "123456"},
+        )
+        assert r.status_code == 401, username
+        assert r.json()["error"]["code"] == "staff_bad_credentials"
+    with client(site, "en") as c:
+        r = browser_sign_in(c, site, "amal.clerk", password="x")
+        assert r.status_code == 401
+        form = c.get("/office/sign-in")
+        r = c.post(
+            "/office/sign-in",
+            data={"username": "a\x00b", "password": "p", "code": "1", "csrf": csrf_of(form.text)},
+        )
+        assert r.status_code == 401 and UNIFORM_EN in r.text
+
+
 def test_api_sign_in_who_am_i_and_sign_out(site: Site) -> None:
     with client(site) as c:
         body = {
