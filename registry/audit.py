@@ -57,6 +57,23 @@ class AuditEvent(enum.StrEnum):
     KIOSK_ENROLLED = "kiosk_enrolled"
     KIOSK_REVOKED = "kiosk_revoked"
     CITIZEN_UNLOCKED = "citizen_unlocked"
+    # staff accounts (registry.staff): the acting staff member is named in `by`
+    STAFF_ADDED = "staff_added"
+    STAFF_DISABLED = "staff_disabled"
+    STAFF_RESET = "staff_reset"
+    STAFF_LOCKED = "staff_locked"
+    STAFF_SIGNED_IN = "staff_signed_in"
+    STAFF_SIGNED_OUT = "staff_signed_out"
+    # the office's declarations and corrections (registry.office.declarations.AuditKind)
+    DECLARATION_DECLARED = "declaration_declared"
+    DECLARATION_RETURNED = "declaration_returned"
+    DECLARATION_AMENDED = "declaration_amended"
+    DECLARATION_REGISTERED = "declaration_registered"
+    DECLARATION_REJECTED = "declaration_rejected"
+    CORRECTION_PROPOSED = "correction_proposed"
+    CORRECTION_APPROVED = "correction_approved"
+    CORRECTION_DECLINED = "correction_declined"
+    CORRECTION_WITHDRAWN = "correction_withdrawn"
 
 
 class ProblemKind(enum.StrEnum):

@@ -7,13 +7,14 @@ directory) and `--db URL` (default: the data directory's setting, else its SQLit
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -149,6 +150,8 @@ def serve(data_dir: Path, db_url: str | None, host: str, port: int, workers: int
 
     data, db = _open(data_dir, db_url)  # migrate once, before any worker starts
     db.dispose()
+    data.office_key()  # made once here, so every worker reads the same ones
+    data.staff_secret_key()
     os.environ[DATA_ENV] = str(data.root.resolve())
     if db_url:
         os.environ[DB_ENV] = db_url
@@ -562,3 +565,215 @@ def demo_citizens(
         return
     for r in rows:
         click.echo(f"{r['national_id']}  PIN {r['pin']}  {r['name_latin']}  [{r['facts']}]")
+
+
+# -- staff accounts ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _opened(data_dir: Path, db_url: str | None) -> Iterator[Any]:
+    """The migrated database, its connections closed afterwards."""
+    _, db = _open(data_dir, db_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@group.group(epilog=EPILOG)
+def staff() -> None:
+    """Office staff accounts (bootstrap the first administrator here; then the office app)."""
+
+
+_ROLES = click.Choice(["clerk", "registrar", "supervisor", "administrator"])
+_by_option = click.option(
+    "--by",
+    default="cli",
+    show_default=True,
+    help="Who makes the change (named in the audit log).",
+)
+_password_file_option = click.option(
+    "--password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Read the password from this file instead of generating a one-time one.",
+)
+
+
+def _password_from(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    return path.read_text(encoding="utf-8").rstrip("\r\n")
+
+
+def _print_credentials(creds: Any, as_json: bool) -> None:
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "username": creds.staff.username,
+                    "role": creds.staff.role.value,
+                    "office": creds.staff.office,
+                    "password": creds.password,
+                    "totp_uri": creds.totp_uri,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    v = creds.staff
+    click.echo(f"{v.username}  {v.role.value}  {v.office or 'all offices'}")
+    if creds.password is not None:
+        click.echo(f"one-time initial password: {creds.password}")
+    click.echo(f"second factor (scan into an authenticator app): {creds.totp_uri}")
+
+
+@staff.command("add", epilog=EPILOG)
+@_data_option
+@click.argument("username")
+@click.option("--role", type=_ROLES, required=True)
+@click.option("--office", default=None, help="Office code (required for clerks and registrars).")
+@click.option("--name-ar", required=True, help="Display name in Arabic.")
+@click.option("--name-en", required=True, help="Display name in English.")
+@_password_file_option
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="A demo or test account: `staff totp` may print its current code.",
+)
+@_by_option
+@click.option("--json", "as_json", is_flag=True)
+@_errors
+def staff_add(
+    data_dir: Path,
+    db_url: str | None,
+    username: str,
+    role: str,
+    office: str | None,
+    name_ar: str,
+    name_en: str,
+    password_file: Path | None,
+    demo: bool,
+    by: str,
+    as_json: bool,
+) -> None:
+    """Create a staff account; print its TOTP URI and (unless given) a one-time password."""
+    from registry import staff as accounts
+    from registry.office.declarations import Role
+    from registry.office.staff_auth import PasswordPolicy
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        creds = accounts.add_staff(
+            s,
+            PasswordPolicy(),
+            username=username,
+            name_ar=name_ar,
+            name_en=name_en,
+            role=Role(role),
+            office=office,
+            password=_password_from(password_file),
+            by=by,
+            at=dt.datetime.now(dt.UTC),
+            seal=accounts.SecretSeal(DataDir(data_dir).staff_secret_key()),
+            demo=demo,
+        )
+    _print_credentials(creds, as_json)
+
+
+@staff.command("list", epilog=EPILOG)
+@_data_option
+@click.option("--json", "as_json", is_flag=True)
+@_errors
+def staff_list(data_dir: Path, db_url: str | None, as_json: bool) -> None:
+    """List staff accounts."""
+    from registry import staff as accounts
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        views = accounts.list_staff(s)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "username": v.username,
+                        "name": {"ar": v.name_ar, "en": v.name_en},
+                        "role": v.role.value,
+                        "office": v.office,
+                        "disabled": v.disabled,
+                        "locked": v.locked,
+                        "demo": v.demo,
+                    }
+                    for v in views
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    for v in views:
+        state = "disabled" if v.disabled else "locked" if v.locked else "active"
+        demo = "  demo" if v.demo else ""
+        click.echo(
+            f"{v.username}  {v.role.value}  {v.office or 'all offices'}  {state}  {v.name_en}{demo}"
+        )
+
+
+@staff.command("disable", epilog=EPILOG)
+@_data_option
+@click.argument("username")
+@_by_option
+@_errors
+def staff_disable(data_dir: Path, db_url: str | None, username: str, by: str) -> None:
+    """Disable an account and end its sessions."""
+    from registry import staff as accounts
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        view = accounts.disable_staff(s, username, by=by, at=dt.datetime.now(dt.UTC))
+    click.echo(f"{view.username} disabled")
+
+
+@staff.command("reset", epilog=EPILOG)
+@_data_option
+@click.argument("username")
+@_password_file_option
+@_by_option
+@click.option("--json", "as_json", is_flag=True)
+@_errors
+def staff_reset(
+    data_dir: Path,
+    db_url: str | None,
+    username: str,
+    password_file: Path | None,
+    by: str,
+    as_json: bool,
+) -> None:
+    """New password and TOTP secret; unlocks and re-enables the account."""
+    from registry import staff as accounts
+    from registry.office.staff_auth import PasswordPolicy
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        creds = accounts.reset_staff(
+            s,
+            PasswordPolicy(),
+            username,
+            password=_password_from(password_file),
+            by=by,
+            at=dt.datetime.now(dt.UTC),
+            seal=accounts.SecretSeal(DataDir(data_dir).staff_secret_key()),
+        )
+    _print_credentials(creds, as_json)
+
+
+@staff.command("totp", epilog=EPILOG)
+@_data_option
+@click.argument("username")
+@_errors
+def staff_totp(data_dir: Path, db_url: str | None, username: str) -> None:
+    """Print a demo account's current second-factor code (refused for real accounts)."""
+    from registry import staff as accounts
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        seal = accounts.SecretSeal(DataDir(data_dir).staff_secret_key())
+        code = accounts.demo_totp(s, username, dt.datetime.now(dt.UTC), seal=seal)
+    click.echo(code)

@@ -121,6 +121,40 @@ class DataDir:
         return self.root / "admin-token"
 
     @property
+    def office_key_path(self) -> Path:
+        return self.keys_dir / "office.key"
+
+    def office_key(self) -> bytes:
+        """The office app's 32-byte secret (the sign-in form's CSRF tokens), made on first use."""
+        path = self.office_key_path
+        if path.exists():
+            raw = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            if len(raw) == 32:
+                return raw
+        self.ensure()
+        key = secrets.token_bytes(32)
+        write_private(path, key.hex() + "\n")
+        return key
+
+    @property
+    def staff_secret_key_path(self) -> Path:
+        return self.keys_dir / "staff-secrets.key"
+
+    def staff_secret_key(self) -> bytes:
+        """The key that seals staff TOTP secrets in the database (`registry.staff.SecretSeal`),
+        made on first use; losing it means resetting every staff account's second factor."""
+        path = self.staff_secret_key_path
+        if path.exists():
+            raw = bytes.fromhex(path.read_text(encoding="ascii").strip())
+            if len(raw) != 32:
+                raise ConfigError(f"{path} does not hold a 32-byte key")
+            return raw
+        self.ensure()
+        key = secrets.token_bytes(32)
+        write_private(path, key.hex() + "\n")
+        return key
+
+    @property
     def demo_citizens_path(self) -> Path:
         return self.root / "demo-citizens.csv"
 

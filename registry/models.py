@@ -50,10 +50,13 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Person",
+    "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
     "RootKey",
     "Signer",
+    "StaffMember",
+    "StaffSession",
     "UTCDateTime",
 ]
 
@@ -132,6 +135,9 @@ class Person(Base):
     birth_record: Mapped[str] = mapped_column(String(32))
     birth_registered_on: Mapped[dt.date] = mapped_column(Date)
     employed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # arabic_match.search_key of the four-part Arabic name (filled at write time, see
+    # registry.records.name_index_rows)
+    name_key: Mapped[str | None] = mapped_column(String(200))
 
     @property
     def name_ar(self) -> str:
@@ -360,3 +366,56 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class StaffMember(Base):
+    """A named office account (issue 13): role, office scope, password and second factor.
+
+    `role` is `registry.office.declarations.Role`'s value; `office` the office code of a clerk
+    or registrar (None: every office). The counters are `staff_auth.LoginCounter`'s; a lock
+    is lifted only by an administrator (`staff reset`). `demo` accounts may have their
+    current TOTP code printed by the CLI (`sanad registry staff totp`); no other may."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name_ar: Mapped[str] = mapped_column(String(160))
+    name_en: Mapped[str] = mapped_column(String(160))
+    role: Mapped[str] = mapped_column(String(16))
+    office: Mapped[str | None] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str] = mapped_column(String(200))  # sealed: staff.SecretSeal
+    last_totp_step: Mapped[int | None] = mapped_column(Integer)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class StaffSession(Base):
+    """A signed-in staff member's server-side session (browser cookie or API bearer token):
+    only the SHA-256 of the id is kept, with the key its CSRF tokens are HMACs under."""
+
+    __tablename__ = "staff_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    csrf_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class PersonNameBlock(Base):
+    """One of a person's `arabic_match.blocking_keys`: a name typed with one part misspelt or
+    left out shares one with the record (the office's name search; docs/office.md)."""
+
+    __tablename__ = "person_name_blocks"
+
+    block: Mapped[str] = mapped_column(String(200), primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -30,9 +30,18 @@ from registry.config import (
 )
 from registry.db import Database
 from registry.errors import ConfigError
-from registry.models import Credential, Death, Divorce, Marriage, Person, RootKey
+from registry.models import (
+    Credential,
+    Death,
+    Divorce,
+    Marriage,
+    Person,
+    PersonNameBlock,
+    RootKey,
+)
 from registry.places import register_defaults
 from registry.population import REFERENCE_DATE, Population, demo_pin, generate
+from registry.records import name_index_rows
 
 __all__ = ["InitResult", "initialise", "insert_population"]
 
@@ -85,7 +94,11 @@ def insert_population(
                 "the database already holds persons; a demo population needs an empty one"
             )
         for i in range(0, len(pop.persons), _CHUNK):
-            s.execute(insert(Person), pop.persons[i : i + _CHUNK])
+            chunk = pop.persons[i : i + _CHUNK]
+            keys, blocks = name_index_rows(chunk)
+            s.execute(insert(Person), [{**p, "name_key": keys[p["id"]]} for p in chunk])
+            if blocks:
+                s.execute(insert(PersonNameBlock), blocks)
             if progress:
                 progress(min(i + _CHUNK, len(pop.persons)))
         for model, rows in (

@@ -16,8 +16,11 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
                                                 nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
     GET  /api/v1/fleet                  admin   kiosks and what needs attention
-    GET  /fleet                         admin   the same as an HTML page for technicians
+    GET  /fleet                         admin   the same as an HTML page (legacy: the office
+                                                app's /office/fleet replaces it)
     POST /api/v1/admin/documents/{serial}/revoke   admin   revoke with a reason
+    /office/..., /api/v1/office/...     staff   the office app and its JSON twin
+                                                (`registry.office_app`)
 
 "kiosk" endpoints need the request signature of `registry.signing` and, except login, the
 citizen's session token (`Authorization: Bearer ...`); "admin" endpoints need the data
@@ -89,6 +92,7 @@ from registry.http_state import (
 )
 from registry.limits import BodyLimit
 from registry.models import Kiosk
+from registry.office_app import OfficeOptions, fleet_of, install_office
 from verifier.documents import DocumentType, Sex, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
 from verifier.trust import serial_hash
@@ -179,6 +183,7 @@ def create_app(
     pool_size: int = 10,
     threads: int = 4,
     clock: Callable[[], dt.datetime] = utc_now,
+    office: OfficeOptions | None = None,
 ) -> FastAPI:
     """The registry API as an ASGI app. `clock` (aware UTC datetimes) is the time requests are
     judged by (signature skew, sessions, PIN throttling, issue times): tests pass one they move."""
@@ -210,6 +215,7 @@ def create_app(
     app.state.registry = reg
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     install_error_handlers(app)
+    install_office(app, reg, office)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -402,31 +408,7 @@ def create_app(
     # -- back office ----------------------------------------------------------------------
 
     def _fleet() -> list[dict[str, Any]]:
-        now = reg.now()
-        with reg.db.session() as s:
-            rows = kiosks.list_kiosks(s)
-            out = []
-            for k in rows:
-                out.append(
-                    {
-                        "id": k.id,
-                        "centre": {"ar": k.centre_ar, "latin": k.centre_latin},
-                        "revoked": k.revoked_at is not None,
-                        "last_seen_at": k.last_seen_at,
-                        "printer": k.printer,
-                        "paper": k.paper,
-                        "cover_open": k.cover_open,
-                        "app_version": k.app_version,
-                        "last_error": k.last_error,
-                        "journal_backlog": k.journal_backlog,
-                        "failed_jobs": k.failed_jobs,
-                        "attention": [
-                            a.value for a in kiosks.attention(k, now, reg.settings.offline_after)
-                        ],
-                    }
-                )
-        out.sort(key=lambda k: (not k["attention"], k["id"]))
-        return out
+        return fleet_of(reg)
 
     @app.get("/api/v1/fleet", response_model=FleetOut, responses=errors_for(401, 503))
     def fleet(authorization: Auth = None) -> dict[str, Any]:

@@ -352,12 +352,13 @@ def test_any_sequence_keeps_four_eyes_and_office_scope(actions: list[tuple[str, 
     d = _declared()
     for minute, (name, who) in enumerate(actions, 1):
         at = _at(minute)
-        action = {
+        actions_by_name: dict[str, Return | Amend | Register | Reject] = {
             "return": Return(who, at, "reason"),
             "amend": Amend(who, at),
             "register": Register(who, at),
             "reject": Reject(who, at, "reason"),
-        }[name]
+        }
+        action = actions_by_name[name]
         before = d
         try:
             d, audit = step(d, action)

@@ -1,0 +1,397 @@
+"""Staff accounts and sessions in the database: what the CLI and the office app call.
+
+The rules are `registry.office.staff_auth`'s (password policy, Argon2id, TOTP with replay
+refusal, the lockout counter, session timeouts, CSRF tokens); this module keeps their state in
+the `staff` and `staff_sessions` tables and writes an audit entry for every change, naming the
+staff member (or `cli`) who made it.
+
+Sign-in (`sign_in`) checks, in order: the account may try now (not locked, not inside its
+wait), the password (an unknown user name costs the same Argon2id work), the TOTP code (a step
+at or before the last accepted one is a replay). Every failure, whichever factor it was,
+counts once and answers with the same `BAD_CREDENTIALS` refusal; the tenth locks the account
+until an administrator resets it. Success clears the count, stores the step and creates a new
+session with a fresh id (a session id set before sign-in is never the one after).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import nacl.exceptions
+import nacl.secret
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.audit import AuditEvent
+from registry.config import ThrottlePolicy
+from registry.errors import Conflict, InvalidInput, NotFound, Refused
+from registry.models import StaffMember, StaffSession
+from registry.office import staff_auth
+from registry.office.declarations import Role, Staff
+from registry.office.errors import Refusal
+
+__all__ = [
+    "BAD_CREDENTIALS",
+    "Credentials",
+    "SecretSeal",
+    "SignInRefused",
+    "SignedIn",
+    "StaffView",
+    "add_staff",
+    "demo_totp",
+    "disable_staff",
+    "find",
+    "list_staff",
+    "new_password",
+    "purge_sessions",
+    "reset_staff",
+    "resolve_session",
+    "sign_in",
+    "sign_out",
+]
+
+ISSUER = "Sanad office"
+USERNAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+BAD_CREDENTIALS = Refusal(
+    "staff_bad_credentials",
+    "اسم المستخدم أو كلمة المرور أو رمز التحقق غير صحيح.",
+    "The user name, password or verification code is not right.",
+)
+
+
+class SignInRefused(Exception):
+    """A refused sign-in: `refusal` says why (uniform unless locked or throttled)."""
+
+    def __init__(self, refusal: Refusal, *, status: int = 401, retry_after: float = 0) -> None:
+        super().__init__(refusal.en)
+        self.refusal = refusal
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """A staff member as pages show them (never their hash or secret)."""
+
+    id: int
+    username: str
+    name_ar: str
+    name_en: str
+    role: Role
+    office: str | None
+    disabled: bool
+    locked: bool
+    demo: bool
+
+    @property
+    def staff(self) -> Staff:
+        """The value `declarations.can` answers for."""
+        return Staff(str(self.id), self.role, self.office, active=not self.disabled)
+
+    @classmethod
+    def of(cls, row: StaffMember) -> StaffView:
+        return cls(
+            id=row.id,
+            username=row.username,
+            name_ar=row.name_ar,
+            name_en=row.name_en,
+            role=Role(row.role),
+            office=row.office,
+            disabled=row.disabled_at is not None,
+            locked=row.locked_at is not None,
+            demo=row.demo,
+        )
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What `add_staff` and `reset_staff` give once: the password (None if the caller chose
+    it) and the TOTP provisioning URI to scan."""
+
+    staff: StaffView
+    password: str | None
+    totp_uri: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    session_id: str  # the cookie's value or the bearer token: shown once, stored hashed
+    staff: StaffView
+    csrf_key: bytes
+
+
+class SecretSeal:
+    """TOTP secrets at rest: XSalsa20-Poly1305 (libsodium's secretbox) under a 32-byte key
+    kept in the data directory (`DataDir.staff_secret_key`), so a copy of the database
+    alone does not give anyone the staff's second factors."""
+
+    PREFIX = "sb1:"
+
+    def __init__(self, key: bytes) -> None:
+        self._box = nacl.secret.SecretBox(key)
+
+    def seal(self, secret: str) -> str:
+        sealed = self._box.encrypt(secret.encode("ascii"))
+        return self.PREFIX + base64.urlsafe_b64encode(bytes(sealed)).decode("ascii")
+
+    def open(self, stored: str) -> str:
+        if not stored.startswith(self.PREFIX):
+            raise Refused("the stored second factor is not sealed: reset the account")
+        try:
+            raw = base64.urlsafe_b64decode(stored[len(self.PREFIX) :])
+            return self._box.decrypt(raw).decode("ascii")
+        except (ValueError, nacl.exceptions.CryptoError):
+            raise Refused(
+                "the stored second factor does not open with this data directory's key"
+            ) from None
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
+
+
+def _username(text: str) -> str:
+    name = text.strip().lower()
+    if not 2 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
+        raise InvalidInput("a user name is 2 to 64 of a-z, 0-9, dot, underscore and hyphen")
+    return name
+
+
+def new_password(policy: staff_auth.PasswordPolicy) -> str:
+    """A random initial password the policy accepts (24 URL-safe characters, 144 bits)."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        if not staff_auth.check_password(policy, candidate):
+            return candidate
+
+
+def _checked(policy: staff_auth.PasswordPolicy, password: str, context: list[str]) -> str:
+    problems = staff_auth.check_password(policy, password, context=context)
+    if problems:
+        raise InvalidInput(" ".join(p.en for p in problems))
+    return staff_auth.hash_password(policy, password)
+
+
+def find(s: Session, username: str) -> StaffMember:
+    row = s.execute(
+        select(StaffMember).where(StaffMember.username == username.strip().lower())
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no staff account {username!r}")
+    return row
+
+
+def add_staff(
+    s: Session,
+    policy: staff_auth.PasswordPolicy,
+    *,
+    username: str,
+    name_ar: str,
+    name_en: str,
+    role: Role,
+    office: str | None,
+    password: str | None,
+    by: str,
+    at: dt.datetime,
+    seal: SecretSeal,
+    demo: bool = False,
+) -> Credentials:
+    """Create an account with a TOTP secret; a random password unless one is given."""
+    name = _username(username)
+    office = office.strip().upper() if office else None
+    try:
+        Staff("new", role, office)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if not name_ar.strip() or not name_en.strip():
+        raise InvalidInput("the Arabic and English display names are required")
+    if s.execute(select(StaffMember.id).where(StaffMember.username == name)).first():
+        raise Conflict(f"the user name {name!r} is taken")
+    chosen = password is None
+    password = password if password is not None else new_password(policy)
+    secret = staff_auth.new_totp_secret()
+    row = StaffMember(
+        username=name,
+        name_ar=name_ar.strip(),
+        name_en=name_en.strip(),
+        role=role.value,
+        office=office,
+        password_hash=_checked(policy, password, [name, name_ar, name_en]),
+        totp_secret=seal.seal(secret),
+        failures=0,
+        demo=demo,
+        created_at=at,
+        created_by=by,
+    )
+    s.add(row)
+    s.flush()
+    audit.append(
+        s,
+        AuditEvent.STAFF_ADDED,
+        {"by": by, "staff": name, "role": role.value, "office": office, "demo": demo},
+        at,
+    )
+    uri = staff_auth.totp_uri(secret, account=name, issuer=ISSUER)
+    return Credentials(StaffView.of(row), password if chosen else None, uri)
+
+
+def list_staff(s: Session) -> list[StaffView]:
+    rows = s.execute(select(StaffMember).order_by(StaffMember.username)).scalars()
+    return [StaffView.of(r) for r in rows]
+
+
+def disable_staff(s: Session, username: str, *, by: str, at: dt.datetime) -> StaffView:
+    """Disable an account and end its sessions at once."""
+    row = find(s, username)
+    if row.disabled_at is None:
+        row.disabled_at = at
+    s.execute(delete(StaffSession).where(StaffSession.staff_id == row.id))
+    audit.append(s, AuditEvent.STAFF_DISABLED, {"by": by, "staff": row.username}, at)
+    return StaffView.of(row)
+
+
+def reset_staff(
+    s: Session,
+    policy: staff_auth.PasswordPolicy,
+    username: str,
+    *,
+    password: str | None,
+    by: str,
+    at: dt.datetime,
+    seal: SecretSeal,
+) -> Credentials:
+    """A new password and TOTP secret; lifts a lock and a disablement, ends every session."""
+    row = find(s, username)
+    chosen = password is None
+    password = password if password is not None else new_password(policy)
+    row.password_hash = _checked(policy, password, [row.username, row.name_ar, row.name_en])
+    secret = staff_auth.new_totp_secret()
+    row.totp_secret = seal.seal(secret)
+    row.last_totp_step = None
+    row.failures, row.last_failure_at, row.locked_at = 0, None, None
+    row.disabled_at = None
+    s.execute(delete(StaffSession).where(StaffSession.staff_id == row.id))
+    audit.append(s, AuditEvent.STAFF_RESET, {"by": by, "staff": row.username}, at)
+    uri = staff_auth.totp_uri(secret, account=row.username, issuer=ISSUER)
+    return Credentials(StaffView.of(row), password if chosen else None, uri)
+
+
+def demo_totp(s: Session, username: str, at: dt.datetime, *, seal: SecretSeal) -> str:
+    """The current code of a demo account (refused for every other account)."""
+    row = find(s, username)
+    if not row.demo:
+        raise Refused(f"{row.username} is not a demo account: its code is on its owner's phone")
+    return staff_auth.totp_code(seal.open(row.totp_secret), at)
+
+
+def _counter(row: StaffMember) -> staff_auth.LoginCounter:
+    return staff_auth.LoginCounter(row.failures, row.last_failure_at, row.locked_at)
+
+
+def _fail(s: Session, row: StaffMember, throttle: ThrottlePolicy, now: dt.datetime) -> None:
+    was_locked = row.locked_at is not None
+    c = staff_auth.record_failure(throttle, _counter(row), now)
+    row.failures, row.last_failure_at, row.locked_at = c.failures, c.last_failure_at, c.locked_at
+    if row.locked_at is not None and not was_locked:
+        audit.append(
+            s, AuditEvent.STAFF_LOCKED, {"staff": row.username, "failures": row.failures}, now
+        )
+
+
+def sign_in(
+    s: Session,
+    throttle: ThrottlePolicy,
+    *,
+    username: str,
+    password: str,
+    code: str,
+    now: dt.datetime,
+    seal: SecretSeal,
+    purge_after: staff_auth.SessionPolicy,
+) -> SignedIn:
+    """Check both factors and open a session (a new id), forgetting every session idle past
+    `purge_after`'s timeout. Raises `SignInRefused`; the caller commits the session even
+    then, so the failure is counted."""
+    name = username.strip().lower()
+    row = (
+        s.execute(select(StaffMember).where(StaffMember.username == name)).scalar_one_or_none()
+        if 0 < len(name) <= 64 and set(name) <= USERNAME_CHARS  # no NUL reaches PostgreSQL
+        else None
+    )
+    if row is not None:
+        verdict = staff_auth.attempt_verdict(throttle, _counter(row), now)
+        if verdict.refusal is not None:
+            locked = verdict.attempt is staff_auth.Attempt.LOCKED
+            raise SignInRefused(
+                verdict.refusal, status=423 if locked else 429, retry_after=verdict.retry_after
+            )
+    password_ok = staff_auth.verify_password(row.password_hash if row else None, password)
+    if row is None or row.disabled_at is not None:
+        raise SignInRefused(BAD_CREDENTIALS)
+    secret = seal.open(row.totp_secret)
+    totp = staff_auth.verify_totp(secret, code, at=now, last_step=row.last_totp_step)
+    if not (password_ok and totp.accepted):
+        _fail(s, row, throttle, now)
+        raise SignInRefused(BAD_CREDENTIALS)
+    c = staff_auth.record_success(_counter(row))
+    row.failures, row.last_failure_at, row.locked_at = c.failures, c.last_failure_at, c.locked_at
+    row.last_totp_step = totp.step
+    purge_sessions(s, purge_after, now)
+    session_id = staff_auth.new_session_id()
+    key = secrets.token_bytes(32)
+    s.add(
+        StaffSession(
+            id_hash=_hash(session_id),
+            staff_id=row.id,
+            created_at=now,
+            last_seen_at=now,
+            csrf_key=key,
+        )
+    )
+    audit.append(s, AuditEvent.STAFF_SIGNED_IN, {"staff": row.username}, now)
+    return SignedIn(session_id, StaffView.of(row), key)
+
+
+def resolve_session(
+    s: Session, policy: staff_auth.SessionPolicy, session_id: str | None, now: dt.datetime
+) -> SignedIn | None:
+    """The session's staff member if it is still good (its last-seen time moves on), else
+    None (an expired one is deleted)."""
+    if not session_id or len(session_id) > 200:
+        return None
+    row = s.get(StaffSession, _hash(session_id))
+    if row is None:
+        return None
+    verdict = staff_auth.session_verdict(
+        policy, created_at=row.created_at, last_seen_at=row.last_seen_at, now=now
+    )
+    member = s.get(StaffMember, row.staff_id)
+    if verdict is not staff_auth.SessionVerdict.ACTIVE or member is None or member.disabled_at:
+        s.delete(row)
+        return None
+    row.last_seen_at = now
+    return SignedIn(session_id, StaffView.of(member), row.csrf_key)
+
+
+def sign_out(s: Session, session_id: str | None, now: dt.datetime) -> bool:
+    if not session_id:
+        return False
+    row = s.get(StaffSession, _hash(session_id))
+    if row is None:
+        return False
+    member = s.get(StaffMember, row.staff_id)
+    s.delete(row)
+    if member is not None:
+        audit.append(s, AuditEvent.STAFF_SIGNED_OUT, {"staff": member.username}, now)
+    return True
+
+
+def purge_sessions(s: Session, policy: staff_auth.SessionPolicy, now: dt.datetime) -> None:
+    """Forget sessions idle past the timeout (the absolute one is checked on use)."""
+    s.execute(delete(StaffSession).where(StaffSession.last_seen_at <= now - policy.idle_timeout))
