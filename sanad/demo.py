@@ -4,7 +4,9 @@ Creates (once) a demo data directory: a registry on SQLite with a generated popu
 fresh keys, a kiosk device key enrolled in it, a technician PIN and the kiosk's config. Then it
 starts the registry (`sanad registry serve`, its own process), the ESC/POS printer emulator
 (receipts as PNG files) and the kiosk UI in a window, prints two demo citizens' national IDs
-and PINs, and shuts everything down when the window closes or on Ctrl-C.
+and PINs, the office app's address and its demo staff accounts (clerk, registrar, supervisor,
+administrator: a password each, and the command that prints each one's current second-factor
+code), and shuts everything down when the window closes or on Ctrl-C.
 
 `--self-test` runs one scripted Arabic journey (login, birth certificate, payment, print)
 through the real UI offscreen instead, prints the receipt PNG's path, and exits 0 only if the
@@ -53,6 +55,15 @@ def _sanad(*args: str) -> str:
     return done.stdout
 
 
+# the office app's demo accounts: user name, role, office, names in Arabic and English
+DEMO_STAFF = (
+    ("amal.clerk", "clerk", "AMM", "أمل الخطيب", "Amal Al-Khatib"),
+    ("omar.registrar", "registrar", "AMM", "عمر الحسن", "Omar Al-Hasan"),
+    ("huda.supervisor", "supervisor", None, "هدى النابلسي", "Huda Al-Nabulsi"),
+    ("sami.admin", "administrator", None, "سامي العلي", "Sami Al-Ali"),
+)
+
+
 @dataclass
 class DemoData:
     root: Path
@@ -96,6 +107,26 @@ class DemoData:
         pin = f"{secrets.randbelow(10**6):06d}"
         write_private(self.tech_pin_file, pin + "\n")
         write_private(self.kiosk / "technician-pin.hash", hash_technician_pin(pin))
+
+    @property
+    def staff_file(self) -> Path:
+        return self.registry / "demo-staff.json"
+
+    def ensure_staff(self) -> list[dict[str, str]]:
+        """The office app's demo accounts (created once; a password is shown only once, so
+        they are kept, owner-only, beside the demo citizens)."""
+        if self.staff_file.exists():
+            staff: list[dict[str, str]] = json.loads(self.staff_file.read_text(encoding="utf-8"))
+            return staff
+        made = []
+        for username, role, office, name_ar, name_en in DEMO_STAFF:
+            where = ["--office", office] if office else []
+            answer = _sanad("registry", "staff", "add", username, "--data", str(self.registry),
+                            "--role", role, *where, "--name-ar", name_ar, "--name-en", name_en,
+                            "--demo", "--json")  # fmt: skip
+            made.append({k: v for k, v in json.loads(answer).items() if k != "totp_uri"})
+        write_private(self.staff_file, json.dumps(made, ensure_ascii=False, indent=1) + "\n")
+        return made
 
     def write_config(self, registry_url: str, printer_url: str) -> None:
         pin_hash = (self.kiosk / "technician-pin.hash").read_text(encoding="ascii").strip()
@@ -223,12 +254,16 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
     data = DemoData(data_dir or Path(platformdirs.user_data_dir("sanad")) / "demo")
     private_dir(data.root)
     data.create(population)
+    staff = data.ensure_staff()
     private_dir(data.receipts)
     status = 0
     with _registry_process(data, _free_port()) as url, Emulator(data.receipts, 576) as printer:
         data.write_config(url, printer.url)
         citizens = data.citizens()
         tech_pin = data.tech_pin_file.read_text(encoding="ascii").strip()
+        script = Path(sys.executable).parent / "sanad"
+        sanad = str(script) if script.exists() else f"{sys.executable} -m sanad"
+        totp = f"{sanad} registry staff totp USER --data {data.registry}"
         if as_json:
             info = {
                 "registry": url,
@@ -236,6 +271,9 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
                 "receipts": str(data.receipts),
                 "citizens": citizens,
                 "technician_pin": tech_pin,
+                "office": f"{url}/office/",
+                "staff": staff,
+                "totp_command": totp,
             }
             click.echo(json.dumps(info, ensure_ascii=False, indent=2))
         else:
@@ -243,6 +281,12 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
             for c in citizens:
                 click.echo(f"citizen   {c['national_id']}  PIN {c['pin']}  {c['name_latin']}")
             click.echo(f"technician PIN {tech_pin} (tap the top-left corner 5 times)")
+            click.echo(f"office    {url}/office/  (sign in with a password and a code)")
+            for m in staff:
+                click.echo(
+                    f"staff     {m['username']:<16} {m['role']:<14} password {m['password']}"
+                )
+            click.echo(f"          each one's current code: {totp.replace('USER', 'USERNAME')}")
         if not self_test and not _has_display():
             click.echo(
                 "No display found (DISPLAY, WAYLAND_DISPLAY and SDL_VIDEODRIVER are unset): "
