@@ -75,6 +75,7 @@ __all__ = [
     "DocumentRejected",
     "DocumentVerified",
     "Effect",
+    "EffectFailed",
     "Entitlement",
     "EntitlementsLoaded",
     "Event",
@@ -281,6 +282,7 @@ class FaultCode(enum.Enum):
     REGISTRY_UNAVAILABLE = "registry_unavailable"
     TECHNICIAN_PIN_LOCKED = "technician_pin_locked"
     KIOSK_REFUSED = "kiosk_refused"
+    SOFTWARE_ERROR = "software_error"  # a bug in the runner or a port: the journey ended
 
 
 class TechAction(enum.Enum):
@@ -837,6 +839,15 @@ class RegistryUnavailable(Result):
 
 
 @dataclass(frozen=True)
+class EffectFailed(Result):
+    """The request failed on a bug (a programming error in the runner or a port, logged there
+    with its traceback), not on an outage: the journey ends, and nothing says "registry
+    unavailable" to the citizen."""
+
+    effect: str  # the effect's class name, for the fault log
+
+
+@dataclass(frozen=True)
 class RegistryRefused(Result):
     reason: str  # the registry's reason code
 
@@ -1055,6 +1066,9 @@ def step(s: Session, e: Event) -> Step:
         e.timer != s.timer or s.state.busy or s.state in (State.ATTRACT, State.OUT_OF_SERVICE)
     ):
         return s, ()
+    if isinstance(e, EffectFailed):
+        log.error("the journey ends on a software error in %s", e.effect)
+        return _wipe(s, ReportFault(FaultCode.SOFTWARE_ERROR, e.effect))
     if isinstance(e, PrinterStatusChanged):
         return _set(s, printer=e.status, printing_available=e.status.can_print), ()
     if isinstance(e, KioskStanding):

@@ -947,3 +947,27 @@ def test_a_wipe_leaves_nothing_of_the_visit_in_any_journey_field() -> None:
         assert getattr(s.journey, f.name) == getattr(fresh, f.name), f.name
     assert "VISIT-TRACE" not in repr(s)
     assert BIRTH.subject_ar not in repr(s) and DEATH.subject_ar not in repr(s)
+
+
+def test_a_software_error_ends_the_journey_at_attract_not_registry_unavailable() -> None:
+    s, auth = at_authenticating()
+    s, fx = ks.step(s, ks.EffectFailed(auth.ref, "AuthenticateCitizen"))
+    assert s.state is State.ATTRACT
+    assert s.notice is None
+    assert one(fx, ks.ReportFault) == ks.ReportFault(
+        ks.FaultCode.SOFTWARE_ERROR, "AuthenticateCitizen"
+    )
+    assert_wiped(s, fx)
+    # a stale one (for a request no longer awaited) does nothing
+    assert ks.step(s, ks.EffectFailed(auth.ref, "AuthenticateCitizen")) == (s, ())
+
+
+def test_a_software_error_mid_payment_voids_the_authorisation() -> None:
+    s = interactive_sessions()[State.PAYMENT]
+    s, fx = run(s, ks.Pay())
+    request = one(fx, ks.AuthorisePayment)
+    s, fx = ks.step(s, ks.PaymentAuthorised(request.ref, "AUTH-1"))  # type: ignore[attr-defined]
+    issue = one(fx, ks.IssueDocument)
+    s, fx = ks.step(s, ks.EffectFailed(issue.ref, "IssueDocument"))  # type: ignore[attr-defined]
+    assert s.state is State.ATTRACT
+    assert one(fx, ks.VoidPayment) == ks.VoidPayment("AUTH-1")
