@@ -1,7 +1,8 @@
 """The kiosk's configuration: one TOML file, then environment overrides, checked at start-up.
 
     [kiosk]      id, key (device key file), data_dir, technician_pin_hash (Argon2id, PyNaCl str)
-    [registry]   url, timeout (seconds), root_key (the authority's public key file, pinned)
+    [registry]   url, timeout (seconds), root_key (the authority's public key file, pinned),
+                 min_sequence (the oldest trust list sequence accepted, pinned; default 0)
     [printer]    url (tcp://, serial://, usb://, file://), width (384 | 576), profile, timeout
     [scanner]    port (a serial device, or "" for none), baudrate
     [ui]         languages, default_language, fullscreen, large_text
@@ -58,6 +59,7 @@ class KioskConfig:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("sanad-kiosk")))
     technician_pin_hash: str = ""
     registry_timeout: float = 5.0
+    min_sequence: int = 0  # trust lists below this sequence are refused (rollback floor)
     printer_width: int = 576
     printer_profile: str | None = None
     printer_timeout: float = 2.0
@@ -102,6 +104,7 @@ _FIELDS: dict[tuple[str, str], tuple[str, str]] = {
     ("registry", "url"): ("registry_url", "url"),
     ("registry", "timeout"): ("registry_timeout", "float"),
     ("registry", "root_key"): ("root_key_path", "path"),
+    ("registry", "min_sequence"): ("min_sequence", "int"),
     ("printer", "url"): ("printer_url", "str"),
     ("printer", "width"): ("printer_width", "width"),
     ("printer", "profile"): ("printer_profile", "optstr"),

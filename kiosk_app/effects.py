@@ -73,6 +73,7 @@ from verifier.documents import Document, Place, resolve_places
 from verifier.errors import VerifierError
 from verifier.payload import Claims
 from verifier.trust import TrustList, serial_hash
+from verifier.trust_source import TrustSourceError
 from verifier.verify import Status, verify
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "Runner",
     "ScannerPort",
     "TrustSource",
+    "current_trust",
     "hash_technician_pin",
 ]
 
@@ -123,9 +125,27 @@ class RegistryPort(Protocol):
 
 
 class TrustSource(Protocol):
-    def current(self) -> TrustList: ...
+    """`verifier.trust_source.TrustSource` as the runner uses it (the kiosk's fetches go
+    through the signed registry client, its `fetch` seam)."""
 
-    def refresh(self) -> TrustList: ...
+    @property
+    def trust_list(self) -> TrustList:
+        """The list held; `TrustSourceError` when none is."""
+        ...
+
+    def refresh_sync(self) -> object:
+        """Fetch once; a failed or refused fetch keeps the list held."""
+        ...
+
+
+def current_trust(source: TrustSource) -> TrustList:
+    """The list `source` holds, fetching once when it holds none yet (`TrustSourceError` if
+    there is still none)."""
+    try:
+        return source.trust_list
+    except TrustSourceError:
+        source.refresh_sync()
+        return source.trust_list
 
 
 class PrintOutcome(enum.Enum):
@@ -434,13 +454,22 @@ class Runner:
         self._previews.append(path)
         self.dispatch(ks.PreviewReady(e.ref, str(path)))
 
+    def _trust_current(self) -> TrustList:
+        return current_trust(self.trust)
+
+    def _trust_refreshed(self) -> TrustList:
+        """Fetch now (an unknown signer may be a rotation not seen yet); the list held if the
+        fetch fails or is refused."""
+        self.trust.refresh_sync()
+        return self.trust.trust_list
+
     def _named(self, document: Document) -> Document:
         """Place codes named from the verified trust list, as a verifier names them; a code the
         held list lacks may be newly published, so that costs one refresh."""
         try:
-            named = resolve_places(document, self.trust.current().places)
+            named = resolve_places(document, self._trust_current().places)
             if _unnamed_codes(named):
-                named = resolve_places(document, self.trust.refresh().places)
+                named = resolve_places(document, self._trust_refreshed().places)
         except _TRUST_ERRORS as exc:  # the preview still shows, with codes
             log.warning("no trust list to name the preview's places: %s", type(exc).__name__)
             return document
@@ -486,9 +515,9 @@ class Runner:
     def _verify(self, qr_text: str) -> tuple[Claims | None, str]:
         """Verify against the current trust list, refreshing it once for an unknown signer."""
         try:
-            verdict = verify(qr_text, self.trust.current())
+            verdict = verify(qr_text, self._trust_current())
             if verdict.status is Status.UNKNOWN_SIGNER:
-                verdict = verify(qr_text, self.trust.refresh())
+                verdict = verify(qr_text, self._trust_refreshed())
         except _TRUST_ERRORS as exc:  # no trust list at all, or the registry cannot give one
             log.warning("verification impossible: %s", exc)
             return None, "no_trust_list"

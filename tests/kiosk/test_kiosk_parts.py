@@ -40,6 +40,7 @@ def test_config_file_with_relative_paths_and_defaults(tmp_path: Path) -> None:
     assert cfg.root_key_path == Path("/etc/sanad/root.pub.jwk")
     assert cfg.registry_url == "http://127.0.0.1:8000"
     assert cfg.printer_width == 384
+    assert cfg.min_sequence == 0
     settings = cfg.settings()
     assert (settings.idle_seconds, settings.warning_seconds) == (45, 25)
     assert settings.languages == ("ar", "en")
@@ -54,8 +55,10 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         "SANAD_KIOSK_UI_DEFAULT_LANGUAGE": "en",
         "SANAD_KIOSK_UI_FULLSCREEN": "no",
         "SANAD_KIOSK_TIMEOUTS_IDLE": "90",
+        "SANAD_KIOSK_REGISTRY_MIN_SEQUENCE": "12",
     }
     cfg = load_config(path, environ=env)
+    assert cfg.min_sequence == 12  # the trust list's rollback floor
     assert cfg.printer_url.startswith("serial://")
     assert cfg.languages == ("en", "ar")
     assert cfg.default_language == "en"
