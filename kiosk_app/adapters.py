@@ -2,7 +2,7 @@
 
 - `HardwarePrinter`: `hardware.printer` opened per status query or job (a reconnect is free,
   and a cable pulled between citizens costs nothing); its status mapped to the session's
-  `PrinterState` (no answer is UNKNOWN, never "ready").
+  `hardware.status.PrinterState` (no answer is UNKNOWN, never "ready").
 - `LayoutRenderer`: `kiosk_app.layout` for receipts of verified documents, previews marked as
   specimens, and the technician's test page.
 
@@ -25,10 +25,9 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from hardware.errors import HardwareError
 from hardware.job import PrintJob
 from hardware.printer import open_printer
-from hardware.status import PrinterStatus, Problem
+from hardware.status import PrinterState, PrinterStatus
 from kiosk_app.effects import PrintOutcome
 from kiosk_app.files import write_private
-from kiosk_app.session import PrinterState
 from verifier.documents import Bilingual, Document, Place, resolve_places
 from verifier.keys import SigningKey
 from verifier.payload import Claims, decode_claims
@@ -39,32 +38,10 @@ __all__ = ["HardwarePrinter", "LayoutRenderer", "printer_state"]
 
 log = logging.getLogger(__name__)
 
-_ERRORS = {
-    Problem.CUTTER_ERROR,
-    Problem.UNRECOVERABLE_ERROR,
-    Problem.AUTO_RECOVERABLE_ERROR,
-    Problem.RECOVERABLE_ERROR,
-}
-
 
 def printer_state(status: PrinterStatus) -> PrinterState:
-    """The one word the session needs from a full status (worst problem first)."""
-    problems = set(status.problems)
-    if problems & {Problem.NO_ANSWER, Problem.GARBLED_ANSWER}:
-        return PrinterState.UNKNOWN
-    if Problem.COVER_OPEN in problems:
-        return PrinterState.COVER_OPEN
-    if Problem.PAPER_OUT in problems:
-        return PrinterState.PAPER_OUT
-    if problems & _ERRORS:
-        return PrinterState.ERROR
-    if Problem.OFFLINE in problems:
-        return PrinterState.OFFLINE
-    if not status.ready:
-        return PrinterState.UNKNOWN
-    if Problem.PAPER_NEAR_END in status.warnings:
-        return PrinterState.PAPER_NEAR_END
-    return PrinterState.READY
+    """The one word the session needs from a full status (`PrinterStatus.state`)."""
+    return status.state
 
 
 class HardwarePrinter:

@@ -47,6 +47,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from hardware.status import PrinterState  # the one printer-state enum, hardware's
 from kiosk_app.errors import KioskError
 from verifier import national_id
 
@@ -236,20 +237,6 @@ class IdStatus(enum.Enum):
     INCOMPLETE = "incomplete"
     VALID = "valid"
     INVALID = "invalid"  # ten digits whose check digit is wrong
-
-
-class PrinterState(enum.Enum):
-    READY = "ready"
-    PAPER_NEAR_END = "paper_near_end"  # still prints; the technician is told
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    ERROR = "error"
-    UNKNOWN = "unknown"  # no answer: never taken for "paper OK"
-
-    @property
-    def can_print(self) -> bool:
-        return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
 
 
 class Notice(enum.Enum):

@@ -355,3 +355,19 @@ def test_a_bug_in_a_printer_port_is_not_a_printer_fault(harness: RunnerHarness) 
     harness.runner.printer = Buggy()  # type: ignore[assignment]
     harness.runner.run([ks.CheckPrinter(5)])
     assert harness.next() == ks.EffectFailed(5, "CheckPrinter")
+
+
+def test_one_printer_state_enum_hardwares() -> None:
+    import hardware.status
+    from kiosk_app import adapters, effects, registry_port
+
+    assert ks.PrinterState is hardware.status.PrinterState
+    for module in (adapters, effects, registry_port, ks):
+        assert not [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and v.__name__ == "PrinterState" and v is not ks.PrinterState
+        ]
+    # the hardware status says it itself: silence is UNKNOWN, never READY
+    assert parse_status(None, None, None, None).state is hardware.status.PrinterState.UNKNOWN
+    assert not hardware.status.PrinterState.UNKNOWN.can_print

@@ -158,7 +158,7 @@ def run_journey(tmp_path: Path, config: Path, scenario: str, **params: Any) -> d
     )  # fmt: skip
     assert result.exists(), done.stderr[-3000:]
     outcome: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
-    assert outcome["ok"], outcome["error"]
+    assert outcome["ok"], (outcome["error"], done.stderr[-3000:])
     return outcome
 
 
