@@ -31,6 +31,13 @@ A refusal of the kiosk itself (`KioskAuthError` kiosk_revoked or kiosk_unknown) 
 `KioskRefused` for a journey's request and `KioskStanding` for the heartbeat and the
 technician's registry check; a heartbeat the registry accepts reports `KioskStanding(None)`.
 
+Errors: each handler catches its part's own error root, as fits it (`registry.errors.
+RegistryError`, `hardware.errors.HardwareError`, `LayoutError`, `JournalError`,
+`PaymentError`, `VerifierError` for the trust list, `OSError`), and turns it into that
+request's event. Anything else (a `TypeError`, an `AttributeError`) is a bug: `_execute` logs it
+with its traceback at ERROR and answers the request with `EffectFailed`, which ends the journey
+on the attract screen (a `software_error` fault); it is never shown as "registry unavailable".
+
 What it does not do: decide anything about the journey (that is `session.step`), or touch
 Kivy. Logs carry kiosk ids, serial hashes and reasons, never names, PINs, tokens or QR texts.
 """

@@ -223,5 +223,7 @@ def test_a_refused_preview_is_the_refusal_issuing_would_give(kiosk: Kiosk) -> No
         "YER",
     )
     kiosk.runner.run([ks.RenderPreview(3, token, stranger, "en")])
-    assert kiosk.next() == ks.RegistryRefused(3, "not_parent")
+    # a stranger is refused before any fact about the person (not even "not a parent"): the
+    # registry's one check serves preview and issue alike
+    assert kiosk.next() == ks.RegistryRefused(3, "not_entitled")
     assert kiosk.renderer.documents == []
