@@ -32,6 +32,7 @@ __all__ = [
     "Cover",
     "Online",
     "Paper",
+    "PrinterState",
     "PrinterStatus",
     "Problem",
     "ProcessIdReply",
@@ -162,6 +163,33 @@ def _condition(flag: bool | None) -> Condition:
     return Condition.FAULT if flag else Condition.OK
 
 
+class PrinterState(enum.Enum):
+    """The one word a caller (the kiosk's session, its heartbeat) needs from a full status:
+    the single printer-state enum of Sanad (`PrinterStatus.state` gives it)."""
+
+    READY = "ready"
+    PAPER_NEAR_END = "paper_near_end"  # still prints; the technician is told
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    ERROR = "error"
+    UNKNOWN = "unknown"  # no answer: never taken for "paper OK"
+
+    @property
+    def can_print(self) -> bool:
+        return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
+
+
+_FAULTS = frozenset(
+    {
+        Problem.CUTTER_ERROR,
+        Problem.UNRECOVERABLE_ERROR,
+        Problem.AUTO_RECOVERABLE_ERROR,
+        Problem.RECOVERABLE_ERROR,
+    }
+)
+
+
 @dataclass(frozen=True)
 class PrinterStatus:
     """A printer's state from the four DLE EOT replies; fields are ``UNKNOWN`` without a reply."""
@@ -219,6 +247,26 @@ class PrinterStatus:
     def ready(self) -> bool:
         """True only when every query answered and nothing stops printing."""
         return self.answered and not self.problems
+
+    @property
+    def state(self) -> PrinterState:
+        """The status as one `PrinterState`, worst problem first (no answer is UNKNOWN)."""
+        problems = set(self.problems)
+        if problems & {Problem.NO_ANSWER, Problem.GARBLED_ANSWER}:
+            return PrinterState.UNKNOWN
+        if Problem.COVER_OPEN in problems:
+            return PrinterState.COVER_OPEN
+        if Problem.PAPER_OUT in problems:
+            return PrinterState.PAPER_OUT
+        if problems & _FAULTS:
+            return PrinterState.ERROR
+        if Problem.OFFLINE in problems:
+            return PrinterState.OFFLINE
+        if not self.ready:
+            return PrinterState.UNKNOWN
+        if Problem.PAPER_NEAR_END in self.warnings:
+            return PrinterState.PAPER_NEAR_END
+        return PrinterState.READY
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -2,11 +2,9 @@
 
 - `HardwarePrinter`: `hardware.printer` opened per status query or job (a reconnect is free,
   and a cable pulled between citizens costs nothing); its status mapped to the session's
-  `PrinterState` (no answer is UNKNOWN, never "ready").
+  `hardware.status.PrinterState` (no answer is UNKNOWN, never "ready").
 - `LayoutRenderer`: `kiosk_app.layout` for receipts of verified documents, previews marked as
   specimens, and the technician's test page.
-- `CachedTrust`: the trust list fetched from the registry with httpx, verified against the
-  pinned root key(s), cached on disk, and used from the cache when the registry is away.
 
 What this module does not do: decide when anything happens (the session and the runner do).
 """
@@ -27,46 +25,23 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from hardware.errors import HardwareError
 from hardware.job import PrintJob
 from hardware.printer import open_printer
-from hardware.status import PrinterStatus, Problem
+from hardware.status import PrinterState, PrinterStatus
 from kiosk_app.effects import PrintOutcome
 from kiosk_app.files import write_private
-from kiosk_app.session import PrinterState
 from verifier.documents import Bilingual, Document, Place, resolve_places
-from verifier.keys import PublicKey, SigningKey
+from verifier.keys import SigningKey
 from verifier.payload import Claims, decode_claims
 from verifier.sign import sign_document
-from verifier.trust import TrustList, TrustStore
+from verifier.trust import TrustList
 
-__all__ = ["CachedTrust", "HardwarePrinter", "LayoutRenderer", "printer_state"]
+__all__ = ["HardwarePrinter", "LayoutRenderer", "printer_state"]
 
 log = logging.getLogger(__name__)
 
-_ERRORS = {
-    Problem.CUTTER_ERROR,
-    Problem.UNRECOVERABLE_ERROR,
-    Problem.AUTO_RECOVERABLE_ERROR,
-    Problem.RECOVERABLE_ERROR,
-}
-
 
 def printer_state(status: PrinterStatus) -> PrinterState:
-    """The one word the session needs from a full status (worst problem first)."""
-    problems = set(status.problems)
-    if problems & {Problem.NO_ANSWER, Problem.GARBLED_ANSWER}:
-        return PrinterState.UNKNOWN
-    if Problem.COVER_OPEN in problems:
-        return PrinterState.COVER_OPEN
-    if Problem.PAPER_OUT in problems:
-        return PrinterState.PAPER_OUT
-    if problems & _ERRORS:
-        return PrinterState.ERROR
-    if Problem.OFFLINE in problems:
-        return PrinterState.OFFLINE
-    if not status.ready:
-        return PrinterState.UNKNOWN
-    if Problem.PAPER_NEAR_END in status.warnings:
-        return PrinterState.PAPER_NEAR_END
-    return PrinterState.READY
+    """The one word the session needs from a full status (`PrinterStatus.state`)."""
+    return status.state
 
 
 class HardwarePrinter:
@@ -243,47 +218,3 @@ def _mark_specimen(image: Image.Image) -> Image.Image:
     draw.rectangle((0, 0, out.width, band - 6), fill=40)
     draw.text((out.width // 2, band // 2 - 3), label, font=font, fill=255, anchor="mm")
     return out
-
-
-class CachedTrust:
-    """The trust list: fetched by `fetch` (bytes), verified with the pinned root keys, cached.
-
-    `current()` returns the held list, loading the cache or fetching once if there is none;
-    `refresh()` fetches now (an unknown signer may be a rotation the kiosk has not seen) and
-    falls back to what it holds when the registry cannot be reached.
-    """
-
-    def __init__(self, roots: list[PublicKey], fetch: Callable[[], bytes], cache: Path) -> None:
-        self.store = TrustStore(roots)
-        self.fetch = fetch
-        self.cache = cache
-        self._lock = threading.Lock()
-        if cache.exists():
-            try:
-                self.store.accept(cache.read_bytes())
-            except Exception as exc:
-                log.warning("cached trust list refused: %s", exc)
-
-    def current(self) -> TrustList:
-        with self._lock:
-            if self.store.current is not None:
-                return self.store.current
-        return self.refresh()
-
-    def refresh(self) -> TrustList:
-        with self._lock:
-            try:
-                data = self.fetch()
-                trust = self.store.accept(data)
-            except Exception as exc:
-                if self.store.current is not None:
-                    log.warning(
-                        "trust list refresh failed, keeping sequence %d: %s",
-                        self.store.current.sequence,
-                        exc,
-                    )
-                    return self.store.current
-                raise
-            self.cache.parent.mkdir(parents=True, exist_ok=True)
-            write_private(self.cache, data)
-            return trust

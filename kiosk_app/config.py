@@ -1,7 +1,8 @@
 """The kiosk's configuration: one TOML file, then environment overrides, checked at start-up.
 
     [kiosk]      id, key (device key file), data_dir, technician_pin_hash (Argon2id, PyNaCl str)
-    [registry]   url, timeout (seconds), root_key (the authority's public key file, pinned)
+    [registry]   url, timeout (seconds), root_key (the authority's public key file, pinned),
+                 min_sequence (the oldest trust list sequence accepted, pinned; default 0)
     [printer]    url (tcp://, serial://, usb://, file://), width (384 | 576), profile, timeout
     [scanner]    port (a serial device, or "" for none), baudrate
     [ui]         languages, default_language, fullscreen, large_text
@@ -11,8 +12,12 @@
     [payment]    provider ("simulated"), decline_over (simulated provider only: minor units)
     [heartbeat]  interval (seconds)
 
-Any value can be overridden by ``SANAD_KIOSK_<SECTION>_<NAME>`` (``SANAD_KIOSK_REGISTRY_URL``);
-lists are comma-separated. Relative paths are relative to the config file's folder.
+The file is read by a pydantic-settings model (`KioskFile`, one field per table, as
+`registry.config` and `verifier.service.config` do): any key can be overridden by
+``SANAD_KIOSK_<TABLE>__<KEY>`` (``SANAD_KIOSK_REGISTRY__URL``; lists comma-separated); an
+unknown table or key, and an unknown ``SANAD_KIOSK_*`` variable (`verifier.settings_env`), is
+refused with a message naming it. Relative paths in the file are relative to its folder, in
+the environment to the working directory. `KioskConfig` is the frozen runtime view.
 
 What this module does not do: read keys or open devices; it only says where they are.
 
@@ -24,20 +29,40 @@ Exception tree::
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+)
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from kiosk_app.errors import KioskError
 from kiosk_app.session import Settings
+from verifier.settings_env import unknown_variables
 
-__all__ = ["ENV_PREFIX", "ConfigError", "KioskConfig", "load_config"]
+__all__ = ["ENV_PREFIX", "ConfigError", "KioskConfig", "KioskFile", "load_config"]
 
 ENV_PREFIX = "SANAD_KIOSK_"
 
@@ -58,6 +83,7 @@ class KioskConfig:
     data_dir: Path = field(default_factory=lambda: Path(platformdirs.user_data_dir("sanad-kiosk")))
     technician_pin_hash: str = ""
     registry_timeout: float = 5.0
+    min_sequence: int = 0  # trust lists below this sequence are refused (rollback floor)
     printer_width: int = 576
     printer_profile: str | None = None
     printer_timeout: float = 2.0
@@ -93,84 +119,219 @@ class KioskConfig:
         return self.data_dir / "journal.sqlite3"
 
 
-# (section, name) -> (field, converter)
-_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
-    ("kiosk", "id"): ("kiosk_id", "str"),
-    ("kiosk", "key"): ("key_path", "path"),
-    ("kiosk", "data_dir"): ("data_dir", "path"),
-    ("kiosk", "technician_pin_hash"): ("technician_pin_hash", "str"),
-    ("registry", "url"): ("registry_url", "url"),
-    ("registry", "timeout"): ("registry_timeout", "float"),
-    ("registry", "root_key"): ("root_key_path", "path"),
-    ("printer", "url"): ("printer_url", "str"),
-    ("printer", "width"): ("printer_width", "width"),
-    ("printer", "profile"): ("printer_profile", "optstr"),
-    ("printer", "timeout"): ("printer_timeout", "float"),
-    ("scanner", "port"): ("scanner_port", "str"),
-    ("scanner", "baudrate"): ("scanner_baudrate", "int"),
-    ("ui", "languages"): ("languages", "list"),
-    ("ui", "default_language"): ("default_language", "str"),
-    ("ui", "fullscreen"): ("fullscreen", "bool"),
-    ("timeouts", "idle"): ("idle_seconds", "int"),
-    ("timeouts", "warning"): ("warning_seconds", "int"),
-    ("timeouts", "done"): ("done_seconds", "int"),
-    ("timeouts", "message"): ("message_seconds", "int"),
-    ("timeouts", "print"): ("print_seconds", "float"),
-    ("documents", "verifier_url"): ("verifier_url", "url"),
-    ("documents", "timezone"): ("timezone", "str"),
-    ("journal", "retention_days"): ("retention_days", "int"),
-    ("payment", "provider"): ("payment_provider", "str"),
-    ("payment", "decline_over"): ("payment_decline_over", "optint"),
-    ("heartbeat", "interval"): ("heartbeat_seconds", "float"),
-}
-_REQUIRED = ("kiosk_id", "key_path", "registry_url", "printer_url")
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("expected an http:// or https:// URL")
+    return value.rstrip("/")
 
 
-def _convert(kind: str, value: Any, where: str, base: Path) -> Any:
-    try:
-        if kind in ("str", "optstr", "url"):
-            if not isinstance(value, str):
-                raise TypeError("expected a string")
-            if kind == "optstr":
-                return value or None
-            if kind == "url" and not value.startswith(("http://", "https://")):
-                raise ValueError("expected an http:// or https:// URL")
-            return value.rstrip("/") if kind == "url" else value
-        if kind == "path":
-            path = Path(os.path.expanduser(str(value)))
-            return path if path.is_absolute() else base / path
-        if kind in ("int", "optint", "width"):
-            if isinstance(value, bool):
-                raise TypeError("expected a number")
-            number = int(value)
-            if kind == "width" and number not in (384, 576):
-                raise ValueError("printer width is 384 (58 mm) or 576 (80 mm) dots")
-            if number < 0:
-                raise ValueError("must not be negative")
-            return number
-        if kind == "float":
-            seconds = float(value)
-            if seconds <= 0:
-                raise ValueError("must be positive")
-            return seconds
-        if kind == "bool":
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ValueError("expected true or false")
-        if kind == "list":
-            items = value.split(",") if isinstance(value, str) else list(value)
-            out = tuple(str(item).strip() for item in items if str(item).strip())
-            if not out:
-                raise ValueError("needs at least one entry")
-            return out
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: {exc}") from exc
-    raise AssertionError(kind)
+def _entries(value: object) -> object:
+    """A list from TOML, or comma-separated from the environment."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list | tuple):
+        out = tuple(str(item).strip() for item in value if str(item).strip())
+        if not out:
+            raise ValueError("needs at least one entry")
+        return out
+    return value
+
+
+def _width(value: int) -> int:
+    if value not in (384, 576):
+        raise ValueError("printer width is 384 (58 mm) or 576 (80 mm) dots")
+    return value
+
+
+_Url = Annotated[str, AfterValidator(_http_url)]
+_List = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_entries)]
+_Width = Annotated[int, AfterValidator(_width)]
+_Seconds = Annotated[float, Field(gt=0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Kiosk(_Section):
+    id: str
+    key: Path
+    data_dir: Path | None = None
+    technician_pin_hash: str = ""
+
+
+class _Registry(_Section):
+    url: _Url
+    timeout: _Seconds = 5.0
+    root_key: Path | None = None
+    min_sequence: NonNegativeInt = 0  # trust lists below this sequence are refused
+
+
+class _Printer(_Section):
+    url: str
+    width: _Width = 576
+    profile: str | None = None
+    timeout: _Seconds = 2.0
+
+
+class _Scanner(_Section):
+    port: str = ""
+    baudrate: PositiveInt = 9600
+
+
+class _Ui(_Section):
+    languages: _List = ("ar", "en")
+    default_language: str = "ar"
+    fullscreen: bool = True
+
+
+class _Timeouts(_Section):
+    idle: PositiveInt = 60
+    warning: PositiveInt = 30
+    done: PositiveInt = 20
+    message: PositiveInt = 45
+    print: _Seconds = 30.0
+
+
+class _Documents(_Section):
+    verifier_url: _Url = "https://verify.sanad.example"
+    timezone: str = "UTC"
+
+
+class _Journal(_Section):
+    retention_days: NonNegativeInt = 30
+
+
+class _Payment(_Section):
+    provider: str = "simulated"
+    decline_over: NonNegativeInt | None = None
+
+
+class _Heartbeat(_Section):
+    interval: _Seconds = 60.0
+
+
+# the environment the next model reads (load_config's `environ`; os.environ by default)
+_ENVIRON: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "kiosk_environ", default=None
+)
+
+
+class _Env(EnvSettingsSource):
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        env = _ENVIRON.get()
+        return parse_env_vars(
+            os.environ if env is None else env,
+            self.case_sensitive,
+            self.env_ignore_empty,
+            self.env_parse_none_str,
+        )
+
+
+class KioskFile(BaseSettings):
+    """kiosk.toml: one field per table; ``SANAD_KIOSK_<TABLE>__<KEY>`` overrides a key."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    kiosk: _Kiosk
+    registry: _Registry
+    printer: _Printer
+    scanner: _Scanner = _Scanner()
+    ui: _Ui = _Ui()
+    timeouts: _Timeouts = _Timeouts()
+    documents: _Documents = _Documents()
+    journal: _Journal = _Journal()
+    payment: _Payment = _Payment()
+    heartbeat: _Heartbeat = _Heartbeat()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the environment over the file (given as init values); no .env, no secrets dir
+        return (_Env(settings_cls), init_settings)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return "the configuration"
+    if len(parts) == 1:
+        return f"[{parts[0]}]"
+    return f"[{parts[0]}] {'.'.join(parts[1:])}"
+
+
+def _problems(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = _where(error["loc"])
+        if error["type"] == "missing":
+            lines.append(f"missing setting {where}")
+        elif error["type"] == "extra_forbidden":
+            lines.append(f"unknown setting {where}")
+        else:
+            lines.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(lines)
+
+
+def _absolute(path: Path | None, base: Path) -> Path | None:
+    if path is None:
+        return None
+    path = path.expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _file_paths(raw: dict[str, Any], base: Path) -> None:
+    """A relative path in the file is relative to the file's folder (the environment's: to
+    the working directory)."""
+    for section, name in (("kiosk", "key"), ("kiosk", "data_dir"), ("registry", "root_key")):
+        table = raw.get(section)
+        if isinstance(table, dict) and isinstance(table.get(name), str):
+            table[name] = str(_absolute(Path(table[name]), base))
+
+
+def _runtime(f: KioskFile) -> KioskConfig:
+    cwd = Path.cwd()
+    data_dir = _absolute(f.kiosk.data_dir, cwd)
+    key_path = _absolute(f.kiosk.key, cwd)
+    assert key_path is not None
+    return KioskConfig(
+        kiosk_id=f.kiosk.id,
+        key_path=key_path,
+        registry_url=f.registry.url,
+        root_key_path=_absolute(f.registry.root_key, cwd),
+        printer_url=f.printer.url,
+        **({"data_dir": data_dir} if data_dir is not None else {}),
+        technician_pin_hash=f.kiosk.technician_pin_hash,
+        registry_timeout=f.registry.timeout,
+        min_sequence=f.registry.min_sequence,
+        printer_width=f.printer.width,
+        printer_profile=f.printer.profile or None,
+        printer_timeout=f.printer.timeout,
+        scanner_port=f.scanner.port,
+        scanner_baudrate=f.scanner.baudrate,
+        languages=f.ui.languages,
+        default_language=f.ui.default_language,
+        fullscreen=f.ui.fullscreen,
+        idle_seconds=f.timeouts.idle,
+        warning_seconds=f.timeouts.warning,
+        done_seconds=f.timeouts.done,
+        message_seconds=f.timeouts.message,
+        print_seconds=f.timeouts.print,
+        verifier_url=f.documents.verifier_url,
+        timezone=f.documents.timezone,
+        retention_days=f.journal.retention_days,
+        payment_provider=f.payment.provider,
+        payment_decline_over=f.payment.decline_over,
+        heartbeat_seconds=f.heartbeat.interval,
+    )
 
 
 def _warn_if_shared(path: Path, raw: Mapping[str, Any]) -> None:
@@ -189,7 +350,6 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
     """Read `path` (None: environment only), apply ``SANAD_KIOSK_*`` overrides, check it all."""
     env = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
-    base = Path.cwd()
     if path is not None:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -197,27 +357,23 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
             raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: {exc}") from exc
-        base = path.resolve().parent
         _warn_if_shared(path, raw)
-    values: dict[str, Any] = {}
-    for section, table in raw.items():
-        if not isinstance(table, dict):
-            raise ConfigError(f"[{section}] must be a table")
-        for name, value in table.items():
-            if (section, name) not in _FIELDS:
-                raise ConfigError(f"unknown setting [{section}] {name}")
-            fname, kind = _FIELDS[(section, name)]
-            values[fname] = _convert(kind, value, f"[{section}] {name}", base)
-    for (section, name), (fname, kind) in _FIELDS.items():
-        var = f"{ENV_PREFIX}{section}_{name}".upper()
-        if var in env:
-            values[fname] = _convert(kind, env[var], var, Path.cwd())
-    missing = [f for f in _REQUIRED if f not in values]
-    if missing:
-        names = [f"[{s}] {n}" for (s, n), (f, _) in _FIELDS.items() if f in missing]
-        raise ConfigError(f"missing settings: {', '.join(names)}")
+        _file_paths(raw, path.resolve().parent)
+    stray = unknown_variables(ENV_PREFIX, KioskFile, env, also=("CONFIG",))
+    if stray:
+        raise ConfigError(
+            f"unknown environment variable {', '.join(stray)}: no such setting (check the "
+            f"spelling; a key is {ENV_PREFIX}<TABLE>__<KEY>, e.g. {ENV_PREFIX}PRINTER__URL)"
+        )
+    token = _ENVIRON.set(env)
     try:
-        config = KioskConfig(**values)
+        parsed = KioskFile(**raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path or 'kiosk configuration'}: {_problems(exc)}") from None
+    finally:
+        _ENVIRON.reset(token)
+    try:
+        config = _runtime(parsed)
         config.settings()
     except ValueError as exc:
         raise ConfigError(str(exc)) from exc

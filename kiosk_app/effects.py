@@ -31,6 +31,13 @@ A refusal of the kiosk itself (`KioskAuthError` kiosk_revoked or kiosk_unknown) 
 `KioskRefused` for a journey's request and `KioskStanding` for the heartbeat and the
 technician's registry check; a heartbeat the registry accepts reports `KioskStanding(None)`.
 
+Errors: each handler catches its part's own error root, as fits it (`registry.errors.
+RegistryError`, `hardware.errors.HardwareError`, `LayoutError`, `JournalError`,
+`PaymentError`, `VerifierError` for the trust list, `OSError`), and turns it into that
+request's event. Anything else (a `TypeError`, an `AttributeError`) is a bug: `_execute` logs it
+with its traceback at ERROR and answers the request with `EffectFailed`, which ends the journey
+on the attract screen (a `software_error` fault); it is never shown as "registry unavailable".
+
 What it does not do: decide anything about the journey (that is `session.step`), or touch
 Kivy. Logs carry kiosk ids, serial hashes and reasons, never names, PINs, tokens or QR texts.
 """
@@ -54,9 +61,12 @@ import nacl.pwhash
 import stamina
 from PIL import Image
 
+from hardware.errors import HardwareError
 from kiosk_app import session as ks
+from kiosk_app.errors import KioskError
 from kiosk_app.files import private_dir
 from kiosk_app.journal import Job, JobState, Journal, JournalError
+from kiosk_app.layout.errors import LayoutError
 from kiosk_app.payment import (
     PAYMENT_UNREACHABLE,
     PaymentDeclined,
@@ -67,8 +77,10 @@ from kiosk_app.payment import (
 from registry import errors as rerr
 from registry.codes import ErrorCode
 from verifier.documents import Document, Place, resolve_places
+from verifier.errors import VerifierError
 from verifier.payload import Claims
 from verifier.trust import TrustList, serial_hash
+from verifier.trust_source import TrustSourceError
 from verifier.verify import Status, verify
 
 __all__ = [
@@ -82,6 +94,7 @@ __all__ = [
     "Runner",
     "ScannerPort",
     "TrustSource",
+    "current_trust",
     "hash_technician_pin",
 ]
 
@@ -119,9 +132,27 @@ class RegistryPort(Protocol):
 
 
 class TrustSource(Protocol):
-    def current(self) -> TrustList: ...
+    """`verifier.trust_source.TrustSource` as the runner uses it (the kiosk's fetches go
+    through the signed registry client, its `fetch` seam)."""
 
-    def refresh(self) -> TrustList: ...
+    @property
+    def trust_list(self) -> TrustList:
+        """The list held; `TrustSourceError` when none is."""
+        ...
+
+    def refresh_sync(self) -> object:
+        """Fetch once; a failed or refused fetch keeps the list held."""
+        ...
+
+
+def current_trust(source: TrustSource) -> TrustList:
+    """The list `source` holds, fetching once when it holds none yet (`TrustSourceError` if
+    there is still none)."""
+    try:
+        return source.trust_list
+    except TrustSourceError:
+        source.refresh_sync()
+        return source.trust_list
 
 
 class PrintOutcome(enum.Enum):
@@ -175,7 +206,17 @@ def _kiosk_refusal(exc: BaseException) -> str | None:
     return None
 
 
-def _registry_event(ref: int, exc: Exception) -> ks.Event:
+# what a trust source raises when it has no list to give: none verifies (VerifierError), the
+# registry cannot give one, or the cache cannot be read
+_TRUST_ERRORS = (VerifierError, rerr.RegistryError, OSError)
+# what printing and the printer's status raise when the printer is away or faulty
+_PRINTER_ERRORS = (HardwareError, OSError)
+# what laying out a receipt or a preview raises on a document it cannot draw or a file it
+# cannot write
+_RENDER_ERRORS = (LayoutError, KioskError, OSError)
+
+
+def _registry_event(ref: int, exc: rerr.RegistryError) -> ks.Event:
     """The one place where registry errors become session events."""
     refusal = _kiosk_refusal(exc)
     if refusal is not None:
@@ -190,10 +231,7 @@ def _registry_event(ref: int, exc: Exception) -> ks.Event:
         return ks.RegistryRefused(ref, exc.code.value)
     if isinstance(exc, rerr.RegistryUnreachable):
         return ks.RegistryUnavailable(ref)
-    if isinstance(exc, rerr.RegistryError):
-        return ks.RegistryRefused(ref, exc.code.value)
-    log.error("unexpected %s from the registry port", type(exc).__name__, exc_info=exc)
-    return ks.RegistryUnavailable(ref)
+    return ks.RegistryRefused(ref, exc.code.value)
 
 
 def _unnamed_codes(document: Document) -> list[int]:
@@ -349,8 +387,10 @@ class Runner:
         for token in tokens:
             try:
                 self.registry.end(token)
-            except Exception as exc:
+            except rerr.RegistryError as exc:
                 log.info("logout at wipe failed: %s", type(exc).__name__)
+            except Exception as exc:  # a bug: logged as one, and the wipe still completes
+                log.error("logout at wipe failed on a bug", exc_info=exc)
         for path in self._previews:
             path.unlink(missing_ok=True)
         self._previews.clear()
@@ -360,7 +400,7 @@ class Runner:
         log.warning("kiosk %s fault %s: %s", self.kiosk_id, code, detail)
         try:
             self.journal.record_fault(code, detail)
-        except Exception:
+        except (JournalError, sqlite3.Error, OSError):
             log.exception("could not record a fault in the journal")
 
     # -- effects ---------------------------------------------------------------------------
@@ -369,12 +409,23 @@ class Runner:
         handler = HANDLERS.get(type(effect))
         if handler is None:
             raise TypeError(f"no handler for effect {type(effect).__name__}")
-        handler(self, effect)
+        try:
+            handler(self, effect)
+        except Exception as exc:
+            # Every outage a handler expects is caught inside it and becomes its own event;
+            # what reaches here is a bug. It is logged as one and ends the journey (the session
+            # goes home), never shown as "registry unavailable".
+            name = type(effect).__name__
+            log.error("bug in the effect runner running %s", name, exc_info=exc)
+            self.last_error = f"software_error: {name}"
+            ref = getattr(effect, "ref", None)
+            if isinstance(ref, int):
+                self.dispatch(ks.EffectFailed(ref, name))
 
     def _do_AuthenticateCitizen(self, e: ks.AuthenticateCitizen) -> None:
         try:
             token = self.registry.authenticate(e.national_id, e.pin, e.method)
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             self.dispatch(_registry_event(e.ref, exc))
             return
         self._tokens.append(token)
@@ -383,7 +434,7 @@ class Runner:
     def _do_FetchEntitlements(self, e: ks.FetchEntitlements) -> None:
         try:
             found = tuple(self.registry.entitlements(e.token))
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             self.dispatch(_registry_event(e.ref, exc))
             return
         self.dispatch(ks.EntitlementsLoaded(e.ref, found))
@@ -391,7 +442,7 @@ class Runner:
     def _do_RenderPreview(self, e: ks.RenderPreview) -> None:
         try:
             document = self.registry.preview(e.token, e.entitlement)
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             self.dispatch(_registry_event(e.ref, exc))
             return
         if document is None:
@@ -403,21 +454,30 @@ class Runner:
             path = self.renderer.preview(
                 document, e.language, self.preview_dir / f"preview-{e.ref}.png"
             )
-        except Exception as exc:
+        except _RENDER_ERRORS as exc:
             log.warning("preview could not be rendered: %s", type(exc).__name__)
             self.dispatch(ks.PreviewFailed(e.ref))
             return
         self._previews.append(path)
         self.dispatch(ks.PreviewReady(e.ref, str(path)))
 
+    def _trust_current(self) -> TrustList:
+        return current_trust(self.trust)
+
+    def _trust_refreshed(self) -> TrustList:
+        """Fetch now (an unknown signer may be a rotation not seen yet); the list held if the
+        fetch fails or is refused."""
+        self.trust.refresh_sync()
+        return self.trust.trust_list
+
     def _named(self, document: Document) -> Document:
         """Place codes named from the verified trust list, as a verifier names them; a code the
         held list lacks may be newly published, so that costs one refresh."""
         try:
-            named = resolve_places(document, self.trust.current().places)
+            named = resolve_places(document, self._trust_current().places)
             if _unnamed_codes(named):
-                named = resolve_places(document, self.trust.refresh().places)
-        except Exception as exc:  # the preview still shows, with codes
+                named = resolve_places(document, self._trust_refreshed().places)
+        except _TRUST_ERRORS as exc:  # the preview still shows, with codes
             log.warning("no trust list to name the preview's places: %s", type(exc).__name__)
             return document
         return named
@@ -428,7 +488,7 @@ class Runner:
     def _printer_status(self) -> ks.PrinterState:
         try:
             return self.printer.status()
-        except Exception as exc:
+        except _PRINTER_ERRORS as exc:
             log.warning("printer status failed: %s", type(exc).__name__)
             return ks.PrinterState.UNKNOWN
 
@@ -438,7 +498,7 @@ class Runner:
         except PaymentDeclined as exc:
             self.dispatch(ks.PaymentDeclined(e.ref, exc.reason))
             return
-        except Exception as exc:
+        except PaymentError as exc:
             self._fault("payment_error", type(exc).__name__)
             self.dispatch(ks.PaymentDeclined(e.ref, "provider_error"))
             return
@@ -449,7 +509,7 @@ class Runner:
             serial, qr_text = self.registry.issue(
                 e.token, e.entitlement, e.idempotency_key, e.payment_reference
             )
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             self.dispatch(_registry_event(e.ref, exc))
             return
         log.info(
@@ -462,10 +522,10 @@ class Runner:
     def _verify(self, qr_text: str) -> tuple[Claims | None, str]:
         """Verify against the current trust list, refreshing it once for an unknown signer."""
         try:
-            verdict = verify(qr_text, self.trust.current())
+            verdict = verify(qr_text, self._trust_current())
             if verdict.status is Status.UNKNOWN_SIGNER:
-                verdict = verify(qr_text, self.trust.refresh())
-        except Exception as exc:  # no trust list at all, or the registry cannot give one
+                verdict = verify(qr_text, self._trust_refreshed())
+        except _TRUST_ERRORS as exc:  # no trust list at all, or the registry cannot give one
             log.warning("verification impossible: %s", exc)
             return None, "no_trust_list"
         if not verdict.valid or verdict.claims is None:
@@ -490,7 +550,7 @@ class Runner:
     ) -> tuple[bool, str]:
         try:
             image = self.renderer.receipt(claims, qr_text, language)
-        except Exception as exc:
+        except _RENDER_ERRORS as exc:
             log.error("receipt layout failed: %s", exc)
             self.journal.mark(job_id, JobState.FAILED, "layout")
             return False, "layout"
@@ -498,7 +558,7 @@ class Runner:
         self.journal.mark(job_id, JobState.PRINTING)
         try:
             outcome, reason = self.printer.print_image(image, label=f"job-{job_id}")
-        except Exception as exc:
+        except _PRINTER_ERRORS as exc:
             outcome, reason = PrintOutcome.FAILED, type(exc).__name__
         if outcome is PrintOutcome.PRINTED:
             self.journal.mark(job_id, JobState.PRINTED)
@@ -597,7 +657,7 @@ class Runner:
     def _do_TestPrint(self, e: ks.TestPrint) -> None:
         try:
             outcome, reason = self.printer.print_image(self.renderer.test_page(), label="test")
-        except Exception as exc:
+        except _PRINTER_ERRORS as exc:
             outcome, reason = PrintOutcome.FAILED, type(exc).__name__
         status = self._printer_status()
         ok = outcome is PrintOutcome.PRINTED
@@ -606,7 +666,7 @@ class Runner:
     def _do_ReprintJob(self, e: ks.ReprintJob) -> None:
         try:
             job = self.journal.get(e.job_id)
-        except Exception:
+        except JournalError:
             self.dispatch(ks.TechnicianActionDone(e.ref, False, f"no job {e.job_id}"))
             return
         if job.qr_text is None:
@@ -643,7 +703,7 @@ class Runner:
         started = time.monotonic()
         try:
             detail = self.registry.ping()
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             self.dispatch(ks.TechnicianActionDone(e.ref, False, type(exc).__name__))
             return
         ms = (time.monotonic() - started) * 1000
@@ -685,7 +745,7 @@ class Runner:
         }
         try:
             self.registry.heartbeat(report)
-        except Exception as exc:
+        except rerr.RegistryError as exc:
             refused = _kiosk_refusal(exc)
             if refused is None:
                 log.warning("heartbeat to the registry failed: %s", type(exc).__name__)

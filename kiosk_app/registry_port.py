@@ -30,6 +30,7 @@ from registry.errors import (
 )
 from verifier import national_id
 from verifier.documents import Document, DocumentType
+from verifier.trust_source import FetchError
 
 __all__ = ["ClientRegistry", "heartbeat_fields"]
 
@@ -150,6 +151,15 @@ class ClientRegistry:
             journal_backlog=int(str(report.get("journal_backlog", 0))),
             failed_jobs=int(str(report.get("failed_jobs", 0))),
         )
+
+    def trust_fetch(self, etag: str | None) -> tuple[bytes | None, str | None]:
+        """`verifier.trust_source.TrustSource`'s fetch seam, through the signed client: (the
+        list's bytes, or None when the list held under `etag` is still current; its ETag)."""
+        try:
+            fetched = self.client.trust_list(etag)
+        except RegistryError as exc:
+            raise FetchError(f"the registry gave no trust list ({exc.code.value})") from exc
+        return fetched.data, fetched.etag
 
     def trust_list(self) -> bytes:
         fetched = self.client.trust_list()

@@ -47,6 +47,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from hardware.status import PrinterState  # the one printer-state enum, hardware's
 from kiosk_app.errors import KioskError
 from verifier import national_id
 
@@ -75,6 +76,7 @@ __all__ = [
     "DocumentRejected",
     "DocumentVerified",
     "Effect",
+    "EffectFailed",
     "Entitlement",
     "EntitlementsLoaded",
     "Event",
@@ -90,6 +92,7 @@ __all__ = [
     "JobAbandoned",
     "JobReprinted",
     "JobSummary",
+    "Journey",
     "KeypadBackspace",
     "KeypadClear",
     "KeypadDigit",
@@ -236,20 +239,6 @@ class IdStatus(enum.Enum):
     INVALID = "invalid"  # ten digits whose check digit is wrong
 
 
-class PrinterState(enum.Enum):
-    READY = "ready"
-    PAPER_NEAR_END = "paper_near_end"  # still prints; the technician is told
-    PAPER_OUT = "paper_out"
-    COVER_OPEN = "cover_open"
-    OFFLINE = "offline"
-    ERROR = "error"
-    UNKNOWN = "unknown"  # no answer: never taken for "paper OK"
-
-    @property
-    def can_print(self) -> bool:
-        return self in (PrinterState.READY, PrinterState.PAPER_NEAR_END)
-
-
 class Notice(enum.Enum):
     """What the current screen has to tell the citizen; the values are catalogue keys."""
 
@@ -280,6 +269,7 @@ class FaultCode(enum.Enum):
     REGISTRY_UNAVAILABLE = "registry_unavailable"
     TECHNICIAN_PIN_LOCKED = "technician_pin_locked"
     KIOSK_REFUSED = "kiosk_refused"
+    SOFTWARE_ERROR = "software_error"  # a bug in the runner or a port: the journey ended
 
 
 class TechAction(enum.Enum):
@@ -337,12 +327,13 @@ class Settings:
 
 
 @dataclass(frozen=True)
-class Session:
-    state: State = State.ATTRACT
-    settings: Settings = field(default_factory=Settings)
-    language: str = "ar"
+class Journey:
+    """Everything one visit leaves on the kiosk (the citizen's, or the technician's at the
+    technician screen): the wipe replaces it whole with a fresh `Journey`, so a field added here
+    is cleared without the wipe naming it. Kiosk-level state lives on `Session` itself."""
+
+    language: str = "ar"  # the citizen's chosen language (a wipe sets the default)
     large_text: bool = False
-    # citizen data: all of it is dropped by _wipe
     national_id: str = ""
     id_method: IdMethod = IdMethod.KEYPAD
     pin: str = ""
@@ -364,20 +355,140 @@ class Session:
     paused: State | None = None  # the screen IDLE_WARNING returns to
     retry: Effect | None = None  # the request to send again from SERVICE_ERROR
     pending: int | None = None  # ref of the request this session waits for
+    tech_pin: str = ""  # the technician's PIN as typed
+    tech_locked: bool = False
+    tech_jobs: tuple[JobSummary, ...] = ()
+    tech_faults: tuple[str, ...] = ()
+
+
+JOURNEY_FIELDS = frozenset(f.name for f in dataclasses.fields(Journey))
+
+
+@dataclass(frozen=True)
+class Session:
+    state: State = State.ATTRACT
+    settings: Settings = field(default_factory=Settings)
+    # the visit: all of it is dropped by _wipe, which replaces it whole
+    journey: Journey = field(default_factory=Journey)
     # kiosk-level state: survives the wipe
     ref: int = 0
     timer: int = 0
     printer: PrinterState = PrinterState.UNKNOWN
     printing_available: bool = True
-    tech_pin: str = ""
     tech_failures: int = 0
     tech_locked_until: float = 0.0
-    tech_locked: bool = False
-    tech_jobs: tuple[JobSummary, ...] = ()
-    tech_faults: tuple[str, ...] = ()
     # the registry's reason code for refusing this kiosk (kiosk_revoked, kiosk_unknown); while
     # set, the kiosk is out of service for citizens
     kiosk_refused: str | None = None
+
+    # read-only views of the journey's fields (a change goes through `_set`)
+    @property
+    def language(self) -> str:
+        return self.journey.language
+
+    @property
+    def large_text(self) -> bool:
+        return self.journey.large_text
+
+    @property
+    def national_id(self) -> str:
+        return self.journey.national_id
+
+    @property
+    def id_method(self) -> IdMethod:
+        return self.journey.id_method
+
+    @property
+    def pin(self) -> str:
+        return self.journey.pin
+
+    @property
+    def tries_remaining(self) -> int | None:
+        return self.journey.tries_remaining
+
+    @property
+    def token(self) -> str | None:
+        return self.journey.token
+
+    @property
+    def entitlements(self) -> tuple[Entitlement, ...]:
+        return self.journey.entitlements
+
+    @property
+    def chosen(self) -> Entitlement | None:
+        return self.journey.chosen
+
+    @property
+    def preview(self) -> str | None:
+        return self.journey.preview
+
+    @property
+    def authorisation(self) -> str | None:
+        return self.journey.authorisation
+
+    @property
+    def paid_reference(self) -> str | None:
+        return self.journey.paid_reference
+
+    @property
+    def serial(self) -> str | None:
+        return self.journey.serial
+
+    @property
+    def qr_text(self) -> str | None:
+        return self.journey.qr_text
+
+    @property
+    def progress(self) -> float:
+        return self.journey.progress
+
+    @property
+    def notice(self) -> Notice | None:
+        return self.journey.notice
+
+    @property
+    def notice_args(self) -> tuple[tuple[str, str], ...]:
+        return self.journey.notice_args
+
+    @property
+    def nonce(self) -> str:
+        return self.journey.nonce
+
+    @property
+    def purchase(self) -> int:
+        return self.journey.purchase
+
+    @property
+    def resume(self) -> State | None:
+        return self.journey.resume
+
+    @property
+    def paused(self) -> State | None:
+        return self.journey.paused
+
+    @property
+    def retry(self) -> Effect | None:
+        return self.journey.retry
+
+    @property
+    def pending(self) -> int | None:
+        return self.journey.pending
+
+    @property
+    def tech_pin(self) -> str:
+        return self.journey.tech_pin
+
+    @property
+    def tech_locked(self) -> bool:
+        return self.journey.tech_locked
+
+    @property
+    def tech_jobs(self) -> tuple[JobSummary, ...]:
+        return self.journey.tech_jobs
+
+    @property
+    def tech_faults(self) -> tuple[str, ...]:
+        return self.journey.tech_faults
 
     @property
     def id_status(self) -> IdStatus:
@@ -395,7 +506,7 @@ class Session:
 def initial(settings: Settings | None = None) -> Session:
     """A kiosk that has just started, on the attract screen."""
     s = settings or Settings()
-    return Session(settings=s, language=s.default_language)
+    return Session(settings=s, journey=Journey(language=s.default_language))
 
 
 def _id_status(text: str) -> IdStatus:
@@ -715,6 +826,15 @@ class RegistryUnavailable(Result):
 
 
 @dataclass(frozen=True)
+class EffectFailed(Result):
+    """The request failed on a bug (a programming error in the runner or a port, logged there
+    with its traceback), not on an outage: the journey ends, and nothing says "registry
+    unavailable" to the citizen."""
+
+    effect: str  # the effect's class name, for the fault log
+
+
+@dataclass(frozen=True)
 class RegistryRefused(Result):
     reason: str  # the registry's reason code
 
@@ -834,10 +954,19 @@ Step = tuple[Session, tuple[Effect, ...]]
 # helpers
 
 
+def _set(s: Session, **changes: object) -> Session:
+    """`dataclasses.replace` for a session: a journey field's change goes into the journey."""
+    visit = {k: v for k, v in changes.items() if k in JOURNEY_FIELDS}
+    own = {k: v for k, v in changes.items() if k not in JOURNEY_FIELDS}
+    if visit:
+        own["journey"] = dataclasses.replace(s.journey, **visit)  # type: ignore[arg-type]
+    return dataclasses.replace(s, **own)  # type: ignore[arg-type]
+
+
 def _goto(s: Session, state: State, *effects: Effect, **changes: object) -> Step:
     """Enter `state`; an interactive state (re)starts the idle timer, a busy one stops it."""
     timer = s.timer + 1  # any earlier timer is stale from here on
-    s = dataclasses.replace(s, state=state, timer=timer, **changes)  # type: ignore[arg-type]
+    s = _set(s, state=state, timer=timer, **changes)
     if state in (State.ATTRACT, State.OUT_OF_SERVICE):
         extra: tuple[Effect, ...] = (StopIdleTimer(),)
     elif state.busy:
@@ -889,17 +1018,7 @@ def _wipe(s: Session, *effects: Effect) -> Step:
     voids: tuple[Effect, ...] = ()
     if s.authorisation is not None:
         voids = (VoidPayment(s.authorisation),)
-    fresh = Session(
-        settings=s.settings,
-        language=s.settings.default_language,
-        ref=s.ref,
-        timer=s.timer,
-        printer=s.printer,
-        printing_available=s.printing_available,
-        tech_failures=s.tech_failures,
-        tech_locked_until=s.tech_locked_until,
-        kiosk_refused=s.kiosk_refused,
-    )
+    fresh = dataclasses.replace(s, journey=Journey(language=s.settings.default_language))
     home = State.ATTRACT if s.kiosk_refused is None else State.OUT_OF_SERVICE
     return _goto(fresh, home, *effects, *voids, WipeSession())
 
@@ -934,12 +1053,15 @@ def step(s: Session, e: Event) -> Step:
         e.timer != s.timer or s.state.busy or s.state in (State.ATTRACT, State.OUT_OF_SERVICE)
     ):
         return s, ()
+    if isinstance(e, EffectFailed):
+        log.error("the journey ends on a software error in %s", e.effect)
+        return _wipe(s, ReportFault(FaultCode.SOFTWARE_ERROR, e.effect))
     if isinstance(e, PrinterStatusChanged):
-        return dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print), ()
+        return _set(s, printer=e.status, printing_available=e.status.can_print), ()
     if isinstance(e, KioskStanding):
         return _standing(s, e)
     if isinstance(e, ToggleLargeText) and not s.state.busy:
-        return dataclasses.replace(s, large_text=not s.large_text), ()
+        return _set(s, large_text=not s.large_text), ()
     if isinstance(e, IdleTimeout):
         if s.state in (State.IDLE_WARNING, State.DONE):
             return _wipe(s)
@@ -947,7 +1069,7 @@ def step(s: Session, e: Event) -> Step:
         timer = s2.timer
         return s2, (*effects[:-1], StartIdleTimer(timer, s.settings.warning_seconds, warning=True))
     if isinstance(e, Result):
-        s = dataclasses.replace(s, pending=None)
+        s = _set(s, pending=None)
     handler = _HANDLERS.get(s.state)
     if handler is not None:
         out = handler(s, e)
@@ -962,7 +1084,7 @@ def _standing(s: Session, e: KioskStanding) -> Step:
     its wipe. Acceptance puts an out-of-service kiosk back on the attract screen."""
     if e.refused == s.kiosk_refused:
         return s, ()
-    s = dataclasses.replace(s, kiosk_refused=e.refused)
+    s = _set(s, kiosk_refused=e.refused)
     if e.refused is not None:
         if s.state is State.ATTRACT:
             return _goto(s, State.OUT_OF_SERVICE, _kiosk_fault(e.refused))
@@ -1057,7 +1179,7 @@ def _pin_entry(s: Session, e: Event) -> Step | None:
         if len(s.pin) < PIN_MIN:
             return _goto(s, State.PIN_ENTRY, **_notice(Notice.PIN_TOO_SHORT, min=PIN_MIN))
         pin = s.pin
-        s = dataclasses.replace(s, pin="")  # the PIN lives only inside the request from here
+        s = _set(s, pin="")  # the PIN lives only inside the request from here
         return _request(
             s,
             State.AUTHENTICATING,
@@ -1086,7 +1208,7 @@ def _registry_trouble(s: Session, e: Event) -> Step | None:
         )
     if isinstance(e, KioskRefused):
         # the journey cannot go on anywhere on this kiosk: end it (voiding any authorisation)
-        return _wipe(dataclasses.replace(s, kiosk_refused=e.reason), _kiosk_fault(e.reason))
+        return _wipe(_set(s, kiosk_refused=e.reason), _kiosk_fault(e.reason))
     if isinstance(e, RegistryRefused):
         voids: tuple[Effect, ...] = ()
         auth = s.authorisation
@@ -1105,7 +1227,7 @@ def _registry_trouble(s: Session, e: Event) -> Step | None:
 
 def _authenticating(s: Session, e: Event) -> Step | None:
     if isinstance(e, Authenticated):
-        s = dataclasses.replace(s, token=e.token, tries_remaining=None, notice=None)
+        s = _set(s, token=e.token, tries_remaining=None, notice=None)
         return _request(s, State.LOADING_ENTITLEMENTS, FetchEntitlements, token=e.token)
     if isinstance(e, PinRejected):
         args = _notice(
@@ -1131,7 +1253,7 @@ def _choose_document(s: Session, e: Event) -> Step | None:
             raise ValueError(f"no entitlement number {e.index}")
         chosen = s.entitlements[e.index]
         assert s.token is not None
-        s = dataclasses.replace(s, chosen=chosen, preview=None)
+        s = _set(s, chosen=chosen, preview=None)
         return _request(
             s,
             State.PREPARING_PREVIEW,
@@ -1166,7 +1288,7 @@ def _preview(s: Session, e: Event) -> Step | None:
 
 def _checking_printer(s: Session, e: Event) -> Step | None:
     if isinstance(e, PrinterChecked):
-        s = dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print)
+        s = _set(s, printer=e.status, printing_available=e.status.can_print)
         if e.status.can_print:
             return _goto(s, State.PAYMENT, notice=None)
         return _goto(
@@ -1182,7 +1304,7 @@ def _payment(s: Session, e: Event) -> Step | None:
     if isinstance(e, Pay):
         chosen = s.chosen
         assert chosen is not None
-        s = dataclasses.replace(s, purchase=s.purchase + 1)
+        s = _set(s, purchase=s.purchase + 1)
         return _request(
             s,
             State.AUTHORISING_PAYMENT,
@@ -1202,7 +1324,7 @@ def _authorising_payment(s: Session, e: Event) -> Step | None:
     if isinstance(e, PaymentAuthorised):
         assert s.chosen is not None
         assert s.token is not None
-        s = dataclasses.replace(s, authorisation=e.authorisation)
+        s = _set(s, authorisation=e.authorisation)
         return _request(
             s,
             State.ISSUING,
@@ -1227,7 +1349,7 @@ def _payment_declined(s: Session, e: Event) -> Step | None:
 
 def _issuing(s: Session, e: Event) -> Step | None:
     if isinstance(e, DocumentIssued):
-        s = dataclasses.replace(s, serial=e.serial, qr_text=e.qr_text)
+        s = _set(s, serial=e.serial, qr_text=e.qr_text)
         return _request(s, State.VERIFYING, VerifyDocument, qr_text=e.qr_text)
     return _registry_trouble(s, e)
 
@@ -1263,7 +1385,7 @@ def _verifying(s: Session, e: Event) -> Step | None:
 def _printing(s: Session, e: Event) -> Step | None:
     if isinstance(e, PrintProgress):
         fraction = min(max(e.fraction, s.progress), 1.0)  # progress never runs backwards
-        return dataclasses.replace(s, progress=fraction, pending=s.ref), ()
+        return _set(s, progress=fraction, pending=s.ref), ()
     if isinstance(e, PrintCompleted):
         assert s.authorisation is not None
         assert s.serial is not None
@@ -1337,7 +1459,7 @@ def _tech_pin(s: Session, e: Event) -> Step | None:
         if s.tech_locked:
             return _goto(s, State.TECH_PIN, tech_pin="")
         pin = s.tech_pin
-        s = dataclasses.replace(s, tech_pin="")
+        s = _set(s, tech_pin="")
         return _request(s, State.TECH_VERIFYING, VerifyTechnicianPin, pin=pin)
     if isinstance(e, Cancel | Back | Exit):
         return _wipe(s)
@@ -1348,7 +1470,7 @@ def _tech_verifying(s: Session, e: Event) -> Step | None:
     if isinstance(e, TechnicianPinChecked):
         if e.ok:
             return _request(
-                dataclasses.replace(s, tech_failures=0, tech_locked_until=0.0, notice=None),
+                _set(s, tech_failures=0, tech_locked_until=0.0, notice=None),
                 State.TECH_BUSY,
                 LoadTechnicianData,
             )
@@ -1396,7 +1518,7 @@ def _technician(s: Session, e: Event) -> Step | None:
 
 def _tech_busy(s: Session, e: Event) -> Step | None:
     if isinstance(e, PrinterChecked):
-        s = dataclasses.replace(s, printer=e.status, printing_available=e.status.can_print)
+        s = _set(s, printer=e.status, printing_available=e.status.can_print)
         notice = Notice.TECH_OK if e.status.can_print else Notice.TECH_FAILED
         return _goto(s, State.TECHNICIAN, **_notice(notice, detail=e.status.value))
     if isinstance(e, TechnicianData):

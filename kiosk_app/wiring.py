@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk_app import session as ks
-from kiosk_app.adapters import CachedTrust, HardwarePrinter, LayoutRenderer
+from kiosk_app.adapters import HardwarePrinter, LayoutRenderer
 from kiosk_app.config import ConfigError, KioskConfig
-from kiosk_app.effects import Dispatch, Runner
+from kiosk_app.effects import Dispatch, Runner, current_trust
 from kiosk_app.files import private_dir
 from kiosk_app.journal import Journal
 from kiosk_app.payment import PaymentProvider, SimulatedProvider
 from kiosk_app.registry_port import ClientRegistry
+from verifier.trust_source import TrustSource
 
 __all__ = ["APP_VERSION", "KioskServices", "ScannerCheck"]
 
@@ -103,7 +104,16 @@ class KioskServices:
             config.registry_url, config.kiosk_id, key, timeout=config.registry_timeout
         )
         registry = ClientRegistry(client)
-        trust = CachedTrust([root], registry.trust_list, config.data_dir / "trust-list.cose")
+        # the verifier's trust source (cache, rollback and same-sequence refusals, the pinned
+        # minimum sequence), fetching through the signed registry client
+        trust = TrustSource(
+            [root],
+            url=f"{config.registry_url.rstrip('/')}/api/v1/trust-list",
+            cache_dir=config.data_dir,
+            min_sequence=config.min_sequence,
+            fetch=registry.trust_fetch,
+        )
+        trust.load_cache()
         payment = _payment(config)
         services = cls(config, None, journal, payment, client)  # type: ignore[arg-type]
         scanner_check = None
@@ -126,7 +136,7 @@ class KioskServices:
                 width_dots=config.printer_width,
                 verifier_url=config.verifier_url,
                 timezone=config.timezone,
-                trust=trust.current,
+                trust=lambda: current_trust(trust),
             ),
             preview_dir=config.data_dir / "previews",
             kiosk_id=config.kiosk_id,

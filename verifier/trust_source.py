@@ -7,7 +7,11 @@ obtained, when the URL last answered, and the last refresh error. It:
 - loads the cache at start-up (a cached list that no longer verifies is ignored, not trusted);
 - loads a file (a USB stick carried to an offline border post);
 - refreshes from any URL that serves the signed list's bytes (the registry serves
-  `GET {registry}/api/v1/trust-list` as `application/cose`), sending `If-None-Match`;
+  `GET {registry}/api/v1/trust-list` as `application/cose`), sending `If-None-Match`; or,
+  given a `fetch` callable (the seam the kiosk uses to fetch through its signed registry
+  client), from whatever that callable returns: `fetch(etag held or None)` gives
+  ``(bytes, etag)``, or ``(None, etag)`` when the list held is still the published one, and
+  raises `FetchError` or `OSError` when it cannot get an answer;
 - refuses a list that does not verify against the pinned root keys or goes back in sequence,
   and keeps the one it has (`verifier.trust.TrustStore` does the checking);
 - writes every accepted list to the cache atomically, so several worker processes can share
@@ -35,7 +39,7 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +54,7 @@ __all__ = [
     "CACHE_FILE",
     "DEFAULT_REFRESH_SECONDS",
     "MAX_KEY_FILE_BYTES",
+    "Fetch",
     "FetchError",
     "RefreshOutcome",
     "TrustOrigin",
@@ -107,6 +112,11 @@ class TrustSourceError(VerifierError):
 
 class FetchError(TrustSourceError):
     """The URL did not give a trust list; whatever list was held is kept."""
+
+
+# the fetch seam: the ETag of the list held (None for none) -> (the list's bytes, or None when
+# the list held is still current; the ETag to send next time)
+Fetch = Callable[[str | None], tuple[bytes | None, str | None]]
 
 
 class TrustOrigin(enum.Enum):
@@ -186,11 +196,13 @@ class TrustSource:
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
         min_sequence: int = 0,
         stale_grace: dt.timedelta = dt.timedelta(days=30),
+        fetch: Fetch | None = None,
     ) -> None:
         if not root_keys:
             raise TrustSourceError("no root public key is pinned")
         self.root_keys = tuple(root_keys)
-        self.url = url
+        self.url = url  # with `fetch`, the name of where it fetches from (logs, cache meta)
+        self.fetch = fetch
         self.cache_dir = cache_dir
         self.timeout = timeout
         self.refresh_seconds = refresh_seconds
@@ -357,11 +369,29 @@ class TrustSource:
 
     # -- online ------------------------------------------------------------------------
 
+    def _held_etag(self) -> str | None:
+        if self.state is not None and self.state.etag and self.state.url == self.url:
+            return self.state.etag
+        return None
+
     def _request_headers(self) -> dict[str, str]:
         headers = {"Accept": "application/cose, application/octet-stream;q=0.9, */*;q=0.1"}
-        if self.state is not None and self.state.etag and self.state.url == self.url:
-            headers["If-None-Match"] = self.state.etag
+        etag = self._held_etag()
+        if etag:
+            headers["If-None-Match"] = etag
         return headers
+
+    def _refresh_fetched(self, fetch: Fetch) -> RefreshOutcome:
+        """One refresh through the `fetch` seam: the same checks and refusals as a URL's."""
+        try:
+            body, etag = fetch(self._held_etag())
+        except (FetchError, OSError) as exc:
+            return self._failed(str(exc) or type(exc).__name__)
+        if body is None:
+            return self._apply(304, etag, None)
+        if len(body) > _MAX_FETCH_BYTES:
+            return self._failed("the trust list is larger than allowed")
+        return self._apply(200, etag, body)
 
     def _apply(self, status: int, etag: str | None, body: bytes | None) -> RefreshOutcome:
         """Act on a URL's answer (status, ETag header, body); the pure-ish half of refresh."""
@@ -422,7 +452,10 @@ class TrustSource:
                 await client.aclose()
 
     def refresh_sync(self, client: httpx.Client | None = None) -> RefreshOutcome:
-        """`refresh` for synchronous callers (the CLI and the desk scanner)."""
+        """`refresh` for synchronous callers (the CLI, the desk scanner, the kiosk). With a
+        `fetch` seam (and no client given), fetches through it."""
+        if self.fetch is not None and client is None:
+            return self._refresh_fetched(self.fetch)
         if self.url is None:
             raise TrustSourceError("no trust list URL is configured")
         own = client is None

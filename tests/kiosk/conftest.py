@@ -12,12 +12,13 @@ from kiosk_support import RunnerHarness, down_registry
 
 from hardware.emulator.server import Emulator
 from kiosk_app import session as ks
-from kiosk_app.adapters import CachedTrust, HardwarePrinter, LayoutRenderer
+from kiosk_app.adapters import HardwarePrinter, LayoutRenderer
 from kiosk_app.effects import Runner, hash_technician_pin
 from kiosk_app.journal import Journal
 from kiosk_app.payment import SimulatedProvider
 from verifier.fixtures import DevFixtures, make_dev_fixtures
 from verifier.keys import load_public_key
+from verifier.trust_source import TrustSource
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +48,11 @@ def harness(
     events: queue.Queue[ks.Event] = queue.Queue()
     journal = Journal(tmp_path / "journal.sqlite3")
     payment = SimulatedProvider()
-    trust = CachedTrust(
-        [load_public_key(dev.root_key)], dev.trust_list.read_bytes, tmp_path / "trust.cose"
+    trust = TrustSource(
+        [load_public_key(dev.root_key)],
+        url="file:dev-trust-list",
+        cache_dir=tmp_path / "trust",
+        fetch=lambda etag: (dev.trust_list.read_bytes(), None),
     )
     runner = Runner(
         dispatch=events.put,

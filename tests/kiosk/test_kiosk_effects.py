@@ -312,3 +312,62 @@ def test_capture_is_retried_when_the_provider_does_not_answer(harness: RunnerHar
     harness.runner.drain()
     assert bugs == [other.id]  # not retried
     assert harness.payment.get(other.id).state is PaymentState.AUTHORISED
+
+
+class _BuggyRegistry:
+    """A registry port with a programming error in it, beside one that is simply away."""
+
+    def __init__(self, bug: bool) -> None:
+        self.bug = bug
+
+    def authenticate(self, national_id: str, pin: str, method: ks.IdMethod) -> str:
+        if self.bug:
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'str'")
+        raise rerr.RegistryUnreachable("connect failed")
+
+    def end(self, token: str) -> None:
+        pass
+
+
+def test_an_outage_is_registry_unavailable_but_a_bug_is_a_bug(
+    harness: RunnerHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    harness.runner.registry = _BuggyRegistry(bug=False)  # type: ignore[assignment]
+    harness.runner.run([ks.AuthenticateCitizen(1, "1234567897", "1234", ks.IdMethod.KEYPAD)])
+    assert harness.next() == ks.RegistryUnavailable(1)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+    harness.runner.registry = _BuggyRegistry(bug=True)  # type: ignore[assignment]
+    with caplog.at_level("ERROR", logger="kiosk_app.effects"):
+        harness.runner.run([ks.AuthenticateCitizen(2, "1234567897", "1234", ks.IdMethod.KEYPAD)])
+        event = harness.next()
+    assert event == ks.EffectFailed(2, "AuthenticateCitizen")
+    bug = [r for r in caplog.records if r.levelname == "ERROR" and r.exc_info]
+    assert bug and bug[0].exc_info is not None and bug[0].exc_info[0] is TypeError
+    assert "Traceback" in caplog.text and "unsupported operand" in caplog.text
+
+
+def test_a_bug_in_a_printer_port_is_not_a_printer_fault(harness: RunnerHarness) -> None:
+    class Buggy:
+        def status(self) -> ks.PrinterState:
+            raise AttributeError("'NoneType' object has no attribute 'read'")
+
+    harness.runner.printer = Buggy()  # type: ignore[assignment]
+    harness.runner.run([ks.CheckPrinter(5)])
+    assert harness.next() == ks.EffectFailed(5, "CheckPrinter")
+
+
+def test_one_printer_state_enum_hardwares() -> None:
+    import hardware.status
+    from kiosk_app import adapters, effects, registry_port
+
+    assert ks.PrinterState is hardware.status.PrinterState
+    for module in (adapters, effects, registry_port, ks):
+        assert not [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and v.__name__ == "PrinterState" and v is not ks.PrinterState
+        ]
+    # the hardware status says it itself: silence is UNKNOWN, never READY
+    assert parse_status(None, None, None, None).state is hardware.status.PrinterState.UNKNOWN
+    assert not hardware.status.PrinterState.UNKNOWN.can_print

@@ -158,7 +158,7 @@ def run_journey(tmp_path: Path, config: Path, scenario: str, **params: Any) -> d
     )  # fmt: skip
     assert result.exists(), done.stderr[-3000:]
     outcome: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
-    assert outcome["ok"], outcome["error"]
+    assert outcome["ok"], (outcome["error"], done.stderr[-3000:])
     return outcome
 
 
@@ -309,7 +309,7 @@ def test_scanned_card_reaches_the_session_through_a_real_serial_port(
     events: queue.Queue[ks.Event] = queue.Queue()
     config = load_config(
         kiosk_config(tmp_path, registry, printer),
-        environ={"SANAD_KIOSK_SCANNER_PORT": os.ttyname(slave)},
+        environ={"SANAD_KIOSK_SCANNER__PORT": os.ttyname(slave)},
     )
     services = KioskServices.start(config, events.put, background=False)
     try:

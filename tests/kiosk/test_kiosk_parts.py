@@ -40,6 +40,7 @@ def test_config_file_with_relative_paths_and_defaults(tmp_path: Path) -> None:
     assert cfg.root_key_path == Path("/etc/sanad/root.pub.jwk")
     assert cfg.registry_url == "http://127.0.0.1:8000"
     assert cfg.printer_width == 384
+    assert cfg.min_sequence == 0
     settings = cfg.settings()
     assert (settings.idle_seconds, settings.warning_seconds) == (45, 25)
     assert settings.languages == ("ar", "en")
@@ -49,13 +50,15 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "kiosk.toml"
     path.write_text(CONFIG, encoding="utf-8")
     env = {
-        "SANAD_KIOSK_PRINTER_URL": "serial:///dev/ttyUSB0?baudrate=115200",
-        "SANAD_KIOSK_UI_LANGUAGES": "en, ar",
-        "SANAD_KIOSK_UI_DEFAULT_LANGUAGE": "en",
-        "SANAD_KIOSK_UI_FULLSCREEN": "no",
-        "SANAD_KIOSK_TIMEOUTS_IDLE": "90",
+        "SANAD_KIOSK_PRINTER__URL": "serial:///dev/ttyUSB0?baudrate=115200",
+        "SANAD_KIOSK_UI__LANGUAGES": "en, ar",
+        "SANAD_KIOSK_UI__DEFAULT_LANGUAGE": "en",
+        "SANAD_KIOSK_UI__FULLSCREEN": "no",
+        "SANAD_KIOSK_TIMEOUTS__IDLE": "90",
+        "SANAD_KIOSK_REGISTRY__MIN_SEQUENCE": "12",
     }
     cfg = load_config(path, environ=env)
+    assert cfg.min_sequence == 12  # the trust list's rollback floor
     assert cfg.printer_url.startswith("serial://")
     assert cfg.languages == ("en", "ar")
     assert cfg.default_language == "en"
@@ -66,10 +69,14 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[kiosk]\nid = "x"', "missing settings"),
-        ("[kiosk]\nid = 1", r"\[kiosk\] id: expected a string"),
+        ('[kiosk]\nid = "x"', r"missing setting \[kiosk\] key"),
+        ("[kiosk]\nid = 1", r"\[kiosk\] id: Input should be a valid string"),
         ("[kiosk\n", "kiosk.toml"),
-        (CONFIG + "\n[extra]\nx = 1\n", r"unknown setting \[extra\] x"),
+        (CONFIG + "\n[extra]\nx = 1\n", r"unknown setting \[extra\]"),
+        (
+            CONFIG.replace("[printer]", "[printer]\ncolour = 1"),
+            r"unknown setting \[printer\] colour",
+        ),
         (CONFIG.replace("width = 384", "width = 500"), "384 .58 mm. or 576"),
         (CONFIG.replace("warning = 25", "warning = 5"), "at least 20 seconds"),
         (CONFIG.replace('url = "http://127.0.0.1:8000/"', 'url = "ftp://x"'), "http"),
@@ -81,6 +88,16 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, text: str, message: str) ->
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(path, environ={})
+
+
+def test_an_unknown_environment_variable_is_refused_by_name(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    env = {"SANAD_KIOSK_PRINTER_URL": "tcp://x:9100", "SANAD_KIOSK_CONFIG": str(path)}
+    with pytest.raises(ConfigError, match="unknown environment variable SANAD_KIOSK_PRINTER_URL"):
+        load_config(path, environ=env)
+    with pytest.raises(ConfigError, match=r"\[registry\] min_sequence"):
+        load_config(path, environ={"SANAD_KIOSK_REGISTRY__MIN_SEQUENCE": "-1"})
 
 
 def test_missing_config_file(tmp_path: Path) -> None:

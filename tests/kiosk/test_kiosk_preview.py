@@ -22,7 +22,7 @@ import uvicorn
 from PIL import Image, ImageStat
 
 from kiosk_app import session as ks
-from kiosk_app.adapters import CachedTrust, HardwarePrinter, LayoutRenderer
+from kiosk_app.adapters import HardwarePrinter, LayoutRenderer
 from kiosk_app.effects import Runner
 from kiosk_app.journal import Journal
 from kiosk_app.payment import SimulatedProvider
@@ -38,6 +38,7 @@ from verifier.keys import PublicKey, SigningKey, load_public_key
 from verifier.payload import Claims
 from verifier.qr import decode_image
 from verifier.trust import TrustList, load_trust_list
+from verifier.trust_source import TrustSource
 from verifier.verify import Status, verify
 
 KIOSK = "KSK-PREVIEW"
@@ -151,7 +152,9 @@ def kiosk(live: Live, tmp_path: Path) -> Iterator[Kiosk]:
             printer=HardwarePrinter("tcp://127.0.0.1:9", width_dots=576, timeout=0.5),
             payment=SimulatedProvider(),
             journal=Journal(tmp_path / "journal.sqlite3"),
-            trust=CachedTrust([live.root()], port.trust_list, tmp_path / "trust.cose"),
+            trust=TrustSource(
+                [live.root()], url="registry", cache_dir=tmp_path, fetch=port.trust_fetch
+            ),
             renderer=renderer,
             preview_dir=tmp_path / "previews",
             kiosk_id=KIOSK,

@@ -906,3 +906,68 @@ def test_a_refusal_by_heartbeat_mid_journey_ends_it_out_of_service_at_the_wipe()
     assert not of(fx, ks.WipeSession)  # the citizen's screen is not pulled from under them
     s, fx = ks.step(s, ks.Cancel())
     assert_wiped(s, fx, State.OUT_OF_SERVICE)
+
+
+# a value unlike the default for each type a journey field has; a field of a new type fails the
+# test below until a value is added here
+_VISIT_VALUES: dict[str, object] = {
+    "str": "VISIT-TRACE-0",
+    "bool": True,
+    "int": 7,
+    "float": 0.5,
+    "int | None": 3,
+    "str | None": "VISIT-TRACE-1",
+    "IdMethod": ks.IdMethod.CARD,
+    "tuple[Entitlement, ...]": (BIRTH, DEATH),
+    "Entitlement | None": DEATH,
+    "Notice | None": next(iter(ks.Notice)),
+    "tuple[tuple[str, str], ...]": (("name", "VISIT-TRACE-2"),),
+    "State | None": State.PREVIEW,
+    "Effect | None": ks.FetchEntitlements(9, "VISIT-TRACE-3"),
+    "tuple[JobSummary, ...]": (ks.JobSummary(1, "VISIT-TRACE-4", "failed", "paper_out"),),
+    "tuple[str, ...]": ("VISIT-TRACE-5",),
+}
+
+
+def test_a_wipe_leaves_nothing_of_the_visit_in_any_journey_field() -> None:
+    fields = dataclasses.fields(ks.Journey)
+    missing = {str(f.type) for f in fields} - set(_VISIT_VALUES)
+    assert not missing, f"add a visit value for journey field types {missing}"
+    visit = ks.Journey(**{f.name: _VISIT_VALUES[str(f.type)] for f in fields})  # type: ignore[arg-type]
+    for f in fields:  # every field really differs from what a fresh journey holds
+        assert getattr(visit, f.name) != getattr(ks.Journey(), f.name), f.name
+    s = dataclasses.replace(at_choose(), journey=visit)
+    for f in fields:  # the session's read-only views show the journey
+        assert getattr(s, f.name) == getattr(visit, f.name), f.name
+    s, fx = ks.step(s, ks.Cancel())
+    assert s.state is State.ATTRACT
+    assert one(fx, ks.WipeSession)
+    fresh = ks.Journey(language=s.settings.default_language)
+    for f in fields:
+        assert getattr(s.journey, f.name) == getattr(fresh, f.name), f.name
+    assert "VISIT-TRACE" not in repr(s)
+    assert BIRTH.subject_ar not in repr(s) and DEATH.subject_ar not in repr(s)
+
+
+def test_a_software_error_ends_the_journey_at_attract_not_registry_unavailable() -> None:
+    s, auth = at_authenticating()
+    s, fx = ks.step(s, ks.EffectFailed(auth.ref, "AuthenticateCitizen"))
+    assert s.state is State.ATTRACT
+    assert s.notice is None
+    assert one(fx, ks.ReportFault) == ks.ReportFault(
+        ks.FaultCode.SOFTWARE_ERROR, "AuthenticateCitizen"
+    )
+    assert_wiped(s, fx)
+    # a stale one (for a request no longer awaited) does nothing
+    assert ks.step(s, ks.EffectFailed(auth.ref, "AuthenticateCitizen")) == (s, ())
+
+
+def test_a_software_error_mid_payment_voids_the_authorisation() -> None:
+    s = interactive_sessions()[State.PAYMENT]
+    s, fx = run(s, ks.Pay())
+    request = one(fx, ks.AuthorisePayment)
+    s, fx = ks.step(s, ks.PaymentAuthorised(request.ref, "AUTH-1"))  # type: ignore[attr-defined]
+    issue = one(fx, ks.IssueDocument)
+    s, fx = ks.step(s, ks.EffectFailed(issue.ref, "IssueDocument"))  # type: ignore[attr-defined]
+    assert s.state is State.ATTRACT
+    assert one(fx, ks.VoidPayment) == ks.VoidPayment("AUTH-1")
