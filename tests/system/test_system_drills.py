@@ -241,7 +241,9 @@ def test_kiosk_killed_mid_session_restarts_on_attract_with_nothing_left(
     state = kiosk.base / "state"
     assert Journal(state / "journal.sqlite3").jobs() == []
     left = sorted(p.relative_to(state).as_posix() for p in state.rglob("*") if p.is_file())
-    allowed = {"journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm", "trust-list.cose"}
+    # the journal, and the trust list's cache (the list and its URL, ETag, time and sequence)
+    allowed = {"journal.sqlite3", "journal.sqlite3-wal", "journal.sqlite3-shm", "trust-list.cose",
+               "trust-list.meta.json"}  # fmt: skip
     # in particular no previews/: the killed session's specimen of the citizen's document
     assert set(left) <= allowed, left
     assert printer.receipts() == []
