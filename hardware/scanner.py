@@ -55,7 +55,11 @@ class Scan:
 
 @dataclass(frozen=True)
 class Backoff:
-    """Reconnect delays: ``initial``, doubling, at most ``maximum`` seconds."""
+    """Reconnect delays: ``initial``, doubling, at most ``maximum`` seconds.
+
+    Not the project's retry library (stamina) on purpose: this is no retry of one call that
+    gives up, but a loop that reconnects for as long as the scanner runs, and its waits must
+    end the moment ``stop()`` is called (``Event.wait``), which stamina's sleeps cannot."""
 
     initial: float = 0.2
     maximum: float = 5.0
