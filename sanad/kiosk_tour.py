@@ -128,6 +128,28 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             tap_at(10, Window.height - 10)
 
     p = f"{lang}-"
+
+    def signed_in() -> list[Step]:
+        """From the attract screen to the list of documents, signed in (fresh steps each time:
+        `run` adjusts a step's conditions in place)."""
+        return [
+            Step(lambda app: app.begin(), state(ks.State.LANGUAGE), None),
+            Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ID_ENTRY), None),
+            Step(digits(good), state(ks.State.ID_ENTRY), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.PIN_ENTRY), None),
+            Step(digits("1234"), state(ks.State.PIN_ENTRY), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.AUTHENTICATING), None),
+            Step(
+                send(lambda a: ks.Authenticated(a.session.pending, "tok")),
+                state(ks.State.LOADING_ENTITLEMENTS),
+            ),
+            Step(
+                send(lambda a: ks.EntitlementsLoaded(a.session.pending, ents)),
+                state(ks.State.CHOOSE_DOCUMENT),
+                None,
+            ),
+        ]
+
     return [
         Step(None, state(ks.State.ATTRACT), p + "00-attract", label="attract"),
         Step(
@@ -240,21 +262,7 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             p + "15-locked",
         ),
         Step(send(lambda a: ks.Finish()), state(ks.State.ATTRACT), None),
-        Step(lambda app: app.begin(), state(ks.State.LANGUAGE), None),
-        Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ID_ENTRY), None),
-        Step(digits(good), state(ks.State.ID_ENTRY), None),
-        Step(send(lambda a: ks.Submit()), state(ks.State.PIN_ENTRY), None),
-        Step(digits("1234"), state(ks.State.PIN_ENTRY), None),
-        Step(send(lambda a: ks.Submit()), state(ks.State.AUTHENTICATING), None),
-        Step(
-            send(lambda a: ks.Authenticated(a.session.pending, "tok")),
-            state(ks.State.LOADING_ENTITLEMENTS),
-        ),
-        Step(
-            send(lambda a: ks.EntitlementsLoaded(a.session.pending, ents)),
-            state(ks.State.CHOOSE_DOCUMENT),
-            None,
-        ),
+        *signed_in(),
         Step(send(lambda a: ks.ChooseEntitlement(1)), state(ks.State.PREPARING_PREVIEW), None),
         Step(
             send(lambda a: ks.RegistryRefused(a.session.pending, "not_close_relative")),
@@ -286,21 +294,7 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             p + "23-kiosk-revoked",
         ),
         Step(send(lambda a: ks.KioskStanding(None)), state(ks.State.ATTRACT), None),
-        Step(lambda app: app.begin(), state(ks.State.LANGUAGE), None),
-        Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ID_ENTRY), None),
-        Step(digits(good), state(ks.State.ID_ENTRY), None),
-        Step(send(lambda a: ks.Submit()), state(ks.State.PIN_ENTRY), None),
-        Step(digits("1234"), state(ks.State.PIN_ENTRY), None),
-        Step(send(lambda a: ks.Submit()), state(ks.State.AUTHENTICATING), None),
-        Step(
-            send(lambda a: ks.Authenticated(a.session.pending, "tok")),
-            state(ks.State.LOADING_ENTITLEMENTS),
-        ),
-        Step(
-            send(lambda a: ks.EntitlementsLoaded(a.session.pending, ents)),
-            state(ks.State.CHOOSE_DOCUMENT),
-            None,
-        ),
+        *signed_in(),
         Step(send(lambda a: ks.ChooseEntitlement(0)), state(ks.State.PREPARING_PREVIEW), None),
         Step(
             send(lambda a: ks.PreviewReady(a.session.pending, str(preview))),
