@@ -150,6 +150,27 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             ),
         ]
 
+    def paid_and_issued(reference: str, serial: str) -> list[Step]:
+        """From Pay to printing: authorised, issued and verified."""
+        return [
+            Step(send(lambda a: ks.Pay()), state(ks.State.AUTHORISING_PAYMENT), None),
+            Step(
+                send(lambda a: ks.PaymentAuthorised(a.session.pending, reference)),
+                state(ks.State.ISSUING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.DocumentIssued(a.session.pending, serial, "SN1D:X")),
+                state(ks.State.VERIFYING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.DocumentVerified(a.session.pending)),
+                state(ks.State.PRINTING),
+                None,
+            ),
+        ]
+
     return [
         Step(None, state(ks.State.ATTRACT), p + "00-attract", label="attract"),
         Step(
@@ -210,20 +231,7 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             state(ks.State.PAYMENT),
             p + "09-payment",
         ),
-        Step(send(lambda a: ks.Pay()), state(ks.State.AUTHORISING_PAYMENT), None),
-        Step(
-            send(lambda a: ks.PaymentAuthorised(a.session.pending, "SIM-3F2A9C11D0E4-1")),
-            state(ks.State.ISSUING),
-            None,
-        ),
-        Step(
-            send(lambda a: ks.DocumentIssued(a.session.pending, "B26-0000001-8", "SN1D:X")),
-            state(ks.State.VERIFYING),
-            None,
-        ),
-        Step(
-            send(lambda a: ks.DocumentVerified(a.session.pending)), state(ks.State.PRINTING), None
-        ),
+        *paid_and_issued("SIM-3F2A9C11D0E4-1", "B26-0000001-8"),
         Step(
             send(lambda a: ks.PrintProgress(a.session.pending, 0.62)),
             lambda a: a.session.progress > 0.6,
@@ -307,20 +315,7 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             state(ks.State.PAYMENT),
             None,
         ),
-        Step(send(lambda a: ks.Pay()), state(ks.State.AUTHORISING_PAYMENT), None),
-        Step(
-            send(lambda a: ks.PaymentAuthorised(a.session.pending, "SIM-3F2A9C11D0E4-2")),
-            state(ks.State.ISSUING),
-            None,
-        ),
-        Step(
-            send(lambda a: ks.DocumentIssued(a.session.pending, "B26-0000002-6", "SN1D:X")),
-            state(ks.State.VERIFYING),
-            None,
-        ),
-        Step(
-            send(lambda a: ks.DocumentVerified(a.session.pending)), state(ks.State.PRINTING), None
-        ),
+        *paid_and_issued("SIM-3F2A9C11D0E4-2", "B26-0000002-6"),
         Step(
             send(lambda a: ks.PrintFailed(a.session.pending, "paper-out")),
             state(ks.State.PRINT_FAILED),
