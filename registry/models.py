@@ -18,6 +18,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -40,8 +42,13 @@ __all__ = [
     "AuditHead",
     "Base",
     "CitizenSession",
+    "Correction",
+    "Counter",
     "Credential",
     "Death",
+    "DeclarationHistory",
+    "DeclarationRevision",
+    "DeclarationRow",
     "Divorce",
     "DocumentStatusCode",
     "Fee",
@@ -49,10 +56,12 @@ __all__ = [
     "Kiosk",
     "KioskNonce",
     "Marriage",
+    "Office",
     "Person",
     "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
+    "RecordVersion",
     "RootKey",
     "Signer",
     "StaffMember",
@@ -103,6 +112,8 @@ class Base(DeclarativeBase):
 class DocumentStatusCode(enum.IntEnum):
     VALID = 1
     REVOKED = 2
+    # superseded is not a status code: a document is superseded when `superseded_at` is set
+    # (a correction of the record it was issued from) or its marriage ended (issuance)
 
 
 class Person(Base):
@@ -138,6 +149,11 @@ class Person(Base):
     # arabic_match.search_key of the four-part Arabic name (filled at write time, see
     # registry.records.name_index_rows)
     name_key: Mapped[str | None] = mapped_column(String(200))
+    birth_time: Mapped[dt.time | None] = mapped_column(Time)
+    # E.164 (+9627…), validated with phonenumbers at enrolment; SMS goes there
+    phone: Mapped[str | None] = mapped_column(String(16))
+    # the registrar who registered the birth (None: generated or migrated)
+    registered_by: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def name_ar(self) -> str:
@@ -169,6 +185,7 @@ class Death(Base):
     office_latin: Mapped[str | None] = mapped_column(String(120))
     record_number: Mapped[str] = mapped_column(String(32), unique=True)
     registered_on: Mapped[dt.date] = mapped_column(Date)
+    cause_category: Mapped[str | None] = mapped_column(String(32))
 
 
 class Marriage(Base):
@@ -184,6 +201,7 @@ class Marriage(Base):
     office_latin: Mapped[str | None] = mapped_column(String(120))
     record_number: Mapped[str] = mapped_column(String(32), unique=True)
     registered_on: Mapped[dt.date] = mapped_column(Date)
+    contract_number: Mapped[str | None] = mapped_column(String(32))
 
 
 class Divorce(Base):
@@ -198,6 +216,7 @@ class Divorce(Base):
     office_latin: Mapped[str | None] = mapped_column(String(120))
     record_number: Mapped[str] = mapped_column(String(32), unique=True)
     registered_on: Mapped[dt.date] = mapped_column(Date)
+    contract_number: Mapped[str | None] = mapped_column(String(32))
 
 
 class Credential(Base):
@@ -210,6 +229,9 @@ class Credential(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # when and by which staff member the PIN was last set (enrolment or reset; None: seeded)
+    set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    set_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class CitizenSession(Base):
@@ -321,7 +343,9 @@ class IssuedDocument(Base):
     __tablename__ = "documents"
     __table_args__ = (
         UniqueConstraint("kiosk_id", "idempotency_key", name="uq_documents_idempotency"),
+        UniqueConstraint("office", "idempotency_key", name="uq_documents_counter_idempotency"),
         Index("ix_documents_marriage", "marriage_id"),
+        Index("ix_documents_subject_person_id", "subject_person_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -331,7 +355,10 @@ class IssuedDocument(Base):
     subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     marriage_id: Mapped[int | None] = mapped_column(ForeignKey("marriages.id"))
     requester_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    # where it was issued: a kiosk, or an office's counter (office and staff_id set instead)
+    kiosk_id: Mapped[str | None] = mapped_column(ForeignKey("kiosks.id"))
+    office: Mapped[str | None] = mapped_column(String(8))
+    staff_id: Mapped[int | None] = mapped_column(Integer)
     idempotency_key: Mapped[str] = mapped_column(String(64))
     request_fingerprint: Mapped[str] = mapped_column(String(64))
     fee_amount: Mapped[int] = mapped_column(Integer)
@@ -343,6 +370,9 @@ class IssuedDocument(Base):
     status: Mapped[int] = mapped_column(SmallInteger, default=DocumentStatusCode.VALID)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revocation_reason: Mapped[str | None] = mapped_column(String(200))
+    # a correction of the record it was issued from (registry.corrections)
+    superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    superseded_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEntry(Base):
@@ -419,3 +449,131 @@ class PersonNameBlock(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class Office(Base):
+    """A civil registry office: the code staff and declarations carry (`registry.offices`)."""
+
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(160), unique=True)
+    name_latin: Mapped[str | None] = mapped_column(String(160))
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeclarationRow(Base):
+    """A declaration (`registry.office.declarations.Declaration`) and its current facts.
+
+    `facts` is the canonical JSON of the current revision (every revision is also kept in
+    `declaration_revisions`); `authors` and `acknowledged` are JSON lists; `subject` the
+    national number the declaration is about when it names one (a death's deceased, a
+    birth's mother), for the duplicate and second-death checks; `registered_ref` what the
+    registration made (`registry.record_history` reference)."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (
+        Index("ix_declarations_office_state", "office", "state"),
+        Index("ix_declarations_subject", "subject"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # declarations.EventKind
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    state: Mapped[str] = mapped_column(String(16))  # declarations.State
+    revision: Mapped[int] = mapped_column(Integer)
+    facts: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str | None] = mapped_column(String(32))
+    declared_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    authors: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged: Mapped[str] = mapped_column(Text)
+    registered_ref: Mapped[str | None] = mapped_column(String(48))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DeclarationRevision(Base):
+    """The facts as declared (revision 1) and as each amendment left them: never changed."""
+
+    __tablename__ = "declaration_revisions"
+
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    facts: Mapped[str] = mapped_column(Text)
+    by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class DeclarationHistory(Base):
+    """Each step of a declaration (declare, return, amend, register, reject), with who, when
+    and the reason given (free text stays here, out of the audit log)."""
+
+    __tablename__ = "declaration_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    declaration_id: Mapped[int] = mapped_column(ForeignKey("declarations.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))  # the state it left the declaration in
+    revision: Mapped[int] = mapped_column(Integer)
+    by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Correction(Base):
+    """A correction to a registered record (`declarations.Correction`): `changes` is a JSON
+    object of field → corrected value; `record` a `registry.record_history` reference."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (Index("ix_corrections_office_state", "office", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    record: Mapped[str] = mapped_column(String(48), index=True)
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    changes: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16))  # declarations.CorrectionState
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    proposed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordVersion(Base):
+    """One version of a registered record: the whole record as canonical JSON, with who
+    wrote it, when and why (`registry.record_history`). Records are never overwritten without
+    one: version 1 is the registration (or, for generated rows, written before the first
+    correction), each approved correction adds the next."""
+
+    __tablename__ = "record_versions"
+    __table_args__ = (
+        UniqueConstraint("record", "version", name="uq_record_versions_record_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record: Mapped[str] = mapped_column(String(48))
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    declaration_id: Mapped[int | None] = mapped_column(ForeignKey("declarations.id"))
+    correction_id: Mapped[int | None] = mapped_column(ForeignKey("corrections.id"))
+
+
+class Counter(Base):
+    """A named counter (`registry.counters`): record numbers per office, kind and year,
+    declaration and correction numbers, national numbers per sex and year."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

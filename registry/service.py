@@ -20,7 +20,7 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
                                                 app's /office/fleet replaces it)
     POST /api/v1/admin/documents/{serial}/revoke   admin   revoke with a reason
     /office/..., /api/v1/office/...     staff   the office app and its JSON twin
-                                                (`registry.office_app`)
+                                                (`registry.office_web`)
 
 "kiosk" endpoints need the request signature of `registry.signing` and, except login, the
 citizen's session token (`Authorization: Bearer ...`); "admin" endpoints need the data
@@ -92,7 +92,7 @@ from registry.http_state import (
 )
 from registry.limits import BodyLimit
 from registry.models import Kiosk
-from registry.office_app import OfficeOptions, fleet_of, install_office
+from registry.office_web import OfficeOptions, fleet_of, install_office
 from verifier.documents import DocumentType, Sex, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
 from verifier.trust import serial_hash

@@ -20,7 +20,7 @@ from registry.config import DataDir, Settings
 from registry.db import Database
 from registry.office.declarations import Role
 from registry.office.staff_auth import PasswordPolicy, totp_code
-from registry.office_app import OfficeOptions
+from registry.office_web import OfficeOptions
 from registry.seed import initialise
 from registry.service import create_app
 

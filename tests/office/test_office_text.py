@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.office_text import ATTENTION, PAPER, PRINTER, TEXT, minutes_ago
+from registry.office_web.text import ATTENTION, PAPER, PRINTER, TEXT, minutes_ago
 
 
 def test_every_key_in_both_languages_and_not_blank() -> None:

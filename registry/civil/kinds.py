@@ -1,0 +1,71 @@
+"""What each event kind provides to the declarations store (`registry.civil.store`).
+
+The store is generic: it numbers declarations, keeps every revision of the facts and each
+step's history, runs the state machine of `registry.office.declarations`, and appends the
+audit records. What differs by kind is here, one module per kind (`births`, `deaths`,
+`marriages`, `divorces`), each exposing `HANDLER: EventHandler`:
+
+* `facts_model`: the pydantic model of the declared facts (the API body's `facts` and the
+  form's fields parse into it; extra keys refused). Stored as its `model_dump(mode="json")`.
+* `subject(facts)`: the national number the declaration is about, if it names one (a death's
+  person, a birth's mother, a marriage's husband, a divorce's husband), for the store's
+  `subject` index (duplicate and second-death checks find waiting declarations by it).
+* `findings(s, law, facts, today=, declaration_id=)`: `vital_checks` findings on the facts,
+  with the register's facts fetched (parents, other births, marriages…); waiting declarations
+  other than `declaration_id` count as well as registered records.
+* `register(s, facts, reg)`: write the records (rows, family links, version 1 in
+  `record_history`), under the locks it needs; answers the record reference
+  (`record_history.ref`) the declaration keeps as `registered_ref`. Raises
+  `registry.office.errors.Refused` if the register changed so that the facts no longer hold
+  (a second death committed a moment before): the store rolls back.
+* `summary(facts)`: one line for queues and lists, Arabic and English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Protocol
+
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from registry.models import Office
+from registry.office.declarations import EventKind
+from registry.office.errors import Refusal
+from registry.office.family_law import FamilyLaw
+
+__all__ = ["EventHandler", "Registration"]
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The registration a handler writes: which declaration, by whom, when, where."""
+
+    declaration_id: int
+    declaration_number: str
+    office: Office
+    by: int  # staff id of the registrar
+    at: dt.datetime
+    today: dt.date  # the registration's date in the authority's time zone
+
+
+class EventHandler(Protocol):
+    kind: EventKind
+    facts_model: type[BaseModel]
+
+    def subject(self, facts: BaseModel) -> str | None: ...
+
+    def findings(
+        self,
+        s: Session,
+        law: FamilyLaw,
+        facts: BaseModel,
+        *,
+        today: dt.date,
+        declaration_id: int | None,
+    ) -> tuple[Refusal, ...]: ...
+
+    def register(self, s: Session, facts: BaseModel, reg: Registration) -> str: ...
+
+    def summary(self, facts: BaseModel) -> tuple[str, str]: ...

@@ -1,0 +1,78 @@
+"""The office app under /office/ (server-rendered, Arabic first) and its JSON twin under
+/api/v1/office/ (staff bearer tokens), served by the registry.
+
+One module per area, each with `install(router, ctx)` (`context.OfficeContext` is all they
+share):
+
+| module | pages and API |
+|---|---|
+| `sign_in` | sign-in, sign-out; `POST/GET/DELETE /api/v1/office/session` |
+| `pages` | today, fleet, search, record, the language switch, and their API twins |
+| `declarations` | declare each event, a declaration, register / return / amend / reject |
+| `corrections` | propose, the corrections queue, approve / decline / withdraw |
+| `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
+| `counter` | print a certificate at the counter (receipt printer or A4 PDF) |
+| `admin` | staff, kiosks, fees and offices, for administrators |
+
+Pages without a session redirect to the sign-in page (303); API paths answer 401. Every page
+carries a strict Content-Security-Policy (no script at all, styles from the app's own file) and
+`Cache-Control: no-store`. Sessions live in `staff_sessions` (`registry.staff`); the browser
+holds only the random id, in a `__Host-` cookie that is Secure, HttpOnly and SameSite=Strict
+(on plain http to 127.0.0.1 or localhost, for the demo, the cookie is not Secure and drops the
+`__Host-` prefix a browser would refuse). Every form carries a CSRF token: an HMAC of the
+session id under the session's own key, and on the sign-in form an HMAC of a pre-sign-in
+cookie under the data directory's office key, so a token planted before sign-in is worthless
+after it. The API accepts bearer tokens only, never the cookie.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from registry.http_state import Registry
+from registry.office_web import pages, sign_in
+from registry.office_web.context import HERE, OfficeContext, OfficeOptions
+from registry.office_web.fleet import fleet_of
+
+__all__ = ["OfficeOptions", "fleet_of", "install_office"]
+
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+AREAS = (sign_in, pages)
+
+
+def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:
+    """Add the office pages, their static files and the office API to the registry's app."""
+    ctx = OfficeContext(reg, options or OfficeOptions())
+
+    @app.middleware("http")
+    async def office_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        if request.url.path.startswith(("/office", "/api/v1/office")):
+            for k, v in SECURITY_HEADERS.items():
+                response.headers.setdefault(k, v)
+        return response
+
+    app.mount(
+        "/office/static",
+        StaticFiles(directory=str(HERE / "static" / "office"), check_dir=True),
+        name="office-static",
+    )
+    router = APIRouter()
+    for area in AREAS:
+        area.install(router, ctx)
+    app.include_router(router)
