@@ -19,13 +19,18 @@ audit records. What differs by kind is here, one module per kind (`births`, `dea
   `registry.office.errors.Refused` if the register changed so that the facts no longer hold
   (a second death committed a moment before): the store rolls back.
 * `summary(facts)`: one line for queues and lists, Arabic and English.
+* `form_template`: the template (`templates/office/<name>.html`) holding the kind's form
+  fields, included by the generic declare and amend pages; `from_form(form)` turns the
+  submitted fields (str → str) into the dict `facts_model` validates; `to_form(facts)` the
+  reverse, to fill the form for an amendment or after a refusal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -69,3 +74,9 @@ class EventHandler(Protocol):
     def register(self, s: Session, facts: BaseModel, reg: Registration) -> str: ...
 
     def summary(self, facts: BaseModel) -> tuple[str, str]: ...
+
+    form_template: str
+
+    def from_form(self, form: Mapping[str, str]) -> dict[str, Any]: ...
+
+    def to_form(self, facts: BaseModel) -> dict[str, str]: ...

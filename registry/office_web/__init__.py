@@ -7,7 +7,9 @@ share):
 | module | pages and API |
 |---|---|
 | `sign_in` | sign-in, sign-out; `POST/GET/DELETE /api/v1/office/session` |
-| `pages` | today, fleet, search, record, the language switch, and their API twins |
+| `today` | the staff member's work of the day |
+| `pages` | fleet, search, the language switch, and their API twins |
+| `records_page` | a person's record (fields, family, events, versions, documents) |
 | `declarations` | declare each event, a declaration, register / return / amend / reject |
 | `corrections` | propose, the corrections queue, approve / decline / withdraw |
 | `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
@@ -34,7 +36,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from registry.http_state import Registry
-from registry.office_web import pages, sign_in
+from registry.office_web import pages, records_page, sign_in, today
 from registry.office_web.context import HERE, OfficeContext, OfficeOptions
 from registry.office_web.fleet import fleet_of
 
@@ -52,7 +54,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-AREAS = (sign_in, pages)
+AREAS = (sign_in, today, pages, records_page)
 
 
 def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Today, the fleet, search and a person's record, the language switch, and their API twins.
+"""The fleet, search, the language switch, and their API twins.
 
 GET  /office/                 → today, or the sign-in page
 GET  /office/today            the signed-in staff member's work of the day
@@ -13,21 +13,18 @@ GET  /api/v1/office/persons/{nid}     a record as JSON
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from registry import records
-from registry.models import Death, Person
 from registry.office.declarations import Permission
 from registry.office_web.context import LANG_COOKIE, OfficeContext, may_fleet
 from registry.office_web.fleet import fleet_of
-from registry.office_web.text import ATTENTION, LANGUAGES, PAPER, PRINTER, ROLE_EN, minutes_ago
+from registry.office_web.text import ATTENTION, LANGUAGES, PAPER, PRINTER, minutes_ago
 
-__all__ = ["install", "record_json", "record_of"]
+__all__ = ["install"]
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
@@ -35,15 +32,6 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
     @router.get("/office/", include_in_schema=False)
     def office_root(request: Request) -> Response:
         return RedirectResponse("/office/today", status_code=303)
-
-    @router.get("/office/today", response_class=HTMLResponse, include_in_schema=False)
-    def today(request: Request) -> Response:
-        me = ctx.page(request)
-        if isinstance(me, Response):
-            return me
-        role = me.staff.role
-        label = role.ar if ctx.lang_of(request) == "ar" else ROLE_EN[role.value]
-        return ctx.render(request, "today", me, role_label=label)
 
     @router.get("/office/fleet", response_class=HTMLResponse, include_in_schema=False)
     def fleet_page(request: Request) -> Response:
@@ -79,19 +67,6 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         with ctx.reg.db.session() as s:
             found = records.search(s, q) if q else []
         return ctx.render(request, "search", me, q=q, results=found)
-
-    @router.get(
-        "/office/record/{national_id}", response_class=HTMLResponse, include_in_schema=False
-    )
-    def record_page(request: Request, national_id: str) -> Response:
-        me = ctx.page(request, Permission.SEARCH)
-        if isinstance(me, Response):
-            return me
-        with ctx.reg.db.session() as s:
-            rec = record_of(s, national_id[:32])
-        if rec is None:
-            return ctx.refused_page(request, me, 404, ctx.t(request)["not_found"])
-        return ctx.render(request, "record", me, **rec)
 
     @router.get("/office/lang/{lang}", include_in_schema=False)
     def switch_language(request: Request, lang: str, next: str = "/office/today") -> Response:
@@ -143,54 +118,3 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 ]
             }
         )
-
-    @router.get(
-        "/api/v1/office/persons/{national_id}",
-        responses={401: {}, 403: {}, 404: {}},
-        tags=["office"],
-    )
-    def api_record(request: Request, national_id: str) -> Response:
-        me = ctx.api(request, Permission.SEARCH)
-        if isinstance(me, Response):
-            return me
-        with ctx.reg.db.session() as s:
-            rec = record_of(s, national_id[:32])
-        if rec is None:
-            return ctx.api_error(404, "not_found", "no record has that national number")
-        return JSONResponse(record_json(rec))
-
-
-def record_of(s: Session, national_id: str) -> dict[str, Any] | None:
-    """A person's record for the record page: the row, parents in the registry, death."""
-    person = records.find_by_national_id(s, national_id)
-    if person is None:
-        return None
-    father = s.get(Person, person.father_id) if person.father_id else None
-    mother = s.get(Person, person.mother_id) if person.mother_id else None
-    death = s.execute(select(Death).where(Death.person_id == person.id)).scalar_one_or_none()
-    return {"p": person, "father": father, "mother": mother, "death": death}
-
-
-def record_json(rec: dict[str, Any]) -> dict[str, Any]:
-    p: Person = rec["p"]
-    death: Death | None = rec["death"]
-    return {
-        "national_id": p.national_id,
-        "name": {"ar": p.name_ar, "latin": p.name_latin},
-        "sex": "male" if p.sex == 1 else "female",
-        "date_of_birth": p.date_of_birth.isoformat(),
-        "place_of_birth": {"ar": p.place_of_birth_ar, "latin": p.place_of_birth_latin},
-        "birth_office": {"ar": p.birth_office_ar, "latin": p.birth_office_latin},
-        "birth_record": p.birth_record,
-        "birth_registered_on": p.birth_registered_on.isoformat(),
-        "father": {
-            "name": {"ar": p.father_name_ar, "latin": p.father_name_latin},
-            "national_id": rec["father"].national_id if rec["father"] else None,
-        },
-        "mother": {
-            "name": {"ar": p.mother_name_ar, "latin": p.mother_name_latin},
-            "national_id": rec["mother"].national_id if rec["mother"] else None,
-        },
-        "deceased": death is not None,
-        "date_of_death": death.date.isoformat() if death else None,
-    }
