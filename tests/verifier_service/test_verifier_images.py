@@ -86,6 +86,7 @@ def test_a_png_chunk_bomb_is_refused(material: Material, serve_app: Callable[...
         assert "chunks" in r.json()["detail"]
 
 
+@pytest.mark.solo
 def test_a_decode_past_its_deadline_is_killed_and_cpu_returns_to_idle(
     material: Material, serve_app: Callable[..., Any]
 ) -> None:
