@@ -202,7 +202,8 @@ def _fallback(s: Session, query: str, limit: int) -> list[Found]:
         return _found(s, rank(query, _persons(s, ids)), Via.TRIGRAMS)
     if (s.scalar(select(func.count()).select_from(Person)) or 0) > SCAN_LIMIT:
         return []
-    scores = scan_scores(key, s.execute(select(Person.id, Person.name_key)).tuples())
+    rows = ((r[0], r[1]) for r in s.execute(select(Person.id, Person.name_key)))
+    scores = scan_scores(key, rows)
     best = sorted(scores, key=lambda pid: -scores[pid])[: limit * 2]
     return _found(s, rank(query, _persons(s, best))[:limit], Via.SCAN)
 
