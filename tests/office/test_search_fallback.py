@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from registry import records
 from registry.db import Database
 from registry.models import Person
+from registry.office import arabic_match
 from registry.population import generate
 from registry.seed import insert_population
 from tests.support.postgres import throwaway_database
@@ -63,7 +64,7 @@ def test_two_parts_misspelt_are_found_by_the_fallback(db: Database) -> None:
         )
     )
     with db.session() as s:
-        assert not list(s.scalars(records.blocks_query(records.arabic_match.blocking_keys(query))))
+        assert not list(s.scalars(records.blocks_query(arabic_match.blocking_keys(query))))
         found = records.search(s, query)
     assert found, query
     assert p.national_id in [f.national_id for f in found]
@@ -92,10 +93,10 @@ def test_nonsense_finds_nobody_and_a_number_is_exact(db: Database) -> None:
 
 
 def test_scan_scores_is_pg_trgm_similarity() -> None:
-    key = records.arabic_match.search_key("محمد احمد عمري الخصاونه")
-    other = records.arabic_match.search_key("محمد احمد عمر الخصاونة")
+    key = arabic_match.search_key("محمد احمد عمري الخصاونه")
+    other = arabic_match.search_key("محمد احمد عمر الخصاونة")
     scores = records.scan_scores(key, [(1, other), (2, "zzzz"), (3, None)])
     assert set(scores) == {1}
     assert scores[1] == pytest.approx(
-        records.arabic_match.similarity("محمد احمد عمري الخصاونه", "محمد احمد عمر الخصاونة")
+        arabic_match.similarity("محمد احمد عمري الخصاونه", "محمد احمد عمر الخصاونة")
     )
