@@ -113,6 +113,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                         "mother_name": {"ar": f.mother_name_ar, "latin": f.mother_name_latin},
                         "deceased": f.deceased,
                         "score": round(f.score, 3),
+                        "via": f.via.value,
                     }
                     for f in found
                 ]

@@ -35,10 +35,16 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
             eng.dispose()
 
 
+# PostgreSQL-only indexes the models do not declare (migration 0006)
+POSTGRES_ONLY = {"ix_persons_name_key_trgm"}
+
+
 def test_migrations_match_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == []
+    extra = [d for d in diff if d[0] == "remove_index" and d[1].name in POSTGRES_ONLY]
+    assert [d for d in diff if d not in extra] == []
+    assert len(extra) == (1 if engine.dialect.name == "postgresql" else 0)
 
 
 def test_pilot_offices_are_there(engine: Engine) -> None:
