@@ -56,6 +56,5 @@ class ErrorCode(enum.StrEnum):
     DATABASE_UNAVAILABLE = "database_unavailable"
     INTERNAL_ERROR = "internal_error"  # a bug: logged with its traceback
     # administration
-    ADMIN_TOKEN_REQUIRED = "admin_token_required"
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)

@@ -10,7 +10,6 @@ files 0600):
       keys/root.jwk        the root private key (0600; offline in production)
       keys/signers/KID.jwk document-signer private keys (0600)
       trust-list.cose      the latest trust list, as published
-      admin-token          the bearer token of the back-office endpoints (0600)
       demo-citizens.csv    demo national IDs and PINs (demo data only)
 
 The file is read by a pydantic-settings model (`RegistryConfig`): the `[registry]` table's keys
@@ -117,10 +116,6 @@ class DataDir:
         return self.root / "registry.toml"
 
     @property
-    def admin_token_path(self) -> Path:
-        return self.root / "admin-token"
-
-    @property
     def office_key_path(self) -> Path:
         return self.keys_dir / "office.key"
 
@@ -181,16 +176,6 @@ class DataDir:
         if configured:
             return configured
         return self.sqlite_url
-
-    def admin_token(self, *, create: bool = False) -> str | None:
-        path = self.admin_token_path
-        if path.exists():
-            return path.read_text(encoding="ascii").strip() or None
-        if not create:
-            return None
-        token = secrets.token_urlsafe(32)
-        write_private(path, token + "\n")
-        return token
 
 
 @dataclass(frozen=True)

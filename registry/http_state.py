@@ -1,5 +1,5 @@
 """What every request of the registry API needs: the application's state (`Registry`: settings,
-database, key cache, places, admin token) and the FastAPI dependencies that read the kiosk's
+database, key cache, places) and the FastAPI dependencies that read the kiosk's
 signature headers and body (`signed_request`) and authenticate the kiosk (`kiosk_identity`).
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -21,12 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry import citizens, keyring, kiosks
-from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
 from registry.db import Database
 from registry.errors import (
     KeyringError,
-    KioskAuthError,
     SessionInvalid,
 )
 from registry.places import PlaceBook
@@ -68,7 +65,7 @@ class KioskIdentity:
 
 
 class Registry:
-    """What every request needs: settings, the database, the key cache, the admin token."""
+    """What every request needs: settings, the database, the key cache, the places."""
 
     def __init__(
         self,
@@ -83,7 +80,6 @@ class Registry:
         self.settings = settings
         self.keys = keyring.KeyCache(data)
         self.places = PlaceBook(db)
-        self.admin_token = data.admin_token()
         self._last_purge = 0.0
         self._purge_lock = threading.Lock()
 
@@ -129,14 +125,6 @@ class Registry:
             raise SessionInvalid("no session token (Authorization: Bearer ...)")
         with self.db.session() as s:
             return citizens.resolve_session(s, token, kiosk.id, self.settings, self.now())
-
-    def require_admin(self, token: str | None) -> None:
-        if (
-            not self.admin_token
-            or token is None
-            or not secrets.compare_digest(token.encode(), self.admin_token.encode())
-        ):
-            raise KioskAuthError("the admin token is required", code=ErrorCode.ADMIN_TOKEN_REQUIRED)
 
     def trust_list(self) -> keyring.PublishedList:
         with self.db.session() as s:

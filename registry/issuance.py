@@ -956,9 +956,17 @@ def document_status(s: Session, serial: str) -> StatusReport:
 
 
 def revoke_document(
-    s: Session, data: DataDir, settings: Settings, serial: str, reason: str, now: dt.datetime
+    s: Session,
+    data: DataDir,
+    settings: Settings,
+    serial: str,
+    reason: str,
+    now: dt.datetime,
+    *,
+    by: str = "cli",
 ) -> keyring.PublishedList:
-    """Revoke a document and publish a trust list that lists its serial hash."""
+    """Revoke a document and publish a trust list that lists its serial hash; the audit entry
+    names `by`, the staff member who revoked it."""
     if not reason.strip() or len(reason) > 200:
         raise InvalidInput("a revocation needs a reason of 1 to 200 characters")
     row = _by_serial(s, serial)
@@ -968,7 +976,12 @@ def revoke_document(
     row.revoked_at = now
     row.revocation_reason = reason.strip()
     s.flush()
-    audit.append(s, AuditEvent.DOCUMENT_REVOKED, {"serial": serial, "reason": reason.strip()}, now)
+    audit.append(
+        s,
+        AuditEvent.DOCUMENT_REVOKED,
+        {"by": by, "serial": serial, "reason": reason.strip()},
+        now,
+    )
     # Publishing can fail (root key kept offline): the whole transaction is then rolled back,
     # so the log says "revoked" only once the new trust list is built.
     published = keyring.publish_trust_list(s, data, settings)

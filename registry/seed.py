@@ -244,7 +244,6 @@ def initialise(
                 if data.root_key_path.exists()
                 else None
             )
-        data.admin_token(create=True)
         return InitResult(
             database_url=url,
             persons_added=added,

@@ -15,16 +15,14 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     POST /api/v1/documents/preview      kiosk   the document issue would sign, unsigned;
                                                 nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
-    GET  /api/v1/fleet                  admin   kiosks and what needs attention
-    GET  /fleet                         admin   the same as an HTML page (legacy: the office
-                                                app's /office/fleet replaces it)
-    POST /api/v1/admin/documents/{serial}/revoke   admin   revoke with a reason
     /office/..., /api/v1/office/...     staff   the office app and its JSON twin
-                                                (`registry.office_web`)
+                                                (`registry.office_web`): the fleet, document
+                                                revocation and every other back-office action,
+                                                each by a named staff member
 
 "kiosk" endpoints need the request signature of `registry.signing` and, except login, the
-citizen's session token (`Authorization: Bearer ...`); "admin" endpoints need the data
-directory's admin token (`Authorization: Bearer ...`, or `?token=` for the HTML page).
+citizen's session token (`Authorization: Bearer ...`); "staff" endpoints a staff member's
+session (`registry.office_web`: a cookie for pages, a bearer token for the API).
 
 Errors are `{"error": {"code", "message", ...}}` with a stable code (`registry.codes`):
 400/422 bad input, 401 kiosk or citizen not authenticated, 403 refused, 404, 409 conflict,
@@ -32,8 +30,7 @@ Errors are `{"error": {"code", "message", ...}}` with a stable code (`registry.c
 Handlers are thin: the rules live in `citizens`, `issuance`, `kiosks`, `keyring`. The HTTP
 layer is split along its seams: `http_schema` (request and response bodies), `http_state` (the
 application's state and the signature dependencies), `http_errors` (the error answers and
-handlers), `limits` (the body cap, before routing) and `fleet_page` (the technician's HTML);
-this module wires them into routes.
+handlers), `limits` (the body cap, before routing); this module wires them into routes.
 """
 
 from __future__ import annotations
@@ -51,7 +48,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 import cbor2
 from fastapi import FastAPI, Header, Query
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from registry import citizens, issuance, kiosks
@@ -63,12 +60,10 @@ from registry.errors import (
     NotFound,
     SessionInvalid,
 )
-from registry.fleet_page import fleet_html
 from registry.http_errors import install_error_handlers
 from registry.http_schema import (
     EntitlementsOut,
     FeesOut,
-    FleetOut,
     HealthOut,
     HeartbeatBody,
     IssueBody,
@@ -78,7 +73,6 @@ from registry.http_schema import (
     OkOut,
     PreviewBody,
     PreviewOut,
-    RevokeBody,
     StatusOut,
     errors_for,
 )
@@ -92,10 +86,9 @@ from registry.http_state import (
 )
 from registry.limits import BodyLimit
 from registry.models import Kiosk
-from registry.office_web import OfficeOptions, fleet_of, install_office
+from registry.office_web import OfficeOptions, install_office
 from verifier.documents import DocumentType, Sex, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
-from verifier.trust import serial_hash
 
 __all__ = ["DATA_ENV", "DB_ENV", "Registry", "create_app", "create_app_from_env"]
 
@@ -404,39 +397,6 @@ def create_app(
             row = s.get_one(Kiosk, kiosk.id)
             kiosks.record_heartbeat(s, row, beat, reg.now())
         return {"ok": True}
-
-    # -- back office ----------------------------------------------------------------------
-
-    def _fleet() -> list[dict[str, Any]]:
-        return fleet_of(reg)
-
-    @app.get("/api/v1/fleet", response_model=FleetOut, responses=errors_for(401, 503))
-    def fleet(authorization: Auth = None) -> dict[str, Any]:
-        reg.require_admin(bearer(authorization))
-        return {"kiosks": _fleet()}
-
-    @app.get("/fleet", response_class=HTMLResponse, responses=errors_for(401, 503))
-    def fleet_page(
-        authorization: Auth = None,
-        token: Annotated[str | None, Query(max_length=200)] = None,
-    ) -> HTMLResponse:
-        reg.require_admin(bearer(authorization) or token)
-        return HTMLResponse(fleet_html(_fleet(), reg.now()))
-
-    @app.post(
-        "/api/v1/admin/documents/{serial}/revoke",
-        response_model=StatusOut,
-        responses=errors_for(400, 401, 404, 409, 503),
-    )
-    def revoke(serial: str, body: RevokeBody, authorization: Auth = None) -> dict[str, Any]:
-        reg.require_admin(bearer(authorization))
-        serial = serial[:64]
-        with reg.db.session() as s:
-            issuance.revoke_document(s, reg.data, reg.settings, serial, body.reason, reg.now())
-        with reg.db.session() as s:
-            st = issuance.document_status(s, serial)
-        log.info("document serial-hash %s revoked by admin", serial_hash(serial).hex())
-        return _status_json(st)
 
     return app
 

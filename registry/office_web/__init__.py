@@ -36,7 +36,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from registry.http_state import Registry
-from registry.office_web import pages, records_page, sign_in, today
+from registry.office_web import admin, pages, records_page, sign_in, today
 from registry.office_web.context import HERE, OfficeContext, OfficeOptions
 from registry.office_web.fleet import fleet_of
 
@@ -54,7 +54,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-AREAS = (sign_in, today, pages, records_page)
+AREAS = (sign_in, today, pages, records_page, admin)
 
 
 def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:

@@ -25,6 +25,8 @@ from kiosk_support import TECH_PIN, closed_port
 from hardware.emulator.server import Emulator
 from kiosk_app.effects import hash_technician_pin
 from kiosk_app.journal import JobState, Journal
+from registry.config import DataDir
+from tests.support.staff_tokens import admin_bearer
 from verifier.keys import SigningKey, load_public_key, save_public_key, save_signing_key
 from verifier.qr import decode_image
 from verifier.trust import TrustList, load_trust_list
@@ -284,9 +286,11 @@ def test_heartbeat_reaches_the_fleet_page_with_printer_state_and_backlog(
         services.stop()
     changed = events.get(timeout=5)
     assert changed == ks.PrinterStatusChanged(ks.PrinterState.PAPER_OUT)
-    token = (registry.data / "admin-token").read_text(encoding="ascii").strip()
+    token = admin_bearer(DataDir(registry.data), registry.url)
     fleet = httpx.get(
-        f"{registry.url}/api/v1/fleet", headers={"Authorization": f"Bearer {token}"}, timeout=5
+        f"{registry.url}/api/v1/office/fleet",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=5,
     ).json()
     (mine,) = [k for k in fleet["kiosks"] if k["id"] == KIOSK_ID]
     assert (mine["printer"], mine["paper"], mine["journal_backlog"]) == ("error", "out", 1)

@@ -286,7 +286,7 @@ def test_catalogue_values_are_isolated() -> None:
 # codes a citizen never sees: the kiosk's own signature, administration, bugs
 _NOT_FOR_CITIZENS = {
     "signature_missing", "signature_invalid", "timestamp_stale", "nonce_replayed", "not_found",
-    "internal_error", "admin_token_required", "already_revoked", "root_key_offline",
+    "internal_error", "already_revoked", "root_key_offline",
     "not_issued", "body_too_large",
 }  # fmt: skip
 

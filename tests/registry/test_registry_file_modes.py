@@ -41,7 +41,6 @@ def test_init_writes_personal_data_and_secrets_owner_only(tmp_path: Path, open_u
     private = [
         data.root / "registry.sqlite3",
         data.demo_citizens_path,
-        data.admin_token_path,
         data.root_key_path,
         *sorted((data.keys_dir / "signers").iterdir()),
     ]

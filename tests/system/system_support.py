@@ -30,6 +30,8 @@ from typing import Any
 import httpx
 
 from kiosk_app.effects import hash_technician_pin
+from registry.config import DataDir
+from tests.support.staff_tokens import admin_bearer
 from verifier.keys import SigningKey, save_public_key, save_signing_key
 
 SANAD = str(Path(sys.executable).with_name("sanad"))
@@ -131,6 +133,7 @@ class RegistryProc:
     port: int
     log: Path
     proc: Proc = field(init=False)
+    _staff_token: str | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.proc = Proc("registry", self.log)
@@ -143,9 +146,13 @@ class RegistryProc:
     def trust_url(self) -> str:
         return f"{self.url}/api/v1/trust-list"
 
-    @property
-    def admin_token(self) -> str:
-        return (self.data / "admin-token").read_text(encoding="ascii").strip()
+    def staff_token(self) -> str:
+        """A staff administrator's bearer token (created in the data directory's database)."""
+        if self._staff_token is None:
+            self._staff_token = admin_bearer(
+                DataDir(self.data), self.url, database_url=self.db_url or None
+            )
+        return self._staff_token
 
     def admin(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """A `sanad registry ...` back-office command on this registry's data directory."""
@@ -177,7 +184,7 @@ class RegistryProc:
     def get_admin(self, path: str) -> httpx.Response:
         return httpx.get(
             f"{self.url}{path}",
-            headers={"Authorization": f"Bearer {self.admin_token}"},
+            headers={"Authorization": f"Bearer {self.staff_token()}"},
             timeout=10,
         )
 

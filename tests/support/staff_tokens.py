@@ -1,0 +1,59 @@
+"""A staff administrator's bearer token for tests that call the office API (the back office
+has no shared token: every action names a staff member)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+import httpx
+
+from registry import staff as accounts
+from registry.config import DataDir
+from registry.db import Database
+from registry.office.declarations import Role
+from registry.office.staff_auth import PasswordPolicy, totp_code
+
+__all__ = ["admin_bearer"]
+
+# the policy's rules at a cheap Argon2id cost (the stored hash carries its own cost)
+CHEAP = PasswordPolicy(opslimit=1, memlimit=8 * 1024)
+
+
+def admin_bearer(data: DataDir, base_url: str, *, database_url: str | None = None) -> str:
+    """Create an administrator with `registry.staff` (as the CLI does), sign in through
+    `POST /api/v1/office/session` and return the bearer token."""
+    username = f"admin.{secrets.token_hex(4)}"  # a fresh account: no TOTP step reused
+    seal = accounts.SecretSeal(data.staff_secret_key())
+    db = Database(data.database_url(database_url), pool_size=1)
+    try:
+        with db.session() as s:
+            creds = accounts.add_staff(
+                s,
+                CHEAP,
+                username=username,
+                name_ar="مسؤول الاختبار",
+                name_en="Test Administrator",
+                role=Role.ADMINISTRATOR,
+                office=None,
+                password=None,
+                by="test",
+                at=dt.datetime.now(dt.UTC),
+                seal=seal,
+                demo=True,
+            )
+            secret = seal.open(accounts.find(s, username).totp_secret)
+    finally:
+        db.dispose()
+    r = httpx.post(
+        f"{base_url}/api/v1/office/session",
+        json={
+            "username": username,
+            "password": creds.password,
+            "code": totp_code(secret, dt.datetime.now(dt.UTC)),
+        },
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    token: str = r.json()["token"]
+    return token
