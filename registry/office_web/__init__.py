@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from registry.http_state import Registry
@@ -54,6 +54,11 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+
+class NoStaffSession(Exception):
+    """An office API call without a valid bearer token (answered 401)."""
+
+
 AREAS = (sign_in, today, pages, records_page, admin)
 
 
@@ -74,7 +79,20 @@ def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = 
         StaticFiles(directory=str(HERE / "static" / "office"), check_dir=True),
         name="office-static",
     )
-    router = APIRouter()
+
+    def require_bearer(request: Request) -> None:
+        # Before any body is parsed: without a staff session an API path answers 401, never
+        # 422 about a body the caller may not send anyway.
+        path = request.url.path
+        signing_in = path == "/api/v1/office/session" and request.method == "POST"
+        if path.startswith("/api/v1/office/") and not signing_in and ctx.api_staff(request) is None:
+            raise NoStaffSession
+
+    async def no_session(request: Request, exc: Exception) -> JSONResponse:
+        return ctx.unauthenticated()
+
+    app.add_exception_handler(NoStaffSession, no_session)
+    router = APIRouter(dependencies=[Depends(require_bearer)])
     for area in AREAS:
         area.install(router, ctx)
     app.include_router(router)
