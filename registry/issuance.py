@@ -122,7 +122,9 @@ _LETTER = {
 _SERIAL = re.compile(r"([BDMTIFN])([0-9]{2})-([0-9]{7,12})-([0-9])")
 IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
-RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/[0-9]{7}")
+# generated records (M2019/0000123) and those registered at an office (M2026/AMM/000001,
+# registry.civil.numbers)
+RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/(?:[A-Z]{2,8}/[0-9]{6}|[0-9]{7})")
 
 
 def make_serial(doc_type: DocumentType, year: int, number: int) -> str:
@@ -345,7 +347,8 @@ def _resolve(
         return _Subject(kind, person=person)
     if not RECORD_NUMBER.fullmatch(ref):
         raise InvalidInput(
-            "a marriage or divorce is named by its record number, like M2019/0000123"
+            "a marriage or divorce is named by its record number, like M2019/0000123 "
+            "or M2026/AMM/000001"
         )
     if kind is SubjectKind.MARRIAGE:
         m = r.marriage_by_record(ref)
