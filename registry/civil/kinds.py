@@ -58,6 +58,8 @@ class Registration:
 class EventHandler(Protocol):
     kind: EventKind
     facts_model: type[BaseModel]
+    # each field's label (Arabic, English), for the messages of `common.invalid_facts`
+    labels: Mapping[str, tuple[str, str]]
 
     def subject(self, facts: BaseModel) -> str | None: ...
 
