@@ -468,6 +468,9 @@ class KioskProc:
         self.proc.kill()
 
 
+FINISH = {"label": "finish", "do": "tap_key", "key": "button.finish", "until": ["attract"]}
+
+
 def login_steps(lang: str, national_id: str, pin: str) -> list[dict[str, Any]]:
     return [
         {"label": "touch attract", "do": "touch", "until": ["language"]},
