@@ -8,9 +8,10 @@ is checked against: their blood kinship (`Kinship`, seen from `a`), their affini
 current or ended marriage, the blood kinship of each party with the other's current spouses,
 and how many times the two have divorced since she last married someone else.
 
-`kinships(...)` (pure) finds every kinship two ancestor maps imply: a person is reached
-through several lines when cousins married, and the rules must see the closest relation on
-each line, not only the nearest common ancestor (a great-aunt through one line may be a
+`pedigree(...)` reads the parent links once, a query per generation; the rest is pure.
+`kinships(graph, a, b)` finds one kinship through each lowest common ancestor: a person is
+reached through several lines when cousins married, and the rules must see the closest
+relation on each line, not only the nearest overall (a great-aunt through one line may be a
 cousin through another). `pick(rules, kinships)` chooses the one the rules forbid, if any.
 
 What it deliberately does not do
@@ -31,39 +32,70 @@ from sqlalchemy.orm import Session
 from registry.models import Death, Divorce, Marriage, Person
 from registry.office.family_law import Affinity, Between, FamilyLaw, KinRule, Kinship
 
-__all__ = ["MAX_GENERATIONS", "Spouse", "ancestors", "between", "kinships", "pick", "spouses"]
+__all__ = [
+    "MAX_GENERATIONS",
+    "Spouse",
+    "ancestry",
+    "between",
+    "kinships",
+    "pedigree",
+    "pick",
+    "spouses",
+]
 
 MAX_GENERATIONS = 6
 
-# person id -> every number of generations up at which the person is an ancestor (0: oneself)
+# person id -> their parents in the register (ids); people above the explored depth are absent
+Pedigree = Mapping[int, tuple[int, ...]]
+# person id -> every number of generations up at which they are an ancestor (0: oneself)
 Ancestry = Mapping[int, frozenset[int]]
 
 
-def ancestors(
-    s: Session, person_id: int, depth: int = MAX_GENERATIONS
-) -> dict[int, frozenset[int]]:
-    """The person (at 0) and their ancestors in the register, with the generations up."""
-    found: dict[int, set[int]] = {person_id: {0}}
-    frontier = {person_id}
-    for generation in range(1, depth + 1):
-        if not frontier:
+def pedigree(
+    s: Session, roots: Iterable[int], depth: int = MAX_GENERATIONS
+) -> dict[int, tuple[int, ...]]:
+    """The parent links of the roots and their ancestors, `depth` generations up: one query
+    per generation."""
+    graph: dict[int, tuple[int, ...]] = {}
+    frontier = set(roots)
+    for _ in range(depth):
+        todo = frontier - graph.keys()
+        if not todo:
             break
         rows = s.execute(
-            select(Person.father_id, Person.mother_id).where(Person.id.in_(frontier))
+            select(Person.id, Person.father_id, Person.mother_id).where(Person.id.in_(todo))
         ).all()
-        parents = {p for row in rows for p in row if p is not None}
-        for p in parents:
+        frontier = set()
+        for person_id, father, mother in rows:
+            parents = tuple(p for p in (father, mother) if p is not None)
+            graph[person_id] = parents
+            frontier.update(parents)
+    return graph
+
+
+def ancestry(graph: Pedigree, person_id: int) -> dict[int, frozenset[int]]:
+    """The person (at 0) and their ancestors in the pedigree, with the generations up."""
+    found: dict[int, set[int]] = {person_id: {0}}
+    level = {person_id}
+    generation = 0
+    while level and generation < MAX_GENERATIONS * 2:
+        generation += 1
+        level = {p for child in level for p in graph.get(child, ())}
+        for p in level:
             found.setdefault(p, set()).add(generation)
-        frontier = parents
     return {k: frozenset(v) for k, v in found.items()}
 
 
-def kinships(a: Ancestry, b: Ancestry) -> tuple[Kinship, ...]:
-    """Every kinship between a and b the ancestor maps show, closest first (seen from a)."""
+def kinships(graph: Pedigree, a: int, b: int) -> tuple[Kinship, ...]:
+    """Every blood kinship between a and b the pedigree shows, closest first (seen from a):
+    one through each lowest common ancestor (one who is no ancestor of another)."""
+    a_up, b_up = ancestry(graph, a), ancestry(graph, b)
+    common = a_up.keys() & b_up.keys()
+    above = {c for d in common for c in ancestry(graph, d) if c != d}
     out: set[Kinship] = set()
-    for common in a.keys() & b.keys():
-        for up in a[common]:
-            for down in b[common]:
+    for c in common - above:
+        for up in a_up[c]:
+            for down in b_up[c]:
                 if up or down:
                     out.add(Kinship(up, down))
     return tuple(sorted(out, key=lambda k: (k.up + k.down, k.up)))
@@ -120,35 +152,28 @@ def _divorces_since_other(s: Session, husband_id: int, wife_id: int) -> int:
     return count
 
 
-def _up(found: Ancestry, person_id: int) -> bool:
-    """True when person_id is an ancestor (one or more generations up) in the map."""
-    return any(g > 0 for g in found.get(person_id, ()))
+def _is_ancestor(graph: Pedigree, ancestor: int, of: int) -> bool:
+    return ancestor != of and ancestor in ancestry(graph, of)
 
 
 def between(s: Session, law: FamilyLaw, a: Person, b: Person) -> Between:
     """What the register knows of a (the husband) and b (the wife) together."""
-    cache: dict[int, dict[int, frozenset[int]]] = {}
-
-    def up(person_id: int) -> Ancestry:
-        if person_id not in cache:
-            cache[person_id] = ancestors(s, person_id)
-        return cache[person_id]
-
     a_spouses, b_spouses = spouses(s, a.id), spouses(s, b.id)
+    graph = pedigree(s, {a.id, b.id} | {x.spouse_id for x in (*a_spouses, *b_spouses)})
     affinities: set[Affinity] = set()
     for sp in a_spouses:  # through a's marriages (to b itself aside)
         if sp.spouse_id == b.id:
             continue
-        if _up(up(sp.spouse_id), b.id):
+        if _is_ancestor(graph, b.id, sp.spouse_id):
             affinities.add(Affinity.SPOUSE_ASCENDANT)  # b is an ascendant of a's spouse
-        if _up(up(b.id), sp.spouse_id):
+        if _is_ancestor(graph, sp.spouse_id, b.id):
             affinities.add(Affinity.SPOUSE_DESCENDANT)  # b descends from a's spouse
     for sp in b_spouses:  # through b's marriages
         if sp.spouse_id == a.id:
             continue
-        if _up(up(a.id), sp.spouse_id):
+        if _is_ancestor(graph, sp.spouse_id, a.id):
             affinities.add(Affinity.ASCENDANT_SPOUSE)  # b's spouse is a's ascendant
-        if _up(up(sp.spouse_id), a.id):
+        if _is_ancestor(graph, a.id, sp.spouse_id):
             affinities.add(Affinity.DESCENDANT_SPOUSE)  # b's spouse descends from a
     rules = law.marriage
     co_spouse: list[Kinship] = []
@@ -156,11 +181,11 @@ def between(s: Session, law: FamilyLaw, a: Person, b: Person) -> Between:
         for sp in others:
             if not sp.current or sp.spouse_id in (a.id, b.id):
                 continue
-            kin = pick(rules.not_together_blood, kinships(up(joining.id), up(sp.spouse_id)))
+            kin = pick(rules.not_together_blood, kinships(graph, joining.id, sp.spouse_id))
             if kin is not None:
                 co_spouse.append(kin)
     return Between(
-        kinship=pick(rules.prohibited_blood, kinships(up(a.id), up(b.id))),
+        kinship=pick(rules.prohibited_blood, kinships(graph, a.id, b.id)),
         affinities=frozenset(affinities),
         divorces=_divorces_since_other(s, a.id, b.id),
         co_spouse_kinships=tuple(co_spouse),
