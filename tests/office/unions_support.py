@@ -102,6 +102,13 @@ class World:
             s.flush()
             return row.id, number
 
+    def mark(self, declaration: tuple[int, str], state: str) -> None:
+        """Move a declaration to a state, as the store does when it registers or rejects."""
+        with self.session() as s:
+            row = s.get(DeclarationRow, declaration[0])
+            assert row is not None
+            row.state = state
+
     def registration(self, s: Session, declaration: tuple[int, str]) -> Registration:
         office = s.get(Office, OFFICE)
         assert office is not None
