@@ -18,12 +18,13 @@ from registry import issuance
 from registry.civil import persons
 from registry.civil.marriages import HANDLER, WORDS, MarriageDeclared
 from registry.config import Settings
+from registry.db_records import Records
 from registry.models import Death, Marriage, RecordVersion
 from registry.office.errors import Refused, Severity
 from registry.record_history import versions
 from tests.office.unions_support import LAW, NOW, TODAY, World, codes, rendered_form, world_for
 from verifier import national_id
-from verifier.documents import DocumentType
+from verifier.documents import DocumentType, MaritalStatus
 
 INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
@@ -356,3 +357,15 @@ def test_handler_answers_the_protocol() -> None:
     assert HANDLER.kind.value == "marriage"
     assert HANDLER.facts_model is MarriageDeclared
     assert dataclasses.is_dataclass(LAW)
+
+
+def test_a_husband_whose_latest_marriage_ended_is_married_while_an_earlier_one_stands(
+    fresh: World,
+) -> None:
+    # the father married the mother (1988, standing) and the stepmother (1995, divorced 2000)
+    with fresh.session() as s:
+        r = Records(s.connection())
+        assert issuance._marital_status(r, r.person(fresh.pid["father"])) is MaritalStatus.MARRIED
+        assert issuance._marital_status(r, r.person(fresh.pid["stepmother"])) is (
+            MaritalStatus.DIVORCED
+        )
