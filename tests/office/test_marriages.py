@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -21,6 +22,7 @@ from registry.config import Settings
 from registry.db_records import Records
 from registry.models import Death, Marriage, RecordVersion
 from registry.office.errors import Refused, Severity
+from registry.office.vital_checks import refusing
 from registry.record_history import versions
 from tests.office.unions_support import LAW, NOW, TODAY, World, codes, rendered_form, world_for
 from verifier import national_id
@@ -369,3 +371,42 @@ def test_a_husband_whose_latest_marriage_ended_is_married_while_an_earlier_one_s
         assert issuance._marital_status(r, r.person(fresh.pid["stepmother"])) is (
             MaritalStatus.DIVORCED
         )
+
+
+def test_two_marriages_of_one_woman_registered_at_once_register_one(fresh: World) -> None:
+    # two registrars, two declarations naming the same bride: the parties' row locks make the
+    # second review see the first marriage once it commits
+    grooms = ("son", "stranger_man")
+    declared = {
+        g: fresh.declare(
+            "marriage",
+            facts(fresh, g, "stranger").model_dump(mode="json"),
+            state="rejected",  # not waiting: only the register decides here
+            subject=fresh.nid[g],
+        )
+        for g in grooms
+    }
+    barrier = threading.Barrier(len(grooms))
+    outcome: dict[str, str] = {}
+
+    def registrar(groom: str) -> None:
+        f = facts(fresh, groom, "stranger")
+        barrier.wait()
+        with fresh.session() as s:
+            found = refusing(
+                HANDLER.findings(s, LAW, f, today=TODAY, declaration_id=declared[groom][0])
+            )
+            if found:
+                outcome[groom] = found[0].code
+                return
+            outcome[groom] = HANDLER.register(s, f, fresh.registration(s, declared[groom]))
+
+    threads = [threading.Thread(target=registrar, args=(g,)) for g in grooms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcome.values()) == ["marriage:M2026/AMM/000001", "marriage_too_many_marriages"]
+    with fresh.session() as s:
+        wife = persons.person_facts(s, fresh.nid["stranger"])
+        assert wife is not None and wife.current_marriages == 1
