@@ -20,7 +20,7 @@ from registry.civil import persons
 from registry.civil.marriages import HANDLER, WORDS, MarriageDeclared
 from registry.config import Settings
 from registry.db_records import Records
-from registry.models import Death, Marriage, RecordVersion
+from registry.models import Death, Divorce, Marriage, RecordVersion
 from registry.office.errors import Refused, Severity
 from registry.office.vital_checks import refusing
 from registry.record_history import versions
@@ -410,3 +410,38 @@ def test_two_marriages_of_one_woman_registered_at_once_register_one(fresh: World
     with fresh.session() as s:
         wife = persons.person_facts(s, fresh.nid["stranger"])
         assert wife is not None and wife.current_marriages == 1
+
+
+def test_after_three_divorces_the_two_may_not_remarry_until_she_married_another(
+    fresh: World,
+) -> None:
+    def union(husband: str, married: int, divorced: int, number: int) -> None:
+        with fresh.session() as s:
+            m = Marriage(
+                husband_id=fresh.pid[husband],
+                wife_id=fresh.pid["stranger2"],
+                date=dt.date(married, 1, 1),
+                place_ar="عمان",
+                office_ar="مكتب",
+                record_number=f"M{married}/{number:07d}",
+                registered_on=dt.date(married, 1, 1),
+            )
+            s.add(m)
+            s.flush()
+            s.add(
+                Divorce(
+                    marriage_id=m.id,
+                    date=dt.date(divorced, 1, 1),
+                    place_ar="عمان",
+                    office_ar="مكتب",
+                    record_number=f"V{divorced}/{number:07d}",
+                    registered_on=dt.date(divorced, 1, 1),
+                )
+            )
+
+    for n, year in enumerate((2017, 2019, 2021), start=50):
+        union("stranger_man", year, year + 1, n)
+    again = facts(fresh, "stranger_man", "stranger2")
+    assert findings(fresh, again) == ["marriage_remarriage_barred"]
+    union("son", 2023, 2024, 60)  # she married another man, and that marriage ended
+    assert findings(fresh, again) == []
