@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import phonenumbers
 from sqlalchemy import delete, select
@@ -51,6 +52,7 @@ from verifier import national_id as nid_rules
 
 __all__ = [
     "PIN_LENGTH",
+    "CitizenStatus",
     "Delivery",
     "EnrolRefusal",
     "PinIssued",
@@ -60,6 +62,7 @@ __all__ = [
     "refusal",
     "reset_pin",
     "set_phone",
+    "status_of",
 ]
 
 PIN_LENGTH = 6
@@ -162,6 +165,7 @@ class PinIssued:
     delivery: Delivery
     reset: bool
     pin: str = field(repr=False)
+    unlocked: bool = False  # a reset that lifted a lock
 
     def __repr__(self) -> str:
         kind = "reset" if self.reset else "enrolled"
@@ -176,11 +180,13 @@ class PinIssued:
 
 def _weak(pin: str) -> bool:
     """One digit repeated, or a run up or down (123456, 987654): the first guesses."""
-    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:], strict=False)}
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
     return len(steps) == 1 and steps <= {-1, 0, 1}
 
 
-def generate_pin(length: int = PIN_LENGTH, randbelow: Callable[[int], int] = secrets.randbelow) -> str:
+def generate_pin(
+    length: int = PIN_LENGTH, randbelow: Callable[[int], int] = secrets.randbelow
+) -> str:
     """A random PIN of `length` digits from the OS's CSPRNG, never a repeated digit or a run."""
     if not 4 <= length <= 8:
         raise ValueError("a PIN is 4 to 8 digits")
@@ -206,17 +212,50 @@ def normalise_phone(text: str, region: str | None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@dataclass(frozen=True)
+class CitizenStatus:
+    """What the enrolment page shows of a person (never the PIN's hash)."""
+
+    national_id: str
+    name_ar: str
+    name_latin: str | None
+    deceased: bool
+    enrolled: bool
+    locked: bool
+    set_at: dt.datetime | None  # None with `enrolled`: a seeded (demo) PIN
+    phone: str | None
+
+
 # ---------------------------------------------------------------------------------------------
 # inside the caller's transaction
 
 
+def status_of(s: Session, national_id: str, settings: Settings) -> CitizenStatus | None:
+    """A person's enrolment as the page shows it; None for a bad or unknown national number."""
+    nid = nid_rules.normalise(national_id) if isinstance(national_id, str) else ""
+    if not nid_rules.is_valid(nid):
+        return None
+    person = s.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+    if person is None:
+        return None
+    dead = s.execute(select(Death.id).where(Death.person_id == person.id)).first() is not None
+    cred = s.get(Credential, person.id)
+    return CitizenStatus(
+        national_id=person.national_id,
+        name_ar=person.name_ar,
+        name_latin=person.name_latin,
+        deceased=dead,
+        enrolled=cred is not None,
+        locked=cred is not None
+        and (cred.locked_at is not None or cred.failures >= settings.throttle.max_failures),
+        set_at=cred.set_at if cred is not None else None,
+        phone=person.phone,
+    )
+
+
 def _check_staff(by: StaffView, office: str | None) -> str:
     staff = by.staff
-    if (
-        office is None
-        or staff.office != office
-        or not can(staff, Permission.ENROL_CITIZEN, office)
-    ):
+    if office is None or staff.office != office or not can(staff, Permission.ENROL_CITIZEN, office):
         raise _refuse(EnrolRefusal.NOT_PERMITTED)
     return office
 
@@ -347,7 +386,9 @@ def reset_pin(
     if cred is None:
         raise _refuse(EnrolRefusal.NOT_ENROLLED)
     was_locked = cred.locked_at is not None or cred.failures >= settings.throttle.max_failures
-    issued = _set_pin(s, person, cred, by_staff, at, settings, delivery)
+    issued = replace(
+        _set_pin(s, person, cred, by_staff, at, settings, delivery), unlocked=was_locked
+    )
     s.execute(delete(CitizenSession).where(CitizenSession.person_id == person.id))
     if deliver is not None:
         deliver(issued)

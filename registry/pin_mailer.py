@@ -121,7 +121,7 @@ def _pin_digits(pin: str, width: int) -> Image.Image:
     probe = ImageDraw.Draw(Image.new("1", (1, 1)))
     left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
     pad = 14
-    box_w, box_h = right - left + 2 * pad, bottom - top + 2 * pad
+    box_w, box_h = int(right - left) + 2 * pad, int(bottom - top) + 2 * pad
     image = Image.new("1", (width, box_h + 8), 1)
     draw = ImageDraw.Draw(image)
     x0 = (width - box_w) // 2
