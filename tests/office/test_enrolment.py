@@ -560,3 +560,13 @@ def test_pages_enrol_show_the_pin_once_and_change_the_phone(demo_site: Site) -> 
         "phone_set",
         "pin_reset",
     ]
+
+
+def test_every_enrolment_word_in_both_languages() -> None:
+    from registry.office_web.enrolment_text import TEXT
+
+    assert set(TEXT["ar"]) == set(TEXT["en"])
+    assert all(v.strip() for lang in TEXT.values() for v in lang.values())
+    for code in EnrolRefusal:
+        words = enrolment.refusal(code, "JO")
+        assert words.ar.strip() and words.en.strip() and words.code == code.value
