@@ -16,8 +16,10 @@ What it does not do: keep the PIN, log it, or retry (the clerk resets again).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 
 EMULATOR = "emulator"
 JOB_TIMEOUT = 30.0
+# one emulated slip at a time in this process: each job numbers its PNG after the last one
+_EMULATOR_LOCK = threading.Lock()
 
 TITLE = ("رقمك السري للخدمة الذاتية", "Your kiosk PIN")
 KEEP_SECRET = (
@@ -190,8 +194,12 @@ def print_mailer(
     """Print the mailer at the office printer, or raise `MailerNotPrinted`."""
     image = render_mailer(m, width_dots=settings.office_printer_width)
     job = PrintJob.of(image, label="pin-mailer")
+    emulated = settings.office_printer == EMULATOR
     try:
-        with _open(settings, data) as printer:
+        with (
+            _EMULATOR_LOCK if emulated else contextlib.nullcontext(),
+            _open(settings, data) as printer,
+        ):
             result = printer.print_job(job, timeout=timeout)
     except HardwareError as exc:
         log.warning("office printer: cannot open it (%s)", type(exc).__name__)
