@@ -79,6 +79,7 @@ TEXT: dict[str, dict[str, str]] = {
         "date_of_death": "تاريخ الوفاة",
         "record": "قيد الأحوال المدنية",
         "not_found": "لا يوجد قيد بهذا الرقم الوطني.",
+        "record_kiosk": "الخدمة الذاتية: الرقم السري والهاتف",
     },
     "en": {
         "app": "Sanad — civil registry office",
@@ -149,6 +150,7 @@ TEXT: dict[str, dict[str, str]] = {
         "date_of_death": "Date of death",
         "record": "Civil-status record",
         "not_found": "No record has that national number.",
+        "record_kiosk": "Kiosk PIN and phone",
     },
 }
 
