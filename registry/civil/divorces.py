@@ -185,10 +185,20 @@ def _marriage(s: Session, f: DivorceDeclared, parties: unions.Parties) -> _Found
     return _Found(m, divorced)
 
 
+def _labels() -> dict[str, tuple[str, str]]:
+    """Each field's label (Arabic, English), for `common.invalid_facts`."""
+    return {
+        field: (WORDS["ar"][f"divorce_{field}"], WORDS["en"][f"divorce_{field}"])
+        for field in DivorceDeclared.model_fields
+        if f"divorce_{field}" in WORDS["ar"]
+    }
+
+
 class DivorceHandler:
     kind = EventKind.DIVORCE
     facts_model: type[BaseModel] = DivorceDeclared
     form_template = "office/declare_divorce.html"
+    labels = _labels()
 
     def subject(self, facts: BaseModel) -> str | None:
         return _facts(facts).husband_national_id

@@ -12,6 +12,8 @@ __all__ = ["handler_of", "kinds_available"]
 _MODULES = {
     EventKind.BIRTH: "registry.civil.births",
     EventKind.DEATH: "registry.civil.deaths",
+    EventKind.MARRIAGE: "registry.civil.marriages",
+    EventKind.DIVORCE: "registry.civil.divorces",
 }
 
 

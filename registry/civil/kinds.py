@@ -58,8 +58,11 @@ class Registration:
 class EventHandler(Protocol):
     kind: EventKind
     facts_model: type[BaseModel]
-    # each field's label (Arabic, English), for the messages of `common.invalid_facts`
-    labels: Mapping[str, tuple[str, str]]
+
+    @property
+    def labels(self) -> Mapping[str, tuple[str, str]]:
+        """Each field's label (Arabic, English), for the messages of `common.invalid_facts`."""
+        ...
 
     def subject(self, facts: BaseModel) -> str | None: ...
 
