@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from registry import audit, records
 from registry.civil import store
 from registry.civil.births import HANDLER as BIRTHS
 from registry.civil.common import InvalidFacts
+from registry.civil.persons import facts_of
 from registry.models import AuditEntry, CitizenSession, Death, DeclarationRow, Person
 from registry.office.declarations import EventKind, State
 from registry.office.errors import NoTransition, Refused
@@ -291,3 +293,55 @@ def test_the_form_round_trips(civil: Civil) -> None:
         parsed = store.parse(EventKind.BIRTH, birth_facts(mother, civil.husband_of(s, mother)))
     form = BIRTHS.to_form(parsed)
     assert store.parse(EventKind.BIRTH, BIRTHS.from_form(form)) == parsed
+
+
+def _single(s: Session, sex: int, skip: int = 0) -> Person:
+    found = 0
+    for p in s.execute(select(Person).where(Person.sex == sex).order_by(Person.id)).scalars():
+        f = facts_of(s, p)
+        single = f.date_of_death is None and f.current_marriages == 0 and f.last_ended is None
+        if single and 25 <= (TODAY - p.date_of_birth).days // 365 <= 45:
+            if found == skip:
+                return p
+            found += 1
+    raise LookupError("no single adult")
+
+
+def test_a_marriage_then_its_divorce_through_the_store(civil: Civil) -> None:
+    with civil.db.session() as s:
+        husband, wife = _single(s, 1), _single(s, 2, skip=1)
+        married = store.declare(
+            s,
+            EventKind.MARRIAGE,
+            {
+                "husband_national_id": husband.national_id,
+                "wife_national_id": wife.national_id,
+                "date": (TODAY - dt.timedelta(days=10)).isoformat(),
+                "place": "AMM",
+                "contract_number": "2026/5512",
+            },
+            by=civil.staff["clerk"],
+            at=NOW,
+        )
+    with civil.db.session() as s:
+        done = store.register(s, married.number, by=civil.staff["registrar"], at=LATER, law=LAW)
+    assert done.registered_ref == "marriage:M2026/AMM/000001"
+    with civil.db.session() as s:
+        divorce = store.declare(
+            s,
+            EventKind.DIVORCE,
+            {
+                "husband_national_id": husband.national_id,
+                "wife_national_id": wife.national_id,
+                "date": TODAY.isoformat(),
+                "court": "محكمة عمّان الشرعية",
+                "contract_number": "2026/77",
+            },
+            by=civil.staff["clerk"],
+            at=LATER,
+        )
+        done = store.register(s, divorce.number, by=civil.staff["registrar2"], at=LATER, law=LAW)
+    assert done.registered_ref == "divorce:V2026/AMM/000001"
+    with civil.db.session() as s:
+        assert facts_of(s, husband).current_marriages == 0
+        assert audit.verify_chain(s).ok
