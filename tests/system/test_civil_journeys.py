@@ -3,8 +3,10 @@ service and a kiosk, each its own process.
 
 A clerk declares a birth through the office API and a registrar registers it; the mother signs
 in at the kiosk, is offered her new daughter's birth certificate, prints it, and the receipt
-verifies VALID with the child's new national number and record number. Then the husband's
-death is registered: at the kiosk his widow is offered his death certificate and the marriage
+verifies VALID with the child's new national number and record number. A registrar corrects
+the child's name and another approves it: the printed certificate is then "superseded" at the
+verifier's online check, and the kiosk prints the corrected one. Then the husband's death is
+registered: at the kiosk his widow is offered his death certificate and the marriage
 certificate no longer, and his own national number no longer signs in.
 """
 
@@ -126,6 +128,33 @@ def test_a_registered_birth_is_printed_by_the_mother_and_a_death_changes_what_is
     flat = json.dumps(verdict["document"], ensure_ascii=False)
     assert child_nid in flat, verdict
     assert f"B{today.year}/AMM/" in flat, verdict
+    kiosk.run(FINISH)
+
+    # -- the child's name is corrected under four eyes: the printed one is superseded -----
+    proposer, approver = _staff(kiosks, Role.REGISTRAR), _staff(kiosks, Role.REGISTRAR)
+    proposed = _office(
+        kiosks,
+        "POST",
+        "/api/v1/office/corrections",
+        proposer,
+        json={
+            "record": born["registered_ref"],
+            "changes": {"given_ar": "ليانة", "given_latin": "Layana"},
+            "reason": "خطأ في كتابة الاسم في بيان المستشفى",
+            "evidence": "كتاب مستشفى البشير رقم 2026/118",
+        },
+    )
+    _office(kiosks, "POST", f"/api/v1/office/corrections/{proposed['number']}/approve", approver)
+    online = kiosks.verifier.verify(text, online=True)
+    assert online["online"]["registry_status"] == "superseded", online
+    assert not online["valid"] or online["status"] != "valid", online
+    last = kiosk.send(*journey("ar", mother, BIRTH, "child"))[-1]
+    assert kiosk.wait_step(last)["state"] == "done"
+    corrected = _qr(printer.wait_receipts(2)[1])
+    assert corrected != text
+    fresh = kiosks.verifier.verify(corrected, online=True)
+    assert fresh["valid"], fresh
+    assert "ليانة" in json.dumps(fresh["document"], ensure_ascii=False), fresh
     kiosk.run(FINISH)
 
     # -- the father dies ------------------------------------------------------------------
