@@ -145,9 +145,9 @@ def test_a_registered_birth_is_printed_by_the_mother_and_a_death_changes_what_is
         },
     )
     _office(kiosks, "POST", f"/api/v1/office/corrections/{proposed['number']}/approve", approver)
-    online = kiosks.verifier.verify(text, online=True)
-    assert online["online"]["registry_status"] == "superseded", online
-    assert not online["valid"] or online["status"] != "valid", online
+    online = kiosks.verifier.verify(text, online=True)["online_status"]
+    assert (online["checked"], online["registry_status"]) == (True, "superseded"), online
+    assert online["since"] and online["since"].startswith(today.isoformat()), online
     last = kiosk.send(*journey("ar", mother, BIRTH, "child"))[-1]
     assert kiosk.wait_step(last)["state"] == "done"
     corrected = _qr(printer.wait_receipts(2)[1])
