@@ -305,6 +305,7 @@ class RegistryConfig(BaseSettings):
     pin_memlimit_kib: int = Field(default=64 * 1024, ge=8, le=4 * 1024 * 1024)
     offline_minutes: int = Field(default=10, ge=1, le=1440)
     minor_age: int = Field(default=18, ge=1, le=30)
+    family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
 
     @classmethod
@@ -385,6 +386,7 @@ class Settings:
     pin_memlimit: int = 64 * 1024 * 1024  # MEMLIMIT_INTERACTIVE
     offline_after: dt.timedelta = dt.timedelta(minutes=10)
     minor_age: int = 18
+    family_law: Path | None = None  # the office's family-law rules file; None: packaged
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -413,4 +415,5 @@ def load_settings(data: DataDir) -> Settings:
         pin_memlimit=c.pin_memlimit_kib * 1024,
         offline_after=dt.timedelta(minutes=c.offline_minutes),
         minor_age=c.minor_age,
+        family_law=data.root / c.family_law if c.family_law else None,
     )
