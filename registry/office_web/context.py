@@ -23,15 +23,23 @@ from sqlalchemy.orm import Session
 
 from registry import staff as accounts
 from registry.config import ThrottlePolicy
+from registry.errors import ConfigError
 from registry.http_state import Registry, bearer, utc_now
 from registry.office import staff_auth
-from registry.errors import ConfigError
 from registry.office.declarations import Permission, can
 from registry.office.errors import Refusal, RulesError
 from registry.office.family_law import FamilyLaw, default_family_law
 from registry.office_web.text import LANGUAGES, TEXT
 
-__all__ = ["LANG_COOKIE", "LOOPBACK", "OfficeContext", "OfficeOptions", "Words", "load_family_law", "may_fleet"]
+__all__ = [
+    "LANG_COOKIE",
+    "LOOPBACK",
+    "OfficeContext",
+    "OfficeOptions",
+    "Words",
+    "load_family_law",
+    "may_fleet",
+]
 
 HERE = Path(__file__).parent.parent
 LANG_COOKIE = "sanad-office-lang"

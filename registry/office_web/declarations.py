@@ -124,7 +124,7 @@ def record_path(view: store.DeclarationView) -> str | None:
 
 
 def api_lang(header: str | None) -> str:
-    """"ar" or "en" from an Accept-Language header (English when it names neither)."""
+    """ "ar" or "en" from an Accept-Language header (English when it names neither)."""
     ranked: list[tuple[float, int, str]] = []
     for i, part in enumerate((header or "").split(",")[:20]):
         tag, _, params = part.strip().partition(";")
@@ -278,6 +278,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         return {
             "d": view,
             "kind_label": KINDS[view.kind][i],
+            "heading": TEXT[lang]["declaration_of"].format(kind=KINDS[view.kind][i]),
             "state_label": STATES[view.state][i],
             "summary": view.summary[i],
             "facts": facts_rows(view.kind, view.facts, lang),
@@ -638,9 +639,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             return api_refused(request, refusal_status(exc), exc.refusal)
         return JSONResponse(view.as_json())
 
-    @router.post(
-        "/api/v1/office/declarations", status_code=201, responses=_ERRORS, tags=["office"]
-    )
+    @router.post("/api/v1/office/declarations", status_code=201, responses=_ERRORS, tags=["office"])
     def api_declare(request: Request, body: DeclareBody) -> Response:
         me = ctx.api(request, Permission.DECLARE)
         if isinstance(me, Response):
@@ -749,9 +748,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             ),
         )
 
-    @router.post(
-        "/api/v1/office/declarations/{number}/return", responses=_ERRORS, tags=["office"]
-    )
+    @router.post("/api/v1/office/declarations/{number}/return", responses=_ERRORS, tags=["office"])
     def api_return(request: Request, number: str, body: ReasonBody) -> Response:
         return api_action(
             request,
@@ -759,9 +756,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             lambda s, n, by, at: store.return_declaration(s, n, body.reason, by=by, at=at),
         )
 
-    @router.post(
-        "/api/v1/office/declarations/{number}/reject", responses=_ERRORS, tags=["office"]
-    )
+    @router.post("/api/v1/office/declarations/{number}/reject", responses=_ERRORS, tags=["office"])
     def api_reject(request: Request, number: str, body: ReasonBody) -> Response:
         return api_action(
             request,

@@ -61,6 +61,8 @@ _AR: dict[str, str] = {
     "form_problems_amend": "لم يُحفظ التعديل: صحّح الحقول التالية.",
     "choose": "— اختر —",
     "declaration": "طلب",
+    "declaration_of": "طلب {kind}",
+    "comma": "، ",
     "number": "رقم الطلب",
     "kind": "نوع الواقعة",
     "state": "حالة الطلب",
@@ -125,9 +127,7 @@ _AR: dict[str, str] = {
         "إن تُرك فارغًا اقتُرح من الاسم العربي عند التسجيل، ويمكن لأمين السجل تعديله."
     ),
     "name_rest": "بقية الاسم الرباعي",
-    "name_rest_hint": (
-        "تُكتب فقط إذا لم يكن الأب مسجَّلًا في السجل؛ وإلا أُخذت من قيد الأب."
-    ),
+    "name_rest_hint": ("تُكتب فقط إذا لم يكن الأب مسجَّلًا في السجل؛ وإلا أُخذت من قيد الأب."),
     "father_given_ar": "اسم الأب",
     "grandfather_given_ar": "اسم الجد",
     "family_ar": "اسم العائلة",
@@ -182,6 +182,8 @@ _EN: dict[str, str] = {
     "form_problems_amend": "The amendment was not saved: correct these fields.",
     "choose": "— choose —",
     "declaration": "Declaration",
+    "declaration_of": "{kind} declaration",
+    "comma": ", ",
     "number": "Declaration number",
     "kind": "Event",
     "state": "State",

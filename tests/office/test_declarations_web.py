@@ -94,7 +94,8 @@ def _people(site: Site) -> tuple[list[tuple[str, str]], list[str]]:
     try:
         with db.session() as s:
             dead = set(s.execute(select(Death.person_id)).scalars())
-            couples, used = [], set()
+            couples: list[tuple[str, str]] = []
+            used: set[int] = set()
             for m in s.execute(select(Marriage).order_by(Marriage.id)).scalars():
                 wife, husband = s.get(Person, m.wife_id), s.get(Person, m.husband_id)
                 assert wife is not None and husband is not None
@@ -177,7 +178,9 @@ def death_facts(web: Web, nid: str) -> dict[str, Any]:
 
 
 def declare(web: Web, who: str, kind: str, facts: dict[str, Any]) -> dict[str, Any]:
-    r = httpx.post(web.url + API, json={"kind": kind, "facts": facts}, headers=bearer(web.site, who))
+    r = httpx.post(
+        web.url + API, json={"kind": kind, "facts": facts}, headers=bearer(web.site, who)
+    )
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
@@ -285,9 +288,7 @@ def test_a_clerk_registering_their_own_declaration_on_the_page_is_refused(web: W
             page = c.get(f"/office/declarations/{number}")
             assert page.status_code == 200
             assert f"/office/declarations/{number}/register" not in page.text  # no form
-            r = c.post(
-                f"/office/declarations/{number}/register", data={"csrf": csrf_of(page.text)}
-            )
+            r = c.post(f"/office/declarations/{number}/register", data={"csrf": csrf_of(page.text)})
             assert r.status_code == 403
             assert words in r.text and 'role="alert"' in r.text
             assert f'lang="{lang}"' in r.text
@@ -351,7 +352,9 @@ def test_invalid_facts_answer_422_with_each_field(web: Web) -> None:
     facts = birth_facts(web, given_ar="", mother={"national_id": "1234567890"})
     del facts["informant"]
     r = httpx.post(
-        web.url + API, json={"kind": "birth", "facts": facts}, headers=bearer(web.site, "amal.clerk")
+        web.url + API,
+        json={"kind": "birth", "facts": facts},
+        headers=bearer(web.site, "amal.clerk"),
     )
     assert r.status_code == 422
     error = r.json()["error"]
@@ -507,7 +510,9 @@ def test_return_amend_reject_through_the_api(web: Web) -> None:
     assert returned.status_code == 200 and returned.json()["state"] == "returned"
     facts = returned.json()["facts"] | {"given_ar": "ليان"}
     amended = httpx.put(
-        f"{web.url}{API}/{number}/facts", json={"facts": facts}, headers=bearer(web.site, "amal.clerk")
+        f"{web.url}{API}/{number}/facts",
+        json={"facts": facts},
+        headers=bearer(web.site, "amal.clerk"),
     )
     assert amended.status_code == 200, amended.text
     assert amended.json()["state"] == "amended" and amended.json()["revision"] == 2
@@ -528,7 +533,9 @@ def test_return_amend_reject_through_the_api(web: Web) -> None:
         "reject",
     ]
     late = httpx.put(
-        f"{web.url}{API}/{number}/facts", json={"facts": facts}, headers=bearer(web.site, "amal.clerk")
+        f"{web.url}{API}/{number}/facts",
+        json={"facts": facts},
+        headers=bearer(web.site, "amal.clerk"),
     )
     assert late.status_code == 409 and late.json()["error"]["code"] == "wrong_state"
     unknown = httpx.get(f"{web.url}{API}/AMM-1999-000001", headers=registrar)
@@ -540,7 +547,7 @@ def test_today_shows_every_office_to_a_supervisor(web: Web) -> None:
     with signed_in(web.site, "huda.supervisor", "en") as c:
         today = c.get("/office/today")
         assert today.status_code == 200
-        assert number in today.text and "<th scope=\"col\">Office</th>" in today.text
+        assert number in today.text and '<th scope="col">Office</th>' in today.text
         page = c.get(f"/office/declarations/{number}")
         assert page.status_code == 200 and "/register" not in page.text
         r = c.post(f"/office/declarations/{number}/register", data={"csrf": csrf_of(page.text)})
