@@ -350,6 +350,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         status: int = 200,
         invalid: InvalidFacts | None = None,
         number: str | None = None,
+        returned: str | None = None,
     ) -> Response:
         lang = ctx.lang_of(request)
         errors: dict[str, list[str]] = {}
@@ -369,6 +370,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             errors=errors,
             problems=_problems(invalid, lang) if invalid else [],
             number=number,
+            returned=returned,
         )
 
     async def posted(request: Request) -> dict[str, list[str]]:
@@ -470,7 +472,15 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             return ctx.refused_page(request, me, 403, lang_words(request)["not_author"])
         values = handler_of(view.kind).to_form(view.facts)
         action = f"/office/declarations/{view.number}/amend"
-        return form_page(request, me, view.kind, action=action, values=values, number=view.number)
+        return form_page(
+            request,
+            me,
+            view.kind,
+            action=action,
+            values=values,
+            number=view.number,
+            returned=view.reason if view.state is State.RETURNED else None,
+        )
 
     def act(
         request: Request,

@@ -556,3 +556,42 @@ def test_today_shows_every_office_to_a_supervisor(web: Web) -> None:
     queue = httpx.get(web.url + API, headers=bearer(web.site, "huda.supervisor"))
     assert queue.status_code == 200 and queue.json()["office"] is None
     assert queue.json()["counts"]["declared"] >= 1
+
+
+def test_pages_return_with_a_reason_then_the_author_amends(web: Web) -> None:
+    number = declare(web, "amal.clerk", "birth", birth_facts(web, given_ar="لين"))["number"]
+    with signed_in(web.site, "omar.registrar", "ar") as c:
+        page = c.get(f"/office/declarations/{number}")
+        empty = c.post(
+            f"/office/declarations/{number}/return", data={"csrf": csrf_of(page.text), "reason": ""}
+        )
+        assert empty.status_code == 422 and "دون ذكر السبب" in empty.text
+        r = c.post(
+            f"/office/declarations/{number}/return",
+            data={"csrf": csrf_of(page.text), "reason": "الاسم في تبليغ المستشفى: ليان"},
+        )
+        assert r.status_code == 303
+        assert "أُعيد الطلب للتصحيح." in c.get(r.headers["location"]).text
+    with signed_in(web.site, "amal.clerk", "ar") as c:
+        today = c.get("/office/today")
+        assert number in today.text.split("معادة للتصحيح", 1)[1]
+        form = c.get(f"/office/declarations/{number}/amend")
+        assert form.status_code == 200
+        assert "الاسم في تبليغ المستشفى: ليان" in form.text and 'value="لين"' in form.text
+        fields = dict(re.findall(r'name="([a-z_]+)" type="[a-z]+" value="([^"]+)"', form.text))
+        fields.update(
+            {
+                "csrf": csrf_of(form.text),
+                "given_ar": "ليان",
+                "sex": "2",
+                "informant_relation": "father",
+            }
+        )
+        r = c.post(f"/office/declarations/{number}/amend", data=fields)
+        assert r.status_code == 303, r.text
+        page = c.get(r.headers["location"])
+        assert "حُفظ التعديل" in page.text and "معدَّل بانتظار التدقيق" in page.text
+        assert page.text.count('class="revision"') == 2
+    registered = httpx.get(f"{web.url}{API}/{number}", headers=bearer(web.site, "rana.registrar"))
+    assert registered.json()["facts"]["given_ar"] == "ليان"
+    assert registered.json()["revision"] == 2
