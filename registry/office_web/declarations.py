@@ -31,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
@@ -186,7 +187,8 @@ def _problems(exc: InvalidFacts, lang: str) -> list[dict[str, str]]:
 
 
 def _plain(value: Any, depth: int = 0) -> bool:
-    """JSON facts whose strings (and keys) are text: no lone surrogates, no deep nesting."""
+    """Facts whose strings (and keys) are text: no lone surrogates or control characters
+    (which no database column takes), no deep nesting."""
     if depth > 6:
         return False
     if isinstance(value, str):
@@ -194,7 +196,7 @@ def _plain(value: Any, depth: int = 0) -> bool:
             value.encode("utf-8")
         except UnicodeEncodeError:
             return False
-        return True
+        return not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in value)
     if isinstance(value, dict):
         return all(_plain(k, depth) and _plain(v, depth + 1) for k, v in value.items())
     if isinstance(value, list):
@@ -422,6 +424,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         facts = handler_of(k).from_form(values)
         by, at = me.staff.id, ctx.now()
         try:
+            if not _plain(values):
+                raise _NOT_TEXT
             view = ctx.reg.db.transact(lambda s: store.declare(s, k, facts, by=by, at=at))
         except InvalidFacts as exc:
             action = f"/office/declare/{k.value}"
@@ -525,6 +529,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         values = single(fields)
         facts = handler_of(current.kind).from_form(values)
         try:
+            if not _plain(values):
+                raise _NOT_TEXT
             return act(
                 request,
                 number,

@@ -375,6 +375,12 @@ def test_invalid_facts_answer_422_with_each_field(web: Web) -> None:
         headers=bearer(web.site, "amal.clerk"),
     )
     assert unknown.status_code == 422
+    control = httpx.post(
+        web.url + API,
+        json={"kind": "birth", "facts": {**birth_facts(web), "given_ar": "ليان\u0000"}},
+        headers=bearer(web.site, "amal.clerk"),
+    )
+    assert control.status_code == 422 and control.json()["error"]["code"] == "invalid_facts"
     assert web.count(DeclarationRow) == before
 
 
