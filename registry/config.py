@@ -316,6 +316,7 @@ class RegistryConfig(BaseSettings):
     # DATA/office-printer/, owner-only) or a printer URL (tcp://, serial://, usb://, file://)
     office_printer: str = Field(default="emulator", min_length=1, max_length=300)
     office_printer_width: Literal[384, 576] = 576
+    family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
 
     @classmethod
@@ -398,6 +399,7 @@ class Settings:
     minor_age: int = 18
     office_printer: str = "emulator"
     office_printer_width: int = 576
+    family_law: Path | None = None  # the office's family-law rules file; None: packaged
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -428,4 +430,5 @@ def load_settings(data: DataDir) -> Settings:
         minor_age=c.minor_age,
         office_printer=c.office_printer,
         office_printer_width=c.office_printer_width,
+        family_law=data.root / c.family_law if c.family_law else None,
     )

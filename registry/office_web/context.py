@@ -23,13 +23,23 @@ from sqlalchemy.orm import Session
 
 from registry import staff as accounts
 from registry.config import ThrottlePolicy
+from registry.errors import ConfigError
 from registry.http_state import Registry, bearer, utc_now
 from registry.office import staff_auth
 from registry.office.declarations import Permission, can
-from registry.office.errors import Refusal
+from registry.office.errors import Refusal, RulesError
+from registry.office.family_law import FamilyLaw, default_family_law
 from registry.office_web.text import LANGUAGES, TEXT
 
-__all__ = ["LANG_COOKIE", "LOOPBACK", "OfficeContext", "OfficeOptions", "Words", "may_fleet"]
+__all__ = [
+    "LANG_COOKIE",
+    "LOOPBACK",
+    "OfficeContext",
+    "OfficeOptions",
+    "Words",
+    "load_family_law",
+    "may_fleet",
+]
 
 HERE = Path(__file__).parent.parent
 LANG_COOKIE = "sanad-office-lang"
@@ -41,12 +51,27 @@ Words = Mapping[str, Mapping[str, str]]
 
 @dataclass(frozen=True)
 class OfficeOptions:
-    """The office app's policies (tests shorten them) and its clock."""
+    """The office app's policies (tests shorten them), its clock, and the family-law rules
+    file (None: registry.toml's `family_law`, else the packaged defaults)."""
 
     password: staff_auth.PasswordPolicy = field(default_factory=staff_auth.PasswordPolicy)
     throttle: ThrottlePolicy = staff_auth.STAFF_THROTTLE
     sessions: staff_auth.SessionPolicy = field(default_factory=staff_auth.SessionPolicy)
     clock: Callable[[], dt.datetime] = utc_now
+    family_law: Path | None = None
+
+
+def load_family_law(path: Path | None) -> FamilyLaw:
+    """The rules the registrations are checked against, read once at start-up: a file that
+    cannot be read or has a wrong key stops the registry from starting (ConfigError)."""
+    if path is None:
+        return default_family_law()
+    try:
+        return FamilyLaw.from_toml(path.read_text(encoding="utf-8"), source=str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the family-law rules {path}: {exc}") from exc
+    except RulesError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def may_fleet(v: accounts.StaffView) -> bool:
@@ -61,6 +86,7 @@ class OfficeContext:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.office_key = reg.data.office_key()
         self.seal = accounts.SecretSeal(reg.data.staff_secret_key())
+        self.law = load_family_law(options.family_law or reg.settings.family_law)
 
     def now(self) -> dt.datetime:
         return self.opts.clock()

@@ -1,18 +1,45 @@
-"""Today: the signed-in staff member's work of the day (their office's declarations waiting,
-returned, registered today; a supervisor's view of every office).
+"""Today: the signed-in staff member's work of the day (their office's declarations waiting
+for review, returned for amendment, registered today; a supervisor's or administrator's view
+of every office).
 
     GET  /office/today
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from registry.civil import store
+from registry.office.declarations import State
 from registry.office_web.context import OfficeContext
+from registry.office_web.declarations import may_view
+from registry.office_web.declarations_text import KINDS, STATES, TEXT
 from registry.office_web.text import ROLE_EN
 
 __all__ = ["install"]
+
+LIMIT = 100
+
+
+def _rows(views: list[store.DeclarationView], lang: str) -> list[dict[str, Any]]:
+    i = 0 if lang == "ar" else 1
+    return [
+        {
+            "number": v.number,
+            "kind": KINDS[v.kind][i],
+            "state": STATES[v.state][i],
+            "summary": v.summary[i],
+            "office": v.office,
+            "declared_by": v.declared_by,
+            "declared_at": v.declared_at,
+            "reason": v.reason,
+        }
+        for v in views
+    ]
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
@@ -21,6 +48,33 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         me = ctx.page(request)
         if isinstance(me, Response):
             return me
+        lang = ctx.lang_of(request)
         role = me.staff.role
-        label = role.ar if ctx.lang_of(request) == "ar" else ROLE_EN[role.value]
-        return ctx.render(request, "today", me, role_label=label)
+        label = role.ar if lang == "ar" else ROLE_EN[role.value]
+        staff = me.staff.staff
+        office = staff.office  # None: the authority's staff see every office
+        sections: dict[str, list[dict[str, Any]]] = {}
+        if may_view(staff, office or ""):
+            midnight = dt.datetime.combine(store.today_of(ctx.now()), dt.time(), tzinfo=dt.UTC)
+            with ctx.reg.db.session() as s:
+                waiting = store.queue(
+                    s, office=office, states=(State.DECLARED, State.AMENDED), limit=LIMIT
+                )
+                returned = store.queue(s, office=office, states=(State.RETURNED,), limit=LIMIT)
+                registered = store.queue(
+                    s, office=office, states=(State.REGISTERED,), since=midnight, limit=LIMIT
+                )
+            sections = {
+                "today_waiting": _rows(waiting, lang),
+                "today_returned": _rows(returned, lang),
+                "today_registered": _rows(registered, lang),
+            }
+        return ctx.render(
+            request,
+            "today",
+            me,
+            words=TEXT,
+            role_label=label,
+            sections=sections,
+            every_office=office is None,
+        )

@@ -124,7 +124,7 @@ def test_sign_in_with_totp_today_and_sign_out(sqlite_site: Site, page: Page, lan
     expect(page.get_by_text(w["role"], exact=True)).to_be_visible()
     expect(page.get_by_text("AMM", exact=True)).to_be_visible()
     expect(page.get_by_role("link", name=w["fleet"])).to_have_count(0)  # not for a clerk
-    shot(page, f"today-{lang}")
+    shot(page, f"today-clerk-{lang}")
 
     # the keyboard alone reaches the sign-out button
     page.get_by_role("button", name=w["sign_out"]).focus()

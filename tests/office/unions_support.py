@@ -310,6 +310,6 @@ def rendered_form(template: str, words: dict[str, str], form: dict[str, str]) ->
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
     parser = _Form()
-    parser.feed(env.get_template(template).render(t=words, form=form))
+    parser.feed(env.get_template(template).render(t=words, v=form, errors={}))
     parser.close()
     return parser
