@@ -114,7 +114,7 @@ USERNAME_TAKEN = Refusal(
 NO_SUCH_STAFF = Refusal(
     "staff_not_found",
     "لا يوجد حساب بهذا الاسم.",
-    "No staff account has that user name.",
+    "There is no staff account with that user name.",
 )
 OWN_ACCOUNT = Refusal(
     "staff_own_account",
