@@ -91,6 +91,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             currency=currency,
             minor_units=minor,
             maximum=fees.maximum(minor),
+            maximum_shown=money(fees.maximum(minor), minor, currency, lang),
             form=extra.pop("form", {}),
             **extra,
         )

@@ -83,7 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
         # fees
         "admin_fees": "رسوم الوثائق",
         "admin_fees_lead": (
-            "الرسم الذي يدفعه المواطن عن كل نوع من الوثائق، بأصغر وحدة للعملة المعتمدة."
+            "الرسم الذي يدفعه المواطن عن كل نوع من الوثائق، بأصغر وحدة للعملة المعتمدة"
         ),
         "document_type": "نوع الوثيقة",
         "fee": "الرسم",
@@ -200,7 +200,7 @@ TEXT: dict[str, dict[str, str]] = {
         "admin_fees": "Document fees",
         "admin_fees_lead": (
             "What a citizen pays for each kind of document, in the configured currency's minor "
-            "unit."
+            "unit"
         ),
         "document_type": "Document type",
         "fee": "Fee",
