@@ -22,7 +22,15 @@ from registry.audit import AuditEvent
 from registry.models import Fee
 from verifier.documents import DocumentType, schema_for
 
-__all__ = ["MAX_MAJOR_UNITS", "FeeRow", "document_type", "list_fees", "maximum", "parse_amount", "set_fee"]
+__all__ = [
+    "MAX_MAJOR_UNITS",
+    "FeeRow",
+    "document_type",
+    "list_fees",
+    "maximum",
+    "parse_amount",
+    "set_fee",
+]
 
 MAX_MAJOR_UNITS = 1000  # a fee above a thousand dinars is a typing mistake, not a decree
 
@@ -38,7 +46,7 @@ class FeeRow:
 
 def maximum(minor_units: int) -> int:
     """The largest fee accepted, in minor units."""
-    return MAX_MAJOR_UNITS * 10**minor_units
+    return int(MAX_MAJOR_UNITS * 10**minor_units)
 
 
 def parse_amount(text: str | int, *, minor_units: int, currency: str) -> int:

@@ -11,9 +11,8 @@ registrar belongs to it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

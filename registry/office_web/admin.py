@@ -11,8 +11,8 @@ directory's shared admin token (`POST /api/v1/admin/documents/{serial}/revoke`),
 Refusals answer in the reader's language and change nothing.
 
 The other administrators' pages are their own modules, installed from here: `admin_staff`
-(staff accounts), `admin_kiosks` (the fleet, enrolment, revocation), `admin_fees` (fees and
-offices).
+(staff accounts), `admin_kiosks` (the fleet, enrolment, revocation), `admin_fees` and
+`admin_offices`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from registry.errors import Conflict, InvalidInput, KeyringError, NotFound, Regi
 from registry.http_schema import RevokeBody
 from registry.office.declarations import Permission
 from registry.office.errors import Refusal
-from registry.office_web import admin_fees, admin_kiosks, admin_staff
+from registry.office_web import admin_fees, admin_kiosks, admin_offices, admin_staff
 from registry.office_web.admin_text import TEXT
 from registry.office_web.context import OfficeContext
 
@@ -55,7 +55,7 @@ def revocation_refusal(exc: RegistryError) -> tuple[int, Refusal]:
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
-    for area in (admin_staff, admin_kiosks, admin_fees):
+    for area in (admin_staff, admin_kiosks, admin_fees, admin_offices):
         area.install(router, ctx)
 
     def revoke(serial: str, reason: str, by: str) -> int:

@@ -181,9 +181,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             status_code=201,
         )
 
-    @router.post(
-        "/api/v1/office/admin/kiosks/{kiosk_id}/revoke", responses=ERRORS, tags=["office"]
-    )
+    @router.post("/api/v1/office/admin/kiosks/{kiosk_id}/revoke", responses=ERRORS, tags=["office"])
     def api_kiosks_revoke(request: Request, kiosk_id: str, body: KioskRevokeBody) -> Response:
         me = ctx.api(request, ADMIN)
         if isinstance(me, Response):

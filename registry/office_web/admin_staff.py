@@ -1,8 +1,8 @@
 """Staff accounts, for administrators: list, add, disable, reset, unlock.
 
 GET  /office/admin/staff                            the accounts and the form to add one
-POST /office/admin/staff                            add (the password and second factor shown once)
-POST /office/admin/staff/{username}/disable         disable (not oneself, not the last administrator)
+POST /office/admin/staff                            add (password and second factor shown once)
+POST /office/admin/staff/{username}/disable         disable (not oneself, not the last admin.)
 POST /office/admin/staff/{username}/reset           new password and second factor, shown once
 POST /office/admin/staff/{username}/unlock          lift a lock after too many failed sign-ins
 GET  /api/v1/office/admin/staff                     the same as JSON, with a bearer token
@@ -74,7 +74,9 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
     def role_of(text: str) -> Role | None:
         return Role._value2member_map_.get(text.strip())  # type: ignore[return-value]
 
-    def render(request: Request, me: accounts.SignedIn, status: int = 200, **extra: Any) -> Response:
+    def render(
+        request: Request, me: accounts.SignedIn, status: int = 200, **extra: Any
+    ) -> Response:
         lang = ctx.lang_of(request)
         with ctx.reg.db.session() as s:
             rows = accounts.list_staff(s)
@@ -136,7 +138,9 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             )
         except RegistryError as exc:
             status, refusal = refusal_of(exc)
-            return render(request, me, status, error=refusal.message(ctx.lang_of(request)), form=form)
+            return render(
+                request, me, status, error=refusal.message(ctx.lang_of(request)), form=form
+            )
         return render(request, me, shown=one_time(creds), done=t["staff_added"])
 
     @router.post(
@@ -178,9 +182,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             rows = accounts.list_staff(s)
         return JSONResponse({"staff": [staff_json(v) for v in rows]})
 
-    @router.post(
-        "/api/v1/office/admin/staff", status_code=201, responses=ERRORS, tags=["office"]
-    )
+    @router.post("/api/v1/office/admin/staff", status_code=201, responses=ERRORS, tags=["office"])
     def api_staff_add(request: Request, body: StaffAddBody) -> Response:
         me = ctx.api(request, ADMIN)
         if isinstance(me, Response):

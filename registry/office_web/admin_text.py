@@ -199,8 +199,7 @@ TEXT: dict[str, dict[str, str]] = {
         # fees
         "admin_fees": "Document fees",
         "admin_fees_lead": (
-            "What a citizen pays for each kind of document, in the configured currency's minor "
-            "unit"
+            "What a citizen pays for each kind of document, in the configured currency's minor unit"
         ),
         "document_type": "Document type",
         "fee": "Fee",

@@ -98,7 +98,12 @@ def test_an_administrator_changes_a_fee_and_bad_amounts_are_refused(site: Site) 
         r = httpx.put(f"{site.url}{FEES}/family_extract", json=body, headers=admin)
         assert r.status_code == status and r.json()["error"]["code"] == code
         assert "عدد صحيح" in r.json()["error"]["words"]["ar"]
-    assert httpx.put(f"{site.url}{FEES}/family_extract", json={"amount": "7"}, headers=admin).status_code == 422
+    assert (
+        httpx.put(
+            f"{site.url}{FEES}/family_extract", json={"amount": "7"}, headers=admin
+        ).status_code
+        == 422
+    )
     r = httpx.put(f"{site.url}{FEES}/no_such_paper", json={"amount": 1}, headers=admin)
     assert r.status_code == 404 and r.json()["error"]["code"] == "fee_unknown_document"
     listed = httpx.get(site.url + FEES, headers=admin).json()["fees"]
@@ -125,7 +130,11 @@ def test_offices_are_added_and_closed_by_an_administrator_only(site: Site) -> No
         ({**SHOBAK, "code": "WDR"}, 409, "office_name_taken"),
         ({**SHOBAK, "code": "wdr", "name_ar": "مكتب وادي رم"}, 422, "office_code_invalid"),
         ({**SHOBAK, "code": "WADI", "name_ar": "مكتب وادي رم"}, 422, "office_code_invalid"),
-        ({**SHOBAK, "code": "WDR", "name_ar": "مكتب وادي رم", "name_latin": ""}, 422, "office_names_required"),
+        (
+            {**SHOBAK, "code": "WDR", "name_ar": "مكتب وادي رم", "name_latin": ""},
+            422,
+            "office_names_required",
+        ),
     ]
     for body, status, code in cases:
         r = httpx.post(site.url + OFFICES, json=body, headers=admin)

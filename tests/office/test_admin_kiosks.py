@@ -65,7 +65,9 @@ def test_enrol_on_the_page_then_revoke_with_the_api(site: Site) -> None:
         assert row["enrolled_at"] and row["revoked_at"] is None and row["app_version"] == "1.0.0"
         for user in ("amal.clerk", "huda.supervisor"):
             r = httpx.post(
-                f"{site.url}{KIOSKS}/SHB-001/revoke", json={"reason": "x"}, headers=bearer(site, user)
+                f"{site.url}{KIOSKS}/SHB-001/revoke",
+                json={"reason": "x"},
+                headers=bearer(site, user),
             )
             assert r.status_code == 403
         beat(kiosk)

@@ -22,10 +22,10 @@ pytestmark = pytest.mark.browser
 from playwright.sync_api import Page, expect  # noqa: E402
 
 
-def sign_in_as_admin(page: Page, site: Site, lang: str) -> None:
-    page.context.add_cookies([{"name": "sanad-office-lang", "value": lang, "url": site.url}])
-    page.goto(f"{site.url}/office/sign-in")
-    fill_sign_in(page, WORDS[lang], site, "sami.admin", site.passwords["sami.admin"])
+def sign_in_as_admin(pg: Page, site: Site, lang: str) -> None:
+    pg.context.add_cookies([{"name": "sanad-office-lang", "value": lang, "url": site.url}])
+    pg.goto(f"{site.url}/office/sign-in")
+    fill_sign_in(pg, WORDS[lang], site, "sami.admin", site.passwords["sami.admin"])
     site.next_step()
 
 
@@ -43,7 +43,9 @@ def test_administrator_adds_a_clerk_in_arabic(sqlite_site: Site, page: Page) -> 
     expect(page.get_by_role("status")).to_contain_text("أُضيف الحساب")
     once = page.get_by_role("region", name="بيانات الدخول (تُعرض مرة واحدة): rana.clerk")
     expect(once).to_be_visible()
-    expect(once.get_by_role("img", name="رمز الاستجابة السريعة لإعداد التحقق بخطوتين")).to_be_visible()
+    expect(
+        once.get_by_role("img", name="رمز الاستجابة السريعة لإعداد التحقق بخطوتين")
+    ).to_be_visible()
     assert len(page.locator("#once-password").inner_text()) >= 20
     expect(page.get_by_role("row").filter(has_text="rana.clerk")).to_contain_text("موظف تسجيل")
     shot(page, "admin-staff-ar")

@@ -138,9 +138,10 @@ def test_the_api_twin_adds_with_the_same_refusals(site: Site) -> None:
     try:
         with db.session() as s:
             sealed = accounts.find(s, "rana.clerk").totp_secret
-            assert accounts.SecretSeal(site.data.staff_secret_key()).open(sealed) == body[
-                "totp_secret"
-            ]
+            assert (
+                accounts.SecretSeal(site.data.staff_secret_key()).open(sealed)
+                == body["totp_secret"]
+            )
     finally:
         db.dispose()
     cases = [
