@@ -277,6 +277,7 @@ def disable_staff(s: Session, username: str, *, by: str, at: dt.datetime) -> Sta
                 StaffMember.disabled_at.is_(None),
                 StaffMember.locked_at.is_(None),
             )
+            .order_by(StaffMember.id)  # one locking order: two such calls cannot deadlock
             .with_for_update()
         ).all()
         if not any(i != row.id for (i,) in active):

@@ -9,8 +9,10 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,9 +22,11 @@ from sqlalchemy import func, select
 from registry import staff as accounts
 from registry.admin_refusals import AdminConflict
 from registry.audit import verify_chain
+from registry.db import Database
 from registry.models import AuditEntry, StaffMember
+from registry.office.declarations import Role
 from registry.office.staff_auth import totp_code
-from tests.office.office_support import Site, browser_sign_in, csrf_of
+from tests.office.office_support import CHEAP, Site, browser_sign_in, csrf_of, make_site
 from tests.office.test_admin_documents import bearer
 
 STAFF = "/api/v1/office/admin/staff"
@@ -254,3 +258,67 @@ def test_reset_shows_new_credentials_and_unlock_lifts_a_lock(site: Site) -> None
             assert verify_chain(s).ok
     finally:
         db.dispose()
+
+
+def race(
+    db: Database, barrier: threading.Barrier, outcomes: list[str], target: str, by: str
+) -> None:
+    barrier.wait()
+    try:
+        with db.session() as s:
+            accounts.disable_staff(s, target, by=by, at=dt.datetime.now(dt.UTC))
+        outcomes.append("disabled")
+    except AdminConflict as exc:
+        outcomes.append(exc.refusal.code)
+
+
+@pytest.mark.postgres
+def test_two_administrators_disabling_each_other_at_once_leave_one(
+    throwaway_postgres: Callable[[str], AbstractContextManager[str]], tmp_path: Path
+) -> None:
+    """On PostgreSQL, with real concurrent transactions: exactly one of the two succeeds."""
+    with throwaway_postgres("sanad_admin_race") as url:
+        data, url, _ = make_site(tmp_path, url)
+        seal = accounts.SecretSeal(data.staff_secret_key())
+        db = Database(url, pool_size=4)
+        try:
+            with db.session() as s:
+                accounts.add_staff(
+                    s,
+                    CHEAP,
+                    username="lina.admin",
+                    name_ar="لينا فارس",
+                    name_en="Lina Fares",
+                    role=Role.ADMINISTRATOR,
+                    office=None,
+                    password=None,
+                    by="test",
+                    at=dt.datetime.now(dt.UTC),
+                    seal=seal,
+                )
+            for _ in range(3):
+                barrier = threading.Barrier(2)
+                outcomes: list[str] = []
+
+                threads = [
+                    threading.Thread(target=race, args=(db, barrier, outcomes, target, by))
+                    for target, by in (("lina.admin", "sami.admin"), ("sami.admin", "lina.admin"))
+                ]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join(30)
+                assert sorted(outcomes) == ["disabled", "staff_last_administrator"]
+                with db.session() as s:
+                    active = [
+                        v.username
+                        for v in accounts.list_staff(s)
+                        if v.role is Role.ADMINISTRATOR and not v.disabled
+                    ]
+                    assert len(active) == 1
+                    for v in accounts.list_staff(s):  # both active again for the next round
+                        if v.role is Role.ADMINISTRATOR and v.disabled:
+                            accounts.find(s, v.username).disabled_at = None
+                    assert verify_chain(s).ok
+        finally:
+            db.dispose()
