@@ -1,6 +1,7 @@
 """The administrators' pages in real Chromium: a clerk added in Arabic (the one-time password,
 secret and QR code shown), a fee changed in English from the keyboard, a kiosk revoked in
-Arabic. Screenshots go to docs/gallery/office/admin-{staff-ar,fees-en,kiosks-ar}.png."""
+Arabic, an office added and closed in Arabic. Screenshots go to docs/gallery/office/
+admin-{staff-ar,fees-en,kiosks-ar,offices-ar}.png."""
 
 from __future__ import annotations
 
@@ -114,3 +115,20 @@ def test_administrator_revokes_a_kiosk_in_arabic(sqlite_site: Site, page: Page) 
         "الورق قارب على النفاد"
     )
     shot(page, "admin-kiosks-ar")
+
+
+def test_administrator_adds_and_closes_an_office_in_arabic(sqlite_site: Site, page: Page) -> None:  # noqa: F811
+    site = sqlite_site
+    sign_in_as_admin(page, site, "ar")
+    page.goto(f"{site.url}/office/admin/offices")
+    expect(page.get_by_role("heading", name="مكاتب الأحوال المدنية")).to_be_visible()
+    page.get_by_label("رمز المكتب").fill("SHB")
+    page.get_by_label("اسم المكتب بالعربية").fill("مكتب أحوال الشوبك")
+    latin = page.get_by_label("اسم المكتب بالحروف اللاتينية")
+    latin.fill("Shobak")
+    latin.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("أُضيف المكتب")
+    page.get_by_role("button", name="إغلاق المكتب SHB").click()
+    expect(page.get_by_role("status")).to_contain_text("أُغلق المكتب")
+    expect(page.get_by_role("row").filter(has_text="SHB")).to_contain_text("مغلق منذ")
+    shot(page, "admin-offices-ar")
