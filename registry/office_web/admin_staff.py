@@ -72,7 +72,10 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             return calls[verb](s)
 
     def role_of(text: str) -> Role | None:
-        return Role._value2member_map_.get(text.strip())  # type: ignore[return-value]
+        try:
+            return Role(text.strip())
+        except ValueError:
+            return None
 
     def render(
         request: Request, me: accounts.SignedIn, status: int = 200, **extra: Any
@@ -121,8 +124,13 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             return me
         if not ctx.csrf_ok(me, csrf):
             return ctx.refused_page(request, me, 403, ctx.t(request, TEXT)["bad_csrf"])
-        form = {"username": username, "name_ar": name_ar, "name_en": name_en, "role": role}
-        form["office"] = office
+        form = {
+            "username": username,
+            "name_ar": name_ar,
+            "name_en": name_en,
+            "role": role,
+            "office": office,
+        }
         chosen = role_of(role)
         t = ctx.t(request, TEXT)
         if chosen is None:
