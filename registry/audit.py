@@ -66,6 +66,7 @@ class AuditEvent(enum.StrEnum):
     STAFF_ADDED = "staff_added"
     STAFF_DISABLED = "staff_disabled"
     STAFF_RESET = "staff_reset"
+    STAFF_UNLOCKED = "staff_unlocked"
     STAFF_LOCKED = "staff_locked"
     STAFF_SIGNED_IN = "staff_signed_in"
     STAFF_SIGNED_OUT = "staff_signed_out"
@@ -79,6 +80,10 @@ class AuditEvent(enum.StrEnum):
     CORRECTION_APPROVED = "correction_approved"
     CORRECTION_DECLINED = "correction_declined"
     CORRECTION_WITHDRAWN = "correction_withdrawn"
+    # the administrators' acts (registry.offices, registry.fees): `by` names them
+    OFFICE_ADDED = "office_added"
+    OFFICE_CLOSED = "office_closed"
+    FEE_CHANGED = "fee_changed"
 
 
 class ProblemKind(enum.StrEnum):

@@ -390,15 +390,23 @@ def kiosk_enroll(
     centre_latin: str,
 ) -> None:
     """Enrol a kiosk's device key."""
-    from registry import keyring, kiosks
+    from registry import kiosks
     from verifier.keys import load_public_key
 
     pk = load_public_key(public_key)
     data, db = _open(data_dir, db_url)
     with db.session() as s:
-        kiosks.enroll(s, kiosk_id, pk.raw, centre_ar, centre_latin or None, dt.datetime.now(dt.UTC))
-        s.flush()
-        pub = keyring.publish_trust_list(s, data, load_settings(data))  # names the centre
+        _, pub = kiosks.enroll_and_publish(  # the trust list names the centre
+            s,
+            data,
+            load_settings(data),
+            kiosk_id,
+            pk.raw,
+            centre_ar,
+            centre_latin or None,
+            dt.datetime.now(dt.UTC),
+            by="cli",
+        )
     click.echo(f"kiosk {kiosk_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
 
 
@@ -763,6 +771,20 @@ def staff_reset(
             seal=accounts.SecretSeal(DataDir(data_dir).staff_secret_key()),
         )
     _print_credentials(creds, as_json)
+
+
+@staff.command("unlock", epilog=EPILOG)
+@_data_option
+@click.argument("username")
+@_by_option
+@_errors
+def staff_unlock(data_dir: Path, db_url: str | None, username: str, by: str) -> None:
+    """Lift a lock after too many failed sign-ins (password and second factor unchanged)."""
+    from registry import staff as accounts
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        view = accounts.unlock_staff(s, username, by=by, at=dt.datetime.now(dt.UTC))
+    click.echo(f"{view.username} unlocked")
 
 
 @staff.command("totp", epilog=EPILOG)

@@ -100,6 +100,7 @@ __all__ = [
     "Preview",
     "document_status",
     "fee_table",
+    "forget_cached_fees",
     "issue",
     "make_serial",
     "offers_for",
@@ -417,6 +418,12 @@ def cached_fees(s: Session) -> dict[DocumentType, tuple[int, str]]:
     if _FEES is None or now - _FEES[0] > FEE_CACHE_SECONDS:
         _FEES = (now, fee_table(s))
     return _FEES[1]
+
+
+def forget_cached_fees() -> None:
+    """Drop the cached fee table (an administrator changed a fee: `registry.fees`)."""
+    global _FEES
+    _FEES = None
 
 
 def fee_table(s: Session) -> dict[DocumentType, tuple[int, str]]:

@@ -3,7 +3,9 @@
 `authenticate` checks one signed request against the enrolled kiosk's Ed25519 key and records
 its nonce (a second use inside the window is a replay). Each refusal is a `KioskAuthError`
 with its own code, logged with the kiosk id only. `attention` is the pure rule behind the
-technician page: which kiosks need a visit, and why.
+technician page: which kiosks need a visit, and why. Enrolment and revocation name who did
+them (`by`: an administrator's user name, or `cli`) in the audit log; `enroll_and_publish` is
+what the CLI and the office app's kiosk page both call, since the trust list names the centre.
 """
 
 from __future__ import annotations
@@ -17,14 +19,19 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit
+from registry import admin_refusals as no
+from registry import audit, keyring
+from registry.admin_refusals import AdminConflict, AdminInvalid, AdminNotFound
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
-from registry.errors import Conflict, InvalidInput, KioskAuthError, NotFound
+from registry.config import DataDir, Settings
+from registry.errors import KioskAuthError
 from registry.models import Kiosk, KioskNonce
 from registry.places import PlaceKind, ensure_place
 from registry.signing import SignatureHeaders, is_fresh, valid_kiosk_id
 from verifier.documents import Bilingual
+from verifier.errors import KeyFileError
+from verifier.keys import public_key_from_jwk
 
 __all__ = [
     "Attention",
@@ -36,6 +43,8 @@ __all__ = [
     "authenticate",
     "check_request",
     "enroll",
+    "enroll_and_publish",
+    "public_key_of",
     "purge_nonces",
     "record_heartbeat",
     "revoke",
@@ -99,14 +108,19 @@ def enroll(
     centre_ar: str,
     centre_latin: str | None,
     now: dt.datetime,
+    *,
+    by: str = "cli",
 ) -> Kiosk:
     if not valid_kiosk_id(kiosk_id):
-        raise InvalidInput("a kiosk id is 1-64 of A-Z, a-z, 0-9, '.', '_', '-'")
+        raise AdminInvalid(no.KIOSK_ID_INVALID)
     if len(public_key) != 32:
-        raise InvalidInput("a kiosk public key is 32 bytes (Ed25519)")
+        raise AdminInvalid(no.KIOSK_KEY_INVALID)
+    centre_ar, centre_latin = centre_ar.strip(), (centre_latin or "").strip() or None
+    if not 0 < len(centre_ar) <= 120 or len(centre_latin or "") > 120:
+        raise AdminInvalid(no.CENTRE_REQUIRED)
     existing = session.get(Kiosk, kiosk_id)
     if existing is not None and existing.revoked_at is None:
-        raise Conflict(f"kiosk {kiosk_id} is enrolled already; revoke it first")
+        raise AdminConflict(no.KIOSK_ENROLLED)
     if existing is not None:
         # a revoked kiosk re-enrolled with a new key keeps its id (its documents refer to it)
         row = existing
@@ -124,21 +138,54 @@ def enroll(
         )
         session.add(row)
     ensure_place(session, Bilingual(centre_ar, centre_latin), PlaceKind.CENTRE)
-    audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id}, now)
+    audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id, "by": by}, now)
     log.info("kiosk %s enrolled", kiosk_id)
     return row
 
 
-def revoke(session: Session, kiosk_id: str, reason: str, now: dt.datetime) -> Kiosk:
-    row = session.get(Kiosk, kiosk_id)
+def public_key_of(jwk_text: str) -> bytes:
+    """The raw Ed25519 key of a public JWK pasted as text (a private key is refused: it
+    never leaves the kiosk)."""
+    try:
+        return public_key_from_jwk(jwk_text[:4000]).raw
+    except KeyFileError:
+        raise AdminInvalid(no.KIOSK_KEY_INVALID) from None
+
+
+def enroll_and_publish(
+    session: Session,
+    data: DataDir,
+    settings: Settings,
+    kiosk_id: str,
+    public_key: bytes,
+    centre_ar: str,
+    centre_latin: str | None,
+    now: dt.datetime,
+    *,
+    by: str,
+) -> tuple[Kiosk, keyring.PublishedList]:
+    """Enrol and publish the trust list that names the kiosk's centre, in one transaction
+    (no root key: `KeyringError`, and nothing is enrolled)."""
+    row = enroll(session, kiosk_id, public_key, centre_ar, centre_latin, now, by=by)
+    session.flush()
+    return row, keyring.publish_trust_list(session, data, settings)
+
+
+def revoke(
+    session: Session, kiosk_id: str, reason: str, now: dt.datetime, *, by: str = "cli"
+) -> Kiosk:
+    reason = reason.strip()
+    if not 0 < len(reason) <= 200:
+        raise AdminInvalid(no.REASON_REQUIRED)
+    row = session.get(Kiosk, kiosk_id) if valid_kiosk_id(kiosk_id) else None
     if row is None:
-        raise NotFound(f"no kiosk {kiosk_id}")
+        raise AdminNotFound(no.NO_SUCH_KIOSK)
     if row.revoked_at is not None:
-        raise Conflict(f"kiosk {kiosk_id} is revoked already", code=ErrorCode.ALREADY_REVOKED)
+        raise AdminConflict(no.KIOSK_ALREADY_REVOKED, code=ErrorCode.ALREADY_REVOKED)
     row.revoked_at = now
-    row.revocation_reason = reason[:200]
+    row.revocation_reason = reason
     audit.append(
-        session, AuditEvent.KIOSK_REVOKED, {"kiosk": kiosk_id, "reason": reason[:200]}, now
+        session, AuditEvent.KIOSK_REVOKED, {"kiosk": kiosk_id, "reason": reason, "by": by}, now
     )
     log.warning("kiosk %s revoked", kiosk_id)
     return row

@@ -26,11 +26,13 @@ import nacl.secret
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from registry import admin_refusals as no
 from registry import audit
+from registry.admin_refusals import AdminConflict, AdminInvalid, AdminNotFound
 from registry.audit import AuditEvent
 from registry.config import ThrottlePolicy
-from registry.errors import Conflict, InvalidInput, NotFound, Refused
-from registry.models import StaffMember, StaffSession
+from registry.errors import InvalidInput, Refused
+from registry.models import Office, StaffMember, StaffSession
 from registry.office import staff_auth
 from registry.office.declarations import Role, Staff
 from registry.office.errors import Refusal
@@ -53,6 +55,7 @@ __all__ = [
     "resolve_session",
     "sign_in",
     "sign_out",
+    "unlock_staff",
 ]
 
 ISSUER = "Sanad office"
@@ -159,8 +162,24 @@ def _hash(session_id: str) -> str:
 def _username(text: str) -> str:
     name = text.strip().lower()
     if not 2 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
-        raise InvalidInput("a user name is 2 to 64 of a-z, 0-9, dot, underscore and hyphen")
+        raise AdminInvalid(no.USERNAME_INVALID)
     return name
+
+
+def _office_for(s: Session, role: Role, office: str | None) -> str | None:
+    """The office code a role's account carries: an open office for clerks and registrars,
+    none for supervisors and administrators."""
+    code = office.strip().upper() if office and office.strip() else None
+    bound = role in (Role.CLERK, Role.REGISTRAR)  # as `declarations.Staff` requires
+    if bound and code is None:
+        raise AdminInvalid(no.OFFICE_REQUIRED)
+    if not bound and code is not None:
+        raise AdminInvalid(no.OFFICE_NOT_ALLOWED)
+    if code is not None:
+        row = s.get(Office, code[:8])
+        if row is None or row.closed_at is not None:
+            raise AdminInvalid(no.UNKNOWN_OFFICE)
+    return code
 
 
 def new_password(policy: staff_auth.PasswordPolicy) -> str:
@@ -179,11 +198,12 @@ def _checked(policy: staff_auth.PasswordPolicy, password: str, context: list[str
 
 
 def find(s: Session, username: str) -> StaffMember:
-    row = s.execute(
-        select(StaffMember).where(StaffMember.username == username.strip().lower())
-    ).scalar_one_or_none()
+    name = username.strip().lower()
+    if not 0 < len(name) <= 64 or not set(name) <= USERNAME_CHARS:  # no NUL reaches PostgreSQL
+        raise AdminNotFound(no.NO_SUCH_STAFF)
+    row = s.execute(select(StaffMember).where(StaffMember.username == name)).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"no staff account {username!r}")
+        raise AdminNotFound(no.NO_SUCH_STAFF)
     return row
 
 
@@ -204,15 +224,11 @@ def add_staff(
 ) -> Credentials:
     """Create an account with a TOTP secret; a random password unless one is given."""
     name = _username(username)
-    office = office.strip().upper() if office else None
-    try:
-        Staff("new", role, office)
-    except ValueError as exc:
-        raise InvalidInput(str(exc)) from None
-    if not name_ar.strip() or not name_en.strip():
-        raise InvalidInput("the Arabic and English display names are required")
+    if not 0 < len(name_ar.strip()) <= 160 or not 0 < len(name_en.strip()) <= 160:
+        raise AdminInvalid(no.NAMES_REQUIRED)
+    office = _office_for(s, role, office)
     if s.execute(select(StaffMember.id).where(StaffMember.username == name)).first():
-        raise Conflict(f"the user name {name!r} is taken")
+        raise AdminConflict(no.USERNAME_TAKEN)
     chosen = password is None
     password = password if password is not None else new_password(policy)
     secret = staff_auth.new_totp_secret()
@@ -247,8 +263,25 @@ def list_staff(s: Session) -> list[StaffView]:
 
 
 def disable_staff(s: Session, username: str, *, by: str, at: dt.datetime) -> StaffView:
-    """Disable an account and end its sessions at once."""
+    """Disable an account and end its sessions at once. Nobody disables their own account,
+    and the last active administrator stays (the active administrators' rows are locked
+    first, so two administrators disabling each other at once cannot both succeed)."""
     row = find(s, username)
+    if row.username == by:
+        raise AdminConflict(no.OWN_ACCOUNT)
+    if row.role == Role.ADMINISTRATOR.value and row.disabled_at is None:
+        active = s.execute(
+            select(StaffMember.id)
+            .where(
+                StaffMember.role == Role.ADMINISTRATOR.value,
+                StaffMember.disabled_at.is_(None),
+                StaffMember.locked_at.is_(None),
+            )
+            .order_by(StaffMember.id)  # one locking order: two such calls cannot deadlock
+            .with_for_update()
+        ).all()
+        if not any(i != row.id for (i,) in active):
+            raise AdminConflict(no.LAST_ADMINISTRATOR)
     if row.disabled_at is None:
         row.disabled_at = at
     s.execute(delete(StaffSession).where(StaffSession.staff_id == row.id))
@@ -280,6 +313,17 @@ def reset_staff(
     audit.append(s, AuditEvent.STAFF_RESET, {"by": by, "staff": row.username}, at)
     uri = staff_auth.totp_uri(secret, account=row.username, issuer=ISSUER)
     return Credentials(StaffView.of(row), password if chosen else None, uri)
+
+
+def unlock_staff(s: Session, username: str, *, by: str, at: dt.datetime) -> StaffView:
+    """Lift a lock (and the failure count) without changing the password or second factor:
+    for an owner who still has both and mistyped too often."""
+    row = find(s, username)
+    if row.locked_at is None and not row.failures:
+        raise AdminConflict(no.NOT_LOCKED)
+    row.failures, row.last_failure_at, row.locked_at = 0, None, None
+    audit.append(s, AuditEvent.STAFF_UNLOCKED, {"by": by, "staff": row.username}, at)
+    return StaffView.of(row)
 
 
 def demo_totp(s: Session, username: str, at: dt.datetime, *, seal: SecretSeal) -> str:

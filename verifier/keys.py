@@ -27,6 +27,7 @@ __all__ = [
     "kid_of",
     "load_public_key",
     "load_signing_key",
+    "public_key_from_jwk",
     "save_public_key",
     "save_signing_key",
     "verify_detached",
@@ -150,6 +151,20 @@ def load_public_key(path: Path) -> PublicKey:
     if "d" in data:
         return load_signing_key(path).public
     return PublicKey(_field(data, "x", path))
+
+
+def public_key_from_jwk(text: str) -> PublicKey:
+    """A public key from a JWK's text (pasted into a form); a private JWK is refused, so that
+    nobody learns to paste one."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise KeyFileError("the key is not a JSON Web Key") from exc
+    if not isinstance(data, dict) or data.get("kty") != "OKP" or data.get("crv") != "Ed25519":
+        raise KeyFileError("the key is not an Ed25519 JWK (kty OKP, crv Ed25519)")
+    if "d" in data:
+        raise KeyFileError("that is a private key: give the public key only")
+    return PublicKey(_field(data, "x", Path("the key")))
 
 
 def verify_detached(public_key: bytes, message: bytes, signature: bytes) -> bool:

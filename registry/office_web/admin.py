@@ -1,6 +1,6 @@
 """The administrators' pages and their API twins (`Permission.ADMINISTER` only).
 
-GET  /office/admin                                 → the documents page (the only one yet)
+GET  /office/admin                                 → the staff accounts page
 GET  /office/admin/documents                       revoke a document by serial (the form)
 POST /office/admin/documents                       revoke it (CSRF-checked)
 POST /api/v1/office/documents/{serial}/revoke      the same with a bearer token
@@ -9,6 +9,10 @@ Revocation goes through `issuance.revoke_document`, which publishes the trust li
 the serial's hash; the audit entry names the administrator. This replaces the data
 directory's shared admin token (`POST /api/v1/admin/documents/{serial}/revoke`), now gone.
 Refusals answer in the reader's language and change nothing.
+
+The other administrators' pages are their own modules, installed from here: `admin_staff`
+(staff accounts), `admin_kiosks` (the fleet, enrolment, revocation), `admin_fees` and
+`admin_offices`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from registry.errors import Conflict, InvalidInput, KeyringError, NotFound, Regi
 from registry.http_schema import RevokeBody
 from registry.office.declarations import Permission
 from registry.office.errors import Refusal
+from registry.office_web import admin_fees, admin_kiosks, admin_offices, admin_staff
 from registry.office_web.admin_text import TEXT
 from registry.office_web.context import OfficeContext
 
@@ -50,6 +55,9 @@ def revocation_refusal(exc: RegistryError) -> tuple[int, Refusal]:
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
+    for area in (admin_staff, admin_kiosks, admin_fees, admin_offices):
+        area.install(router, ctx)
+
     def revoke(serial: str, reason: str, by: str) -> int:
         """Revoke and publish in one transaction; the new trust list's sequence number."""
         with ctx.reg.db.session() as s:
@@ -63,7 +71,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         me = ctx.page(request, ADMIN)
         if isinstance(me, Response):
             return me
-        return RedirectResponse("/office/admin/documents", status_code=303)
+        return RedirectResponse("/office/admin/staff", status_code=303)
 
     @router.get("/office/admin/documents", response_class=HTMLResponse, include_in_schema=False)
     def documents_page(request: Request) -> Response:

@@ -34,7 +34,7 @@ def test_administrator_revokes_a_document_on_the_page(
     page.context.add_cookies([{"name": "sanad-office-lang", "value": lang, "url": demo_site.url}])
     page.goto(f"{demo_site.url}/office/sign-in")
     fill_sign_in(page, w, demo_site, "sami.admin", demo_site.passwords["sami.admin"])
-    page.goto(f"{demo_site.url}/office/admin")
+    page.goto(f"{demo_site.url}/office/admin/documents")
     page.get_by_label(serial_label).fill(serial)
     page.get_by_label(reason_label).fill("issued to the wrong person")
     page.get_by_role("button", name=button).click()
