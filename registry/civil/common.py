@@ -10,10 +10,18 @@ by the label the kind gives it.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy.orm import Session
 
 from registry.models import Office, PlaceName
@@ -40,6 +48,18 @@ __all__ = [
 ]
 
 MAX_TEXT = 80
+# control, format (bidi overrides, zero-width), surrogate, private-use and unassigned characters
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# Arabic, Arabic Supplement, Arabic Extended-A, Presentation Forms A and B
+_ARABIC_BLOCKS = (
+    (0x0600, 0x06FF),
+    (0x0750, 0x077F),
+    (0x08A0, 0x08FF),
+    (0xFB50, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+# what else an Arabic name or place may hold: spaces, a hyphen, brackets, a full stop
+_ARABIC_PUNCTUATION = frozenset(" -()./")
 
 
 class Invalid(ValueError):
@@ -51,6 +71,11 @@ class Invalid(ValueError):
 
 
 def _text(value: str) -> str:
+    if any(unicodedata.category(ch) in _UNPRINTABLE for ch in value):
+        raise Invalid(
+            "النص يحوي محارف غير مرئية أو غير صالحة.",
+            "The text holds invisible or invalid characters.",
+        )
     cleaned = " ".join(value.split())
     if not cleaned:
         raise Invalid("الحقل فارغ.", "The field is empty.")
@@ -61,9 +86,13 @@ def _text(value: str) -> str:
     return cleaned
 
 
+def _is_arabic(ch: str) -> bool:
+    return any(lo <= ord(ch) <= hi for lo, hi in _ARABIC_BLOCKS)
+
+
 def _arabic(value: str) -> str:
     value = _text(value)
-    if not normalise(value):
+    if not normalise(value) or not all(_is_arabic(ch) or ch in _ARABIC_PUNCTUATION for ch in value):
         raise Invalid("يُكتب هذا الحقل بالحروف العربية.", "This field is written in Arabic letters.")
     return value
 
@@ -93,7 +122,7 @@ class Place(Facts):
     """Where an event happened: a published place code (a hospital, a town), or the place's
     name written out when it has none."""
 
-    code: int | None = None
+    code: int | None = Field(default=None, ge=1, le=2**31 - 1)
     name_ar: TextAr | None = None
     name_latin: TextLatin | None = None
 

@@ -345,3 +345,32 @@ def test_a_marriage_then_its_divorce_through_the_store(civil: Civil) -> None:
     with civil.db.session() as s:
         assert facts_of(s, husband).current_marriages == 0
         assert audit.verify_chain(s).ok
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("given_ar", "Layan", "بالحروف العربية"),
+        ("given_ar", "ليان\u202e", "غير مرئية"),
+        ("given_latin", "Lay\x00an", "غير مرئية"),
+    ],
+)
+def test_names_must_be_written_in_their_script_without_hidden_characters(
+    field: str, value: str, words: str
+) -> None:
+    facts = birth_facts(_Nobody(), None, **{field: value})
+    with pytest.raises(InvalidFacts) as caught:
+        store.parse(EventKind.BIRTH, facts)
+    problems = dict(caught.value.problems)
+    assert words in problems[field].ar
+
+
+def test_a_place_code_out_of_range_is_refused() -> None:
+    facts = birth_facts(_Nobody(), None, place={"code": 2**70})
+    with pytest.raises(InvalidFacts) as caught:
+        store.parse(EventKind.BIRTH, facts)
+    assert "place.code" in dict(caught.value.problems)
+
+
+class _Nobody:
+    national_id = national_id.make("299900001")
