@@ -41,7 +41,7 @@ def _unregistered_mother_birth(i: int) -> dict[str, Any]:
         father_given_ar="خالد",
         grandfather_given_ar="يوسف",
         family_ar="المصري",
-        mother={"name_ar": f"أم رقم {i}"},
+        mother={"name_ar": f"{['سعاد', 'منى', 'رنا', 'سهى', 'علا'][i % 5]} أحمد محمود الخطيب"},
         father={"name_ar": "خالد يوسف أحمد المصري"},
     )
     return facts
