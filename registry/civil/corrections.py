@@ -136,12 +136,12 @@ _F = FieldKind
 _PERSON_FIELDS = (
     Field("given_ar", _F.ARABIC_NAME, "الاسم الأول", "given name (Arabic)"),
     Field("father_given_ar", _F.ARABIC_NAME, "اسم الأب", "father's given name (Arabic)"),
-    Field(
-        "grandfather_given_ar", _F.ARABIC_NAME, "اسم الجد", "grandfather's given name (Arabic)"
-    ),
+    Field("grandfather_given_ar", _F.ARABIC_NAME, "اسم الجد", "grandfather's given name (Arabic)"),
     Field("family_ar", _F.ARABIC_NAME, "اسم العائلة", "family name (Arabic)"),
     Field("given_latin", _F.LATIN_NAME, "الاسم الأول باللاتينية", "given name (Latin)"),
-    Field("father_given_latin", _F.LATIN_NAME, "اسم الأب باللاتينية", "father's given name (Latin)"),
+    Field(
+        "father_given_latin", _F.LATIN_NAME, "اسم الأب باللاتينية", "father's given name (Latin)"
+    ),
     Field(
         "grandfather_given_latin",
         _F.LATIN_NAME,
@@ -153,7 +153,11 @@ _PERSON_FIELDS = (
     Field("date_of_birth", _F.DATE, "تاريخ الولادة", "date of birth"),
     Field("place_of_birth_ar", _F.ARABIC_PLACE, "مكان الولادة", "place of birth (Arabic)", 80),
     Field(
-        "place_of_birth_latin", _F.LATIN_PLACE, "مكان الولادة باللاتينية", "place of birth (Latin)", 80
+        "place_of_birth_latin",
+        _F.LATIN_PLACE,
+        "مكان الولادة باللاتينية",
+        "place of birth (Latin)",
+        80,
     ),
     Field("father_name_ar", _F.ARABIC_NAME, "اسم الأب الكامل", "father's full name (Arabic)", 160),
     Field(
@@ -175,7 +179,7 @@ _PERSON_FIELDS = (
 
 
 def _event_fields(event_ar: str, event_en: str, *, contract: bool) -> tuple[Field, ...]:
-    out = (
+    out: tuple[Field, ...] = (
         Field("date", _F.DATE, f"تاريخ {event_ar}", f"date of {event_en}"),
         Field("place_ar", _F.ARABIC_PLACE, f"مكان {event_ar}", f"place of {event_en} (Arabic)", 80),
         Field(
@@ -255,7 +259,11 @@ def parse_value(f: Field, raw: object, *, today: dt.date) -> Any:
             f"The {f.en} is longer than {f.max_length} characters.",
         )
     pattern, ar_what, en_what = {
-        FieldKind.ARABIC_NAME: (_ARABIC_NAME, "حروفًا عربية ومسافات فقط", "Arabic letters and spaces"),
+        FieldKind.ARABIC_NAME: (
+            _ARABIC_NAME,
+            "حروفًا عربية ومسافات فقط",
+            "Arabic letters and spaces",
+        ),
         FieldKind.ARABIC_PLACE: (
             _ARABIC_PLACE,
             "حروفًا عربية وأرقامًا ومسافات فقط",
@@ -266,8 +274,16 @@ def parse_value(f: Field, raw: object, *, today: dt.date) -> Any:
             "حروفًا لاتينية ومسافات وشرطات فقط",
             "Latin letters, spaces, hyphens and apostrophes",
         ),
-        FieldKind.LATIN_PLACE: (_LATIN_PLACE, "حروفًا لاتينية وأرقامًا فقط", "Latin letters and digits"),
-        FieldKind.CONTRACT: (_CONTRACT, "حروفًا لاتينية وأرقامًا و«/» فقط", "letters, digits and '/'"),
+        FieldKind.LATIN_PLACE: (
+            _LATIN_PLACE,
+            "حروفًا لاتينية وأرقامًا فقط",
+            "Latin letters and digits",
+        ),
+        FieldKind.CONTRACT: (
+            _CONTRACT,
+            "حروفًا لاتينية وأرقامًا و«/» فقط",
+            "letters, digits and '/'",
+        ),
     }[f.kind]
     if f.kind is FieldKind.CONTRACT:
         text = text.upper()
@@ -393,14 +409,6 @@ def _check_consistency(s: Session, kind: RecordKind, row: Record, new: Mapping[s
 def _check_person(s: Session, p: Person, new: Mapping[str, Any]) -> None:
     if "date_of_birth" in new:
         born = dt.date.fromisoformat(new["date_of_birth"])
-        if born > p.birth_registered_on:
-            raise _order(
-                "birth_after_registration",
-                f"تاريخ الولادة المصحَّح ({_d(born)}) بعد تاريخ تسجيلها"
-                f" ({_d(p.birth_registered_on)}).",
-                f"The corrected date of birth ({born}) is after the birth was registered"
-                f" ({p.birth_registered_on}).",
-            )
         died = s.execute(select(Death.date).where(Death.person_id == p.id)).scalar()
         if died is not None and born > died:
             raise _order(
@@ -412,11 +420,19 @@ def _check_person(s: Session, p: Person, new: Mapping[str, Any]) -> None:
             if born > m.date:
                 raise _order(
                     "birth_after_marriage",
-                    f"تاريخ الولادة المصحَّح ({_d(born)}) بعد تاريخ زواجه المسجّل"
+                    f"تاريخ الولادة المصحَّح ({_d(born)}) بعد تاريخ زواج صاحب القيد المسجّل"
                     f" ({_d(m.date)}، القيد {isolate(m.record_number)}).",
                     f"The corrected date of birth ({born}) is after the person's marriage"
                     f" ({m.date}, record {m.record_number}).",
                 )
+        if born > p.birth_registered_on:
+            raise _order(
+                "birth_after_registration",
+                f"تاريخ الولادة المصحَّح ({_d(born)}) بعد تاريخ تسجيلها"
+                f" ({_d(p.birth_registered_on)}).",
+                f"The corrected date of birth ({born}) is after the birth was registered"
+                f" ({p.birth_registered_on}).",
+            )
         children = s.execute(
             select(Person.date_of_birth, Person.national_id).where(
                 or_(Person.father_id == p.id, Person.mother_id == p.id)
@@ -585,23 +601,22 @@ def _no_record(reference: str) -> Unknown:
     )
 
 
-def record_of(
-    s: Session, reference: str, *, for_update: bool = False
-) -> tuple[RecordKind, Record]:
+def record_of(s: Session, reference: str, *, for_update: bool = False) -> tuple[RecordKind, Record]:
     """The record a reference names (`person:<national number>`, `death:<record number>`…),
     locked for update when asked; `Unknown` if there is none."""
     kind_text, _, key = reference.strip().partition(":")
     if kind_text not in _MODELS or not key:
         raise _no_record(reference)
-    kind = cast(RecordKind, kind_text)
+    kind = kind_text
     model = _MODELS[kind]
-    column = model.national_id if model is Person else model.record_number  # type: ignore[union-attr]
+    column = Person.national_id if model is Person else model.record_number  # type: ignore[union-attr]
     stmt = select(model).where(column == key.strip())
     if for_update:
         stmt = stmt.with_for_update()
     row = s.execute(stmt).scalar_one_or_none()
     if row is None:
         raise _no_record(reference)
+    assert isinstance(row, Person | Death | Marriage | Divorce)
     return kind, row
 
 
@@ -655,9 +670,7 @@ class CorrectionView:
             "kind": self.kind,
             "office": self.office,
             "state": self.state.value,
-            "changes": [
-                {"field": c.field.name, "old": c.old, "new": c.new} for c in self.changes
-            ],
+            "changes": [{"field": c.field.name, "old": c.old, "new": c.new} for c in self.changes],
             "reason": self.reason,
             "evidence": self.evidence,
             "proposed_by": self.proposed_by,
@@ -848,9 +861,7 @@ _PRINTED_ON_EVENTS = frozenset(
 
 
 def _current(stmt: Any) -> Any:
-    return stmt.where(
-        IssuedDocument.superseded_at.is_(None), IssuedDocument.revoked_at.is_(None)
-    )
+    return stmt.where(IssuedDocument.superseded_at.is_(None), IssuedDocument.revoked_at.is_(None))
 
 
 def _lists_member(qr_text: str | None, national_id: str) -> bool:
