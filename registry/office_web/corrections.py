@@ -53,6 +53,10 @@ _MISSING_WORDS = frozenset(
 )
 
 
+Csrf = Annotated[str, Form(max_length=200)]
+Reason = Annotated[str, Form(max_length=1000)]
+
+
 class CorrectionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     record: str = Field(min_length=3, max_length=60)
@@ -86,6 +90,10 @@ def _shown(kind: FieldKind, value: Any, t: Mapping[str, str]) -> str:
     if kind is FieldKind.SEX:
         return t["male"] if value == 1 else t["female"]
     return str(value)
+
+
+def _label(f: corrections.Field, lang: str) -> str:
+    return f.ar if lang == "ar" else f.en[:1].upper() + f.en[1:]
 
 
 def _names(s: Session, ids: set[int | None]) -> dict[int, StaffMember]:
@@ -123,7 +131,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             "state_words": STATE[c.state.value][i],
             "rows": [
                 {
-                    "label": ch.field.ar if lang == "ar" else ch.field.en,
+                    "label": _label(ch.field, lang),
                     "old": _shown(ch.field.kind, ch.old, t),
                     "new": _shown(ch.field.kind, ch.new, t),
                 }
@@ -188,7 +196,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             {
                 "name": f.name,
                 "input": _FIELD + f.name,
-                "label": f.ar if lang == "ar" else f.en,
+                "label": _label(f, lang),
                 "kind": f.kind.value,
                 "max": f.max_length,
                 "current": _shown(
@@ -308,9 +316,6 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 **page_context(request, me, c),
             )
         return RedirectResponse(f"/office/corrections/{number}?done={name}", 303)
-
-    Csrf = Annotated[str, Form(max_length=200)]
-    Reason = Annotated[str, Form(max_length=1000)]
 
     @router.post("/office/corrections/{number}/approve", include_in_schema=False)
     def approve_submit(request: Request, number: str, csrf: Csrf = "") -> Response:

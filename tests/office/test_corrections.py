@@ -30,7 +30,7 @@ from registry.models import AuditEntry, Death, Marriage, Person, PersonNameBlock
 from registry.office import arabic_match
 from registry.office.declarations import Role
 from registry.office.errors import NoTransition
-from tests.office.office_support import CHEAP, Site, serving
+from tests.office.office_support import CHEAP, Site, browser_sign_in, csrf_of, serving
 from verifier import codec, cose
 from verifier.documents import DocumentType
 from verifier.keys import SigningKey
@@ -555,3 +555,57 @@ def test_two_approvals_at_once_give_exactly_one(world: World) -> None:
             assert report.ok, report.problems
     finally:
         db.dispose()
+
+
+def test_pages_check_csrf_and_answer_refusals_in_the_readers_language(world: World) -> None:
+    w = world
+    site = w.site
+    before = w.person()
+    new_given = "مريم" if before.given_ar != "مريم" else "سلمى"
+    record = f"person:{w.nid}"
+    with httpx.Client(base_url=site.url, timeout=20) as c:
+        site.passwords.update(w.passwords)
+        assert browser_sign_in(c, site, "rana.registrar").status_code == 303
+        form = c.get("/office/corrections/new", params={"record": record})
+        assert form.status_code == 200 and before.given_ar in form.text
+        token = csrf_of(form.text)
+        body = {
+            "record": record,
+            "f_given_ar": new_given,
+            "reason": "a clerical error",
+            "evidence": "ruling 12/2026",
+        }
+        assert c.post("/office/corrections/new", data={**body, "csrf": "no"}).status_code == 403
+        bad = c.post(
+            "/office/corrections/new",
+            data={**body, "f_date_of_birth": "2001-13-01", "csrf": token},
+        )
+        assert bad.status_code == 422 and "ليس تاريخًا صحيحًا" in bad.text
+        assert new_given in bad.text  # what was typed is kept
+        made = c.post("/office/corrections/new", data={**body, "csrf": token})
+        assert made.status_code == 303, made.text
+        page_url = made.headers["location"].split("?")[0]
+        number = page_url.rsplit("/", 1)[1]
+        own = c.post(f"{page_url}/approve", data={"csrf": token})
+        assert own.status_code == 403 and "اقترحته بنفسك" in own.text
+        assert c.get("/office/corrections/new", params={"record": "person:1"}).status_code == 404
+    site.next_step()
+    with httpx.Client(base_url=site.url, timeout=20) as c:
+        c.cookies.set("sanad-office-lang", "en", domain="127.0.0.1")
+        assert browser_sign_in(c, site, "badr.registrar").status_code == 303
+        shown = c.get(page_url)
+        assert shown.status_code == 200 and "Approve the correction" in shown.text
+        token = csrf_of(shown.text)
+        assert c.post(f"{page_url}/approve", data={"csrf": "forged"}).status_code == 403
+        empty = c.post(f"{page_url}/decline", data={"csrf": token, "reason": " "})
+        assert empty.status_code == 422 and "without a reason" in empty.text
+        assert w.person().given_ar == before.given_ar
+        done = c.post(f"{page_url}/approve", data={"csrf": token})
+        assert done.status_code == 303 and done.headers["location"].endswith("done=approved")
+        again = c.post(f"{page_url}/approve", data={"csrf": token})
+        assert again.status_code == 409 and "it is approved" in again.text
+    assert w.person().given_ar == new_given
+    assert w.get(f"{API}/{number}", "huda.supervisor").json()["version"] == 2
+    with httpx.Client(base_url=site.url, timeout=20) as c:
+        assert browser_sign_in(c, site, "noor.clerk").status_code == 303
+        assert c.get("/office/corrections/new", params={"record": record}).status_code == 403
