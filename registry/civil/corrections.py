@@ -220,6 +220,7 @@ def _invalid(code: str, ar: str, en: str) -> Invalid:
     return Invalid(Refusal(code, ar, en))
 
 
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROLS = re.compile("[\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 _ARABIC_NAME = re.compile(r"[\u0621-\u063a\u0641-\u064a\u064b-\u0652\u0670 ]+")
 _ARABIC_PLACE = re.compile(r"[\u0621-\u063a\u0641-\u064a\u064b-\u0652\u0670 0-9()-]+")
@@ -229,6 +230,11 @@ _CONTRACT = re.compile(r"[A-Z0-9][A-Z0-9/-]*")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _SEXES = {"male": 1, "1": 1, "ذكر": 1, "female": 2, "2": 2, "أنثى": 2, "انثى": 2}
+
+
+def _plain(text: str) -> str:
+    """Free text as a database stores it: control characters and lone surrogates to spaces."""
+    return _UNSTORABLE.sub(" ", text)
 
 
 def _text(value: object) -> str:
@@ -715,6 +721,7 @@ def propose(
     at: dt.datetime,
 ) -> CorrectionView:
     """Propose a correction of the record `reference` (see `record_of`)."""
+    reason, evidence = _plain(reason), _plain(evidence)
     kind, row = record_of(s, reference)
     office = _office_of(s, row)
     reference = record_history.record_ref(row)
@@ -787,7 +794,7 @@ def _decide(
 
 
 def decline(s: Session, by: Staff, number: str, *, reason: str, at: dt.datetime) -> CorrectionView:
-    row, _, records = _decide(s, number, Decline(by, at, reason))
+    row, _, records = _decide(s, number, Decline(by, at, _plain(reason)))
     s.flush()
     _append(s, records)
     return _view(s, row)

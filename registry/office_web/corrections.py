@@ -23,6 +23,7 @@ that cannot be used.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
@@ -35,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.civil import corrections
 from registry.civil.corrections import CorrectionView, FieldKind, Invalid, Unknown
+from registry.http_schema import Text
 from registry.models import StaffMember
 from registry.office.declarations import DeclarationRefusal, Permission, Staff, can
 from registry.office.errors import NoTransition, Refused
@@ -47,6 +49,7 @@ __all__ = ["CorrectionBody", "DeclineBody", "install", "status_of"]
 T = TypeVar("T")
 PROPOSE, DECIDE = Permission.PROPOSE_CORRECTION, Permission.DECIDE_CORRECTION
 _FIELD = "f_"  # the form's corrected values: f_<field>
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 # the rules' refusals of a missing reason or evidence: bad input, not the wrong person
 _MISSING_WORDS = frozenset(
     {DeclarationRefusal.REASON_REQUIRED.value, DeclarationRefusal.EVIDENCE_REQUIRED.value}
@@ -59,15 +62,15 @@ Reason = Annotated[str, Form(max_length=1000)]
 
 class CorrectionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    record: str = Field(min_length=3, max_length=60)
+    record: Text = Field(min_length=3, max_length=60)
     changes: dict[str, str | int] = Field(max_length=corrections.MAX_CHANGES)
-    reason: str = Field(max_length=1000)
-    evidence: str = Field(max_length=200)
+    reason: Text = Field(max_length=1000)
+    evidence: Text = Field(max_length=200)
 
 
 class DeclineBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=1000)
+    reason: Text = Field(max_length=1000)
 
 
 def status_of(exc: Refused) -> int:
@@ -238,7 +241,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         if isinstance(me, Response):
             return me
         form = await request.form(max_fields=64)
-        text = {k: v for k, v in form.items() if isinstance(v, str)}
+        # what a database stores: no NUL or other control character (the API's `Text` rule)
+        text = {k: _CONTROL.sub(" ", v) for k, v in form.items() if isinstance(v, str)}
         record = text.get("record", "")[:60]
         t = ctx.t(request, TEXT)
         if not ctx.csrf_ok(me, text.get("csrf", "")):
@@ -336,7 +340,9 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             number,
             csrf,
             "declined",
-            lambda s, by: corrections.decline(s, by, number, reason=reason, at=ctx.now()),
+            lambda s, by: corrections.decline(
+                s, by, number, reason=_CONTROL.sub(" ", reason), at=ctx.now()
+            ),
         )
 
     @router.post("/office/corrections/{number}/withdraw", include_in_schema=False)

@@ -262,6 +262,8 @@ def test_refusals_change_nothing(world: World) -> None:
         assert error_code(r) == code and words in r.json()["error"]["message"], r.text
     r = w.propose("rana.registrar", {"given_ar": new_given}, evidence=" ")
     assert r.status_code == 422 and error_code(r) == "evidence_required"
+    r = w.propose("rana.registrar", {"given_ar": new_given}, evidence="ruling\x00 12")
+    assert r.status_code == 422  # a control character is refused before any rule
     r = w.propose("rana.registrar", {"given_ar": new_given}, record="person:2990000001")
     assert r.status_code == 404 and error_code(r) == "no_such_record"
     assert audit_entries(w.site, "correction_proposed") == []
@@ -609,3 +611,92 @@ def test_pages_check_csrf_and_answer_refusals_in_the_readers_language(world: Wor
     with httpx.Client(base_url=site.url, timeout=20) as c:
         assert browser_sign_in(c, site, "noor.clerk").status_code == 303
         assert c.get("/office/corrections/new", params={"record": record}).status_code == 403
+
+
+def _staff_at(w: World, office_name: str, *usernames: str) -> None:
+    db = w.site.db()
+    try:
+        with db.session() as s:
+            office = offices.by_name(s, office_name)
+            assert office is not None
+            for username in usernames:
+                creds = accounts.add_staff(
+                    s,
+                    CHEAP,
+                    username=username,
+                    name_ar="سلمى ماجد الروسان",
+                    name_en="Salma Majed Al-Rousan",
+                    role=Role.REGISTRAR,
+                    office=office.code,
+                    password=None,
+                    by="test",
+                    at=dt.datetime.now(dt.UTC),
+                    seal=accounts.SecretSeal(w.site.data.staff_secret_key()),
+                    demo=True,
+                )
+                assert creds.password is not None
+                w.passwords[username] = creds.password
+    finally:
+        db.dispose()
+
+
+def test_a_marriage_correction_supersedes_its_certificate(world: World) -> None:
+    w = world
+    db = w.site.db()
+    try:
+        with w.site.data.demo_citizens_path.open(encoding="utf-8", newline="") as f:
+            citizens = list(csv.DictReader(f))
+        with db.session() as s:
+            found = None
+            for c in citizens:
+                p = s.execute(
+                    select(Person).where(Person.national_id == c["national_id"])
+                ).scalar_one()
+                m = s.execute(
+                    select(Marriage).where(
+                        or_(Marriage.husband_id == p.id, Marriage.wife_id == p.id)
+                    )
+                ).scalar()
+                if m is not None:
+                    husband = s.get_one(Person, m.husband_id)
+                    found = (c, m.record_number, m.date, m.office_ar, husband.date_of_birth)
+                    break
+    finally:
+        db.dispose()
+    assert found is not None, "the demo population has no married citizen"
+    citizen, record, married_on, office_ar, husband_born = found
+    _staff_at(w, office_ar, "hala.registrar", "ward.registrar")
+    session = w.kiosk.login(national_id=citizen["national_id"], pin=citizen["pin"])
+    offers = {(e.document_type, e.subject) for e in w.kiosk.entitlements(session)}
+    if (DocumentType.MARRIAGE_CERTIFICATE, record) not in offers:
+        pytest.skip("the married citizen's marriage ended (a divorce or a death)")
+    cert = w.kiosk.issue(
+        session,
+        document_type=DocumentType.MARRIAGE_CERTIFICATE,
+        subject=record,
+        payment_reference="PAY-COR-M1",
+    )
+    body = {
+        "record": f"marriage:{record}",
+        "reason": "the contract's date was copied wrongly",
+        "evidence": "Sharia court letter 77/2026",
+    }
+    early = {"date": husband_born.isoformat()}
+    r = w.post(API, "hala.registrar", {**body, "changes": early})
+    assert r.status_code == 422 and error_code(r) == "marriage_before_birth", r.text
+    corrected = married_on - dt.timedelta(days=1)
+    r = w.post(API, "hala.registrar", {**body, "changes": {"date": corrected.isoformat()}})
+    assert r.status_code == 201, r.text
+    number = r.json()["number"]
+    r = w.post(f"{API}/{number}/approve", "ward.registrar")
+    assert r.status_code == 200, r.text
+    assert r.json()["superseded"] == [cert.serial]
+    st = w.kiosk.document_status(cert.serial, payload_sha256(cert.qr_text))
+    assert st.status == "superseded" and number in (st.reason or "")
+    again = w.kiosk.issue(
+        session,
+        document_type=DocumentType.MARRIAGE_CERTIFICATE,
+        subject=record,
+        payment_reference="PAY-COR-M2",
+    )
+    assert fields_of(again.qr_text)["date_of_marriage"] == corrected
