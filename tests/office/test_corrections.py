@@ -6,6 +6,7 @@ a retry of the superseded document's purchase)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import json
@@ -33,8 +34,12 @@ from registry.office.errors import NoTransition
 from tests.office.office_support import CHEAP, Site, browser_sign_in, csrf_of, serving
 from verifier import codec, cose
 from verifier.documents import DocumentType
-from verifier.keys import SigningKey
+from verifier.keys import SigningKey, load_public_key
 from verifier.payload import decode_claims
+from verifier.service.online import online_status
+from verifier.service_words import officer_message
+from verifier.trust import load_trust_list
+from verifier.verify import verify
 
 API = "/api/v1/office/corrections"
 PEOPLE = {
@@ -419,6 +424,26 @@ def test_approval_writes_version_two_and_supersedes_issued_documents(world: Worl
         assert st.since is not None
         assert st.since.date() == dt.datetime.fromisoformat(done["decided_at"]).date()
 
+    # the verifier's online check, end to end: genuine, superseded, the officer told why
+    trust = load_trust_list(
+        httpx.get(f"{w.site.url}/api/v1/trust-list").content,
+        [load_public_key(w.site.data.root_public_key_path)],
+    )
+    verdict = verify(birth.qr_text, trust)
+    assert verdict.status.value == "valid"
+
+    async def ask() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await online_status(client, w.site.url, verdict)
+
+    online = asyncio.run(ask())
+    assert online["registry_status"] == "superseded" and online["issued"] is True
+    assert online["since"] is not None and number in (online["reason"] or "")
+    words = officer_message({**verdict.to_json(), "online_status": online})
+    assert words["outcome"] == "valid" and words["note"] is not None
+    assert "تصحيح للقيد" in words["note"]["ar"] and "correction" in words["note"]["en"]
+    assert online["since"][:10] in words["note"]["en"]
+
     # the kiosk asks again: a new document with the corrected data
     again = w.kiosk.issue(
         session,
@@ -511,8 +536,9 @@ def test_a_birth_date_after_the_persons_death_is_refused(world: World) -> None:
 
 
 def test_two_approvals_at_once_give_exactly_one(world: World) -> None:
-    """Two deciders press approve at the same moment: one approval, one 409-style refusal,
-    one new version, and the audit chain intact (PostgreSQL's row lock; SQLite's write lock)."""
+    """Two deciders approve the same correction at once: the second waits on the first's row
+    lock (PostgreSQL's SELECT ... FOR UPDATE; SQLite's write lock) and, once the first commits,
+    finds it approved. One approval, one `wrong_state`, one new version, the chain intact."""
     w = world
     before = w.person()
     born = before.date_of_birth - dt.timedelta(days=3)
@@ -520,33 +546,48 @@ def test_two_approvals_at_once_give_exactly_one(world: World) -> None:
     db = w.site.db()
     try:
         with db.session() as s:
-            deciders = [
+            first, second = (
                 accounts.StaffView.of(accounts.find(s, u)).staff
                 for u in ("badr.registrar", "huda.supervisor")
-            ]
+            )
     finally:
         db.dispose()
-    engines = [w.site.db() for _ in deciders]
-    barrier = threading.Barrier(len(deciders))
-    results: list[str] = []
+    engines = [w.site.db(), w.site.db()]
+    holding, release = threading.Event(), threading.Event()
+    results: dict[str, str] = {}
 
-    def decide(i: int) -> None:
-        barrier.wait()
+    def approve_and_hold() -> None:
+        with engines[0].session() as s:
+            corrections.approve(s, first, number, at=dt.datetime.now(dt.UTC))
+            holding.set()  # approved, not yet committed: the locks are held
+            release.wait(20)
+        results["first"] = "approved"
+
+    def approve_meanwhile() -> None:
+        holding.wait(20)
         try:
-            with engines[i].session() as s:
-                corrections.approve(s, deciders[i], number, at=dt.datetime.now(dt.UTC))
-            results.append("approved")
+            with engines[1].session() as s:
+                corrections.approve(s, second, number, at=dt.datetime.now(dt.UTC))
+            results["second"] = "approved"
         except NoTransition as exc:
-            results.append(exc.code)
+            results["second"] = exc.code
 
-    threads = [threading.Thread(target=decide, args=(i,)) for i in range(len(deciders))]
+    threads = [
+        threading.Thread(target=approve_and_hold),
+        threading.Thread(target=approve_meanwhile),
+    ]
     for t in threads:
         t.start()
+    assert holding.wait(20)
+    threads[1].join(1.0)
+    waited = threads[1].is_alive()  # blocked on the lock while the first is uncommitted
+    release.set()
     for t in threads:
         t.join(30)
     for e in engines:
         e.dispose()
-    assert sorted(results) == ["approved", "wrong_state"]
+    assert waited
+    assert results == {"first": "approved", "second": "wrong_state"}
     assert w.person().date_of_birth == born
     assert len(audit_entries(w.site, "correction_approved")) == 1
     db = w.site.db()
