@@ -57,6 +57,11 @@ class AuditEvent(enum.StrEnum):
     KIOSK_ENROLLED = "kiosk_enrolled"
     KIOSK_REVOKED = "kiosk_revoked"
     CITIZEN_UNLOCKED = "citizen_unlocked"
+    # citizen enrolment at the office (registry.enrolment): the staff member in `by`, never
+    # the PIN or the phone number
+    CITIZEN_ENROLLED = "citizen_enrolled"
+    PIN_RESET = "pin_reset"
+    PHONE_SET = "phone_set"
     # staff accounts (registry.staff): the acting staff member is named in `by`
     STAFF_ADDED = "staff_added"
     STAFF_DISABLED = "staff_disabled"

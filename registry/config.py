@@ -11,6 +11,8 @@ files 0600):
       keys/signers/KID.jwk document-signer private keys (0600)
       trust-list.cose      the latest trust list, as published
       demo-citizens.csv    demo national IDs and PINs (demo data only)
+      office-printer/      the emulated office printer's PIN mailers as PNGs (0700, files
+                           0600: each holds a PIN; see `office_printer`)
 
 The file is read by a pydantic-settings model (`RegistryConfig`): the `[registry]` table's keys
 are its fields, the `[identity]` table the issuing authority and its jurisdiction; each can be
@@ -34,7 +36,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -152,6 +154,11 @@ class DataDir:
     @property
     def demo_citizens_path(self) -> Path:
         return self.root / "demo-citizens.csv"
+
+    @property
+    def office_printer_dir(self) -> Path:
+        """Where the emulated office printer writes its slips (PIN mailers hold PINs)."""
+        return self.root / "office-printer"
 
     @property
     def sqlite_url(self) -> str:
@@ -305,6 +312,10 @@ class RegistryConfig(BaseSettings):
     pin_memlimit_kib: int = Field(default=64 * 1024, ge=8, le=4 * 1024 * 1024)
     offline_minutes: int = Field(default=10, ge=1, le=1440)
     minor_age: int = Field(default=18, ge=1, le=30)
+    # the office counter's receipt printer for PIN mailers: "emulator" (PNGs into
+    # DATA/office-printer/, owner-only) or a printer URL (tcp://, serial://, usb://, file://)
+    office_printer: str = Field(default="emulator", min_length=1, max_length=300)
+    office_printer_width: Literal[384, 576] = 576
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
 
     @classmethod
@@ -385,6 +396,8 @@ class Settings:
     pin_memlimit: int = 64 * 1024 * 1024  # MEMLIMIT_INTERACTIVE
     offline_after: dt.timedelta = dt.timedelta(minutes=10)
     minor_age: int = 18
+    office_printer: str = "emulator"
+    office_printer_width: int = 576
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -413,4 +426,6 @@ def load_settings(data: DataDir) -> Settings:
         pin_memlimit=c.pin_memlimit_kib * 1024,
         offline_after=dt.timedelta(minutes=c.offline_minutes),
         minor_age=c.minor_age,
+        office_printer=c.office_printer,
+        office_printer_width=c.office_printer_width,
     )

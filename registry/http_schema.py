@@ -19,6 +19,7 @@ from verifier.documents import DocumentType
 __all__ = [
     "DisplayFieldOut",
     "DocumentSlug",
+    "EnrolBody",
     "EntitlementsOut",
     "ErrorDetail",
     "ErrorOut",
@@ -35,6 +36,8 @@ __all__ = [
     "LoginOut",
     "OfferOut",
     "OkOut",
+    "PhoneBody",
+    "PinResetBody",
     "PreviewBody",
     "PreviewOut",
     "RevokeBody",
@@ -105,6 +108,23 @@ class HeartbeatBody(_Strict):
 
 class RevokeBody(_Strict):
     reason: Text = Field(min_length=1, max_length=200)
+
+
+class EnrolBody(_Strict):
+    """Enrol a citizen (`registry.enrolment`): the PIN is printed, or answered once."""
+
+    identity_checked: bool = Field(description="the clerk checked the identity card")
+    delivery: Literal["print", "show"] = "print"
+    phone: Text | None = Field(default=None, max_length=40)
+
+
+class PinResetBody(_Strict):
+    identity_checked: bool = Field(description="the clerk checked the identity card")
+    delivery: Literal["print", "show"] = "print"
+
+
+class PhoneBody(_Strict):
+    phone: Text | None = Field(default=None, max_length=40, description="null or empty: remove")
 
 
 class Text2(BaseModel):

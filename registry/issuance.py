@@ -167,6 +167,8 @@ def _marital_status(r: Records, person: PersonRec) -> MaritalStatus:
     marriages = r.marriages_of(person.id)
     if not marriages:
         return MaritalStatus.SINGLE
+    if _current_spouses(r, person):  # a husband of several wives is married while one stands
+        return MaritalStatus.MARRIED
     latest = marriages[-1]
     if r.divorce_of(latest.id) is not None:
         return MaritalStatus.DIVORCED

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from registry.models import Death, Person, PersonNameBlock
@@ -37,6 +37,7 @@ __all__ = [
     "Via",
     "blocks_query",
     "find_by_national_id",
+    "index_person",
     "name_index_rows",
     "rank",
     "search",
@@ -76,6 +77,26 @@ def name_index_rows(
             {"block": b, "person_id": row["id"]} for b in sorted(arabic_match.blocking_keys(name))
         )
     return keys, blocks
+
+
+def index_person(s: Session, person: Person) -> None:
+    """(Re)write one person's `name_key` and name blocks, after a registration or a correction
+    of their name (the row must have its id: flush first)."""
+    keys, blocks = name_index_rows(
+        [
+            {
+                "id": person.id,
+                "given_ar": person.given_ar,
+                "father_given_ar": person.father_given_ar,
+                "grandfather_given_ar": person.grandfather_given_ar,
+                "family_ar": person.family_ar,
+            }
+        ]
+    )
+    person.name_key = keys[person.id]
+    s.execute(delete(PersonNameBlock).where(PersonNameBlock.person_id == person.id))
+    s.add_all(PersonNameBlock(**b) for b in blocks)
+    s.flush()
 
 
 class Via(enum.StrEnum):

@@ -59,6 +59,8 @@ def _sanad(*args: str) -> str:
 DEMO_STAFF = (
     ("amal.clerk", "clerk", "AMM", "أمل الخطيب", "Amal Al-Khatib"),
     ("omar.registrar", "registrar", "AMM", "عمر الحسن", "Omar Al-Hasan"),
+    # a second registrar: corrections and one's own declarations are decided by another
+    ("lina.registrar", "registrar", "AMM", "لينا الزعبي", "Lina Al-Zoubi"),
     ("huda.supervisor", "supervisor", None, "هدى النابلسي", "Huda Al-Nabulsi"),
     ("sami.admin", "administrator", None, "سامي العلي", "Sami Al-Ali"),
 )

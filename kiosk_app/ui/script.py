@@ -15,8 +15,8 @@ Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `tap` (`
 button's exact label), `tap_key` (`key`: a catalogue key, in the session's language), `keys`
 (`text`: keypad digits, one tap each), `language` (`lang`), `document` (`type`, `relation`),
 `pay`, `corner` (the technician's five taps), `reprint` and `cancel_job` (the first failed job),
-`report` (write the session and the payment ledger), `shot` (`name`: a screenshot into
-the log's directory) and `quit`.
+`report` (write the session, its entitlements and the payment ledger), `shot` (`name`: a
+screenshot into the log's directory) and `quit`.
 
 Every step and every screen shown is written to the progress log as one JSON line:
 `{"kind": "shown", "state", "screen", "citizen_data"}`, `{"kind": "step", "index", "label",
@@ -342,6 +342,10 @@ class ScriptFollower:
             printer=s.printer.value,
             tech_jobs=len(s.tech_jobs),
             kiosk_refused=s.kiosk_refused,
+            entitlements=[
+                {"type": e.document_type, "relation": e.relation, "subject": e.subject_ar}
+                for e in s.entitlements
+            ],
             payments=[
                 {"id": a.id, "amount": a.amount, "reference": a.reference, "state": a.state.value}
                 for a in ledger

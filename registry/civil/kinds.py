@@ -59,6 +59,11 @@ class EventHandler(Protocol):
     kind: EventKind
     facts_model: type[BaseModel]
 
+    @property
+    def labels(self) -> Mapping[str, tuple[str, str]]:
+        """Each field's label (Arabic, English), for the messages of `common.invalid_facts`."""
+        ...
+
     def subject(self, facts: BaseModel) -> str | None: ...
 
     def findings(

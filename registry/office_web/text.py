@@ -81,6 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found": "لا يوجد قيد بهذا الرقم الوطني.",
         "propose_correction": "اقتراح تصحيح لقيد الولادة",
         "propose_death_correction": "اقتراح تصحيح لقيد الوفاة",
+        "record_kiosk": "الخدمة الذاتية: الرقم السري والهاتف",
     },
     "en": {
         "app": "Sanad — civil registry office",
@@ -153,6 +154,7 @@ TEXT: dict[str, dict[str, str]] = {
         "not_found": "No record has that national number.",
         "propose_correction": "Propose a correction of the birth record",
         "propose_death_correction": "Propose a correction of the death record",
+        "record_kiosk": "Kiosk PIN and phone",
     },
 }
 

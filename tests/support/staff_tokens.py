@@ -14,16 +14,28 @@ from registry.db import Database
 from registry.office.declarations import Role
 from registry.office.staff_auth import PasswordPolicy, totp_code
 
-__all__ = ["admin_bearer"]
+__all__ = ["admin_bearer", "staff_bearer"]
 
 # the policy's rules at a cheap Argon2id cost (the stored hash carries its own cost)
 CHEAP = PasswordPolicy(opslimit=1, memlimit=8 * 1024)
 
 
 def admin_bearer(data: DataDir, base_url: str, *, database_url: str | None = None) -> str:
-    """Create an administrator with `registry.staff` (as the CLI does), sign in through
+    """An administrator's bearer token (`staff_bearer`)."""
+    return staff_bearer(data, base_url, Role.ADMINISTRATOR, database_url=database_url)
+
+
+def staff_bearer(
+    data: DataDir,
+    base_url: str,
+    role: Role,
+    *,
+    office: str | None = None,
+    database_url: str | None = None,
+) -> str:
+    """Create a staff member with `registry.staff` (as the CLI does), sign in through
     `POST /api/v1/office/session` and return the bearer token."""
-    username = f"admin.{secrets.token_hex(4)}"  # a fresh account: no TOTP step reused
+    username = f"{role.value}.{secrets.token_hex(4)}"  # a fresh account: no TOTP step reused
     seal = accounts.SecretSeal(data.staff_secret_key())
     db = Database(data.database_url(database_url), pool_size=1)
     try:
@@ -32,10 +44,10 @@ def admin_bearer(data: DataDir, base_url: str, *, database_url: str | None = Non
                 s,
                 CHEAP,
                 username=username,
-                name_ar="مسؤول الاختبار",
-                name_en="Test Administrator",
-                role=Role.ADMINISTRATOR,
-                office=None,
+                name_ar="موظف الاختبار",
+                name_en="Test Staff",
+                role=role,
+                office=office,
                 password=None,
                 by="test",
                 at=dt.datetime.now(dt.UTC),

@@ -213,7 +213,8 @@ class VerifierProc:
         self.proc.spawn(
             [SANAD, "verify", "serve", "--root-key", str(self.root_key),
              "--trust-url", self.trust_url, "--cache-dir", str(self.cache_dir),
-             "--refresh", str(self.refresh), "--port", str(self.port), "--rate-limit", "0"]
+             "--refresh", str(self.refresh), "--port", str(self.port), "--rate-limit", "0",
+             "--status-url", self.trust_url.removesuffix("/api/v1/trust-list")]
         )  # fmt: skip
 
         def ready() -> bool:
@@ -248,9 +249,10 @@ class VerifierProc:
             interval=0.2,
         )
 
-    def verify(self, qr_text: str) -> dict[str, Any]:
+    def verify(self, qr_text: str, *, online: bool = False) -> dict[str, Any]:
+        """The verifier's verdict; `online` asks the registry for the document's status too."""
         answer = httpx.post(
-            f"{self.url}/api/v1/verify", json={"qr_text": qr_text, "online": False}, timeout=10
+            f"{self.url}/api/v1/verify", json={"qr_text": qr_text, "online": online}, timeout=10
         )
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
@@ -466,6 +468,9 @@ class KioskProc:
 
     def kill(self) -> None:
         self.proc.kill()
+
+
+FINISH = {"label": "finish", "do": "tap_key", "key": "button.finish", "until": ["attract"]}
 
 
 def login_steps(lang: str, national_id: str, pin: str) -> list[dict[str, Any]]:

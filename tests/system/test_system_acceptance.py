@@ -22,6 +22,7 @@ import httpx
 import pytest
 from system_support import (
     CENTRE_AR,
+    FINISH,
     TECH_PIN,
     System,
     journey,
@@ -36,7 +37,6 @@ from verifier.qr import decode_image
 pytestmark = [pytest.mark.slow, pytest.mark.gui, pytest.mark.postgres]
 
 BIRTH, MARRIAGE = 1, 3
-FINISH = {"label": "finish", "do": "tap_key", "key": "button.finish", "until": ["attract"]}
 
 
 def _qr(receipt: dict[str, Any]) -> str:

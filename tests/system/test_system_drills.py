@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 from system_support import (
+    FINISH,
     PG_ADMIN,
     TECH_PIN,
     CutProxy,
@@ -43,7 +44,6 @@ from verifier.qr import decode_image
 pytestmark = [pytest.mark.slow, pytest.mark.gui, pytest.mark.postgres]
 
 BIRTH = 1
-FINISH = {"label": "finish", "do": "tap_key", "key": "button.finish", "until": ["attract"]}
 
 
 def _qr(receipt: dict[str, Any]) -> str:

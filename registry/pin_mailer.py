@@ -1,0 +1,213 @@
+"""The PIN mailer: a slip printed at the office counter with a citizen's new PIN.
+
+`render_mailer` lays the slip out as a 1-bit image exactly the paper's width (the kiosk's own
+text setter, `kiosk_app.layout.render_text`, so Arabic is shaped and right to left as on the
+certificates): the authority's name, the office, the citizen's name and national number, the
+PIN in large digits, and the words to keep it secret and how to change it, in Arabic and
+English. `print_mailer` sends it through `hardware` to the office printer the registry config
+names (`office_printer`): "emulator" is the virtual ESC/POS printer in this process, writing
+each slip as an owner-only PNG into `DATA/office-printer/`; anything else is a printer URL.
+
+A failed print raises `MailerNotPrinted` (a bilingual `Refused`) naming what to fix: the
+caller (`registry.enrolment`) has not committed, so the PIN's hash goes with the PIN.
+
+What it does not do: keep the PIN, log it, or retry (the clerk resets again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw
+
+from hardware.errors import HardwareError
+from hardware.job import FailureReason, PrintJob
+from hardware.printer import Printer, open_printer
+from registry.config import DataDir, Settings
+from registry.office.errors import Refusal, Refused
+from verifier.documents import Bilingual
+
+__all__ = ["EMULATOR", "Mailer", "MailerNotPrinted", "print_mailer", "render_mailer"]
+
+log = logging.getLogger(__name__)
+
+EMULATOR = "emulator"
+JOB_TIMEOUT = 30.0
+# one emulated slip at a time in this process: each job numbers its PNG after the last one
+_EMULATOR_LOCK = threading.Lock()
+
+TITLE = ("رقمك السري للخدمة الذاتية", "Your kiosk PIN")
+KEEP_SECRET = (
+    "هذا رقمك السري لأجهزة الخدمة الذاتية. احفظه ولا تُطلع عليه أحدًا، فلن يطلبه منك أي موظف."
+    " أتلف هذه الورقة بعد حفظه.",
+    "This is your PIN for the self-service kiosks. Keep it secret and show it to no one: no"
+    " member of staff will ever ask for it. Destroy this slip once you know it by heart.",
+)
+CHANGE_IT = (
+    "إن ظننت أن أحدًا عرفه فراجع أي مكتب للأحوال المدنية ومعك بطاقتك الشخصية لتغييره.",
+    "If you think someone else knows it, visit any civil status office with your identity card"
+    " to change it.",
+)
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """What a PIN mailer says (the PIN is kept out of the repr)."""
+
+    authority: Bilingual
+    office: Bilingual
+    name_ar: str
+    name_latin: str | None
+    national_id: str
+    issued_on: dt.date
+    pin: str = field(repr=False)
+
+
+class MailerNotPrinted(Refused):
+    """The office printer did not print the mailer; nothing was stored."""
+
+    def __init__(self, reason: FailureReason | None) -> None:
+        ar, en = _reason_words(reason)
+        super().__init__(
+            Refusal(
+                "printer_failed",
+                f"تعذّرت طباعة ورقة الرقم السري ({ar})، فلم يُحفظ أي رقم سري. أصلح الطابعة ثم"
+                " أعد المحاولة، وأتلف أي ورقة خرجت ناقصة.",
+                f"The PIN mailer could not be printed ({en}), so no PIN was saved. Fix the"
+                " printer and try again; destroy any slip that came out part-printed.",
+            )
+        )
+        self.reason = reason
+
+
+def _reason_words(reason: FailureReason | None) -> tuple[str, str]:
+    if reason is FailureReason.PAPER_OUT:
+        return "نفد الورق من الطابعة", "the printer is out of paper"
+    if reason is FailureReason.COVER_OPEN:
+        return "غطاء الطابعة مفتوح", "the printer's cover is open"
+    if reason in (
+        None,
+        FailureReason.NO_ANSWER,
+        FailureReason.OFFLINE,
+        FailureReason.CONNECTION_LOST,
+        FailureReason.IO_ERROR,
+        FailureReason.TIMEOUT,
+        FailureReason.NOT_CONFIRMED,
+    ):
+        return "الطابعة لا تستجيب", "the printer does not answer"
+    return "عطل في الطابعة", "the printer reports a fault"
+
+
+# ---------------------------------------------------------------------------------------------
+# the slip
+
+
+def _stack(images: list[Image.Image], width: int, gap: int) -> Image.Image:
+    height = sum(i.height for i in images) + gap * (len(images) - 1)
+    out = Image.new("1", (width, height), 1)
+    y = 0
+    for image in images:
+        out.paste(image, (0, y))
+        y += image.height + gap
+    return out
+
+
+def _pin_digits(pin: str, width: int) -> Image.Image:
+    """The PIN in large, spaced digits, left to right, inside a box (it is read aloud)."""
+    from kiosk_app.layout.fonts import Script, default_fonts, open_font
+
+    font = open_font(default_fonts().path(Script.LATIN, True), 64 if width >= 576 else 48)
+    text = " ".join(pin)
+    probe = ImageDraw.Draw(Image.new("1", (1, 1)))
+    left, top, right, bottom = probe.textbbox((0, 0), text, font=font)
+    pad = 14
+    box_w, box_h = int(right - left) + 2 * pad, int(bottom - top) + 2 * pad
+    image = Image.new("1", (width, box_h + 8), 1)
+    draw = ImageDraw.Draw(image)
+    x0 = (width - box_w) // 2
+    draw.rectangle((x0, 2, x0 + box_w, 2 + box_h), outline=0, width=3)
+    draw.text((x0 + pad - left, 2 + pad - top), text, font=font, fill=0)
+    return image
+
+
+def _rule(width: int) -> Image.Image:
+    image = Image.new("1", (width, 10), 1)
+    ImageDraw.Draw(image).rectangle((8, 4, width - 8, 5), fill=0)
+    return image
+
+
+def render_mailer(m: Mailer, *, width_dots: int = 576) -> Image.Image:
+    """The mailer as a 1-bit image `width_dots` wide (384 or 576), Arabic first."""
+    from kiosk_app.layout import TextRole, render_text
+
+    def text(value: str, role: TextRole) -> Image.Image:
+        return render_text(value, width_dots=width_dots, role=role)
+
+    parts = [
+        text(m.authority.ar, TextRole.HEADER),
+        *([text(m.authority.latin, TextRole.HEADER)] if m.authority.latin else []),
+        text(m.office.ar, TextRole.LABEL),
+        *([text(m.office.latin, TextRole.LABEL)] if m.office.latin else []),
+        _rule(width_dots),
+        text(TITLE[0], TextRole.TITLE),
+        text(TITLE[1], TextRole.TITLE),
+        text(m.name_ar, TextRole.VALUE),
+        *([text(m.name_latin, TextRole.VALUE)] if m.name_latin else []),
+        text(f"الرقم الوطني: {m.national_id}", TextRole.LABEL),
+        text(f"National number: {m.national_id}", TextRole.LABEL),
+        _pin_digits(m.pin, width_dots),
+        text(KEEP_SECRET[0], TextRole.NOTE),
+        text(CHANGE_IT[0], TextRole.NOTE),
+        _rule(width_dots),
+        text(KEEP_SECRET[1], TextRole.NOTE),
+        text(CHANGE_IT[1], TextRole.NOTE),
+        text(m.issued_on.isoformat(), TextRole.LABEL),
+    ]
+    return _stack(parts, width_dots, gap=4)
+
+
+# ---------------------------------------------------------------------------------------------
+# the printer
+
+
+def _open(settings: Settings, data: DataDir) -> Printer:
+    if settings.office_printer == EMULATOR:
+        from hardware.emulator import EmulatedPrinter
+        from hardware.models import resolve_model
+        from hardware.transports.memory import MemoryTransport
+
+        emulated = EmulatedPrinter(data.office_printer_dir, settings.office_printer_width)
+        transport = MemoryTransport(
+            lambda sent: emulated.receive(sent).reply, name="emulator://office-printer"
+        )
+        return Printer(transport, resolve_model(None, settings.office_printer_width))
+    return open_printer(settings.office_printer, width_dots=settings.office_printer_width)
+
+
+def print_mailer(
+    m: Mailer, settings: Settings, data: DataDir, *, timeout: float = JOB_TIMEOUT
+) -> None:
+    """Print the mailer at the office printer, or raise `MailerNotPrinted`."""
+    image = render_mailer(m, width_dots=settings.office_printer_width)
+    job = PrintJob.of(image, label="pin-mailer")
+    emulated = settings.office_printer == EMULATOR
+    try:
+        with (
+            _EMULATOR_LOCK if emulated else contextlib.nullcontext(),
+            _open(settings, data) as printer,
+        ):
+            result = printer.print_job(job, timeout=timeout)
+    except HardwareError as exc:
+        log.warning("office printer: cannot open it (%s)", type(exc).__name__)
+        raise MailerNotPrinted(None) from exc
+    if not result.ok:
+        log.warning(
+            "office printer: PIN mailer not printed (%s)",
+            result.reason.value if result.reason else "failed",
+        )
+        raise MailerNotPrinted(result.reason)
+    log.info("office printer: PIN mailer printed")
