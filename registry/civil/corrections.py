@@ -50,23 +50,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from registry import audit, offices, record_history
 from registry.audit import AuditEvent
 from registry.civil.numbers import correction_number
-from registry.models import (
-    Correction as CorrectionRow,
-)
-from registry.models import (
-    Death,
-    Divorce,
-    IssuedDocument,
-    Marriage,
-    Person,
-    PersonNameBlock,
-)
+from registry.models import Correction as CorrectionRow
+from registry.models import Death, Divorce, IssuedDocument, Marriage, Person, StaffMember
 from registry.office import declarations as rules
 from registry.office.declarations import (
     Approve,
@@ -78,7 +69,7 @@ from registry.office.declarations import (
 )
 from registry.office.errors import Refusal, Refused, isolate
 from registry.record_history import RecordKind
-from registry.records import name_index_rows
+from registry.records import index_person
 from verifier import codec, cose
 from verifier.documents import DocumentType
 from verifier.payload import decode_claims
@@ -705,9 +696,12 @@ def _machine(row: CorrectionRow) -> rules.Correction:
     )
 
 
-def _append(s: Session, records: Sequence[AuditRecord], **extra: Any) -> None:
+def _append(s: Session, records: Sequence[AuditRecord], by: Staff, **extra: Any) -> None:
+    """The machine's audit records, with the acting staff member's user name (`by`)."""
+    member = s.get(StaffMember, int(by.id))
+    name = member.username if member is not None else by.id
     for r in records:
-        audit.append(s, AuditEvent(r.kind.value), {**r.data, **extra}, r.at)
+        audit.append(s, AuditEvent(r.kind.value), {**r.data, "by": name, **extra}, r.at)
 
 
 def propose(
@@ -747,7 +741,7 @@ def propose(
     )
     s.add(stored)
     s.flush()
-    _append(s, records, kind=kind, fields=sorted(c.field.name for c in parsed))
+    _append(s, records, by, kind=kind, fields=sorted(c.field.name for c in parsed))
     return _view(s, stored)
 
 
@@ -796,14 +790,14 @@ def _decide(
 def decline(s: Session, by: Staff, number: str, *, reason: str, at: dt.datetime) -> CorrectionView:
     row, _, records = _decide(s, number, Decline(by, at, _plain(reason)))
     s.flush()
-    _append(s, records)
+    _append(s, records, by)
     return _view(s, row)
 
 
 def withdraw(s: Session, by: Staff, number: str, *, at: dt.datetime) -> CorrectionView:
     row, _, records = _decide(s, number, Withdraw(by, at))
     s.flush()
-    _append(s, records)
+    _append(s, records, by)
     return _view(s, row)
 
 
@@ -827,7 +821,7 @@ def approve(s: Session, by: Staff, number: str, *, at: dt.datetime) -> Correctio
         setattr(record, c.field.name, value)
     s.flush()
     if isinstance(record, Person) and any(c.field.name in _NAME_PARTS for c in changes):
-        _reindex_name(s, record)
+        index_person(s, record)
     version = record_history.add_version(
         s,
         row.record,
@@ -841,22 +835,13 @@ def approve(s: Session, by: Staff, number: str, *, at: dt.datetime) -> Correctio
     _append(
         s,
         records,
+        by,
         kind=kind,
         fields=sorted(c.field.name for c in changes),
         version=version,
         superseded=list(serials),
     )
     return _view(s, row)
-
-
-def _reindex_name(s: Session, p: Person) -> None:
-    keys, blocks = name_index_rows(
-        [{"id": p.id, **{part: getattr(p, part) for part in _NAME_PARTS}}]
-    )
-    p.name_key = keys[p.id]
-    s.execute(delete(PersonNameBlock).where(PersonNameBlock.person_id == p.id))
-    if blocks:
-        s.execute(insert(PersonNameBlock), blocks)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,16 +21,17 @@ import httpx
 import pytest
 from sqlalchemy import or_, select
 
-from registry import audit, keyring, kiosks, offices, record_history
+from registry import audit, keyring, kiosks, offices, record_history, records
 from registry import staff as accounts
-from registry.civil import corrections
+from registry.civil import corrections, store
 from registry.client import CitizenSession, RegistryClient
 from registry.config import load_settings
 from registry.issuance import payload_sha256
 from registry.models import AuditEntry, Death, Marriage, Person, PersonNameBlock
 from registry.office import arabic_match
-from registry.office.declarations import Role
+from registry.office.declarations import EventKind, Role
 from registry.office.errors import NoTransition
+from tests.office.civil_support import LAW, NOW, Civil, Databases, birth_facts
 from tests.office.office_support import CHEAP, Site, browser_sign_in, csrf_of, serving
 from verifier import codec, cose
 from verifier.documents import DocumentType
@@ -410,6 +411,8 @@ def test_approval_writes_version_two_and_supersedes_issued_documents(world: Worl
         db.dispose()
     (approved,) = audit_entries(w.site, "correction_approved")
     assert approved["correction"] == number and approved["version"] == 2
+    assert approved["by"] == "badr.registrar"
+    assert audit_entries(w.site, "correction_proposed")[0]["by"] == "rana.registrar"
     assert approved["fields"] == ["date_of_birth", "given_ar", "given_latin"]
     assert new_given not in json.dumps(approved, ensure_ascii=False)
     # the name search finds the corrected name
@@ -741,3 +744,63 @@ def test_a_marriage_correction_supersedes_its_certificate(world: World) -> None:
         payment_reference="PAY-COR-M2",
     )
     assert fields_of(again.qr_text)["date_of_marriage"] == corrected
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def civil(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Civil]:
+    yield from Databases(tmp_path).open(request.param)
+
+
+def test_a_birth_registered_at_the_office_is_corrected_as_its_version_two(civil: Civil) -> None:
+    """A record registered through the declarations store already has version 1 (the
+    registration): the approved correction is version 2, and the name search follows it."""
+    later = NOW + dt.timedelta(minutes=5)
+    with civil.db.session() as s:
+        mother = civil.mother(s)
+        father = civil.husband_of(s, mother)
+        declared = store.declare(
+            s, EventKind.BIRTH, birth_facts(mother, father), by=civil.staff["clerk"], at=NOW
+        )
+    with civil.db.session() as s:
+        done = store.register(s, declared.number, by=civil.staff["registrar"], at=later, law=LAW)
+    assert done.registered_ref is not None
+    ref = done.registered_ref
+    at = later + dt.timedelta(hours=1)
+    with civil.db.session() as s:
+        proposer = store.staff_of(s, civil.staff["registrar"])
+        with pytest.raises(corrections.Invalid) as refused:
+            corrections.propose(
+                s,
+                proposer,
+                ref,
+                {"date_of_birth": mother.date_of_birth.isoformat()},
+                reason="the hospital's notice",
+                evidence="Al-Bashir letter 118",
+                at=at,
+            )
+        assert refused.value.code == "birth_before_parent"
+        made = corrections.propose(
+            s,
+            proposer,
+            ref,
+            {"given_ar": "ليانة", "given_latin": "Layana"},
+            reason="the hospital's notice",
+            evidence="Al-Bashir letter 118",
+            at=at,
+        )
+    with civil.db.session() as s:
+        approver = store.staff_of(s, civil.staff["registrar2"])
+        approved = corrections.approve(s, approver, made.number, at=at + dt.timedelta(minutes=1))
+    assert approved.version == 2
+    with civil.db.session() as s:
+        history = record_history.versions(s, ref)
+        assert [v.version for v in history] == [1, 2]
+        assert history[0].declaration_id is not None and history[0].data["given_ar"] == "ليان"
+        assert history[1].data["given_ar"] == "ليانة"
+        assert history[1].data["given_latin"] == "Layana"
+        child = s.execute(
+            select(Person).where(Person.national_id == ref.removeprefix("person:"))
+        ).scalar_one()
+        found = records.search(s, child.name_ar)
+        assert child.national_id in [f.national_id for f in found]
+        assert audit.verify_chain(s).ok
