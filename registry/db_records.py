@@ -533,3 +533,18 @@ def insert_document(conn: Connection, doc: NewDocument) -> None:
     """Insert an issued document (a duplicate idempotency key or payment reference raises
     IntegrityError, and on PostgreSQL aborts the transaction)."""
     _INSERT_DOCUMENT.rows(conn, {name: getattr(doc, name) for name in _DOCUMENT_FIELDS})
+
+
+_RETIRE_KEY = Statement(
+    update(_DOC)
+    .where(_DOC.c.id == bindparam("doc_id"))
+    .values(idempotency_key=bindparam("retired"), payment_reference=bindparam("retired"))
+)
+
+
+def retire_document_key(conn: Connection, doc_id: int) -> None:
+    """Free a superseded document's idempotency key and payment reference for the document
+    that replaces it (a retry of the same purchase after a correction). Both become
+    `#<id>`, which no request can carry ('#' is outside both patterns); the audit log's
+    `document_issued` entry keeps what they were."""
+    _RETIRE_KEY.rows(conn, {"doc_id": doc_id, "retired": f"#{doc_id}"})

@@ -707,6 +707,7 @@ def issue(
     kiosk_id = call.headers.kiosk_id
     token_hash = citizens.token_hash(call.token)
     requester_id: int | None = None
+    replaces: str | None = None
     try:
         with db.session() as s:
             conn = s.connection()
@@ -739,7 +740,12 @@ def issue(
                         code=ErrorCode.IDEMPOTENCY_CONFLICT,
                     )
                 found = db_records.document(conn, ctx.existing_id)
-                return _from_row(found, book, s, replayed=True)
+                if found.superseded_at is None:
+                    return _from_row(found, book, s, replayed=True)
+                # the record was corrected since: the retry gets a new document with the
+                # corrected data, never the superseded one (the key and the payment move to it)
+                replaces = found.serial
+                db_records.retire_document_key(conn, ctx.existing_id)
             r = db_records.Records(conn)
             r.remember_dead(person.id, ctx.requester_dead)
             r.remember_nid(person.father_id, ctx.requester_parent_nids[0])
@@ -800,6 +806,7 @@ def issue(
                     "payment_reference": req.payment_reference,
                     "signer": ctx.signer_kid,
                     "qr_sha256": hashlib.sha256(qr_text.encode("ascii")).hexdigest(),
+                    **({"replaces": replaces} if replaces else {}),
                 },
                 moment,
             )
@@ -948,6 +955,16 @@ def document_status(s: Session, serial: str) -> StatusReport:
             DocumentState.REVOKED,
             "the signing key was compromised",
             signer.revoked_at,
+            kind,
+            row.issued_at,
+            digest,
+        )
+    if row.superseded_at is not None:  # a correction of the record it was issued from
+        return StatusReport(
+            serial,
+            DocumentState.SUPERSEDED,
+            row.superseded_reason or "the record was corrected",
+            row.superseded_at,
             kind,
             row.issued_at,
             digest,

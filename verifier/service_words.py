@@ -200,10 +200,12 @@ def officer_message(verdict: dict[str, Any]) -> dict[str, Any]:
         when_ar = f" بتاريخ {isolate(changed)}" if changed else ""
         when_en = f" on {changed}" if changed else ""
         note = Term(
-            f"طرأ على هذا القيد تغيير لاحق{when_ar} (مثل طلاق بعد هذا الزواج): تحقّق من الحالة "
-            "الحالية لدى السجل المدني.",
-            f"A later event changed this record{when_en} (for example a divorce after this "
-            "marriage): check the current state with the civil registry.",
+            f"طرأ على هذا القيد تغيير لاحق{when_ar} (تصحيح للقيد، أو طلاق بعد هذا الزواج): "
+            "لم تعد بيانات هذه الوثيقة هي المسجَّلة؛ اطلب من صاحبها وثيقة حديثة أو تحقّق من "
+            "الحالة الحالية لدى السجل المدني.",
+            f"A later event changed this record{when_en} (a correction of the record, or a "
+            "divorce after this marriage): this document no longer shows what is recorded; ask "
+            "for a newly issued one or check the current state with the civil registry.",
         )
     typed = verdict.get("input")
     if typed == "upper_cased" and note is None:

@@ -38,6 +38,7 @@ from fastapi.staticfiles import StaticFiles
 from registry.http_state import Registry
 from registry.office_web import (
     admin,
+    corrections,
     declarations,
     enrolment,
     pages,
@@ -67,7 +68,7 @@ class NoStaffSession(Exception):
     """An office API call without a valid bearer token (answered 401)."""
 
 
-AREAS = (sign_in, today, pages, records_page, declarations, enrolment, admin)
+AREAS = (sign_in, today, pages, records_page, declarations, corrections, enrolment, admin)
 
 
 def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:

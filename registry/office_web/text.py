@@ -79,6 +79,8 @@ TEXT: dict[str, dict[str, str]] = {
         "date_of_death": "تاريخ الوفاة",
         "record": "قيد الأحوال المدنية",
         "not_found": "لا يوجد قيد بهذا الرقم الوطني.",
+        "propose_correction": "اقتراح تصحيح لقيد الولادة",
+        "propose_death_correction": "اقتراح تصحيح لقيد الوفاة",
         "record_kiosk": "الخدمة الذاتية: الرقم السري والهاتف",
     },
     "en": {
@@ -150,6 +152,8 @@ TEXT: dict[str, dict[str, str]] = {
         "date_of_death": "Date of death",
         "record": "Civil-status record",
         "not_found": "No record has that national number.",
+        "propose_correction": "Propose a correction of the birth record",
+        "propose_death_correction": "Propose a correction of the death record",
         "record_kiosk": "Kiosk PIN and phone",
     },
 }
