@@ -109,6 +109,7 @@ __all__ = [
     "document_status",
     "fee_table",
     "issue",
+    "issued_from_row",
     "make_serial",
     "offers_for",
     "preview",
@@ -574,6 +575,11 @@ def _from_row(
         document=document,
         replayed=replayed,
     )
+
+
+def issued_from_row(row: IssuedDocument, book: PlaceBook, s: Session) -> Issued:
+    """A document issued before, read back from its row (a replay, a reprint)."""
+    return _from_row(row, book, s, replayed=True)
 
 
 def _existing(

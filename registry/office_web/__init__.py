@@ -36,7 +36,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from registry.http_state import Registry
-from registry.office_web import admin, pages, records_page, sign_in, today
+from registry.office_web import admin, counter, pages, records_page, sign_in, today
 from registry.office_web.context import HERE, OfficeContext, OfficeOptions
 from registry.office_web.fleet import fleet_of
 
@@ -59,7 +59,7 @@ class NoStaffSession(Exception):
     """An office API call without a valid bearer token (answered 401)."""
 
 
-AREAS = (sign_in, today, pages, records_page, admin)
+AREAS = (sign_in, today, pages, records_page, counter, admin)
 
 
 def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:
