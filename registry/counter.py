@@ -45,6 +45,7 @@ from registry.places import PlaceBook
 from registry.staff import StaffView
 from verifier.documents import Bilingual, DocumentType
 from verifier.trust import serial_hash
+from verifier.words import COUNTER_PREFIX
 
 __all__ = [
     "CounterRequest",
@@ -63,7 +64,7 @@ PRINT = Permission.PRINT_AT_COUNTER
 
 def channel_id(office: str) -> str:
     """What a counter's document carries where a kiosk's carries the kiosk id."""
-    return f"COUNTER-{office}"
+    return f"{COUNTER_PREFIX}{office}"
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,7 @@ def issue_at_counter(
             )
     except IntegrityError:
         # a concurrent request with the same office and key committed first
+        log.debug("counter %s: a concurrent duplicate lost its race", place.code)
         replayed = _replay(s, book, place.code, req, person.id)
         if replayed is None:
             raise

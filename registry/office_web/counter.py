@@ -251,12 +251,11 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             )
         if done.pdf is not None:
             return pdf_response(done)
+        # printed: a fresh form (a new key) for the next document this citizen asks for
         return page(
             request,
             me,
             nid,
-            key=key,
-            chosen=offer,
             output=output,
             printed=done.issued,
             reprinted=done.issued.replayed,
