@@ -192,7 +192,7 @@ def issue_at_counter(
                     idempotency_key=req.idempotency_key,
                     fingerprint=req.fingerprint(person.id),
                     fee=fee,
-                    payment_reference=f"COUNTER-{place.code}-{number}",
+                    payment_reference=f"{issuance.COUNTER_PAYMENT}{place.code}-{number}",
                     signer_kid=signer.kid,
                     signer_issuer=signer.issuer,
                     moment=moment,
@@ -205,8 +205,10 @@ def issue_at_counter(
         # a concurrent request with the same office and key committed first
         log.debug("counter %s: a concurrent duplicate lost its race", place.code)
         replayed = _replay(s, book, place.code, req, person.id)
-        if replayed is None:
-            raise
+        if replayed is None:  # only a counter makes COUNTER- references: not expected
+            raise Conflict(
+                "this payment reference was already used", code=ErrorCode.PAYMENT_REFERENCE_USED
+            ) from None
         return replayed
     log.info(
         "issued %s serial-hash %s at counter %s",

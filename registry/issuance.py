@@ -134,6 +134,7 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 # generated records (M2019/0000123) and those registered at an office (M2026/AMM/000001,
 # registry.civil.numbers)
+COUNTER_PAYMENT = "COUNTER-"  # the fee paid at an office's counter (registry.counter)
 RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/(?:[A-Z]{2,8}/[0-9]{6}|[0-9]{7})")
 
 
@@ -525,6 +526,8 @@ class IssueRequest:
             raise InvalidInput(
                 "the payment reference is 1-64 of A-Z, a-z, 0-9, '.', '_', ':', '/', '-'"
             )
+        if self.payment_reference.upper().startswith(COUNTER_PAYMENT):
+            raise InvalidInput(f"payment references starting {COUNTER_PAYMENT} are the counters'")
         if not 1 <= len(self.subject) <= 32:
             raise InvalidInput("the subject is a national number or a record number")
 

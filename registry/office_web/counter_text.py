@@ -185,6 +185,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "استُعمل هذا النموذج لطلب آخر. أعد تحميل الصفحة وحاول مجددًا.",
         "This form was used for another request. Reload the page and try again.",
     ),
+    "payment_reference_used": (
+        "رقم إيصال الرسم مستعمل من قبل، فلم تصدر أي وثيقة. أعد المحاولة.",
+        "The fee receipt number was used already: nothing was issued. Try again.",
+    ),
     "no_signer": (
         "لا يوجد مفتاح توقيع صالح الآن، فلم تصدر أي وثيقة. أبلغ مدير النظام.",
         "No signing key is valid now: nothing was issued. Tell the administrator.",

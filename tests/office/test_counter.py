@@ -358,3 +358,13 @@ def test_documents_issued_counts_stay_one_per_key_under_concurrency(counter_site
             assert s.execute(select(func.count()).select_from(IssuedDocument)).scalar_one() == 1
     finally:
         db.dispose()
+
+
+def test_kiosks_may_not_use_the_counters_payment_references() -> None:
+    from registry.errors import InvalidInput
+    from registry.issuance import IssueRequest
+    from verifier.documents import DocumentType
+
+    request = IssueRequest(DocumentType.BIRTH_CERTIFICATE, "9988411105", "counter-AMM-1", "k" * 12)
+    with pytest.raises(InvalidInput, match="counters"):
+        request.validate()
