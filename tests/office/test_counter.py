@@ -368,3 +368,29 @@ def test_kiosks_may_not_use_the_counters_payment_references() -> None:
     request = IssueRequest(DocumentType.BIRTH_CERTIFICATE, "9988411105", "counter-AMM-1", "k" * 12)
     with pytest.raises(InvalidInput, match="counters"):
         request.validate()
+
+
+def test_paper_running_out_mid_print_is_reprinted_by_the_same_request(
+    counter_site: Site, emulator: Emulator
+) -> None:
+    site = counter_site
+    me = citizens(site)[0]["national_id"]
+    clerk = bearer(site, "amal.clerk")
+    emulator.paper_out_after(200)  # ready when asked, out of paper 200 rows into the job
+    request = body(me, "individual_extract", me, "mid-print-01", output="receipt")
+    r = httpx.post(site.url + ISSUE, json=request, headers=clerk, timeout=60)
+    assert r.status_code == 503, r.text
+    error = r.json()["error"]
+    (row,) = documents(site)
+    assert error["code"] == "not_printed" and error["serial"] == row.serial
+    assert "دون رسم جديد" in error["words"]["ar"]
+    assert [p.complete for p in emulator.wait_for_receipts(1)] == [False]
+
+    emulator.clear()  # paper loaded: the same request prints the same document, no new fee
+    again = httpx.post(site.url + ISSUE, json=request, headers=clerk, timeout=60)
+    assert again.status_code == 200, again.text
+    assert again.json()["serial"] == row.serial and again.json()["replayed"] is True
+    assert len(documents(site)) == 1 and counter_value(site, "AMM") == 1
+    receipts = emulator.wait_for_receipts(2)
+    assert receipts[-1].complete
+    assert verify(qr_of(Image.open(receipts[-1].path)), trust(site)).status is Status.VALID
