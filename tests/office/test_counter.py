@@ -394,3 +394,32 @@ def test_paper_running_out_mid_print_is_reprinted_by_the_same_request(
     receipts = emulator.wait_for_receipts(2)
     assert receipts[-1].complete
     assert verify(qr_of(Image.open(receipts[-1].path)), trust(site)).status is Status.VALID
+
+
+def test_the_default_printer_is_the_emulator_writing_pngs_owner_only(counter_site: Site) -> None:
+    from registry.config import CounterPrinterConfig, load_settings
+    from registry.counter import counter_document
+    from registry.counter_paper import CounterPrinter
+    from registry.places import PlaceBook
+
+    site = counter_site
+    me = citizens(site)[0]["national_id"]
+    r = httpx.post(
+        site.url + ISSUE,
+        json=body(me, "individual_extract", me, "emulated-01"),
+        headers=bearer(site, "amal.clerk"),
+    )
+    assert r.status_code == 201, r.text
+    db = site.db()
+    try:
+        with db.session() as s:
+            issued = counter_document(s, PlaceBook(db), r.json()["serial"], "AMM")
+    finally:
+        db.dispose()
+    printer = CounterPrinter(CounterPrinterConfig(), site.data)  # url = "emulator"
+    printer.check()
+    printer.print_document(issued, load_settings(site.data))
+    out = site.data.counter_printer_dir
+    assert out.stat().st_mode & 0o777 == 0o700
+    (png,) = out.glob("receipt-*.png")
+    assert qr_of(Image.open(png)) == issued.qr_text
