@@ -16,6 +16,8 @@ Layout (pure modules beside thin I/O adapters):
 - `entitlements`: who may obtain which document for whom (pure rules).
 - `issuance`, `audit`, `keyring`, `places`: issuing and status, the hash chain, signer
   keys and the trust list, place codes.
+- `counter`, `counter_paper`: issuing at an office's counter, and its A4 PDF and receipt
+  printer (the one place `registry` uses `hardware`).
 - `service`: the FastAPI app; `client`: the kiosk's httpx client; `cli`: `sanad registry`.
 
 `registry.client` imports only `registry.signing`, `registry.codes`, `registry.errors` and

@@ -55,6 +55,10 @@ class ErrorCode(enum.StrEnum):
     NO_SIGNER = "no_signer"
     DATABASE_UNAVAILABLE = "database_unavailable"
     INTERNAL_ERROR = "internal_error"  # a bug: logged with its traceback
+    # the office counter (registry.counter)
+    NOT_PERMITTED = "not_permitted"  # 403: the staff member's role does not allow it
+    WRONG_OFFICE = "wrong_office"  # 403: another office's counter, or an office closed
+    REQUESTER_DECEASED = "requester_deceased"  # 403: the registry records the requester's death
     # administration
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)

@@ -47,6 +47,7 @@ from verifier.documents import Bilingual
 from verifier.settings_env import unknown_variables
 
 __all__ = [
+    "CounterPrinterConfig",
     "DataDir",
     "Identity",
     "IdentityConfig",
@@ -116,6 +117,11 @@ class DataDir:
     @property
     def config_path(self) -> Path:
         return self.root / "registry.toml"
+
+    @property
+    def counter_printer_dir(self) -> Path:
+        """Where the emulated counter printer writes its receipts as PNGs (`[counter_printer]`)."""
+        return self.root / "counter-printer"
 
     @property
     def office_key_path(self) -> Path:
@@ -283,6 +289,19 @@ def default_identity() -> Identity:
     return Identity.from_config(_default_identity_config())
 
 
+class CounterPrinterConfig(BaseModel):
+    """The `[counter_printer]` table: the office counter's receipt printer for certificates
+    (`registry.counter_paper`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # "emulator": the ESC/POS emulator, writing each receipt as a PNG into
+    # DATA/counter-printer/; or a printer URL (tcp://, serial://, usb://, file://: hardware.url)
+    url: str = Field(default="emulator", min_length=1, max_length=300)
+    width: Literal[384, 576] = 576
+    profile: str | None = Field(default=None, max_length=40)  # a python-escpos profile name
+
+
 # ---------------------------------------------------------------------------------------------
 # The file and the environment
 
@@ -318,6 +337,7 @@ class RegistryConfig(BaseSettings):
     office_printer_width: Literal[384, 576] = 576
     family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
+    counter_printer: CounterPrinterConfig = Field(default_factory=CounterPrinterConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -339,28 +359,34 @@ def _file_values(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    unknown = sorted(set(data) - {"registry", "identity"})
+    unknown = sorted(set(data) - {"registry", *_TABLES})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown table or key {', '.join(unknown)!s} (only [registry] and [identity])"
+            f"{path}: unknown table or key {', '.join(unknown)!s} "
+            "(only [registry], [identity] and [counter_printer])"
         )
     values: dict[str, Any] = {}
-    for table in ("registry", "identity"):
+    for table in ("registry", *_TABLES):
         if table in data and not isinstance(data[table], dict):
             raise ConfigError(f"{path}: [{table}] must be a table")
     values.update(data.get("registry", {}))
-    if "identity" in values:
-        raise ConfigError(f"{path}: [registry] has no key identity (use the [identity] table)")
-    if "identity" in data:
-        values["identity"] = data["identity"]
+    for table in _TABLES:
+        if table in values:
+            raise ConfigError(f"{path}: [registry] has no key {table} (use the [{table}] table)")
+        if table in data:
+            values[table] = data[table]
     return values
+
+
+_TABLES = ("identity", "counter_printer")  # the tables besides [registry]
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = []
     for e in exc.errors()[:10]:
         loc = [str(x) for x in e.get("loc", ())]
-        where = f"[identity] {'.'.join(loc[1:])}" if loc[:1] == ["identity"] else ".".join(loc)
+        table = loc[0] if loc and loc[0] in _TABLES else None
+        where = f"[{table}] {'.'.join(loc[1:])}" if table else ".".join(loc)
         msg = "unknown key" if e.get("type") == "extra_forbidden" else e.get("msg", "invalid")
         lines.append(f"{where or '?'}: {msg}")
     return f"{path} (or {ENV_PREFIX}* in the environment): " + "; ".join(lines)
@@ -387,6 +413,7 @@ class Settings:
     """What the registry runs with (from `load_settings`; the defaults are the file's)."""
 
     identity: Identity = field(default_factory=default_identity)
+    counter_printer: CounterPrinterConfig = field(default_factory=CounterPrinterConfig)
     signing_window: dt.timedelta = dt.timedelta(days=90)
     trust_list_validity: dt.timedelta = dt.timedelta(days=7)
     trust_list_max_age: int = 300  # Cache-Control max-age, seconds
@@ -418,6 +445,7 @@ def load_settings(data: DataDir) -> Settings:
         raise ConfigError(f"{data.config_path}: {exc.message}") from None
     return Settings(
         identity=Identity.from_config(c.identity),
+        counter_printer=c.counter_printer,
         signing_window=dt.timedelta(days=c.signing_window_days),
         trust_list_validity=dt.timedelta(days=c.trust_list_validity_days),
         trust_list_max_age=c.trust_list_max_age,

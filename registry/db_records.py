@@ -509,7 +509,7 @@ class NewDocument:
     subject_person_id: int | None
     marriage_id: int | None
     requester_id: int
-    kiosk_id: str
+    kiosk_id: str | None  # None at an office's counter (office and staff_id instead)
     idempotency_key: str
     request_fingerprint: str
     fee_amount: int
@@ -518,6 +518,8 @@ class NewDocument:
     signer_kid: str
     issued_at: dt.datetime
     qr_text: str
+    office: str | None = None
+    staff_id: int | None = None
 
 
 _INSERT_DOCUMENT = Statement(

@@ -26,12 +26,10 @@ __all__ = [
     "FeeOut",
     "FeeRowOut",
     "FeesOut",
-    "FleetOut",
     "HealthOut",
     "HeartbeatBody",
     "IssueBody",
     "IssuedOut",
-    "KioskOut",
     "LoginBody",
     "LoginOut",
     "OfferOut",
@@ -236,25 +234,6 @@ class HealthOut(BaseModel):
 
 class OkOut(BaseModel):
     ok: bool
-
-
-class KioskOut(BaseModel):
-    id: str
-    centre: Text2
-    revoked: bool
-    last_seen_at: dt.datetime | None
-    printer: str | None
-    paper: str | None
-    cover_open: bool | None
-    app_version: str | None
-    last_error: str | None
-    journal_backlog: int | None
-    failed_jobs: int | None
-    attention: list[str]
-
-
-class FleetOut(BaseModel):
-    kiosks: list[KioskOut]
 
 
 class ErrorDetail(BaseModel):

@@ -19,6 +19,11 @@ non-employment), yy the year of issue, the number the document's row id (unique 
 concurrency, on SQLite and PostgreSQL alike), the check a Luhn digit over the digits, so a
 mistyped serial is caught before any lookup.
 
+`checked_document` (subject, entitlement, the document's fields) and `sign_and_record` (row
+id, serial, signature, row, audit entry) are the steps every channel shares: the kiosk's
+`issue` calls them on its prefetched context, `registry.counter` inside an office clerk's
+transaction.
+
 `preview` answers "what would `issue` sign for this request now?": the same entitlement check
 and the same document, built by the same `_build_document`, in a transaction that writes
 nothing (no row, so no serial is used up; no fee, no signature, no audit entry).
@@ -36,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,17 +100,22 @@ __all__ = [
     "DocumentState",
     "IssueRequest",
     "Issued",
+    "IssuedAt",
     "KioskCall",
     "Offer",
     "Preview",
+    "Signing",
+    "checked_document",
     "document_status",
     "fee_table",
     "forget_cached_fees",
     "issue",
+    "issued_from_row",
     "make_serial",
     "offers_for",
     "preview",
     "revoke_document",
+    "sign_and_record",
     "valid_serial_check",
 ]
 
@@ -125,6 +135,7 @@ IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 # generated records (M2019/0000123) and those registered at an office (M2026/AMM/000001,
 # registry.civil.numbers)
+COUNTER_PAYMENT = "COUNTER-"  # the fee paid at an office's counter (registry.counter)
 RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/(?:[A-Z]{2,8}/[0-9]{6}|[0-9]{7})")
 
 
@@ -524,6 +535,8 @@ class IssueRequest:
             raise InvalidInput(
                 "the payment reference is 1-64 of A-Z, a-z, 0-9, '.', '_', ':', '/', '-'"
             )
+        if self.payment_reference.upper().startswith(COUNTER_PAYMENT):
+            raise InvalidInput(f"payment references starting {COUNTER_PAYMENT} are the counters'")
         if not 1 <= len(self.subject) <= 32:
             raise InvalidInput("the subject is a national number or a record number")
 
@@ -574,6 +587,11 @@ def _from_row(
         document=document,
         replayed=replayed,
     )
+
+
+def issued_from_row(row: IssuedDocument, book: PlaceBook, s: Session) -> Issued:
+    """A document issued before, read back from its row (a replay, a reprint)."""
+    return _from_row(row, book, s, replayed=True)
 
 
 def _existing(
@@ -633,6 +651,28 @@ def _build_document(
     return Document(doc_type, fields, kiosk=kiosk_id, centre=book.place(centre, s))
 
 
+def checked_document(
+    s: Session,
+    r: Records,
+    book: PlaceBook,
+    settings: Settings,
+    requester: PersonRec,
+    doc_type: DocumentType,
+    subject_ref: str,
+    channel_id: str,
+    today: dt.date,
+    centre_of: Callable[[Session, str], Bilingual | None] | None,
+) -> tuple[Document, _Subject]:
+    """The subject resolved, the requester's entitlement checked (Refused if not), and the
+    document built as it will be signed: the one path for the kiosk's issue and preview and
+    the office counter. `channel_id` is the kiosk id the document carries (at a counter,
+    `COUNTER-<office>`)."""
+    subject = _resolve(r, doc_type, subject_ref, requester)
+    _check(r, requester, doc_type, subject, settings, today)
+    document = _build_document(s, r, book, channel_id, doc_type, subject, today, centre_of)
+    return document, subject
+
+
 @dataclass(frozen=True)
 class KioskCall:
     """A signed kiosk request as the issue path checks it: the signature headers, what they
@@ -683,6 +723,108 @@ def _session_person(
     extend = citizens.check_session(found, call.headers.kiosk_id, settings, now)
     assert ctx.requester is not None  # check_session refuses a missing session
     return ctx.requester, extend
+
+
+@dataclass(frozen=True)
+class IssuedAt:
+    """Where a document is issued: at a kiosk, or at an office's counter by a staff member."""
+
+    kiosk_id: str | None = None
+    office: str | None = None
+    staff_id: int | None = None
+    staff_username: str | None = None
+
+    def audit_fields(self) -> dict[str, Any]:
+        if self.kiosk_id is not None:
+            return {"kiosk": self.kiosk_id}
+        return {"office": self.office, "by": self.staff_username}
+
+
+@dataclass(frozen=True)
+class Signing:
+    """A document built and checked, ready to be numbered, signed and recorded."""
+
+    document: Document
+    subject: _Subject
+    subject_ref: str
+    requester_id: int
+    idempotency_key: str
+    fingerprint: str
+    fee: tuple[int, str]
+    payment_reference: str
+    signer_kid: str
+    signer_issuer: str
+    moment: dt.datetime
+    where: IssuedAt
+    replaces: str | None = None  # the superseded document's serial a retry replaces
+
+
+def sign_and_record(conn: Connection, keys: keyring.KeyCache, job: Signing) -> Issued:
+    """Number, sign and record one document, and append its audit entry (last, so the audit
+    head's lock is held only until commit): the one way every channel issues. A duplicate
+    idempotency key or a used payment reference raises IntegrityError at the insert."""
+    doc_type = DocumentType(job.document.type)
+    key = keys.get(job.signer_kid)
+    amount, currency = job.fee
+    doc_id = db_records.next_document_id(conn)
+    serial = make_serial(doc_type, job.moment.year, doc_id)
+    qr_text = sign_document(
+        job.document, serial=serial, issuer=job.signer_issuer, issued_at=job.moment, key=key
+    )
+    subject = job.subject
+    db_records.insert_document(
+        conn,
+        db_records.NewDocument(
+            id=doc_id,
+            serial=serial,
+            document_type=int(doc_type),
+            subject_ref=job.subject_ref,
+            subject_person_id=subject.person.id if subject.person else None,
+            marriage_id=subject.marriage.id if subject.marriage else None,
+            requester_id=job.requester_id,
+            kiosk_id=job.where.kiosk_id,
+            idempotency_key=job.idempotency_key,
+            request_fingerprint=job.fingerprint,
+            fee_amount=amount,
+            fee_currency=currency,
+            payment_reference=job.payment_reference,
+            signer_kid=job.signer_kid,
+            issued_at=job.moment,
+            qr_text=qr_text,
+            office=job.where.office,
+            staff_id=job.where.staff_id,
+        ),
+    )
+    audit.append_core(
+        conn,
+        AuditEvent.DOCUMENT_ISSUED,
+        {
+            "serial": serial,
+            "type": int(doc_type),
+            **job.where.audit_fields(),
+            "requester": job.requester_id,
+            "fee": amount,
+            "currency": currency,
+            "payment_reference": job.payment_reference,
+            "signer": job.signer_kid,
+            "qr_sha256": hashlib.sha256(qr_text.encode("ascii")).hexdigest(),
+            **({"replaces": job.replaces} if job.replaces else {}),
+        },
+        job.moment,
+    )
+    return Issued(
+        serial=serial,
+        document_type=doc_type,
+        subject=job.subject_ref,
+        issued_at=job.moment,
+        fee_amount=amount,
+        fee_currency=currency,
+        payment_reference=job.payment_reference,
+        qr_text=qr_text,
+        signer_kid=job.signer_kid,
+        document=job.document,
+        replayed=False,
+    )
 
 
 def issue(
@@ -750,79 +892,40 @@ def issue(
             r.remember_dead(person.id, ctx.requester_dead)
             r.remember_nid(person.father_id, ctx.requester_parent_nids[0])
             r.remember_nid(person.mother_id, ctx.requester_parent_nids[1])
-            subject = _resolve(r, req.document_type, req.subject, person)
-            _check(r, person, req.document_type, subject, settings, moment.date())
             centre = Bilingual(ctx.kiosk_centre_ar, ctx.kiosk_centre_latin)
-            document = _build_document(
+            document, subject = checked_document(
                 s,
                 r,
                 book,
-                kiosk_id,
+                settings,
+                person,
                 req.document_type,
-                subject,
+                req.subject,
+                kiosk_id,
                 moment.date(),
                 lambda _s, _k: centre,
             )
             if ctx.signer_kid is None or ctx.signer_issuer is None:
                 raise KeyringError("no document signer is valid now: rotate the signer key")
-            key = keys.get(ctx.signer_kid)
-            amount, currency = ctx.fee or (0, settings.identity.currency)
-            doc_id = db_records.next_document_id(conn)
-            serial = make_serial(req.document_type, moment.year, doc_id)
-            qr_text = sign_document(
-                document, serial=serial, issuer=ctx.signer_issuer, issued_at=moment, key=key
-            )
-            db_records.insert_document(
+            result = sign_and_record(
                 conn,
-                db_records.NewDocument(
-                    id=doc_id,
-                    serial=serial,
-                    document_type=int(req.document_type),
+                keys,
+                Signing(
+                    document=document,
+                    subject=subject,
                     subject_ref=req.subject,
-                    subject_person_id=subject.person.id if subject.person else None,
-                    marriage_id=subject.marriage.id if subject.marriage else None,
                     requester_id=requester_id,
-                    kiosk_id=kiosk_id,
                     idempotency_key=req.idempotency_key,
-                    request_fingerprint=req.fingerprint(requester_id),
-                    fee_amount=amount,
-                    fee_currency=currency,
+                    fingerprint=req.fingerprint(requester_id),
+                    fee=ctx.fee or (0, settings.identity.currency),
                     payment_reference=req.payment_reference,
                     signer_kid=ctx.signer_kid,
-                    issued_at=moment,
-                    qr_text=qr_text,
+                    signer_issuer=ctx.signer_issuer,
+                    moment=moment,
+                    where=IssuedAt(kiosk_id=kiosk_id),
+                    replaces=replaces,
                 ),
             )  # a concurrent duplicate key or a used payment reference fails here
-            audit.append_core(
-                conn,
-                AuditEvent.DOCUMENT_ISSUED,
-                {
-                    "serial": serial,
-                    "type": int(req.document_type),
-                    "kiosk": kiosk_id,
-                    "requester": requester_id,
-                    "fee": amount,
-                    "currency": currency,
-                    "payment_reference": req.payment_reference,
-                    "signer": ctx.signer_kid,
-                    "qr_sha256": hashlib.sha256(qr_text.encode("ascii")).hexdigest(),
-                    **({"replaces": replaces} if replaces else {}),
-                },
-                moment,
-            )
-            result = Issued(
-                serial=serial,
-                document_type=req.document_type,
-                subject=req.subject,
-                issued_at=moment,
-                fee_amount=amount,
-                fee_currency=currency,
-                payment_reference=req.payment_reference,
-                qr_text=qr_text,
-                signer_kid=ctx.signer_kid,
-                document=document,
-                replayed=False,
-            )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used
         if requester_id is None:
@@ -875,9 +978,9 @@ def preview(
         requester_id = requester if isinstance(requester, int) else requester(s)
         r = db_records.Records(s.connection())
         person = r.person(requester_id)
-        found = _resolve(r, document_type, subject, person)
-        _check(r, person, document_type, found, settings, today)
-        document = _build_document(s, r, book, kiosk_id, document_type, found, today, centre_of)
+        document, _ = checked_document(
+            s, r, book, settings, person, document_type, subject, kiosk_id, today, centre_of
+        )
         amount, currency = cached_fees(s).get(document_type, (0, settings.identity.currency))
     log.debug("preview of a %s at kiosk %s", document_type.slug, kiosk_id)
     return Preview(document_type, subject, amount, currency, document)

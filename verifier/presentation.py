@@ -187,8 +187,8 @@ def format_fee(amount: int, identity: Identity, lang: str) -> str:
 
 
 def issue_fields(claims: Claims, tz: dt.tzinfo = dt.UTC) -> list[DisplayField]:
-    """The lines about the issue (serial, time, issuer, centre, kiosk), labelled as the
-    paper's header prints them; the time in `tz`, with its offset."""
+    """The lines about the issue (serial, time, issuer, centre, kiosk or office counter),
+    labelled as the paper's header prints them; the time in `tz`, with its offset."""
     document = claims.document
     when = words.format_datetime(claims.issued_at, tz)
     values = [
@@ -198,7 +198,14 @@ def issue_fields(claims: Claims, tz: dt.tzinfo = dt.UTC) -> list[DisplayField]:
         ("centre", value_text(document.centre, "ar"), value_text(document.centre, "en")),
         ("kiosk", document.kiosk, document.kiosk),
     ]
-    return [DisplayField(name, *words.ISSUE_LABELS[name], ar, en) for name, ar, en in values]
+    # a document issued at an office's counter carries COUNTER-<office> as its kiosk id
+    counter = document.kiosk.startswith(words.COUNTER_PREFIX)
+    return [
+        DisplayField(
+            name, *words.ISSUE_LABELS["counter" if counter and name == "kiosk" else name], ar, en
+        )
+        for name, ar, en in values
+    ]
 
 
 def _raw_text(value: object) -> str:

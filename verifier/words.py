@@ -33,6 +33,7 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 __all__ = [
+    "COUNTER_PREFIX",
     "DOCUMENT_TITLES",
     "FIELD_LABELS",
     "FSI",
@@ -141,7 +142,10 @@ ISSUE_LABELS: Mapping[str, Term] = {
     "issuer": Term("جهة الإصدار", "Issuer"),
     "centre": Term("مركز الإصدار", "Issuing centre"),
     "kiosk": Term("جهاز الخدمة الذاتية", "Self-service kiosk"),
+    "counter": Term("شبّاك الإصدار", "Issuing counter"),  # a kiosk id COUNTER-<office>
 }
+
+COUNTER_PREFIX = "COUNTER-"  # what an office counter's documents carry as their kiosk id
 
 # The family extract's per-member values that have labels of their own.
 MEMBER_LABELS: Mapping[str, Term] = {

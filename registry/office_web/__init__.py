@@ -39,6 +39,7 @@ from registry.http_state import Registry
 from registry.office_web import (
     admin,
     corrections,
+    counter,
     declarations,
     enrolment,
     pages,
@@ -68,7 +69,17 @@ class NoStaffSession(Exception):
     """An office API call without a valid bearer token (answered 401)."""
 
 
-AREAS = (sign_in, today, pages, records_page, declarations, corrections, enrolment, admin)
+AREAS = (
+    sign_in,
+    today,
+    pages,
+    records_page,
+    declarations,
+    corrections,
+    enrolment,
+    counter,
+    admin,
+)
 
 
 def install_office(app: FastAPI, reg: Registry, options: OfficeOptions | None = None) -> None:

@@ -283,11 +283,12 @@ def test_catalogue_values_are_isolated() -> None:
     assert "B26-0000001-8" in ktext.shape_line(text, rtl=True)
 
 
-# codes a citizen never sees: the kiosk's own signature, administration, bugs
+# codes a citizen never sees: the kiosk's own signature, administration, the office, bugs
 _NOT_FOR_CITIZENS = {
     "signature_missing", "signature_invalid", "timestamp_stale", "nonce_replayed", "not_found",
     "internal_error", "already_revoked", "root_key_offline",
     "not_issued", "body_too_large",
+    "not_permitted", "wrong_office", "requester_deceased",  # the office counter's (staff)
 }  # fmt: skip
 
 
