@@ -471,6 +471,11 @@ class KioskProc:
 
 
 FINISH = {"label": "finish", "do": "tap_key", "key": "button.finish", "until": ["attract"]}
+# leave from the choice of documents: the top bar's cancel, confirmed in the question it asks
+SIGN_OUT = (
+    {"label": "cancel", "do": "tap_key", "key": "button.cancel"},
+    {"label": "confirm cancel", "do": "tap_key", "key": "cancel.yes", "until": ["attract"]},
+)
 
 
 def login_steps(lang: str, national_id: str, pin: str) -> list[dict[str, Any]]:
