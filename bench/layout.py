@@ -23,7 +23,7 @@ import qrcode
 import qrcode.constants
 import qrcode.util
 
-from kiosk_app.layout import Masthead, Receipt, render_verdict
+from hardware.layout import Masthead, Receipt, render_verdict
 from verifier.fixtures import (
     AUTHORITY,
     IDENTITY,

@@ -3,7 +3,7 @@
 - `HardwarePrinter`: `hardware.printer` opened per status query or job (a reconnect is free,
   and a cable pulled between citizens costs nothing); its status mapped to the session's
   `hardware.status.PrinterState` (no answer is UNKNOWN, never "ready").
-- `LayoutRenderer`: `kiosk_app.layout` for receipts of verified documents, previews marked as
+- `LayoutRenderer`: `hardware.layout` for receipts of verified documents, previews marked as
   specimens, and the technician's test page.
 
 What this module does not do: decide when anything happens (the session and the runner do).
@@ -88,7 +88,7 @@ class HardwarePrinter:
 
 
 class LayoutRenderer:
-    """Receipts, specimen previews and the test page through `kiosk_app.layout`."""
+    """Receipts, specimen previews and the test page through `hardware.layout`."""
 
     def __init__(
         self,
@@ -114,7 +114,7 @@ class LayoutRenderer:
         self._specimen_key = SigningKey.generate()  # never in any trust list
 
     def _render(self, claims: Claims, qr_text: str, language: str) -> Image.Image:
-        from kiosk_app.layout.receipt import LangOrder, Masthead, render_receipt
+        from hardware.layout.receipt import LangOrder, Masthead, render_receipt
 
         order = LangOrder.AR_FIRST if language == "ar" else LangOrder.EN_FIRST
         if self.trust is not None:
@@ -194,7 +194,7 @@ def _place_names(document: Document) -> dict[int, Bilingual]:
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    from kiosk_app.layout.fonts import Script, default_fonts, open_font
+    from hardware.layout.fonts import Script, default_fonts, open_font
 
     return open_font(default_fonts().path(Script.ARABIC, False), size)
 

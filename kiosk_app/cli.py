@@ -25,7 +25,7 @@ __all__ = ["group", "run_kiosk"]
 log = logging.getLogger(__name__)
 
 EPILOG = "Exit codes: 0 ok, 1 a check failed (printer or registry), 2 usage or I/O error."
-_LAZY = {"render": "kiosk_app.layout.render_command:render_command"}
+_LAZY = {"render": "hardware.layout.render_command:render_command"}
 
 
 class _KioskGroup(click.Group):

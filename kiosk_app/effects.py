@@ -62,11 +62,11 @@ import stamina
 from PIL import Image
 
 from hardware.errors import HardwareError
+from hardware.layout.errors import LayoutError
 from kiosk_app import session as ks
 from kiosk_app.errors import KioskError
 from kiosk_app.files import private_dir
 from kiosk_app.journal import Job, JobState, Journal, JournalError
-from kiosk_app.layout.errors import LayoutError
 from kiosk_app.payment import (
     PAYMENT_UNREACHABLE,
     PaymentDeclined,

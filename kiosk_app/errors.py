@@ -13,7 +13,7 @@
      │    └── PaymentUnavailable the provider did not answer (retried)
      └── ScriptError            kiosk_app.ui.script: a scripted step cannot be read or done
 
-`kiosk_app.layout` (the paper stream's) keeps its own root, `LayoutError`. Errors of the parts
+`hardware.layout` (the paper stream's) keeps its own root, `LayoutError`. Errors of the parts
 the kiosk drives keep theirs too: `registry.errors.RegistryError` (the registry client),
 `hardware.errors.HardwareError` (printer, scanner), `verifier.errors.VerifierError`.
 

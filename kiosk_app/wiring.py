@@ -54,9 +54,9 @@ class ScannerCheck:
 
 def _warm(config: KioskConfig) -> None:
     """Imports and data the first journey would otherwise load while a citizen waits."""
+    from hardware.layout.fonts import default_fonts
+    from hardware.layout.receipt import render_receipt
     from hardware.models import resolve_model
-    from kiosk_app.layout.fonts import default_fonts
-    from kiosk_app.layout.receipt import render_receipt
 
     resolve_model(config.printer_profile, config.printer_width)
     default_fonts()

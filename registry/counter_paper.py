@@ -1,7 +1,7 @@
 """The counter's paper: an A4 PDF, or the office's receipt printer, for a document issued at
 the counter (`registry.counter`).
 
-Both are laid out by the kiosk's one certificate layout, `kiosk_app.layout` (Pillow with raqm:
+Both are laid out by the kiosk's one certificate layout, `hardware.layout` (Pillow with raqm:
 Arabic shaped and right to left, then English; the QR with whole-dot modules; the authority's
 names and the verification address on top): `render_a4` + `pdf_a4` for the page,
 `render_receipt` at the printer's width for the receipt. The layout checks that what it prints
@@ -30,9 +30,9 @@ from PIL import Image
 
 from hardware.errors import HardwareError
 from hardware.job import PrintJob
+from hardware.layout import LangOrder, Masthead, pdf_a4, render_a4, render_receipt
 from hardware.printer import open_printer
 from hardware.status import PrinterState
-from kiosk_app.layout import LangOrder, Masthead, pdf_a4, render_a4, render_receipt
 from registry.config import CounterPrinterConfig, DataDir, Settings
 from registry.issuance import Issued
 from verifier import codec, cose

@@ -1,7 +1,7 @@
 """The PIN mailer: a slip printed at the office counter with a citizen's new PIN.
 
 `render_mailer` lays the slip out as a 1-bit image exactly the paper's width (the kiosk's own
-text setter, `kiosk_app.layout.render_text`, so Arabic is shaped and right to left as on the
+text setter, `hardware.layout.render_text`, so Arabic is shaped and right to left as on the
 certificates): the authority's name, the office, the citizen's name and national number, the
 PIN in large digits, and the words to keep it secret and how to change it, in Arabic and
 English. `print_mailer` sends it through `hardware` to the office printer the registry config
@@ -118,7 +118,7 @@ def _stack(images: list[Image.Image], width: int, gap: int) -> Image.Image:
 
 def _pin_digits(pin: str, width: int) -> Image.Image:
     """The PIN in large, spaced digits, left to right, inside a box (it is read aloud)."""
-    from kiosk_app.layout.fonts import Script, default_fonts, open_font
+    from hardware.layout.fonts import Script, default_fonts, open_font
 
     font = open_font(default_fonts().path(Script.LATIN, True), 64 if width >= 576 else 48)
     text = " ".join(pin)
@@ -142,7 +142,7 @@ def _rule(width: int) -> Image.Image:
 
 def render_mailer(m: Mailer, *, width_dots: int = 576) -> Image.Image:
     """The mailer as a 1-bit image `width_dots` wide (384 or 576), Arabic first."""
-    from kiosk_app.layout import TextRole, render_text
+    from hardware.layout import TextRole, render_text
 
     def text(value: str, role: TextRole) -> Image.Image:
         return render_text(value, width_dots=width_dots, role=role)

@@ -16,8 +16,8 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from kiosk_app.layout import render_a4, render_verdict
-from kiosk_app.layout.receipt import Masthead
+from hardware.layout import render_a4, render_verdict
+from hardware.layout.receipt import Masthead
 from verifier.documents import (
     Bilingual,
     Document,
@@ -47,14 +47,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _README_HEAD = """# Certificate gallery
 
-Every document type of the format, laid out by `kiosk_app.layout` at both paper widths:
+Every document type of the format, laid out by `hardware.layout` at both paper widths:
 384 dots (58 mm paper) and 576 dots (80 mm paper), 1-bit at 203 dpi, exactly the image the
 printer receives. Regenerate with `.venv/bin/python scripts/make_gallery.py`; the samples are
 `verifier.fixtures.sample_documents()` (deliberately long names and places), signed with
 throwaway keys, so the QR codes change on every run and verify only against that run's trust
 list.
 
-How a certificate is laid out (`kiosk_app/layout/receipt.py` says why in more words):
+How a certificate is laid out (`hardware/layout/receipt.py` says why in more words):
 
 - Top to bottom: the authority in Arabic and English, the document title, the serial, issue
   time (UTC unless the kiosk passes its time zone), issuer, issuing centre and kiosk; then

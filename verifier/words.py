@@ -1,6 +1,6 @@
 """Every word a Sanad document is displayed with, in Arabic and English, in one place.
 
-The paper (`kiosk_app.layout`), the verification page and API (`verifier.presentation`), the
+The paper (`hardware.layout`), the verification page and API (`verifier.presentation`), the
 CLI and the kiosk take document names, field labels, sex, marital status, relations, the
 roles of a document's subject and place kinds from here, so a reader sees the same word for
 the same thing everywhere. `docs/display.md` describes how each value is shown and

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import arabic_reshaper
 from bidi.algorithm import get_display
 
-from kiosk_app.layout.text import break_lines
+from hardware.layout.text import break_lines
 from verifier import words
 
 __all__ = ["FSI", "PDI", "Measure", "has_rtl", "isolate", "layout", "shape_line", "wrap"]
@@ -117,7 +117,7 @@ def wrap(text: str, width: float, measure: Measure, rtl: bool | None = None) -> 
     """Logical-order lines of `text` whose shaped form is at most `width` wide.
 
     Explicit newlines are kept; a word too long for a line is cut between characters. The
-    breaking itself is the paper's (`kiosk_app.layout.text.break_lines`): one wrapper.
+    breaking itself is the paper's (`hardware.layout.text.break_lines`): one wrapper.
     """
     return break_lines(
         text, lambda candidate: measure(shape_line(candidate, rtl)) <= width, blank_lines=True

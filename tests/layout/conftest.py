@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from layout_support import MASTHEAD, WIDTHS, Authority, Signed, serial_for
 
-from kiosk_app.layout import Receipt, render_verdict
+from hardware.layout import Receipt, render_verdict
 from verifier.documents import DocumentType
 from verifier.fixtures import sample_documents
 

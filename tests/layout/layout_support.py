@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import zxingcpp
 from PIL import Image
 
-from kiosk_app.layout import PaperWidth
-from kiosk_app.layout.receipt import Masthead
+from hardware.layout import PaperWidth
+from hardware.layout.receipt import Masthead
 from verifier.documents import Document, DocumentType
 from verifier.fixtures import AUTHORITY, IDENTITY, PLACES
 from verifier.keys import SigningKey

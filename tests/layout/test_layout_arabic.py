@@ -10,14 +10,14 @@ import pytest
 from layout_support import MASTHEAD, Authority, contains
 from PIL import Image, ImageChops, ImageDraw, ImageFont, features
 
-from kiosk_app.layout import (
+from hardware.layout import (
     TextEngineError,
     TextRole,
     default_fonts,
     render_text,
     render_verdict,
 )
-from kiosk_app.layout import fonts as layout_fonts
+from hardware.layout import fonts as layout_fonts
 from verifier.documents import Bilingual, Document, DocumentType, Place
 from verifier.national_id import make
 from verifier.words import FSI, PDI, isolate_values

@@ -10,7 +10,7 @@ import pytest
 from layout_support import CHECK_AT, MASTHEAD, Authority, Signed, contains, decode_qr_texts
 from PIL import Image, ImageChops
 
-from kiosk_app.layout import (
+from hardware.layout import (
     Receipt,
     TextRole,
     pdf_a4,
@@ -19,7 +19,7 @@ from kiosk_app.layout import (
     render_receipt,
     render_text,
 )
-from kiosk_app.layout.receipt import A4_DPI, A4_WIDTH_DOTS
+from hardware.layout.receipt import A4_DPI, A4_WIDTH_DOTS
 from verifier import words
 from verifier.documents import DocumentType
 from verifier.verify import verify
@@ -86,7 +86,7 @@ def test_a_receipt_longer_than_a_page_goes_on_several_cut_between_lines(
 def test_page_cuts_fall_on_blank_rows(
     receipts: dict[tuple[DocumentType, int], Receipt],
 ) -> None:
-    from kiosk_app.layout.export import _cut_rows
+    from hardware.layout.export import _cut_rows
 
     image = receipts[(DocumentType.FAMILY_EXTRACT, 576)].image
     inverted = ImageChops.invert(image.convert("L"))

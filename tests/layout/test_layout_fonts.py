@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk_app.layout import FontNotFoundError, FontSet, LayoutError, default_fonts, render_text
-from kiosk_app.layout.fonts import _find
+from hardware.layout import FontNotFoundError, FontSet, LayoutError, default_fonts, render_text
+from hardware.layout.fonts import _find
 
 
 def test_the_default_fonts_are_amiri_and_dejavu() -> None:

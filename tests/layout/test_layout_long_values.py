@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 from layout_support import CHECK_AT, MASTHEAD, Authority, decode_qr_texts
 from PIL import Image, ImageChops
 
-from kiosk_app.layout import QrCapacityError, QrEcc, default_fonts, render_verdict
-from kiosk_app.layout.fonts import open_font
-from kiosk_app.layout.qr import QUIET_ZONE, encode_qr, fit_qr, symbol_image
-from kiosk_app.layout.text import Direction, wrap
+from hardware.layout import QrCapacityError, QrEcc, default_fonts, render_verdict
+from hardware.layout.fonts import open_font
+from hardware.layout.qr import QUIET_ZONE, encode_qr, fit_qr, symbol_image
+from hardware.layout.text import Direction, wrap
 from verifier.documents import (
     Bilingual,
     Document,

@@ -10,7 +10,7 @@ import qrcode
 import qrcode.constants
 import qrcode.util
 
-from kiosk_app.layout.qr import _best_mask, _bits, _mask_candidates, _penalty
+from hardware.layout.qr import _best_mask, _bits, _mask_candidates, _penalty
 
 ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 

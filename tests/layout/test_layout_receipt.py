@@ -19,7 +19,7 @@ from layout_support import (
 )
 from PIL import Image, ImageChops
 
-from kiosk_app.layout import (
+from hardware.layout import (
     DPI,
     LangOrder,
     LayoutError,
@@ -32,8 +32,8 @@ from kiosk_app.layout import (
     render_text,
     render_verdict,
 )
-from kiosk_app.layout.qr import QUIET_ZONE
-from kiosk_app.layout.receipt import Masthead
+from hardware.layout.qr import QUIET_ZONE
+from hardware.layout.receipt import Masthead
 from verifier.documents import Bilingual, DocumentType
 from verifier.fixtures import IDENTITY
 from verifier.presentation import display_fields
@@ -261,7 +261,7 @@ def test_paper_widths_are_58_and_80_mm() -> None:
 def test_a_document_type_newer_than_this_code_still_prints_every_signed_value() -> None:
     import cbor2
 
-    from kiosk_app.layout import render_receipt as render
+    from hardware.layout import render_receipt as render
     from verifier import codec, cose
     from verifier.keys import SigningKey
     from verifier.trust import SignerEntry, TrustList, load_trust_list, sign_trust_list

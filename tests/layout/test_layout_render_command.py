@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from layout_support import decode_qr_texts
 from PIL import Image
 
-from kiosk_app.layout.receipt import A4_WIDTH_DOTS
-from kiosk_app.layout.render_command import render_command
+from hardware.layout.receipt import A4_WIDTH_DOTS
+from hardware.layout.render_command import render_command
 from verifier.fixtures import DevFixtures, make_dev_fixtures
 from verifier.keys import SigningKey, save_public_key
 

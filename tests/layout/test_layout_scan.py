@@ -6,7 +6,7 @@ import pytest
 from layout_degrade import DEGRADATIONS
 from layout_support import CHECK_AT, Authority, Signed, decode_qr_texts
 
-from kiosk_app.layout import Receipt
+from hardware.layout import Receipt
 from verifier.documents import DocumentType
 from verifier.verify import verify
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+from hardware.layout import text as paper_text
 from kiosk_app.i18n import text as screen_text
-from kiosk_app.layout import text as paper_text
 
 
 def _width(line: str) -> float:

@@ -9,7 +9,7 @@ import pytest
 from layout_support import MASTHEAD, Authority, contains
 from PIL import Image, ImageChops
 
-from kiosk_app.layout import TextRole, render_text, render_verdict
+from hardware.layout import TextRole, render_text, render_verdict
 from verifier import words
 from verifier.documents import (
     Bilingual,

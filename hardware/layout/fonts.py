@@ -19,7 +19,7 @@ from pathlib import Path
 
 from PIL import ImageFont, features
 
-from kiosk_app.layout.errors import FontNotFoundError, TextEngineError
+from hardware.layout.errors import FontNotFoundError, TextEngineError
 
 __all__ = ["FontSet", "Script", "default_fonts", "open_font", "require_raqm"]
 

@@ -23,7 +23,7 @@ import qrcode.exceptions
 import qrcode.util
 from PIL import Image
 
-from kiosk_app.layout.errors import QrCapacityError
+from hardware.layout.errors import QrCapacityError
 
 __all__ = ["QUIET_ZONE", "QrEcc", "QrSymbol", "encode_qr", "fit_qr", "symbol_image"]
 

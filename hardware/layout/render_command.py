@@ -20,9 +20,9 @@ from pathlib import Path
 
 import click
 
-from kiosk_app.layout.errors import LayoutError
-from kiosk_app.layout.export import pdf_a4, preview_png
-from kiosk_app.layout.receipt import LangOrder, Masthead, PaperWidth, render_a4, render_verdict
+from hardware.layout.errors import LayoutError
+from hardware.layout.export import pdf_a4, preview_png
+from hardware.layout.receipt import LangOrder, Masthead, PaperWidth, render_a4, render_verdict
 from verifier.errors import KeyFileError, TrustListError
 from verifier.keys import load_public_key
 from verifier.presentation import REASONS

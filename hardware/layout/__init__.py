@@ -1,6 +1,6 @@
 """Certificate layout: a verified document → a 1-bit receipt image, PNG preview and A4 PDF.
 
-    from kiosk_app.layout import render_verdict, preview_png, pdf_a4
+    from hardware.layout import render_verdict, preview_png, pdf_a4
     masthead = Masthead.from_trust_list(trust)   # the authority and address to print
     receipt = render_verdict(verdict, qr_text, width_dots=576, masthead=masthead)
     receipt.image            # mode "1", exactly 576 dots wide, 203 dpi
@@ -12,17 +12,17 @@ No Kivy and no printer here: the kiosk turns `Receipt` into the hardware package
 
 from __future__ import annotations
 
-from kiosk_app.layout.errors import (
+from hardware.layout.errors import (
     FontNotFoundError,
     LayoutError,
     NotVerifiedError,
     QrCapacityError,
     TextEngineError,
 )
-from kiosk_app.layout.export import pdf_a4, preview_png
-from kiosk_app.layout.fonts import FontSet, default_fonts
-from kiosk_app.layout.qr import QrEcc
-from kiosk_app.layout.receipt import (
+from hardware.layout.export import pdf_a4, preview_png
+from hardware.layout.fonts import FontSet, default_fonts
+from hardware.layout.qr import QrEcc
+from hardware.layout.receipt import (
     DPI,
     LangOrder,
     Masthead,

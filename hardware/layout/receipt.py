@@ -39,10 +39,10 @@ from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageDraw, ImageFont
 
-from kiosk_app.layout.errors import LayoutError, NotVerifiedError
-from kiosk_app.layout.fonts import FontSet, Script, default_fonts, open_font, require_raqm
-from kiosk_app.layout.qr import QUIET_ZONE, QrEcc, QrSymbol, fit_qr, symbol_image
-from kiosk_app.layout.text import Direction, has_arabic, wrap
+from hardware.layout.errors import LayoutError, NotVerifiedError
+from hardware.layout.fonts import FontSet, Script, default_fonts, open_font, require_raqm
+from hardware.layout.qr import QUIET_ZONE, QrEcc, QrSymbol, fit_qr, symbol_image
+from hardware.layout.text import Direction, has_arabic, wrap
 from verifier import codec, cose, words
 from verifier.documents import Bilingual, Document, FamilyMember, Place
 from verifier.errors import FormatError, UnsupportedAlgorithmError, UnsupportedVersionError

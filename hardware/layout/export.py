@@ -16,7 +16,7 @@ import io
 
 from PIL import Image
 
-from kiosk_app.layout.receipt import Receipt
+from hardware.layout.receipt import Receipt
 
 __all__ = ["A4_MM", "pdf_a4", "preview_png"]
 
