@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import json
 import os
 import secrets
@@ -162,7 +163,21 @@ interval = 30
         second = next(
             (r for r in rows if "deceased_parent" in r["facts"] and r is not first), rows[1]
         )
-        return [first, second]
+        today = dt.date.today()
+
+        def could_be_a_mother(r: dict[str, str]) -> bool:
+            facts = r["facts"].split()
+            age = (today - dt.date.fromisoformat(r["date_of_birth"])).days // 365
+            return (
+                r["sex"] == "F"
+                and "married" in facts
+                and "divorced" not in facts
+                and (20 <= age <= 42)
+            )
+
+        mother = next((r for r in rows if could_be_a_mother(r) and r not in (first, second)), None)
+        # the third: a married woman, to declare a birth for at the office and print at the kiosk
+        return [first, second] + ([{**mother, "note": "mother"}] if mother else [])
 
 
 @contextlib.contextmanager
@@ -281,7 +296,10 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
         else:
             click.echo(f"registry  {url}\nprinter   {printer.url} (receipts in {data.receipts})")
             for c in citizens:
-                click.echo(f"citizen   {c['national_id']}  PIN {c['pin']}  {c['name_latin']}")
+                note = (
+                    "  (married: declare a birth with her as the mother)" if c.get("note") else ""
+                )
+                click.echo(f"citizen   {c['national_id']}  PIN {c['pin']}  {c['name_latin']}{note}")
             click.echo(f"technician PIN {tech_pin} (tap the top-left corner 5 times)")
             click.echo(f"office    {url}/office/  (sign in with a password and a code)")
             for m in staff:
