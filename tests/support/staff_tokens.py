@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 
 import httpx
 
@@ -14,7 +15,7 @@ from registry.db import Database
 from registry.office.declarations import Role
 from registry.office.staff_auth import PasswordPolicy, totp_code
 
-__all__ = ["admin_bearer", "staff_bearer"]
+__all__ = ["StaffAccount", "admin_bearer", "new_staff", "staff_bearer"]
 
 # the policy's rules at a cheap Argon2id cost (the stored hash carries its own cost)
 CHEAP = PasswordPolicy(opslimit=1, memlimit=8 * 1024)
@@ -25,17 +26,23 @@ def admin_bearer(data: DataDir, base_url: str, *, database_url: str | None = Non
     return staff_bearer(data, base_url, Role.ADMINISTRATOR, database_url=database_url)
 
 
-def staff_bearer(
-    data: DataDir,
-    base_url: str,
-    role: Role,
-    *,
-    office: str | None = None,
-    database_url: str | None = None,
-) -> str:
-    """Create a staff member with `registry.staff` (as the CLI does), sign in through
-    `POST /api/v1/office/session` and return the bearer token."""
-    username = f"{role.value}.{secrets.token_hex(4)}"  # a fresh account: no TOTP step reused
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    password: str
+    totp_secret: str
+
+    def code(self) -> str:
+        """The account's TOTP code now."""
+        return totp_code(self.totp_secret, dt.datetime.now(dt.UTC))
+
+
+def new_staff(
+    data: DataDir, role: Role, *, office: str | None = None, database_url: str | None = None
+) -> StaffAccount:
+    """Create a staff member with `registry.staff` (as the CLI does): a fresh account, so no
+    TOTP step was used before."""
+    username = f"{role.value}.{secrets.token_hex(4)}"
     seal = accounts.SecretSeal(data.staff_secret_key())
     db = Database(data.database_url(database_url), pool_size=1)
     try:
@@ -57,13 +64,24 @@ def staff_bearer(
             secret = seal.open(accounts.find(s, username).totp_secret)
     finally:
         db.dispose()
+    assert creds.password is not None
+    return StaffAccount(username, creds.password, secret)
+
+
+def staff_bearer(
+    data: DataDir,
+    base_url: str,
+    role: Role,
+    *,
+    office: str | None = None,
+    database_url: str | None = None,
+) -> str:
+    """A new staff member (`new_staff`) signed in through `POST /api/v1/office/session`: the
+    bearer token."""
+    account = new_staff(data, role, office=office, database_url=database_url)
     r = httpx.post(
         f"{base_url}/api/v1/office/session",
-        json={
-            "username": username,
-            "password": creds.password,
-            "code": totp_code(secret, dt.datetime.now(dt.UTC)),
-        },
+        json={"username": account.username, "password": account.password, "code": account.code()},
         timeout=10,
     )
     assert r.status_code == 201, r.text
