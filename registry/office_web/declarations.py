@@ -141,8 +141,13 @@ def api_lang(header: str | None) -> str:
     return min(ranked)[2] if ranked else "en"
 
 
+TIME_WITH_SECONDS = re.compile(r"\d{2}:\d{2}:00")
+
+
 def _shown(key: str, value: Any, words: Mapping[tuple[str, str], str]) -> str:
     text = str(value)
+    if key.startswith("time_") and TIME_WITH_SECONDS.fullmatch(text):
+        text = text.removesuffix(":00")  # a time of birth or death as the form took it: 06:30
     return words.get((key, text), text)
 
 
