@@ -88,25 +88,25 @@ WORDS: dict[str, dict[str, str]] = {
     "ar": {
         "divorce_husband_national_id": "الرقم الوطني للزوج",
         "divorce_wife_national_id": "الرقم الوطني للزوجة",
-        "divorce_marriage_record": "رقم قيد الزواج (اختياري)",
+        "divorce_marriage_record": "رقم قيد الزواج",
         "divorce_marriage_record_hint": "إن لم يُذكر، يُعدّ الطلاق واقعًا على آخر زواج بين الزوجين.",
         "divorce_date": "تاريخ الطلاق",
         "divorce_court": "المحكمة",
         "divorce_court_hint": "اسم المحكمة التي أصدرت حجة الطلاق أو الحكم، أو رمز المكتب.",
-        "divorce_court_latin": "اسم المحكمة بالأحرف اللاتينية (اختياري)",
+        "divorce_court_latin": "اسم المحكمة بالأحرف اللاتينية",
         "divorce_contract_number": "رقم حجة الطلاق أو الحكم",
     },
     "en": {
         "divorce_husband_national_id": "Husband's national number",
         "divorce_wife_national_id": "Wife's national number",
-        "divorce_marriage_record": "Marriage record number (optional)",
+        "divorce_marriage_record": "Marriage record number",
         "divorce_marriage_record_hint": "Without it, the divorce ends the spouses' latest"
         " marriage.",
         "divorce_date": "Date of the divorce",
         "divorce_court": "Court",
         "divorce_court_hint": "The court that issued the divorce deed or ruling, or an office"
         " code.",
-        "divorce_court_latin": "Court's name in Latin letters (optional)",
+        "divorce_court_latin": "Court's name in Latin letters",
         "divorce_contract_number": "Divorce deed or ruling number",
     },
 }

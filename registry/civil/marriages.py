@@ -74,9 +74,9 @@ WORDS: dict[str, dict[str, str]] = {
         "marriage_date": "تاريخ عقد الزواج",
         "marriage_place": "المحكمة أو مكتب التسجيل",
         "marriage_place_hint": "رمز المكتب (مثل AMM) أو اسم المحكمة التي عقدت الزواج.",
-        "marriage_place_latin": "اسم المحكمة بالأحرف اللاتينية (اختياري)",
+        "marriage_place_latin": "اسم المحكمة بالأحرف اللاتينية",
         "marriage_contract_number": "رقم عقد الزواج",
-        "marriage_court_permission": "رقم إذن المحكمة بالزواج دون السن القانونية (إن وُجد)",
+        "marriage_court_permission": "رقم إذن المحكمة بالزواج دون السن القانونية",
     },
     "en": {
         "marriage_husband_national_id": "Husband's national number",
@@ -85,9 +85,9 @@ WORDS: dict[str, dict[str, str]] = {
         "marriage_place": "Court or registry office",
         "marriage_place_hint": "The office code (such as AMM) or the name of the court that"
         " made the contract.",
-        "marriage_place_latin": "Court's name in Latin letters (optional)",
+        "marriage_place_latin": "Court's name in Latin letters",
         "marriage_contract_number": "Marriage contract number",
-        "marriage_court_permission": "Court's permission to marry under age, its number (if any)",
+        "marriage_court_permission": "Court's permission to marry under age, its number",
     },
 }
 
