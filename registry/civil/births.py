@@ -36,7 +36,7 @@ from registry.civil.common import (
     place_names,
     str_or_none,
 )
-from registry.civil.kinds import Registration
+from registry.civil.kinds import WAITING, Registration, first_version
 from registry.civil.persons import by_national_id, facts_of
 from registry.models import DeclarationRow, Person
 from registry.office.arabic_match import suggest_latin
@@ -44,13 +44,10 @@ from registry.office.declarations import EventKind
 from registry.office.errors import Refusal, Refused, isolate
 from registry.office.family_law import FamilyLaw
 from registry.office.vital_checks import BirthFacts, OtherBirth, check_birth
-from registry.record_history import add_version, record_ref, snapshot
 from registry.records import index_person
 from verifier.documents import Sex
 
 __all__ = ["HANDLER", "BirthDeclared", "Parent"]
-
-WAITING = ("declared", "returned", "amended")
 
 
 class Parent(Facts):
@@ -223,17 +220,7 @@ class _Births:
         s.add(person)
         s.flush()
         index_person(s, person)
-        reference = record_ref(person)
-        add_version(
-            s,
-            reference,
-            snapshot(s, person),
-            at=reg.at,
-            by=reg.by,
-            reason=f"declaration {reg.declaration_number}",
-            declaration_id=reg.declaration_id,
-        )
-        return reference
+        return first_version(s, person, reg)
 
     def summary(self, facts: BaseModel) -> tuple[str, str]:
         assert isinstance(facts, BirthDeclared)

@@ -32,18 +32,15 @@ from registry.civil.common import (
     place_names,
     str_or_none,
 )
-from registry.civil.kinds import Registration
+from registry.civil.kinds import WAITING, Registration, first_version
 from registry.civil.persons import by_national_id, facts_of
 from registry.models import CitizenSession, Death, DeclarationRow
 from registry.office.declarations import EventKind
 from registry.office.errors import Refusal, Refused, isolate
 from registry.office.family_law import FamilyLaw
 from registry.office.vital_checks import DeathFacts, check_death
-from registry.record_history import add_version, record_ref, snapshot
 
 __all__ = ["HANDLER", "CauseCategory", "DeathDeclared"]
-
-WAITING = ("declared", "returned", "amended")
 
 
 class CauseCategory(enum.Enum):
@@ -169,17 +166,7 @@ class _Deaths:
             # another registrar's death registration for the same person committed first
             raise Refused(_already_registered(facts.national_id)) from None
         s.execute(delete(CitizenSession).where(CitizenSession.person_id == person.id))
-        reference = record_ref(death)
-        add_version(
-            s,
-            reference,
-            snapshot(s, death),
-            at=reg.at,
-            by=reg.by,
-            reason=f"declaration {reg.declaration_number}",
-            declaration_id=reg.declaration_id,
-        )
-        return reference
+        return first_version(s, death, reg)
 
     def summary(self, facts: BaseModel) -> tuple[str, str]:
         assert isinstance(facts, DeathDeclared)

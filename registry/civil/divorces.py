@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.civil import persons, unions
-from registry.civil.kinds import EventHandler, Registration
+from registry.civil.kinds import EventHandler, Registration, first_version
 from registry.civil.numbers import record_number
 from registry.civil.unions import (
     ContractNumber,
@@ -53,7 +53,6 @@ from registry.office.vital_checks import (
     check_divorce,
     refusing,
 )
-from registry.record_history import add_version, record_ref, snapshot
 
 __all__ = ["HANDLER", "WORDS", "DivorceDeclared", "DivorceHandler"]
 
@@ -271,17 +270,7 @@ class DivorceHandler:
         )
         s.add(row)
         s.flush()
-        ref = record_ref(row)
-        add_version(
-            s,
-            ref,
-            snapshot(s, row),
-            at=reg.at,
-            by=reg.by,
-            reason=f"registration of declaration {reg.declaration_number}",
-            declaration_id=reg.declaration_id,
-        )
-        return ref
+        return first_version(s, row, reg)
 
     def summary(self, facts: BaseModel) -> tuple[str, str]:
         f = _facts(facts)

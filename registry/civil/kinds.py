@@ -35,12 +35,18 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from registry.models import Office
-from registry.office.declarations import EventKind
+from registry.models import Death, Divorce, Marriage, Office, Person
+from registry.office.declarations import EventKind, State
 from registry.office.errors import Refusal
 from registry.office.family_law import FamilyLaw
+from registry.record_history import add_version, record_ref, snapshot
 
-__all__ = ["EventHandler", "Registration"]
+__all__ = ["WAITING", "EventHandler", "Registration", "first_version"]
+
+
+# the states in which a declaration still waits to be registered (the checks count these with
+# the registered records: a second death, a duplicate birth, a concurrent marriage)
+WAITING = (State.DECLARED.value, State.RETURNED.value, State.AMENDED.value)
 
 
 @dataclass(frozen=True)
@@ -85,3 +91,19 @@ class EventHandler(Protocol):
     def from_form(self, form: Mapping[str, str]) -> dict[str, Any]: ...
 
     def to_form(self, facts: BaseModel) -> dict[str, str]: ...
+
+
+def first_version(s: Session, row: Person | Death | Marriage | Divorce, reg: Registration) -> str:
+    """Version 1 of a record a registration wrote (flushed): its reference, which the
+    declaration keeps as `registered_ref`."""
+    reference = record_ref(row)
+    add_version(
+        s,
+        reference,
+        snapshot(s, row),
+        at=reg.at,
+        by=reg.by,
+        reason=f"registration of declaration {reg.declaration_number}",
+        declaration_id=reg.declaration_id,
+    )
+    return reference

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from registry.civil import kinship, persons, unions
-from registry.civil.kinds import EventHandler, Registration
+from registry.civil.kinds import EventHandler, Registration, first_version
 from registry.civil.numbers import record_number
 from registry.civil.unions import (
     ContractNumber,
@@ -47,7 +47,6 @@ from registry.office.errors import Refusal, Refused, isolate
 from registry.office.family_law import FamilyLaw
 from registry.office.vital_checks import FindingCode, MarriageFacts, PersonFacts
 from registry.office.vital_checks import check_marriage_event as _check
-from registry.record_history import add_version, record_ref, snapshot
 from verifier.documents import Sex
 
 __all__ = ["HANDLER", "WORDS", "MarriageDeclared", "MarriageHandler"]
@@ -226,17 +225,7 @@ class MarriageHandler:
         )
         s.add(row)
         s.flush()
-        ref = record_ref(row)
-        add_version(
-            s,
-            ref,
-            snapshot(s, row),
-            at=reg.at,
-            by=reg.by,
-            reason=f"registration of declaration {reg.declaration_number}",
-            declaration_id=reg.declaration_id,
-        )
-        return ref
+        return first_version(s, row, reg)
 
     def summary(self, facts: BaseModel) -> tuple[str, str]:
         f = _facts(facts)

@@ -36,14 +36,14 @@ from sqlalchemy.orm import Session
 
 from registry import offices
 from registry.civil import persons
+from registry.civil.kinds import WAITING
 from registry.http_schema import Text
 from registry.models import DeclarationRow, Person
-from registry.office.declarations import EventKind, State
+from registry.office.declarations import EventKind
 from registry.office.errors import Refusal, isolate
 from verifier import national_id as nid_rules
 
 __all__ = [
-    "WAITING_STATES",
     "ContractNumber",
     "CourtOrOffice",
     "FormDate",
@@ -59,7 +59,6 @@ __all__ = [
     "waiting",
 ]
 
-WAITING_STATES = (State.DECLARED.value, State.AMENDED.value)
 _OFFICE_CODE = re.compile(r"[A-Za-z]{2,8}")
 _CONTRACT = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z/.\- ]*[0-9A-Za-z])?")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -185,7 +184,7 @@ def waiting(s: Session, kind: EventKind, nid: str, *, exclude: int | None) -> li
         select(DeclarationRow.id, DeclarationRow.number, DeclarationRow.facts)
         .where(
             DeclarationRow.kind == kind.value,
-            DeclarationRow.state.in_(WAITING_STATES),
+            DeclarationRow.state.in_(WAITING),
             # the subject index finds a husband; a wife is found in the facts' text, then
             # checked field by field below
             or_(DeclarationRow.subject == nid, DeclarationRow.facts.contains(nid)),
