@@ -12,6 +12,9 @@ view does not run it. It runs when a reader presses the button (or posts to the 
 result is kept in this process with its time, who ran it, the head it reached and how long it
 took; the page shows that, and how many entries were appended since. Each registry process
 keeps its own last result (a restart forgets it: the page then says it was never checked).
+
+The statistics (`statistics_page`, supervisors, administrators and registrars) are installed
+from here too.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from registry import audit
 from registry.office.declarations import Permission
 from registry.office.errors import Refused
+from registry.office_web import statistics_page
 from registry.office_web.audit_query import AuditFilter, AuditPage, EntryRow, entries_page
 from registry.office_web.audit_query import parse_filter as parse_audit_filter
-from registry.office_web.audit_text import KINDS, TEXT, kind_words, lines, problem_words
-from registry.office_web.audit_text import redacted
+from registry.office_web.audit_text import KINDS, TEXT, kind_words, lines, problem_words, redacted
 from registry.office_web.context import OfficeContext
 
 __all__ = ["ChainCheck", "ChainChecks", "install"]
@@ -120,6 +123,7 @@ def _entry_json(e: EntryRow) -> dict[str, Any]:
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
+    statistics_page.install(router, ctx)
     checks = ChainChecks()
 
     def chain_view(lang: str, head_now: int) -> dict[str, Any] | None:
@@ -171,9 +175,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         )
 
     @router.post("/office/audit/verify", include_in_schema=False)
-    def audit_verify(
-        request: Request, csrf: Annotated[str, Form(max_length=200)] = ""
-    ) -> Response:
+    def audit_verify(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
         me = ctx.page(request, READ)
         if isinstance(me, Response):
             return me
