@@ -138,7 +138,6 @@ TEXT: dict[str, dict[str, str]] = {
             "كل إجراء في النظام مقيّد هنا باسم من قام به، وكل قيد مرتبط ببصمة القيد الذي قبله، "
             "فلا يُعدَّل قيد ولا يُحذف دون أن يظهر ذلك عند التحقق من سلامة السجل."
         ),
-        "nav_audit": "سجل التدقيق",
         "chain": "سلامة السجل",
         "chain_ok": "السجل سليم: لم يُعدَّل أي قيد ولم يُحذف.",
         "chain_broken": "السجل غير سليم: أول خلل عند القيد رقم",
@@ -184,7 +183,6 @@ TEXT: dict[str, dict[str, str]] = {
             "chained to the hash of the one before, so no entry can be edited or removed "
             "without the chain check showing it."
         ),
-        "nav_audit": "Audit log",
         "chain": "The chain",
         "chain_ok": "The log is intact: no entry was edited or removed.",
         "chain_broken": "The log is broken: the first fault is at entry no.",

@@ -332,3 +332,19 @@ def test_filters_are_normalised() -> None:
         "to": "9999-12-31",
         "before": "9",
     }
+
+
+def test_the_api_paths_are_in_the_openapi_document_that_schemathesis_runs(site: Site) -> None:
+    # tests/office/test_office_schemathesis.py runs every /api/v1/office/ operation of this
+    # document without a token (401 only) and with a supervisor's (no 5xx)
+    paths = httpx.get(site.url + "/openapi.json").json()["paths"]
+    for path, method in [
+        (API, "get"),
+        (API + "/verify", "post"),
+        ("/api/v1/office/statistics", "get"),
+    ]:
+        assert "401" in paths[path][method]["responses"], path
+    assert {"kind", "staff", "office", "from", "to", "cursor"} <= {
+        p["name"] for p in paths[API]["get"]["parameters"]
+    }
+    assert "/office/audit" not in paths and "/office/statistics" not in paths

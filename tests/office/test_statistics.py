@@ -19,7 +19,12 @@ from registry.models import Correction, IssuedDocument, Person
 from registry.office import statistics as stats
 from registry.office.declarations import CorrectionState, EventKind, State
 from registry.office_web.statistics_page import read_rows
-from registry.office_web.statistics_text import duration_words, rate_words, registrations_counted
+from registry.office_web.statistics_text import (
+    TEXT,
+    duration_words,
+    rate_words,
+    registrations_counted,
+)
 from tests.office.civil_support import LAW, NOW, TODAY, Civil, Databases, birth_facts
 from tests.office.office_support import Site
 from tests.office.test_admin_documents import bearer
@@ -117,6 +122,11 @@ def test_the_period_is_the_authoritys_day_and_month() -> None:
 def test_durations_in_words(delta: dt.timedelta, ar: str, en: str) -> None:
     assert duration_words(delta, "ar") == ar
     assert duration_words(delta, "en") == en
+
+
+def test_every_word_in_both_languages() -> None:
+    assert set(TEXT["ar"]) == set(TEXT["en"])
+    assert all(v.strip() for lang in ("ar", "en") for v in TEXT[lang].values())
 
 
 def test_rates_and_counts_in_words() -> None:
