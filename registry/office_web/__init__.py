@@ -15,6 +15,7 @@ share):
 | `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
 | `counter` | print a certificate at the counter (receipt printer or A4 PDF) |
 | `admin` | staff, kiosks, fees and offices, for administrators |
+| `audit_page` | the audit log and its chain check; `statistics_page`, the figures |
 
 Pages without a session redirect to the sign-in page (303); API paths answer 401. Every page
 carries a strict Content-Security-Policy (no script at all, styles from the app's own file) and
@@ -38,6 +39,7 @@ from fastapi.staticfiles import StaticFiles
 from registry.http_state import Registry
 from registry.office_web import (
     admin,
+    audit_page,
     corrections,
     counter,
     declarations,
@@ -79,6 +81,7 @@ AREAS = (
     enrolment,
     counter,
     admin,
+    audit_page,
 )
 
 
