@@ -20,6 +20,12 @@ overridden from the environment (`SANAD_REGISTRY_<KEY>`, `SANAD_REGISTRY_IDENTIT
 an unknown key or table is refused with a message naming it. `load_settings` turns the model into
 `Settings`, the frozen runtime view the rest of the registry uses (durations as timedeltas).
 
+An optional `[oidc]` table names a ministry's own OpenID provider for staff sign-in
+(`OidcConfig`: issuer, client id, the file holding the client secret, the button's words, and
+which group is which role at which office, as `[[oidc.groups]]`); without it the office signs
+in with passwords and codes only. The secret itself is never in the file: `client_secret_file`
+is a path under the data directory, owner-only, read by `registry.office.oidc` at start-up.
+
 The identity (authority names, issuer code, country, currency and its minor units, currency
 name, verification address) is configuration only: nothing in the code names a jurisdiction.
 A data directory without an `[identity]` table uses the packaged default file's (the pilot).
@@ -38,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from registry.errors import ConfigError
@@ -50,6 +56,8 @@ __all__ = [
     "DataDir",
     "Identity",
     "IdentityConfig",
+    "OidcConfig",
+    "OidcGroup",
     "RegistryConfig",
     "Settings",
     "ThrottlePolicy",
@@ -284,6 +292,56 @@ def default_identity() -> Identity:
 
 
 # ---------------------------------------------------------------------------------------------
+# A ministry's own identity provider for staff (optional)
+
+_LOOPBACK_HTTP = r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?"
+
+
+class OidcGroup(BaseModel):
+    """One `[[oidc.groups]]` entry: members of `group` sign in as `role` at `office`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group: str = Field(min_length=1, max_length=200)
+    role: Literal["clerk", "registrar", "supervisor", "administrator"]
+    office: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,8}$")
+
+    @model_validator(mode="after")
+    def _office_bound(self) -> OidcGroup:
+        # as `declarations.Staff` requires: clerks and registrars work at one office
+        bound = self.role in ("clerk", "registrar")
+        if bound != (self.office is not None):
+            need = "needs an office" if bound else "takes no office"
+            raise ValueError(f"group {self.group!r}: the role {self.role} {need}")
+        return self
+
+
+class OidcConfig(BaseModel):
+    """The `[oidc]` table: the ministry's OpenID provider and how its groups map to roles.
+
+    `issuer` is the provider's issuer URL exactly as its discovery document states it (https;
+    plain http only on loopback, for tests and the demo). `client_secret_file` is relative to
+    the data directory and must be owner-only. `name_ar`/`name_en` label the sign-in button
+    ("الدخول عبر <name_ar>"). `groups` are tried in order: list the strongest role first.
+    `redirect_uri` is the public callback address when the office sits behind a proxy that
+    changes the host (default: the request's own /office/sign-in/oidc/callback)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(pattern=rf"^(https://[!-~]+|{_LOOPBACK_HTTP}(/[!-~]*)?)$", max_length=300)
+    client_id: str = Field(min_length=1, max_length=200)
+    client_secret_file: str = Field(min_length=1, max_length=300)
+    name_ar: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    groups_claim: str = Field(default="groups", min_length=1, max_length=100)
+    scope: str = Field(default="openid profile email", pattern=r"^openid( [!-~]+)*$")
+    require_mfa: bool = True
+    redirect_uri: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=500)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    groups: tuple[OidcGroup, ...] = Field(min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------------------------------------
 # The file and the environment
 
 
@@ -318,6 +376,7 @@ class RegistryConfig(BaseSettings):
     office_printer_width: Literal[384, 576] = 576
     family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
+    oidc: OidcConfig | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -339,20 +398,22 @@ def _file_values(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
-    unknown = sorted(set(data) - {"registry", "identity"})
+    unknown = sorted(set(data) - {"registry", "identity", "oidc"})
     if unknown:
         raise ConfigError(
-            f"{path}: unknown table or key {', '.join(unknown)!s} (only [registry] and [identity])"
+            f"{path}: unknown table or key {', '.join(unknown)!s} (only [registry], [identity]"
+            " and [oidc])"
         )
     values: dict[str, Any] = {}
-    for table in ("registry", "identity"):
+    for table in ("registry", "identity", "oidc"):
         if table in data and not isinstance(data[table], dict):
             raise ConfigError(f"{path}: [{table}] must be a table")
     values.update(data.get("registry", {}))
-    if "identity" in values:
-        raise ConfigError(f"{path}: [registry] has no key identity (use the [identity] table)")
-    if "identity" in data:
-        values["identity"] = data["identity"]
+    for table in ("identity", "oidc"):
+        if table in values:
+            raise ConfigError(f"{path}: [registry] has no key {table} (use the [{table}] table)")
+        if table in data:
+            values[table] = data[table]
     return values
 
 
@@ -360,7 +421,8 @@ def _describe(exc: ValidationError, path: Path) -> str:
     lines = []
     for e in exc.errors()[:10]:
         loc = [str(x) for x in e.get("loc", ())]
-        where = f"[identity] {'.'.join(loc[1:])}" if loc[:1] == ["identity"] else ".".join(loc)
+        table = loc[0] if loc[:1] in (["identity"], ["oidc"]) else None
+        where = f"[{table}] {'.'.join(loc[1:])}" if table else ".".join(loc)
         msg = "unknown key" if e.get("type") == "extra_forbidden" else e.get("msg", "invalid")
         lines.append(f"{where or '?'}: {msg}")
     return f"{path} (or {ENV_PREFIX}* in the environment): " + "; ".join(lines)
@@ -400,6 +462,7 @@ class Settings:
     office_printer: str = "emulator"
     office_printer_width: int = 576
     family_law: Path | None = None  # the office's family-law rules file; None: packaged
+    oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -431,4 +494,5 @@ def load_settings(data: DataDir) -> Settings:
         office_printer=c.office_printer,
         office_printer_width=c.office_printer_width,
         family_law=data.root / c.family_law if c.family_law else None,
+        oidc=c.oidc,
     )
