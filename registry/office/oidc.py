@@ -247,6 +247,8 @@ class OidcProvider:
         try:
             return status, json.loads(bytes(body))
         except ValueError:
+            if status != 200:
+                return status, None  # the caller says what a failed status means
             raise IdentityRefused(BAD_ANSWER, f"{urlsplit(url).path}: not JSON") from None
 
     def metadata(self) -> ProviderMetadata:
@@ -258,7 +260,9 @@ class OidcProvider:
         url = self.issuer.rstrip("/") + "/.well-known/openid-configuration"
         status, doc = self._fetch("GET", url, self.limits.max_document)
         if status != 200:
-            raise IdentityRefused(UNREACHABLE, f"discovery answered {status}")
+            # a provider in trouble (5xx), or an issuer URL that is not one (404...)
+            refusal = UNREACHABLE if status >= 500 else MISCONFIGURED
+            raise IdentityRefused(refusal, f"discovery answered {status}")
         meta = parse_metadata(doc, self.issuer)
         with self._lock:
             self._metadata = (time.monotonic(), meta)
