@@ -135,7 +135,7 @@ def to_callback(c: httpx.Client) -> str:
     start = c.get("/office/sign-in/oidc")
     assert start.status_code == 303
     auth = c.get(start.headers["location"])
-    assert auth.status_code == 302, auth.text
+    assert auth.status_code == 303, auth.text
     return auth.headers["location"]
 
 

@@ -1,8 +1,9 @@
 """A small but real OpenID provider for the tests, served over HTTP (`serve_app`).
 
 It implements what the office's client uses, as a provider does: discovery, the authorisation
-endpoint (it consents at once for `provider.user` and redirects back with a code and the
-state, plus `iss` as RFC 9207 says), the token endpoint (client_secret_basic, the code used
+endpoint (it consents at once for `provider.user`, or after a button on a page of its own
+when `interactive`, and redirects back with a code and the state, plus `iss` as RFC 9207
+says), the token endpoint (client_secret_basic, the code used
 once, the redirect URI and the PKCE S256 verifier checked) answering an ID token signed RS256
 with a key generated per provider (joserfc), and the JWKS.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import html
 import json
 import secrets
 import time
@@ -28,7 +30,13 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 
 from tests.support.servers import serve_app
@@ -57,6 +65,7 @@ class Provider:
     tamper: dict[str, Any] = field(default_factory=dict)  # next token's claims
     sign: str = "RS256"  # or "none", or "other-key"
     deny: str | None = None  # answer the authorisation with this error
+    interactive: bool = False  # show a consent button instead of answering at once
     codes: dict[str, Grant] = field(default_factory=dict)
     token_calls: int = 0
     key: RSAKey = field(
@@ -96,17 +105,32 @@ class Provider:
             return PlainTextResponse("PKCE S256 required", status_code=400)
         if "openid" not in q.get("scope", "").split():
             return PlainTextResponse("not an OpenID request", status_code=400)
-        back: dict[str, str] = {"state": q.get("state", ""), "iss": self.issuer}
+        if self.interactive:
+            # a page of the provider's own, whose button sends the browser back: the return
+            # is then a navigation the provider's site starts, as after a real login form
+            return HTMLResponse(
+                "<!doctype html><title>Provider</title><link rel=icon href=\"data:,\"><form method=post"
+                f' action="/consent?{urlencode(dict(q))}">'
+                f"<button>Continue as {html.escape(self.user)}</button></form>"
+            )
+        return self._answer(q.get("state", ""), redirect, q["code_challenge"], q.get("nonce"))
+
+    async def consent(self, request: Request) -> Response:
+        q = request.query_params
+        return self._answer(
+            q.get("state", ""), q.get("redirect_uri", ""), q["code_challenge"], q.get("nonce")
+        )
+
+    def _answer(self, state: str, redirect: str, challenge: str, nonce: str | None) -> Response:
+        back: dict[str, str] = {"state": state, "iss": self.issuer}
         if self.deny:
             back["error"] = self.deny
         else:
             code = secrets.token_urlsafe(24)
-            self.codes[code] = Grant(
-                self.client_id, redirect, q["code_challenge"], q.get("nonce"), self.user
-            )
+            self.codes[code] = Grant(self.client_id, redirect, challenge, nonce, self.user)
             back["code"] = code
         sep = "&" if "?" in redirect else "?"
-        return RedirectResponse(f"{redirect}{sep}{urlencode(back)}", status_code=302)
+        return RedirectResponse(f"{redirect}{sep}{urlencode(back)}", status_code=303)
 
     def _client_ok(self, request: Request) -> bool:
         header = request.headers.get("authorization", "")
@@ -173,6 +197,7 @@ class Provider:
                 Route("/health", lambda r: PlainTextResponse("ok")),
                 Route("/.well-known/openid-configuration", self.discovery),
                 Route("/authorize", self.authorize),
+                Route("/consent", self.consent, methods=["POST"]),
                 Route("/token", self.token, methods=["POST"]),
                 Route("/jwks", self.jwks),
             ]
