@@ -103,13 +103,19 @@ def take_attempt(s: Session, attempt_id: str | None, now: dt.datetime) -> Attemp
     """The browser's attempt, deleted as it is read (None: none, used, or expired)."""
     if not attempt_id or len(attempt_id) > 100:
         return None
-    row = s.get(StaffSignInAttempt, _hash(attempt_id))
+    key = _hash(attempt_id)
+    row = s.get(StaffSignInAttempt, key)
     if row is None:
         return None
-    s.delete(row)
-    if now - row.created_at >= ATTEMPT_TTL:
+    attempt = Attempt(row.state, row.nonce, row.code_verifier)
+    created = row.created_at
+    s.expunge(row)
+    # the DELETE decides: of two callbacks racing with one cookie, one deletes the row and
+    # the other deletes nothing (it waited for the first to commit) and gets None
+    gone = s.execute(delete(StaffSignInAttempt).where(StaffSignInAttempt.id_hash == key))
+    if getattr(gone, "rowcount", 0) != 1 or now - created >= ATTEMPT_TTL:
         return None
-    return Attempt(row.state, row.nonce, row.code_verifier)
+    return attempt
 
 
 def _text(claims: dict[str, object], *keys: str) -> str | None:

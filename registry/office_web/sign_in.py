@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from registry import staff as accounts
 from registry import staff_sso
@@ -261,6 +262,10 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             except accounts.SignInRefused as exc:
                 log.info("identity provider sign-in not mapped: %s", exc.refusal.code)
                 return refused(request, exc.status, exc.refusal)
+            except IntegrityError:
+                # the same person's first sign-in, twice at once: the other one made the account
+                log.info("identity provider sign-in raced another for the same identity")
+                return refused(request, 409, oidc.EXPIRED_ATTEMPT)
             response = ctx.render(request, "sign_in_continue", None, words=SSO_WORDS)
             ctx.clear_cookie(request, response, ctx.pre_cookie_name(request))
             ctx.clear_cookie(request, response, attempt_cookie(request))

@@ -13,7 +13,9 @@ start-up: a client secret file others can read.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -27,13 +29,14 @@ from sqlalchemy import func, select
 from registry import staff as accounts
 from registry.audit import verify_chain
 from registry.config import DataDir, write_private
+from registry.db import Database
 from registry.errors import ConfigError
 from registry.models import AuditEntry, StaffIdentity, StaffMember, StaffSession
 from registry.office import oidc
 from registry.office.errors import Refusal
 from registry.office_web import OfficeOptions
 from registry.service import create_app
-from registry.staff_sso import DISABLED
+from registry.staff_sso import DISABLED, begin_attempt, take_attempt
 from tests.office.office_support import CHEAP, Site, browser_sign_in, serving
 from tests.support.oidc_provider import Provider, serve_provider
 from tests.support.servers import closed_port_url
@@ -444,3 +447,32 @@ def test_the_link_is_kept_by_issuer_and_subject(site: Site, provider: Provider) 
     finally:
         db.dispose()
     assert links == [(provider.issuer, "u-1001")]
+
+
+@pytest.mark.postgres
+def test_two_callbacks_racing_with_one_cookie_get_the_attempt_once(
+    throwaway_postgres: Callable[[str], AbstractContextManager[str]],
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    with throwaway_postgres("sanad_oidc_race") as url:
+        db = Database(url, pool_size=2)
+        try:
+            db.migrate()
+            with db.session() as s:
+                attempt_id, attempt = begin_attempt(s, now)
+            second: list[object] = []
+            with db.session() as first:
+                assert take_attempt(first, attempt_id, now) == attempt
+                # the other callback's DELETE waits for this transaction, then finds nothing
+                other = threading.Thread(
+                    target=lambda: second.append(
+                        db.transact(lambda s: take_attempt(s, attempt_id, now))
+                    )
+                )
+                other.start()
+                other.join(0.5)
+                assert other.is_alive()  # blocked on the row
+            other.join(10)
+            assert second == [None]
+        finally:
+            db.dispose()

@@ -109,7 +109,8 @@ class Provider:
             # a page of the provider's own, whose button sends the browser back: the return
             # is then a navigation the provider's site starts, as after a real login form
             return HTMLResponse(
-                "<!doctype html><title>Provider</title><link rel=icon href=\"data:,\"><form method=post"
+                "<!doctype html><title>Provider</title><link rel=icon href='data:,'>"
+                "<form method=post"
                 f' action="/consent?{urlencode(dict(q))}">'
                 f"<button>Continue as {html.escape(self.user)}</button></form>"
             )
