@@ -74,6 +74,9 @@ class Provider:
 
     # -- endpoints ------------------------------------------------------------------------
 
+    def health(self, request: Request) -> Response:
+        return PlainTextResponse("ok")
+
     def discovery(self, request: Request) -> Response:
         base = self.issuer
         return JSONResponse(
@@ -185,8 +188,7 @@ class Provider:
         claims = {k: v for k, v in claims.items() if v is not None}  # tamper may remove
         header = {"alg": "RS256", "kid": "k1"}
         if self.sign == "none":
-            part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=")  # noqa: E731
-            return (part({"alg": "none", "kid": "k1"}) + b"." + part(claims) + b".").decode()
+            return f"{_b64({'alg': 'none', 'kid': 'k1'})}.{_b64(claims)}."
         key = self.key
         if self.sign == "other-key":
             key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
@@ -195,7 +197,7 @@ class Provider:
     def app(self) -> Starlette:
         return Starlette(
             routes=[
-                Route("/health", lambda r: PlainTextResponse("ok")),
+                Route("/health", self.health),
                 Route("/.well-known/openid-configuration", self.discovery),
                 Route("/authorize", self.authorize),
                 Route("/consent", self.consent, methods=["POST"]),
@@ -203,6 +205,10 @@ class Provider:
                 Route("/jwks", self.jwks),
             ]
         )
+
+
+def _b64(part: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
 
 
 @contextlib.contextmanager
