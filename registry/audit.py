@@ -70,6 +70,8 @@ class AuditEvent(enum.StrEnum):
     STAFF_LOCKED = "staff_locked"
     STAFF_SIGNED_IN = "staff_signed_in"
     STAFF_SIGNED_OUT = "staff_signed_out"
+    # a ministry's identity provider moved an account to another role or office
+    STAFF_ROLE_CHANGED = "staff_role_changed"
     # the office's declarations and corrections (registry.office.declarations.AuditKind)
     DECLARATION_DECLARED = "declaration_declared"
     DECLARATION_RETURNED = "declaration_returned"

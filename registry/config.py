@@ -20,6 +20,12 @@ overridden from the environment (`SANAD_REGISTRY_<KEY>`, `SANAD_REGISTRY_IDENTIT
 an unknown key or table is refused with a message naming it. `load_settings` turns the model into
 `Settings`, the frozen runtime view the rest of the registry uses (durations as timedeltas).
 
+An optional `[oidc]` table names a ministry's own OpenID provider for staff sign-in
+(`OidcConfig`: issuer, client id, the file holding the client secret, the button's words, and
+which group is which role at which office, as `[[oidc.groups]]`); without it the office signs
+in with passwords and codes only. The secret itself is never in the file: `client_secret_file`
+is a path under the data directory, owner-only, read by `registry.office.oidc` at start-up.
+
 The identity (authority names, issuer code, country, currency and its minor units, currency
 name, verification address) is configuration only: nothing in the code names a jurisdiction.
 A data directory without an `[identity]` table uses the packaged default file's (the pilot).
@@ -38,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from registry.errors import ConfigError
@@ -51,6 +57,8 @@ __all__ = [
     "DataDir",
     "Identity",
     "IdentityConfig",
+    "OidcConfig",
+    "OidcGroup",
     "RegistryConfig",
     "Settings",
     "ThrottlePolicy",
@@ -303,6 +311,56 @@ class CounterPrinterConfig(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
+# A ministry's own identity provider for staff (optional)
+
+_LOOPBACK_HTTP = r"http://(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?"
+
+
+class OidcGroup(BaseModel):
+    """One `[[oidc.groups]]` entry: members of `group` sign in as `role` at `office`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    group: str = Field(min_length=1, max_length=200)
+    role: Literal["clerk", "registrar", "supervisor", "administrator"]
+    office: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,8}$")
+
+    @model_validator(mode="after")
+    def _office_bound(self) -> OidcGroup:
+        # as `declarations.Staff` requires: clerks and registrars work at one office
+        bound = self.role in ("clerk", "registrar")
+        if bound != (self.office is not None):
+            need = "needs an office" if bound else "takes no office"
+            raise ValueError(f"group {self.group!r}: the role {self.role} {need}")
+        return self
+
+
+class OidcConfig(BaseModel):
+    """The `[oidc]` table: the ministry's OpenID provider and how its groups map to roles.
+
+    `issuer` is the provider's issuer URL exactly as its discovery document states it (https;
+    plain http only on loopback, for tests and the demo). `client_secret_file` is relative to
+    the data directory and must be owner-only. `name_ar`/`name_en` label the sign-in button
+    ("الدخول عبر <name_ar>"). `groups` are tried in order: list the strongest role first.
+    `redirect_uri` is the public callback address when the office sits behind a proxy that
+    changes the host (default: the request's own /office/sign-in/oidc/callback)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    issuer: str = Field(pattern=rf"^(https://[!-~]+|{_LOOPBACK_HTTP}(/[!-~]*)?)$", max_length=300)
+    client_id: str = Field(min_length=1, max_length=200)
+    client_secret_file: str = Field(min_length=1, max_length=300)
+    name_ar: str = Field(min_length=1, max_length=100)
+    name_en: str = Field(min_length=1, max_length=100)
+    groups_claim: str = Field(default="groups", min_length=1, max_length=100)
+    scope: str = Field(default="openid profile email", pattern=r"^openid( [!-~]+)*$")
+    require_mfa: bool = True
+    redirect_uri: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=500)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    groups: tuple[OidcGroup, ...] = Field(min_length=1, max_length=200)
+
+
+# ---------------------------------------------------------------------------------------------
 # The file and the environment
 
 
@@ -338,6 +396,7 @@ class RegistryConfig(BaseSettings):
     family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
     counter_printer: CounterPrinterConfig = Field(default_factory=CounterPrinterConfig)
+    oidc: OidcConfig | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -363,7 +422,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"{path}: unknown table or key {', '.join(unknown)!s} "
-            "(only [registry], [identity] and [counter_printer])"
+            "(only [registry], [identity], [counter_printer] and [oidc])"
         )
     values: dict[str, Any] = {}
     for table in ("registry", *_TABLES):
@@ -378,7 +437,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     return values
 
 
-_TABLES = ("identity", "counter_printer")  # the tables besides [registry]
+_TABLES = ("identity", "counter_printer", "oidc")  # the tables besides [registry]
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
@@ -427,6 +486,7 @@ class Settings:
     office_printer: str = "emulator"
     office_printer_width: int = 576
     family_law: Path | None = None  # the office's family-law rules file; None: packaged
+    oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -459,4 +519,5 @@ def load_settings(data: DataDir) -> Settings:
         office_printer=c.office_printer,
         office_printer_width=c.office_printer_width,
         family_law=data.root / c.family_law if c.family_law else None,
+        oidc=c.oidc,
     )

@@ -64,8 +64,10 @@ __all__ = [
     "RecordVersion",
     "RootKey",
     "Signer",
+    "StaffIdentity",
     "StaffMember",
     "StaffSession",
+    "StaffSignInAttempt",
     "UTCDateTime",
 ]
 
@@ -437,6 +439,32 @@ class StaffSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     csrf_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class StaffIdentity(Base):
+    """A staff account's identity at a ministry's OpenID provider: the (issuer, subject) pair
+    the provider vouches for, linked to one account (`registry.staff_sso`)."""
+
+    __tablename__ = "staff_identities"
+
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSignInAttempt(Base):
+    """A sign-in sent to the identity provider and not yet back: its state, nonce and PKCE
+    verifier, under the SHA-256 of the browser's attempt cookie; used once, then deleted."""
+
+    __tablename__ = "staff_sign_in_attempts"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state: Mapped[str] = mapped_column(String(100))
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class PersonNameBlock(Base):

@@ -50,6 +50,7 @@ __all__ = [
     "find",
     "list_staff",
     "new_password",
+    "open_session",
     "purge_sessions",
     "reset_staff",
     "resolve_session",
@@ -243,7 +244,7 @@ def add_staff(
         failures=0,
         demo=demo,
         created_at=at,
-        created_by=by,
+        created_by=by[:64],  # the audit entry keeps `by` whole (an issuer URL may be longer)
     )
     s.add(row)
     s.flush()
@@ -386,6 +387,19 @@ def sign_in(
     c = staff_auth.record_success(_counter(row))
     row.failures, row.last_failure_at, row.locked_at = c.failures, c.last_failure_at, c.locked_at
     row.last_totp_step = totp.step
+    return open_session(s, row, now, purge_after)
+
+
+def open_session(
+    s: Session,
+    row: StaffMember,
+    now: dt.datetime,
+    purge_after: staff_auth.SessionPolicy,
+    *,
+    via: str | None = None,
+) -> SignedIn:
+    """A new session (a fresh id) for an account whose sign-in succeeded, audited; `via`
+    names an identity provider that vouched for it (`registry.staff_sso`)."""
     purge_sessions(s, purge_after, now)
     session_id = staff_auth.new_session_id()
     key = secrets.token_bytes(32)
@@ -398,7 +412,8 @@ def sign_in(
             csrf_key=key,
         )
     )
-    audit.append(s, AuditEvent.STAFF_SIGNED_IN, {"staff": row.username}, now)
+    data = {"staff": row.username, **({"via": via} if via else {})}
+    audit.append(s, AuditEvent.STAFF_SIGNED_IN, data, now)
     return SignedIn(session_id, StaffView.of(row), key)
 
 

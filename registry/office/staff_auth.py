@@ -49,7 +49,8 @@ What it deliberately does not do
 --------------------------------
 No storage, no clock (times are passed in), no cookies set, no HTTP: the routes store the hash,
 the TOTP secret, the last step, the counter and the session, and call these functions. It
-does not send or check SMS or e-mail codes (NIST restricts them), nor implement OIDC itself.
+does not send or check SMS or e-mail codes (NIST restricts them), nor speak OIDC itself
+(`registry.office.oidc` does).
 """
 
 from __future__ import annotations
@@ -506,18 +507,25 @@ class ExternalIdentity:
 class IdentityProvider(Protocol):
     """A single sign-on a ministry runs (OpenID Connect with authlib, SAML, ...).
 
-    The office routes call `start` to send the browser to the provider, keeping `state` and
-    `nonce` in the pre-sign-in session, and `finish` on the callback; `finish` verifies the
-    answer (state, nonce, signature, audience, expiry) and raises on anything wrong."""
+    The office routes call `start` to send the browser to the provider, keeping `state`,
+    `nonce` and the PKCE `code_verifier` server-side for that browser, and `finish` on the
+    callback; `finish` verifies the answer (state, nonce, signature, audience, expiry) and
+    raises on anything wrong (`registry.office.oidc.OidcProvider` is the OpenID Connect one)."""
 
     name: str
 
-    def start(self, *, redirect_uri: str, state: str, nonce: str) -> str:
+    def start(self, *, redirect_uri: str, state: str, nonce: str, code_verifier: str) -> str:
         """The URL to redirect the browser to."""
         ...
 
     def finish(
-        self, *, query: Mapping[str, str], redirect_uri: str, state: str, nonce: str
+        self,
+        *,
+        query: Mapping[str, str],
+        redirect_uri: str,
+        state: str,
+        nonce: str,
+        code_verifier: str,
     ) -> ExternalIdentity:
         """The verified identity from the provider's callback."""
         ...

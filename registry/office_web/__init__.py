@@ -6,7 +6,7 @@ share):
 
 | module | pages and API |
 |---|---|
-| `sign_in` | sign-in, sign-out; `POST/GET/DELETE /api/v1/office/session` |
+| `sign_in` | sign-in (or via a ministry's OpenID provider), sign-out; `/api/v1/office/session` |
 | `today` | the staff member's work of the day |
 | `pages` | fleet, search, the language switch, and their API twins |
 | `records_page` | a person's record (fields, family, events, versions, documents) |

@@ -42,6 +42,10 @@ KINDS: dict[str, tuple[str, str]] = {
         "Staff password and second factor reset",
     ),
     "staff_unlocked": ("فك قفل حساب موظف", "Staff account unlocked"),
+    "staff_role_changed": (
+        "تغيير دور موظف أو مكتبه بحسب مزوّد الهوية",
+        "Staff role or office changed by the identity provider",
+    ),
     "staff_locked": (
         "قفل حساب موظف بعد محاولات دخول فاشلة",
         "Staff account locked after failed sign-ins",

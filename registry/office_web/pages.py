@@ -78,7 +78,9 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 lang,
                 path="/",
                 secure=ctx.secure(request),
-                samesite="strict",
+                # Lax: a preference, not a credential; it must come along when the browser
+                # returns from a ministry's identity provider (another site) to the sign-in
+                samesite="lax",
                 max_age=365 * 86400,
             )
         return response

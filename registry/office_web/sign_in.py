@@ -1,18 +1,51 @@
-"""Signing in and out: the page (password and TOTP code) and the API session (bearer token)."""
+"""Signing in and out: the page (password and TOTP code), a ministry's own identity provider
+when `[oidc]` is configured, and the API session (bearer token).
+
+With a provider, the sign-in page also offers "sign in with <ministry>": GET
+/office/sign-in/oidc stores a new attempt (`registry.staff_sso`: state, nonce, PKCE verifier)
+under a random id kept in a cookie of its own and redirects to the provider;
+GET /office/sign-in/oidc/callback takes the attempt back (once), has the provider verify its
+answer (`registry.office.oidc`), maps the identity to an account and opens the same session as
+a password sign-in. The attempt's cookie is SameSite=Lax, not Strict like the others: the
+browser comes back from the provider's site, and a Strict cookie would not be sent. For the
+same reason the callback answers with a page that moves on to /office/today itself (a meta
+refresh: no script), so that the Strict session cookie goes with a same-site request.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 
 from registry import staff as accounts
-from registry.office import staff_auth
-from registry.office_web.context import OfficeContext
+from registry import staff_sso
+from registry.office import oidc, staff_auth
+from registry.office.errors import Refusal
+from registry.office_web.context import OfficeContext, Words
 
 __all__ = ["StaffOut", "install", "staff_json"]
+
+log = logging.getLogger(__name__)
+
+SSO_WORDS: Words = {
+    "ar": {
+        "sso_or": "أو استخدم حسابك في الوزارة",
+        "sso_with": "الدخول عبر",
+        "sso_done": "تم التحقق من هويتك.",
+        "sso_continue": "المتابعة إلى أعمال اليوم",
+    },
+    "en": {
+        "sso_or": "Or use your ministry account",
+        "sso_with": "Sign in with",
+        "sso_done": "Your identity is confirmed.",
+        "sso_continue": "Continue to today's work",
+    },
+}
 
 
 class SignInBody(BaseModel):
@@ -77,6 +110,13 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             except accounts.SignInRefused as refused:
                 return refused  # committed: the failure counts
 
+    config = ctx.reg.settings.oidc
+    provider = oidc.from_config(ctx.reg.data, config, clock=ctx.now) if config else None
+    mapping = oidc.mapping_of(config) if config else None
+
+    def attempt_cookie(request: Request) -> str:
+        return ctx.cookie_name(request) + "-oidc"
+
     def sign_in_page(
         request: Request,
         *,
@@ -100,6 +140,10 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             error=error,
             notice=notice,
             username=username,
+            words=SSO_WORDS,
+            sso_name=(config.name_ar if ctx.lang_of(request) == "ar" else config.name_en)
+            if config
+            else None,
         )
         if fresh:
             ctx.set_cookie(request, response, ctx.pre_cookie_name(request), pre)
@@ -141,6 +185,92 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         ctx.clear_cookie(request, response, ctx.pre_cookie_name(request))
         ctx.set_cookie(request, response, ctx.cookie_name(request), result.session_id)
         return response
+
+    def refused(request: Request, status: int, refusal: Refusal) -> HTMLResponse:
+        response = sign_in_page(request, status=status, error=refusal.message(ctx.lang_of(request)))
+        ctx.clear_cookie(request, response, attempt_cookie(request))
+        return response
+
+    def callback_uri(request: Request) -> str:
+        assert config is not None
+        return config.redirect_uri or str(request.url_for("office_oidc_callback"))
+
+    if provider is not None and mapping is not None:
+
+        @router.get("/office/sign-in/oidc", include_in_schema=False)
+        def oidc_start(request: Request) -> Response:
+            if ctx.current(request) is not None:
+                return RedirectResponse("/office/today", status_code=303)
+            with ctx.reg.db.session() as s:
+                attempt_id, attempt = staff_sso.begin_attempt(s, ctx.now())
+            try:
+                url = provider.start(
+                    redirect_uri=callback_uri(request),
+                    state=attempt.state,
+                    nonce=attempt.nonce,
+                    code_verifier=attempt.code_verifier,
+                )
+            except oidc.IdentityRefused as exc:
+                log.warning("identity provider sign-in not started: %s", exc.detail)
+                return refused(request, 502, exc.refusal)
+            response = RedirectResponse(url, status_code=303)
+            response.set_cookie(
+                attempt_cookie(request),
+                attempt_id,
+                max_age=int(staff_sso.ATTEMPT_TTL.total_seconds()),
+                path="/",
+                secure=ctx.secure(request),
+                httponly=True,
+                samesite="lax",  # sent when the provider sends the browser back
+            )
+            return response
+
+        @router.get(
+            "/office/sign-in/oidc/callback", name="office_oidc_callback", include_in_schema=False
+        )
+        def oidc_callback(request: Request) -> Response:
+            with ctx.reg.db.session() as s:
+                attempt = staff_sso.take_attempt(
+                    s, request.cookies.get(attempt_cookie(request)), ctx.now()
+                )
+            if attempt is None:
+                return refused(request, 400, oidc.EXPIRED_ATTEMPT)
+            query = {k: v[:4096] for k, v in request.query_params.items()}
+            try:
+                identity = provider.finish(
+                    query=query,
+                    redirect_uri=callback_uri(request),
+                    state=attempt.state,
+                    nonce=attempt.nonce,
+                    code_verifier=attempt.code_verifier,
+                )
+            except oidc.IdentityRefused as exc:
+                log.warning("identity provider sign-in refused: %s", exc.detail)
+                unreachable = exc.refusal.code in ("idp_unreachable", "idp_misconfigured")
+                return refused(request, 502 if unreachable else 400, exc.refusal)
+            try:
+                with ctx.reg.db.session() as s:
+                    signed = staff_sso.sign_in_external(
+                        s,
+                        identity,
+                        mapping,
+                        policy=ctx.opts.password,
+                        seal=ctx.seal,
+                        now=ctx.now(),
+                        purge_after=ctx.policy,
+                    )
+            except accounts.SignInRefused as exc:
+                log.info("identity provider sign-in not mapped: %s", exc.refusal.code)
+                return refused(request, exc.status, exc.refusal)
+            except IntegrityError:
+                # the same person's first sign-in, twice at once: the other one made the account
+                log.info("identity provider sign-in raced another for the same identity")
+                return refused(request, 409, oidc.EXPIRED_ATTEMPT)
+            response = ctx.render(request, "sign_in_continue", None, words=SSO_WORDS)
+            ctx.clear_cookie(request, response, ctx.pre_cookie_name(request))
+            ctx.clear_cookie(request, response, attempt_cookie(request))
+            ctx.set_cookie(request, response, ctx.cookie_name(request), signed.session_id)
+            return response
 
     @router.post("/office/sign-out", include_in_schema=False)
     def sign_out(request: Request, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:

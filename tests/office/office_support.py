@@ -7,7 +7,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,8 +108,17 @@ def make_site(
 
 
 @contextmanager
-def serving(root: Path, database_url: str | None, demo: int = 0) -> Iterator[Site]:
+def serving(
+    root: Path,
+    database_url: str | None,
+    demo: int = 0,
+    prepare: Callable[[DataDir], None] | None = None,
+) -> Iterator[Site]:
+    """The office on a real socket; `prepare` may write to the data directory first (its
+    registry.toml, a secret file) before the app reads its settings."""
     data, url, passwords = make_site(root, database_url, demo)
+    if prepare is not None:
+        prepare(data)
     clock = Clock()
     app = create_app(data, database_url=url, office=OfficeOptions(password=CHEAP, clock=clock.now))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
