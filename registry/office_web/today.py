@@ -1,6 +1,6 @@
 """Today: the signed-in staff member's work of the day (their office's declarations waiting
-for review, returned for amendment, registered today; a supervisor's or administrator's view
-of every office).
+for review, returned for amendment, registered today, and for those who decide them the
+corrections waiting; a supervisor's or administrator's view of every office).
 
     GET  /office/today
 """
@@ -13,8 +13,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from registry.civil import store
-from registry.office.declarations import State
+from registry.civil import corrections, store
+from registry.office.declarations import Permission, State, can
 from registry.office_web.context import OfficeContext
 from registry.office_web.declarations import may_view
 from registry.office_web.declarations_text import KINDS, STATES, TEXT
@@ -69,6 +69,10 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 "today_returned": _rows(returned, lang),
                 "today_registered": _rows(registered, lang),
             }
+        corrections_waiting = None  # for those who decide corrections: how many wait
+        if can(staff, Permission.DECIDE_CORRECTION, office):
+            with ctx.reg.db.session() as s:
+                corrections_waiting = len(corrections.queue(s, staff))
         return ctx.render(
             request,
             "today",
@@ -77,4 +81,5 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             role_label=label,
             sections=sections,
             every_office=office is None,
+            corrections_waiting=corrections_waiting,
         )

@@ -804,3 +804,18 @@ def test_a_birth_registered_at_the_office_is_corrected_as_its_version_two(civil:
         found = records.search(s, child.name_ar)
         assert child.national_id in [f.national_id for f in found]
         assert audit.verify_chain(s).ok
+
+
+def test_the_today_page_counts_the_corrections_waiting_for_those_who_decide(world: World) -> None:
+    w = world
+    site = w.site
+    before = w.person()
+    new_given = "مريم" if before.given_ar != "مريم" else "سلمى"
+    assert w.propose("rana.registrar", {"given_ar": new_given}).status_code == 201
+    site.passwords.update(w.passwords)
+    for username, shown in (("badr.registrar", True), ("noor.clerk", False)):
+        site.next_step()
+        with httpx.Client(base_url=site.url, timeout=20) as c:
+            assert browser_sign_in(c, site, username).status_code == 303
+            page = c.get("/office/today").text
+        assert ("تصحيحات بانتظار القرار (<bdi>1</bdi>)" in page) is shown, username
