@@ -101,11 +101,13 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def _unknown_parent(which_ar: str, which_en: str, nid: str) -> Refusal:
+def _unknown_parent(mother: bool, nid: str) -> Refusal:
+    which_ar, which_en = ("الأم", "the mother") if mother else ("الأب", "the father")
+    if_not = "إن لم تكن مسجَّلة" if mother else "إن لم يكن مسجَّلًا"
     return Refusal(
         "birth_parent_unknown",
         f"لا يوجد في السجل شخص بالرقم الوطني {isolate(nid)} ({which_ar}): تحقّق من الرقم،"
-        " أو اكتب الاسم الكامل إن لم يكن مسجَّلًا.",
+        f" أو اكتب الاسم الكامل {if_not}.",
         f"No person in the register holds national number {nid} ({which_en}): check it, or"
         " write the full name if not registered.",
     )
@@ -156,9 +158,9 @@ class _Births:
         out: list[Refusal] = []
         mother, father = _parent_row(s, facts.mother), _parent_row(s, facts.father)
         if facts.mother.national_id and mother is None:
-            out.append(_unknown_parent("الأم", "the mother", facts.mother.national_id))
+            out.append(_unknown_parent(True, facts.mother.national_id))
         if facts.father and facts.father.national_id and father is None:
-            out.append(_unknown_parent("الأب", "the father", facts.father.national_id))
+            out.append(_unknown_parent(False, facts.father.national_id))
         parts = _name_parts(facts, father)
         if parts is None:
             out.append(_MISSING_NAME)

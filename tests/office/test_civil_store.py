@@ -200,6 +200,7 @@ def test_a_mother_not_in_the_register_is_refused_at_registration(civil: Civil) -
     with pytest.raises(Refused) as caught, civil.db.session() as s:
         store.register(s, view.number, by=civil.staff["registrar"], at=LATER, law=LAW)
     assert caught.value.code == "findings_refuse"
+    assert "(الأم)" in caught.value.refusal.ar and "إن لم تكن مسجَّلة" in caught.value.refusal.ar
 
 
 def test_a_child_without_a_registered_father_needs_the_whole_name(civil: Civil) -> None:
