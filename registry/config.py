@@ -11,8 +11,8 @@ files 0600):
       keys/signers/KID.jwk document-signer private keys (0600)
       trust-list.cose      the latest trust list, as published
       demo-citizens.csv    demo national IDs and PINs (demo data only)
-      office-printer/      the emulated office printer's PIN mailers as PNGs (0700, files
-                           0600: each holds a PIN; see `office_printer`)
+      counter-printer/     the emulated counter printer's receipts as PNGs: certificates
+                           and PIN mailers (0700, files 0600: a mailer holds a PIN)
 
 The file is read by a pydantic-settings model (`RegistryConfig`): the `[registry]` table's keys
 are its fields, the `[identity]` table the issuing authority and its jurisdiction; each can be
@@ -128,7 +128,8 @@ class DataDir:
 
     @property
     def counter_printer_dir(self) -> Path:
-        """Where the emulated counter printer writes its receipts as PNGs (`[counter_printer]`)."""
+        """Where the emulated counter printer writes its receipts as PNGs (`[counter_printer]`):
+        certificates and PIN mailers, owner-only."""
         return self.root / "counter-printer"
 
     @property
@@ -168,11 +169,6 @@ class DataDir:
     @property
     def demo_citizens_path(self) -> Path:
         return self.root / "demo-citizens.csv"
-
-    @property
-    def office_printer_dir(self) -> Path:
-        """Where the emulated office printer writes its slips (PIN mailers hold PINs)."""
-        return self.root / "office-printer"
 
     @property
     def sqlite_url(self) -> str:
@@ -298,8 +294,8 @@ def default_identity() -> Identity:
 
 
 class CounterPrinterConfig(BaseModel):
-    """The `[counter_printer]` table: the office counter's receipt printer for certificates
-    (`registry.counter_paper`)."""
+    """The `[counter_printer]` table: the office counter's receipt printer, for certificates
+    and PIN mailers (`registry.counter_paper`, `registry.pin_mailer`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -389,10 +385,6 @@ class RegistryConfig(BaseSettings):
     pin_memlimit_kib: int = Field(default=64 * 1024, ge=8, le=4 * 1024 * 1024)
     offline_minutes: int = Field(default=10, ge=1, le=1440)
     minor_age: int = Field(default=18, ge=1, le=30)
-    # the office counter's receipt printer for PIN mailers: "emulator" (PNGs into
-    # DATA/office-printer/, owner-only) or a printer URL (tcp://, serial://, usb://, file://)
-    office_printer: str = Field(default="emulator", min_length=1, max_length=300)
-    office_printer_width: Literal[384, 576] = 576
     family_law: str | None = Field(default=None, min_length=1, max_length=1000)
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
     counter_printer: CounterPrinterConfig = Field(default_factory=CounterPrinterConfig)
@@ -483,8 +475,6 @@ class Settings:
     pin_memlimit: int = 64 * 1024 * 1024  # MEMLIMIT_INTERACTIVE
     offline_after: dt.timedelta = dt.timedelta(minutes=10)
     minor_age: int = 18
-    office_printer: str = "emulator"
-    office_printer_width: int = 576
     family_law: Path | None = None  # the office's family-law rules file; None: packaged
     oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
 
@@ -516,8 +506,6 @@ def load_settings(data: DataDir) -> Settings:
         pin_memlimit=c.pin_memlimit_kib * 1024,
         offline_after=dt.timedelta(minutes=c.offline_minutes),
         minor_age=c.minor_age,
-        office_printer=c.office_printer,
-        office_printer_width=c.office_printer_width,
         family_law=data.root / c.family_law if c.family_law else None,
         oidc=c.oidc,
     )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -44,6 +45,9 @@ __all__ = ["EMULATOR", "CounterPrinter", "CounterPrinterError", "a4_pdf", "recei
 log = logging.getLogger(__name__)
 
 EMULATOR = "emulator"
+
+
+_EMULATOR_LOCK = threading.Lock()
 
 
 class CounterPrinterError(Exception):
@@ -114,7 +118,8 @@ class CounterPrinter:
         out = self.data.counter_printer_dir
         out.mkdir(parents=True, exist_ok=True)
         os.chmod(out, 0o700)  # receipts carry personal data
-        with Emulator(out, self.config.width, tcp="127.0.0.1:0") as emulator:
+        # one emulated job at a time in this process: each numbers its PNG after the last one
+        with _EMULATOR_LOCK, Emulator(out, self.config.width, tcp="127.0.0.1:0") as emulator:
             yield emulator.url
 
     def _where(self) -> str:
@@ -142,10 +147,10 @@ class CounterPrinter:
             raise CounterPrinterError(state.value)
         return state
 
-    def print_document(self, issued: Issued, settings: Settings, lang: str = "ar") -> None:
-        """Print the document; CounterPrinterError (with the serial) if the job fails."""
-        image = receipt_image(issued, settings, self.width_dots, lang)
-        job = PrintJob.of(image, label=f"counter {serial_hash(issued.serial).hex()[:12]}")
+    def print_image(self, image: Image.Image, label: str) -> None:
+        """Print one 1-bit image the printer's width (a certificate, a PIN mailer);
+        CounterPrinterError with the printer's reason if it did not print all of it."""
+        job = PrintJob.of(image, label=label)
         try:
             with (
                 self._url() as url,
@@ -159,11 +164,19 @@ class CounterPrinter:
                 result = printer.print_job(job, timeout=self.job_timeout)
         except HardwareError as exc:
             log.warning("counter printer %s: %s", self._where(), type(exc).__name__)
-            raise CounterPrinterError("connection-lost", serial=issued.serial) from exc
+            raise CounterPrinterError("connection-lost") from exc
         if not result.ok:
             reason = result.reason.value if result.reason else "printer-error"
             log.warning("counter printer %s: job failed (%s)", self._where(), reason)
-            raise CounterPrinterError(reason, serial=issued.serial)
+            raise CounterPrinterError(reason)
+
+    def print_document(self, issued: Issued, settings: Settings, lang: str = "ar") -> None:
+        """Print the document; CounterPrinterError (with the serial) if the job fails."""
+        image = receipt_image(issued, settings, self.width_dots, lang)
+        try:
+            self.print_image(image, f"counter {serial_hash(issued.serial).hex()[:12]}")
+        except CounterPrinterError as exc:
+            raise CounterPrinterError(exc.reason, serial=issued.serial) from exc
         log.info(
             "counter printer %s printed serial-hash %s",
             self._where(),

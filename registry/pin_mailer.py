@@ -4,9 +4,9 @@
 text setter, `hardware.layout.render_text`, so Arabic is shaped and right to left as on the
 certificates): the authority's name, the office, the citizen's name and national number, the
 PIN in large digits, and the words to keep it secret and how to change it, in Arabic and
-English. `print_mailer` sends it through `hardware` to the office printer the registry config
-names (`office_printer`): "emulator" is the virtual ESC/POS printer in this process, writing
-each slip as an owner-only PNG into `DATA/office-printer/`; anything else is a printer URL.
+English. `print_mailer` prints it on the counter's receipt printer, the one certificates are
+printed on (`[counter_printer]`, `registry.counter_paper.CounterPrinter`): "emulator" writes
+each slip as an owner-only PNG into `DATA/counter-printer/`; anything else is a printer URL.
 
 A failed print raises `MailerNotPrinted` (a bilingual `Refused`) naming what to fix: the
 caller (`registry.enrolment`) has not committed, so the PIN's hash goes with the PIN.
@@ -16,29 +16,23 @@ What it does not do: keep the PIN, log it, or retry (the clerk resets again).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw
 
-from hardware.errors import HardwareError
-from hardware.job import FailureReason, PrintJob
-from hardware.printer import Printer, open_printer
+from hardware.job import FailureReason
 from registry.config import DataDir, Settings
+from registry.counter_paper import CounterPrinter, CounterPrinterError
 from registry.office.errors import Refusal, Refused
 from verifier.documents import Bilingual
 
-__all__ = ["EMULATOR", "Mailer", "MailerNotPrinted", "print_mailer", "render_mailer"]
+__all__ = ["Mailer", "MailerNotPrinted", "print_mailer", "render_mailer"]
 
 log = logging.getLogger(__name__)
 
-EMULATOR = "emulator"
 JOB_TIMEOUT = 30.0
-# one emulated slip at a time in this process: each job numbers its PNG after the last one
-_EMULATOR_LOCK = threading.Lock()
 
 TITLE = ("رقمك السري للخدمة الذاتية", "Your kiosk PIN")
 KEEP_SECRET = (
@@ -174,40 +168,16 @@ def render_mailer(m: Mailer, *, width_dots: int = 576) -> Image.Image:
 # the printer
 
 
-def _open(settings: Settings, data: DataDir) -> Printer:
-    if settings.office_printer == EMULATOR:
-        from hardware.emulator import EmulatedPrinter
-        from hardware.models import resolve_model
-        from hardware.transports.memory import MemoryTransport
-
-        emulated = EmulatedPrinter(data.office_printer_dir, settings.office_printer_width)
-        transport = MemoryTransport(
-            lambda sent: emulated.receive(sent).reply, name="emulator://office-printer"
-        )
-        return Printer(transport, resolve_model(None, settings.office_printer_width))
-    return open_printer(settings.office_printer, width_dots=settings.office_printer_width)
-
-
 def print_mailer(
     m: Mailer, settings: Settings, data: DataDir, *, timeout: float = JOB_TIMEOUT
 ) -> None:
-    """Print the mailer at the office printer, or raise `MailerNotPrinted`."""
-    image = render_mailer(m, width_dots=settings.office_printer_width)
-    job = PrintJob.of(image, label="pin-mailer")
-    emulated = settings.office_printer == EMULATOR
+    """Print the mailer on the counter's printer, or raise `MailerNotPrinted`."""
+    printer = CounterPrinter(settings.counter_printer, data)
+    printer.job_timeout = timeout
+    image = render_mailer(m, width_dots=printer.width_dots)
     try:
-        with (
-            _EMULATOR_LOCK if emulated else contextlib.nullcontext(),
-            _open(settings, data) as printer,
-        ):
-            result = printer.print_job(job, timeout=timeout)
-    except HardwareError as exc:
-        log.warning("office printer: cannot open it (%s)", type(exc).__name__)
-        raise MailerNotPrinted(None) from exc
-    if not result.ok:
-        log.warning(
-            "office printer: PIN mailer not printed (%s)",
-            result.reason.value if result.reason else "failed",
-        )
-        raise MailerNotPrinted(result.reason)
-    log.info("office printer: PIN mailer printed")
+        printer.print_image(image, "pin-mailer")
+    except CounterPrinterError as exc:
+        reason = next((f for f in FailureReason if f.value == exc.reason), None)
+        raise MailerNotPrinted(reason) from exc
+    log.info("counter printer: PIN mailer printed")

@@ -76,7 +76,7 @@ def printer_site(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Site]:
     """A registry whose office printer is an emulated printer on TCP (faults on demand)."""
-    monkeypatch.setenv("SANAD_REGISTRY_OFFICE_PRINTER", emulator.url)
+    monkeypatch.setenv("SANAD_REGISTRY_COUNTER_PRINTER__URL", emulator.url)
     yield from _site(request, tmp_path, throwaway_postgres)
 
 
@@ -449,7 +449,7 @@ def test_two_clerks_enrolling_one_citizen_at_once_give_one_pin(
 # the PIN mailer
 
 
-def test_the_default_office_printer_writes_owner_only_mailers(demo_site: Site) -> None:
+def test_the_default_counter_printer_writes_owner_only_mailers(demo_site: Site) -> None:
     site = demo_site
     (nid,) = not_enrolled(site)
     r = httpx.post(
@@ -459,7 +459,7 @@ def test_the_default_office_printer_writes_owner_only_mailers(demo_site: Site) -
     )
     assert r.status_code == 200, r.text
     assert r.json()["pin"] is None and r.json()["printed"] is True
-    folder = site.data.office_printer_dir
+    folder = site.data.counter_printer_dir
     (slip,) = folder.glob("receipt-*.png")
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE(slip.stat().st_mode) == 0o600

@@ -85,7 +85,7 @@ def test_clerk_enrols_a_citizen_on_the_page(site: Site, page: Page, lang: str) -
         assert pin not in page.content()  # shown once: never again
     else:
         expect(page.get_by_role("status")).to_contain_text(words["printed"])
-        (mailer,) = site.data.office_printer_dir.glob("receipt-*.png")
+        (mailer,) = site.data.counter_printer_dir.glob("receipt-*.png")
         shutil.copyfile(mailer, GALLERY / "pin-mailer.png")  # the slip as the printer made it
     expect(page.get_by_text(MOBILE_E164)).to_be_visible()
     assert credential(site, nid) is not None
