@@ -518,6 +518,14 @@ def document_status(data_dir: Path, db_url: str | None, serial: str) -> None:
     click.echo(f"{st.serial}: {st.state.value}" + (f" ({st.reason})" if st.reason else ""))
 
 
+_by_option = click.option(
+    "--by",
+    default="cli",
+    show_default=True,
+    help="Who makes the change (named in the audit log).",
+)
+
+
 @group.group(epilog=EPILOG)
 def citizen() -> None:
     """Citizen accounts."""
@@ -526,19 +534,27 @@ def citizen() -> None:
 @citizen.command("unlock", epilog=EPILOG)
 @_data_option
 @click.argument("national_id")
+@_by_option
 @_errors
-def citizen_unlock(data_dir: Path, db_url: str | None, national_id: str) -> None:
+def citizen_unlock(data_dir: Path, db_url: str | None, national_id: str, by: str) -> None:
     """Clear a citizen's PIN failures and lock (after checking their identity in person)."""
+    from sqlalchemy import select
+
     from registry import audit as audit_log
     from registry.audit import AuditEvent
     from registry.citizens import unlock, validate_national_id
+    from registry.models import Person
 
     nid = validate_national_id(national_id)
     _, db = _open(data_dir, db_url)
     with db.session() as s:
         if not unlock(s, nid):
             _fail("no citizen with a PIN has that national number")
-        audit_log.append(s, AuditEvent.CITIZEN_UNLOCKED, {}, dt.datetime.now(dt.UTC))
+        # who unlocked; the citizen as their row id, never the national number (as enrolment)
+        person = s.execute(select(Person.id).where(Person.national_id == nid)).scalar_one()
+        audit_log.append(
+            s, AuditEvent.CITIZEN_UNLOCKED, {"by": by, "person": person}, dt.datetime.now(dt.UTC)
+        )
     click.echo("unlocked")
 
 
@@ -594,12 +610,6 @@ def staff() -> None:
 
 
 _ROLES = click.Choice(["clerk", "registrar", "supervisor", "administrator"])
-_by_option = click.option(
-    "--by",
-    default="cli",
-    show_default=True,
-    help="Who makes the change (named in the audit log).",
-)
 _password_file_option = click.option(
     "--password-file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),

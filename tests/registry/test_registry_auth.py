@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from registry.codes import ErrorCode
 from registry.errors import InvalidCredentials, InvalidInput, Locked, SessionInvalid, Throttled
-from registry.models import Credential, Person
+from registry.models import AuditEntry, Credential, Person
+from sanad.cli import main
 from tests.support.clock import ManualUTCClock
 from tests.support.registry import FAST, Kiosk, LiveServer, Registry, login, wrong_pin
 
@@ -81,6 +85,22 @@ def test_brute_force_is_slowed_then_locked_and_tries_are_counted(registry: Regis
         clock.advance(60)
         with pytest.raises(Locked):
             login(client, citizen)
+        # an officer who has checked the citizen in person unlocks them, named in the log
+        unlocked = CliRunner().invoke(
+            main,
+            ["registry", "citizen", "unlock", citizen["national_id"], "--by", "amal.clerk",
+             "--data", str(registry.data.root)],
+        )  # fmt: skip
+        assert unlocked.exit_code == 0, unlocked.output
+        assert login(client, citizen).name.ar == citizen["name_ar"]
+    db = registry.db()
+    with db.session() as s:
+        entry = s.execute(
+            select(AuditEntry).where(AuditEntry.kind == "citizen_unlocked")
+        ).scalar_one()
+    db.dispose()
+    data = json.loads(entry.data)
+    assert data["by"] == "amal.clerk" and citizen["national_id"] not in entry.data
 
 
 def test_concurrent_guesses_cannot_exceed_the_bound(server: LiveServer, registry: Registry) -> None:
