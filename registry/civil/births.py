@@ -33,6 +33,7 @@ from registry.civil.common import (
     TextAr,
     TextLatin,
     drop_empty,
+    place_findings,
     place_names,
     str_or_none,
 )
@@ -153,6 +154,7 @@ class _Births:
         *,
         today: dt.date,
         declaration_id: int | None,
+        lock: bool = False,
     ) -> tuple[Refusal, ...]:
         assert isinstance(facts, BirthDeclared)
         out: list[Refusal] = []
@@ -179,6 +181,7 @@ class _Births:
             mother_other_births=tuple(others),
         )
         out.extend(check_birth(law, checked, today=today))
+        out.extend(place_findings(s, facts.place))
         return tuple(out)
 
     def register(self, s: Session, facts: BaseModel, reg: Registration) -> str:

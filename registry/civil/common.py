@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from registry.models import Office, PlaceName
 from registry.office.arabic_match import normalise
-from registry.office.errors import OfficeError, Refusal
+from registry.office.errors import CHARACTERS, OfficeError, Refusal, Refused, counted, isolate
 from verifier import national_id as nid_rules
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "drop_empty",
     "invalid_facts",
     "office_names",
+    "place_findings",
     "place_names",
     "str_or_none",
 ]
@@ -81,7 +82,8 @@ def _text(value: str) -> str:
         raise Invalid("الحقل فارغ.", "The field is empty.")
     if len(cleaned) > MAX_TEXT:
         raise Invalid(
-            f"النص أطول من {MAX_TEXT} حرفًا.", f"The text is longer than {MAX_TEXT} characters."
+            f"النص أطول من {counted(MAX_TEXT, CHARACTERS)}.",
+            f"The text is longer than {MAX_TEXT} characters.",
         )
     return cleaned
 
@@ -194,7 +196,7 @@ def invalid_facts(exc: ValidationError, labels: Labels) -> InvalidFacts:
     for error in exc.errors():
         loc = ".".join(str(p) for p in error.get("loc", ()))
         key = loc if loc in labels else loc.split(".")[0]
-        label = labels.get(key, (loc or "البيانات", loc or "The details"))
+        label = labels.get(key, (isolate(loc) if loc else "البيانات", loc or "The details"))
         ar, en = _words_for(error, label)
         problems.append((loc or "facts", Refusal(f"invalid_{key or 'facts'}", ar, en)))
     if not problems:
@@ -217,12 +219,28 @@ def drop_empty(value: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kept.items() if v != {}}
 
 
+def _unknown_place(code: int) -> Refusal:
+    return Refusal(
+        "place_unknown",
+        f"رمز المكان {isolate(str(code))} غير معروف: اختر المكان من القائمة أو اكتب اسمه.",
+        f"The place code {code} is unknown: choose the place from the list or write its name.",
+    )
+
+
+def place_findings(s: Session, place: Place) -> tuple[Refusal, ...]:
+    """A refusal when the place's code names no published place (for the review page)."""
+    if place.code is not None and s.get(PlaceName, place.code) is None:
+        return (_unknown_place(place.code),)
+    return ()
+
+
 def place_names(s: Session, place: Place) -> tuple[str, str | None]:
-    """The Arabic and Latin names of a place (a code's published names win)."""
+    """The Arabic and Latin names of a place (a code's published names win); Refused when
+    the code names no place."""
     if place.code is not None:
         row = s.get(PlaceName, place.code)
         if row is None:
-            raise Invalid("رمز المكان غير معروف.", "The place code is unknown.")
+            raise Refused(_unknown_place(place.code))
         return row.name_ar, row.name_latin
     assert place.name_ar is not None
     return place.name_ar, place.name_latin

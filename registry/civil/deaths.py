@@ -29,6 +29,7 @@ from registry.civil.common import (
     NationalId,
     Place,
     drop_empty,
+    place_findings,
     place_names,
     str_or_none,
 )
@@ -113,12 +114,14 @@ class _Deaths:
         *,
         today: dt.date,
         declaration_id: int | None,
+        lock: bool = False,
     ) -> tuple[Refusal, ...]:
         assert isinstance(facts, DeathDeclared)
         person = by_national_id(s, facts.national_id)
         if person is None:
             return (_not_in_register(facts.national_id),)
         out = list(check_death(DeathFacts(facts_of(s, person), facts.date_of_death), today=today))
+        out.extend(place_findings(s, facts.place))
         waiting = select(DeclarationRow.number).where(
             DeclarationRow.kind == EventKind.DEATH.value,
             DeclarationRow.subject == facts.national_id,

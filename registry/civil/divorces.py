@@ -160,24 +160,25 @@ class _Found:
     divorced_on: dt.date | None
 
 
-def _marriage(s: Session, f: DivorceDeclared, parties: unions.Parties) -> _Found | Refusal:
-    """The marriage the divorce ends, locked: the one named, or the two's latest."""
+def _marriage(
+    s: Session, f: DivorceDeclared, parties: unions.Parties, *, lock: bool = True
+) -> _Found | Refusal:
+    """The marriage the divorce ends (locked when `lock`): the one named, or the two's latest."""
     if f.marriage_record is not None:
-        m = s.execute(
-            select(Marriage).where(Marriage.record_number == f.marriage_record).with_for_update()
-        ).scalar_one_or_none()
+        named = select(Marriage).where(Marriage.record_number == f.marriage_record)
+        m = s.execute(named.with_for_update() if lock else named).scalar_one_or_none()
         if m is None:
             return _no_such_record(f.marriage_record)
         if (m.husband_id, m.wife_id) != (parties.husband.id, parties.wife.id):
             return _other_parties(f.marriage_record)
     else:
-        m = s.execute(
+        latest = (
             select(Marriage)
             .where(Marriage.husband_id == parties.husband.id, Marriage.wife_id == parties.wife.id)
             .order_by(Marriage.date.desc(), Marriage.id.desc())
             .limit(1)
-            .with_for_update()
-        ).scalar_one_or_none()
+        )
+        m = s.execute(latest.with_for_update() if lock else latest).scalar_one_or_none()
         if m is None:
             return _NO_MARRIAGE
     divorced = s.execute(select(Divorce.date).where(Divorce.marriage_id == m.id)).scalar()
@@ -210,12 +211,13 @@ class DivorceHandler:
         *,
         today: dt.date,
         declaration_id: int | None,
+        lock: bool = False,
     ) -> tuple[Refusal, ...]:
         f = _facts(facts)
-        found = unions.parties(s, f.husband_national_id, f.wife_national_id)
+        found = unions.parties(s, f.husband_national_id, f.wife_national_id, lock=lock)
         if not isinstance(found, unions.Parties):
             return found + unions.unknown_office(s, f.court)
-        m = _marriage(s, f, found)
+        m = _marriage(s, f, found, lock=lock)
         if isinstance(m, Refusal):
             return (m, *unions.unknown_office(s, f.court))
         out: list[Refusal] = list(self._checks(s, f, found, m, today=today))

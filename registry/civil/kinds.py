@@ -10,7 +10,7 @@ audit records. What differs by kind is here, one module per kind (`births`, `dea
 * `subject(facts)`: the national number the declaration is about, if it names one (a death's
   person, a birth's mother, a marriage's husband, a divorce's husband), for the store's
   `subject` index (duplicate and second-death checks find waiting declarations by it).
-* `findings(s, law, facts, today=, declaration_id=)`: `vital_checks` findings on the facts,
+* `findings(s, law, facts, today=, declaration_id=, lock=)`: `vital_checks` findings on the facts,
   with the register's facts fetched (parents, other births, marriages…); waiting declarations
   other than `declaration_id` count as well as registered records.
 * `register(s, facts, reg)`: write the records (rows, family links, version 1 in
@@ -80,6 +80,7 @@ class EventHandler(Protocol):
         *,
         today: dt.date,
         declaration_id: int | None,
+        lock: bool = False,
     ) -> tuple[Refusal, ...]: ...
 
     def register(self, s: Session, facts: BaseModel, reg: Registration) -> str: ...

@@ -16,9 +16,10 @@ unknown office code). `HANDLER.register` writes the `Marriage` row with its reco
 What it deliberately does not do
 --------------------------------
 No rule of its own about who may marry: `family_law` decides, with the rules configured.
-The parties' rows are locked (PostgreSQL) by `findings` and again by `register`, so the store
-must run both in the registration's transaction: a second marriage of the same wife
-registered a moment before is then seen, not raced. Marital status, the family extract and
+The parties' rows are locked (PostgreSQL) by `findings(lock=True)`, which is how the store
+calls it when registering, and again by `register`, in the registration's transaction: a
+second marriage of the same wife registered a moment before is then seen, not raced. A
+review page's findings lock nothing. Marital status, the family extract and
 the kiosk's offers follow from the row (`registry.issuance`).
 """
 
@@ -167,11 +168,12 @@ class MarriageHandler:
         *,
         today: dt.date,
         declaration_id: int | None,
+        lock: bool = False,
     ) -> tuple[Refusal, ...]:
         f = _facts(facts)
         if f.husband_national_id == f.wife_national_id:
             return (_SAME_PERSON,)
-        found = unions.parties(s, f.husband_national_id, f.wife_national_id)
+        found = unions.parties(s, f.husband_national_id, f.wife_national_id, lock=lock)
         if not isinstance(found, unions.Parties):
             return found + unions.unknown_office(s, f.place)
         husband, wife = persons.facts_of(s, found.husband), persons.facts_of(s, found.wife)

@@ -407,7 +407,8 @@ def register(
     handler = handler_of(EventKind(row.kind))
     facts = handler.facts_model.model_validate_json(row.facts)
     today = today_of(at)
-    found = handler.findings(s, law, facts, today=today, declaration_id=row.id)
+    # the rows the checks read are locked (lock=True) until this registration commits
+    found = handler.findings(s, law, facts, today=today, declaration_id=row.id, lock=True)
     d, records = machine.step(
         _machine(row),
         machine.Register(staff, at, findings=found, acknowledged=frozenset(acknowledged)),

@@ -123,11 +123,13 @@ def _not_found(nid: str, *, wife: bool) -> Refusal:
     )
 
 
-def parties(s: Session, husband_nid: str, wife_nid: str) -> Parties | tuple[Refusal, ...]:
+def parties(
+    s: Session, husband_nid: str, wife_nid: str, *, lock: bool = True
+) -> Parties | tuple[Refusal, ...]:
     """Both parties' rows, locked in national-number order; the refusals if either is missing."""
     found: dict[str, Person | None] = {}
     for nid in sorted({husband_nid, wife_nid}):
-        found[nid] = persons.by_national_id(s, nid, for_update=True)
+        found[nid] = persons.by_national_id(s, nid, for_update=lock)
     husband, wife = found[husband_nid], found[wife_nid]
     missing = []
     if husband is None:
@@ -178,8 +180,10 @@ class Waiting:
 
 
 def waiting(s: Session, kind: EventKind, nid: str, *, exclude: int | None) -> list[Waiting]:
-    """Declarations of `kind` under review (declared or amended), other than `exclude`, that
-    name `nid` as husband or wife."""
+    """Declarations of `kind` still waiting that name `nid` as husband or wife and were
+    declared before `exclude` (all of them for a new declaration, `exclude` None): the one
+    declared first is registered first, and the later ones are checked against it, so two
+    waiting declarations never block each other."""
     stmt = (
         select(DeclarationRow.id, DeclarationRow.number, DeclarationRow.facts)
         .where(
@@ -193,7 +197,7 @@ def waiting(s: Session, kind: EventKind, nid: str, *, exclude: int | None) -> li
     )
     out = []
     for row_id, number, text in s.execute(stmt):
-        if row_id == exclude:
+        if exclude is not None and row_id >= exclude:
             continue
         facts = json.loads(text)
         if nid in (facts.get("husband_national_id"), facts.get("wife_national_id")):

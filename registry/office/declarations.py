@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -387,8 +388,14 @@ def _check_staff(staff: Staff, permission: Permission, office: str, action: str)
         )
 
 
+# control, format (bidi overrides, zero-width), surrogate and unassigned characters: no column
+# takes some of them (PostgreSQL refuses NUL) and none belongs in a reason
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
 def _reason(text: str, action: str, *, limit: int = MAX_REASON) -> str:
-    cleaned = " ".join(text.split())
+    printable = "".join(" " if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
+    cleaned = " ".join(printable.split())
     if not cleaned or len(cleaned) > limit:
         ar_action, en_action = _ACTION_WORDS[action]
         raise _refuse(

@@ -148,6 +148,9 @@ def test_a_second_divorce_declared_while_one_waits_is_refused(fresh: World) -> N
     with fresh.session() as s:
         (refusal,) = HANDLER.findings(s, LAW, second, today=TODAY, declaration_id=None)
     assert declared[1] in refusal.ar and declared[1] in refusal.en
+    # once the second is declared too, the first is still free to be registered
+    fresh.declare("divorce", second.model_dump(mode="json"), subject=HANDLER.subject(second))
+    assert findings(fresh, first, declaration_id=declared[0]) == []
     assert findings(fresh, first, declaration_id=declared[0]) == []
 
 

@@ -395,7 +395,9 @@ def test_two_marriages_of_one_woman_registered_at_once_register_one(fresh: World
         barrier.wait()
         with fresh.session() as s:
             found = refusing(
-                HANDLER.findings(s, LAW, f, today=TODAY, declaration_id=declared[groom][0])
+                HANDLER.findings(
+                    s, LAW, f, today=TODAY, declaration_id=declared[groom][0], lock=True
+                )  # as the store registers: the parties locked until commit
             )
             if found:
                 outcome[groom] = found[0].code
