@@ -50,7 +50,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import audit, offices, record_history
@@ -89,6 +89,7 @@ __all__ = [
     "propose",
     "queue",
     "record_of",
+    "waiting_for",
     "withdraw",
 ]
 
@@ -273,13 +274,13 @@ def parse_value(f: Field, raw: object, *, today: dt.date) -> Any:
         ),
         FieldKind.LATIN_PLACE: (
             _LATIN_PLACE,
-            "حروفًا لاتينية وأرقامًا فقط",
-            "Latin letters and digits",
+            "حروفًا لاتينية وأرقامًا ومسافات والعلامات ' . ( ) - فقط",
+            "Latin letters, digits, spaces and ' . ( ) -",
         ),
         FieldKind.CONTRACT: (
             _CONTRACT,
-            "حروفًا لاتينية وأرقامًا و«/» فقط",
-            "letters, digits and '/'",
+            "حروفًا لاتينية وأرقامًا و«/» و«-» فقط",
+            "letters, digits, '/' and '-'",
         ),
     }[f.kind]
     if f.kind is FieldKind.CONTRACT:
@@ -439,7 +440,8 @@ def _check_person(s: Session, p: Person, new: Mapping[str, Any]) -> None:
             if born >= child_born:
                 raise _order(
                     "birth_after_child",
-                    f"تاريخ الولادة المصحَّح ({_d(born)}) ليس قبل ولادة ابنه أو ابنته"
+                    f"تاريخ الولادة المصحَّح ({_d(born)}) ليس قبل ولادة"
+                    f" {'ابنها أو ابنتها' if p.sex == 2 else 'ابنه أو ابنته'}"
                     f" ({_d(child_born)}، الرقم الوطني {isolate(child_nid)}).",
                     f"The corrected date of birth ({born}) is not before the birth of the"
                     f" person's child ({child_born}, national number {child_nid}).",
@@ -456,22 +458,32 @@ def _check_person(s: Session, p: Person, new: Mapping[str, Any]) -> None:
                 )
     if "sex" in new:
         for m in _person_marriages(s, p.id):
-            ar_role, en_role = ("زوجًا", "husband") if m.husband_id == p.id else ("زوجة", "wife")
+            husband = m.husband_id == p.id
+            ar_role, en_role = (
+                ("صاحب القيد مسجَّل زوجًا", "husband")
+                if husband
+                else (
+                    "صاحبة القيد مسجَّلة زوجةً",
+                    "wife",
+                )
+            )
             raise _order(
                 "sex_conflicts_marriage",
-                f"لا يُصحَّح الجنس: صاحب القيد مسجَّل {ar_role} في قيد الزواج"
-                f" {isolate(m.record_number)}.",
+                f"لا يُصحَّح الجنس: {ar_role} في قيد الزواج {isolate(m.record_number)}.",
                 f"The sex cannot be corrected: the person is recorded as the {en_role} in"
                 f" marriage {m.record_number}.",
             )
         column = Person.father_id if p.sex == 1 else Person.mother_id
         child = s.execute(select(Person.national_id).where(column == p.id)).first()
         if child is not None:
-            ar_parent, en_parent = ("أبًا", "father") if p.sex == 1 else ("أمًّا", "mother")
+            ar_parent, en_parent = (
+                ("صاحب القيد مسجَّل أبًا", "father")
+                if p.sex == 1
+                else ("صاحبة القيد مسجَّلة أمًّا", "mother")
+            )
             raise _order(
                 "sex_conflicts_parenthood",
-                f"لا يُصحَّح الجنس: صاحب القيد مسجَّل {ar_parent} لصاحب الرقم الوطني"
-                f" {isolate(child[0])}.",
+                f"لا يُصحَّح الجنس: {ar_parent} لصاحب الرقم الوطني {isolate(child[0])}.",
                 f"The sex cannot be corrected: the person is recorded as the {en_parent} of"
                 f" national number {child[0]}.",
             )
@@ -763,6 +775,17 @@ def _row(s: Session, number: str, *, for_update: bool = False) -> CorrectionRow:
 
 def get(s: Session, number: str) -> CorrectionView:
     return _view(s, _row(s, number))
+
+
+def waiting_for(s: Session, staff: Staff) -> int:
+    """How many proposed corrections this staff member may decide (not their own)."""
+    stmt = select(func.count()).where(
+        CorrectionRow.state == CorrectionState.PROPOSED.value,
+        CorrectionRow.proposed_by != int(staff.id),
+    )
+    if staff.office is not None:
+        stmt = stmt.where(CorrectionRow.office == staff.office)
+    return int(s.execute(stmt).scalar_one())
 
 
 def queue(s: Session, staff: Staff) -> list[CorrectionView]:

@@ -135,7 +135,9 @@ def _party_dead(person: PersonFacts, day: dt.date) -> Refusal | None:
         return None
     return _refusal(
         FindingCode.PARTY_DEAD.value,
-        f"صاحب الرقم الوطني {isolate(person.national_id)} متوفى في"
+        f"{'صاحبة' if person.sex is Sex.FEMALE else 'صاحب'} الرقم الوطني"
+        f" {isolate(person.national_id)}"
+        f" {'متوفّاة' if person.sex is Sex.FEMALE else 'متوفًّى'} في"
         f" {isolate(person.date_of_death.isoformat())}، قبل تاريخ الزواج.",
         f"{person.national_id} died on {person.date_of_death.isoformat()}, before the date of"
         " the marriage.",

@@ -57,7 +57,8 @@ _MISSING_WORDS = frozenset(
 
 
 Csrf = Annotated[str, Form(max_length=200)]
-Reason = Annotated[str, Form(max_length=1000)]
+# no length bound here: the rules refuse a reason too long in the reader's language
+Reason = Annotated[str, Form()]
 
 
 class CorrectionBody(BaseModel):

@@ -72,7 +72,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         corrections_waiting = None  # for those who decide corrections: how many wait
         if can(staff, Permission.DECIDE_CORRECTION, office):
             with ctx.reg.db.session() as s:
-                corrections_waiting = len(corrections.queue(s, staff))
+                corrections_waiting = corrections.waiting_for(s, staff)
         return ctx.render(
             request,
             "today",
