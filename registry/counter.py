@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import counters, issuance, keyring, offices
+from registry import counters, db_records, issuance, keyring, offices
 from registry.citizens import validate_national_id
 from registry.codes import ErrorCode
 from registry.config import Settings
@@ -124,20 +124,26 @@ def offers_at_counter(
 
 def _replay(
     s: Session, book: PlaceBook, office: str, req: CounterRequest, requester_id: int
-) -> Issued | None:
+) -> tuple[Issued | None, str | None]:
+    """The document this office already issued for the same key (a double click, a reprint),
+    or (None, its serial) when it has been superseded since by a correction: the retry then
+    gets a new document with the corrected data, as at a kiosk, never the superseded one."""
     row = s.execute(
         select(IssuedDocument).where(
             IssuedDocument.office == office, IssuedDocument.idempotency_key == req.idempotency_key
         )
     ).scalar_one_or_none()
     if row is None:
-        return None
+        return None, None
     if row.request_fingerprint != req.fingerprint(requester_id):
         raise Conflict(
             "this idempotency key was used for a different request",
             code=ErrorCode.IDEMPOTENCY_CONFLICT,
         )
-    return issuance.issued_from_row(row, book, s)
+    if row.superseded_at is not None:
+        db_records.retire_document_key(s.connection(), row.id)
+        return None, row.serial
+    return issuance.issued_from_row(row, book, s), None
 
 
 def issue_at_counter(
@@ -157,7 +163,7 @@ def issue_at_counter(
     moment = now.replace(microsecond=0)
     place = at_office(s, staff, office)
     person = requester_of(s, req.national_id)
-    found = _replay(s, book, place.code, req, person.id)
+    found, replaces = _replay(s, book, place.code, req, person.id)
     if found is not None:
         return found
     r = Records(s.connection())
@@ -199,12 +205,13 @@ def issue_at_counter(
                     where=IssuedAt(
                         office=place.code, staff_id=staff.id, staff_username=staff.username
                     ),
+                    replaces=replaces,
                 ),
             )
     except IntegrityError:
         # a concurrent request with the same office and key committed first
         log.debug("counter %s: a concurrent duplicate lost its race", place.code)
-        replayed = _replay(s, book, place.code, req, person.id)
+        replayed, _ = _replay(s, book, place.code, req, person.id)
         if replayed is None:  # only a counter makes COUNTER- references: not expected
             raise Conflict(
                 "this payment reference was already used", code=ErrorCode.PAYMENT_REFERENCE_USED

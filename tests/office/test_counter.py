@@ -10,6 +10,7 @@ of paper write nothing; the same idempotency key gives the same document, never 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hardware.emulator import Emulator, EmulatorState
 from registry.models import AuditEntry, IssuedDocument
@@ -209,6 +210,35 @@ def test_the_same_key_gives_the_same_document_never_two(counter_site: Site) -> N
     )
     assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
     assert len(documents(site)) == 1
+
+
+def test_a_superseded_document_is_not_reprinted_but_issued_anew(counter_site: Site) -> None:
+    """After a correction (here: its mark, as `civil.corrections.approve` sets it) the same
+    request at the counter gets a new document with the record as it is now."""
+    site = counter_site
+    me = citizens(site)[0]["national_id"]
+    clerk = bearer(site, "amal.clerk")
+    request = body(me, "individual_extract", me, "after-correction-1")
+    first = httpx.post(site.url + ISSUE, json=request, headers=clerk)
+    assert first.status_code == 201, first.text
+    db = site.db()
+    try:
+        with db.session() as s:
+            s.execute(
+                update(IssuedDocument)
+                .where(IssuedDocument.serial == first.json()["serial"])
+                .values(superseded_at=dt.datetime.now(dt.UTC), superseded_reason="corrected")
+            )
+    finally:
+        db.dispose()
+    again = httpx.post(site.url + ISSUE, json=request, headers=clerk)
+    assert again.status_code == 201, again.text
+    assert again.json()["serial"] != first.json()["serial"]
+    assert again.json()["replayed"] is False
+    assert issued_entries(site)[-1]["replaces"] == first.json()["serial"]
+    # and the new one is what a further retry gets back
+    third = httpx.post(site.url + ISSUE, json=request, headers=clerk)
+    assert third.json()["serial"] == again.json()["serial"] and third.json()["replayed"] is True
 
 
 def test_refusals_write_nothing(counter_site: Site) -> None:
