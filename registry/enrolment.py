@@ -342,7 +342,8 @@ def enrol(
     Refused before anything is written: a staff member who is not a clerk or registrar of
     `office`, identity not confirmed, a bad national number, no such person, a deceased
     person, a citizen enrolled already (reset instead), a bad phone number. `deliver` runs
-    after the hash is written and before the audit entry: if it raises, roll back."""
+    after the hash and the audit entries are written, so that only the commit follows it: if
+    it raises, roll back."""
     where = _check_staff(by_staff, office)
     if not identity_checked:
         raise _refuse(EnrolRefusal.IDENTITY_NOT_CHECKED)
@@ -355,12 +356,13 @@ def enrol(
     if e164 is not None:
         person.phone = e164
         s.flush()
-    if deliver is not None:
-        deliver(issued)  # the printer: raising here leaves nothing behind once rolled back
     who = _who(by_staff, where, person)
     audit.append(s, AuditEvent.CITIZEN_ENROLLED, {**who, "delivery": delivery.value}, at)
     if e164 is not None:
         audit.append(s, AuditEvent.PHONE_SET, {**who, "cleared": False}, at)
+    s.flush()  # everything written before the paper: only the commit follows the printing
+    if deliver is not None:
+        deliver(issued)  # the printer: raising here leaves nothing behind once rolled back
     return issued
 
 
@@ -390,10 +392,11 @@ def reset_pin(
         _set_pin(s, person, cred, by_staff, at, settings, delivery), unlocked=was_locked
     )
     s.execute(delete(CitizenSession).where(CitizenSession.person_id == person.id))
-    if deliver is not None:
-        deliver(issued)
     data = {**_who(by_staff, where, person), "delivery": delivery.value, "unlocked": was_locked}
     audit.append(s, AuditEvent.PIN_RESET, data, at)
+    s.flush()  # everything written before the paper: only the commit follows the printing
+    if deliver is not None:
+        deliver(issued)
     return issued
 
 
