@@ -30,7 +30,7 @@ from dataclasses import replace
 from PIL import Image
 
 from hardware.errors import HardwareError
-from hardware.job import PrintJob
+from hardware.job import FailureReason, PrintJob
 from hardware.layout import LangOrder, Masthead, pdf_a4, render_a4, render_receipt
 from hardware.printer import open_printer
 from hardware.status import PrinterState
@@ -48,6 +48,25 @@ EMULATOR = "emulator"
 
 
 _EMULATOR_LOCK = threading.Lock()
+
+
+def failure_words(reason: str | None) -> tuple[str, str]:
+    """What a failed job's reason (a `FailureReason` value) means, in Arabic and English."""
+    if reason == FailureReason.PAPER_OUT.value:
+        return "نفد الورق من الطابعة", "the printer is out of paper"
+    if reason == FailureReason.COVER_OPEN.value:
+        return "غطاء الطابعة مفتوح", "the printer's cover is open"
+    silent = {
+        FailureReason.NO_ANSWER,
+        FailureReason.OFFLINE,
+        FailureReason.CONNECTION_LOST,
+        FailureReason.IO_ERROR,
+        FailureReason.TIMEOUT,
+        FailureReason.NOT_CONFIRMED,
+    }
+    if reason is None or reason in {f.value for f in silent}:
+        return "الطابعة لا تستجيب", "the printer does not answer"
+    return "عطل في الطابعة", "the printer reports a fault"
 
 
 class CounterPrinterError(Exception):

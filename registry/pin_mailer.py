@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw
 
 from hardware.job import FailureReason
 from registry.config import DataDir, Settings
-from registry.counter_paper import CounterPrinter, CounterPrinterError
+from registry.counter_paper import CounterPrinter, CounterPrinterError, failure_words
 from registry.office.errors import Refusal, Refused
 from verifier.documents import Bilingual
 
@@ -65,7 +65,7 @@ class MailerNotPrinted(Refused):
     """The office printer did not print the mailer; nothing was stored."""
 
     def __init__(self, reason: FailureReason | None) -> None:
-        ar, en = _reason_words(reason)
+        ar, en = failure_words(reason.value if reason else None)
         super().__init__(
             Refusal(
                 "printer_failed",
@@ -76,24 +76,6 @@ class MailerNotPrinted(Refused):
             )
         )
         self.reason = reason
-
-
-def _reason_words(reason: FailureReason | None) -> tuple[str, str]:
-    if reason is FailureReason.PAPER_OUT:
-        return "نفد الورق من الطابعة", "the printer is out of paper"
-    if reason is FailureReason.COVER_OPEN:
-        return "غطاء الطابعة مفتوح", "the printer's cover is open"
-    if reason in (
-        None,
-        FailureReason.NO_ANSWER,
-        FailureReason.OFFLINE,
-        FailureReason.CONNECTION_LOST,
-        FailureReason.IO_ERROR,
-        FailureReason.TIMEOUT,
-        FailureReason.NOT_CONFIRMED,
-    ):
-        return "الطابعة لا تستجيب", "the printer does not answer"
-    return "عطل في الطابعة", "the printer reports a fault"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ Refusals are keyed by `registry.codes.ErrorCode` values and, for the printer, by
 
 from __future__ import annotations
 
+from registry.counter_paper import failure_words
 from registry.office.errors import Refusal, isolate
 
 __all__ = [
@@ -238,11 +239,12 @@ def printer_refusal(state: str) -> Refusal:
 
 def not_printed(serial: str, reason: str) -> Refusal:
     """A document issued whose paper did not print: the same request prints it again."""
+    why_ar, why_en = failure_words(reason)
     return Refusal(
         "not_printed",
-        f"صدرت الوثيقة {isolate(serial)} لكن طباعتها لم تكتمل ({isolate(reason)}). أصلح "
+        f"صدرت الوثيقة {isolate(serial)} لكن طباعتها لم تكتمل ({why_ar}). أصلح "
         "الطابعة ثم اضغط «إصدار الوثيقة» مرة أخرى لطباعة الوثيقة نفسها، دون رسم جديد.",
-        f"Document {serial} is issued but its printing did not finish ({reason}). Fix the "
+        f"Document {serial} is issued but its printing did not finish ({why_en}). Fix the "
         "printer, then press “Issue the document” again to print the same document, with no "
         "new fee.",
     )
