@@ -204,7 +204,9 @@ KIOSK_KEY_INVALID = Refusal(
     "kiosk_key_invalid",
     "الصق المفتاح العام للجهاز بصيغة "
     + isolate("JWK")
-    + " (Ed25519) كما يكتبه الأمر "
+    + " ("
+    + isolate("Ed25519")
+    + ") كما يكتبه الأمر "
     + isolate("sanad registry kiosk keygen")
     + "، لا المفتاح الخاص.",
     "Paste the kiosk's public key as a JWK (Ed25519), as `sanad registry kiosk keygen` "

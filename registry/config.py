@@ -319,7 +319,7 @@ class OidcGroup(BaseModel):
 
     group: str = Field(min_length=1, max_length=200)
     role: Literal["clerk", "registrar", "supervisor", "administrator"]
-    office: str | None = Field(default=None, pattern=r"^[A-Z0-9]{1,8}$")
+    office: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")  # as offices.code
 
     @model_validator(mode="after")
     def _office_bound(self) -> OidcGroup:
@@ -351,7 +351,10 @@ class OidcConfig(BaseModel):
     groups_claim: str = Field(default="groups", min_length=1, max_length=100)
     scope: str = Field(default="openid profile email", pattern=r"^openid( [!-~]+)*$")
     require_mfa: bool = True
-    redirect_uri: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=500)
+    # https, or plain http only to this machine (the demo): the code must not travel in clear
+    redirect_uri: str | None = Field(
+        default=None, pattern=rf"^(https://[!-~]+|{_LOOPBACK_HTTP}(/[!-~]*)?)$", max_length=500
+    )
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     groups: tuple[OidcGroup, ...] = Field(min_length=1, max_length=200)
 

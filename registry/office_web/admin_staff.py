@@ -21,10 +21,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from registry import admin_refusals as no
 from registry import offices
 from registry import staff as accounts
+from registry.admin_refusals import AdminConflict
 from registry.errors import RegistryError
 from registry.office.declarations import Role
 from registry.office_web.admin_common import (
@@ -47,16 +50,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 4
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
     def add(me: accounts.SignedIn, **fields: Any) -> accounts.Credentials:
-        with ctx.reg.db.session() as s:
-            return accounts.add_staff(
-                s,
-                ctx.opts.password,
-                password=None,
-                by=me.staff.username,
-                at=ctx.now(),
-                seal=ctx.seal,
-                **fields,
-            )
+        try:
+            with ctx.reg.db.session() as s:
+                return accounts.add_staff(
+                    s,
+                    ctx.opts.password,
+                    password=None,
+                    by=me.staff.username,
+                    at=ctx.now(),
+                    seal=ctx.seal,
+                    **fields,
+                )
+        except IntegrityError:  # another administrator took the name a moment before
+            raise AdminConflict(no.USERNAME_TAKEN) from None
 
     def act(me: accounts.SignedIn, verb: str, username: str) -> Any:
         """One of ACTS on an account: a `StaffView`, or `Credentials` for a reset."""

@@ -40,7 +40,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_offers": "لا توجد وثيقة يحقّ لصاحب هذا الرقم الوطني الحصول عليها الآن.",
         "no_offers_f": "لا توجد وثيقة يحقّ لصاحبة هذا الرقم الوطني الحصول عليها الآن.",
         "output": "طريقة الإخراج",
-        "output_pdf": "ملف PDF بمقاس A4 (يُنزَّل للطباعة)",
+        "output_pdf": f"ملف {isolate('PDF')} بمقاس {isolate('A4')} (يُنزَّل للطباعة)",
         "output_receipt": "طابعة الإيصالات في المكتب",
         "issue": "إصدار الوثيقة",
         "printed": "صدرت الوثيقة وطُبعت على طابعة المكتب.",
@@ -212,16 +212,17 @@ PRINTER: dict[str, tuple[str, str]] = {
         "The office printer's cover is open: nothing was issued. Close it and try again.",
     ),
     "offline": (
-        "طابعة المكتب غير متصلة، فلم تصدر أي وثيقة. تحقّق من توصيلها أو اختر ملف PDF.",
+        f"طابعة المكتب غير متصلة، فلم تصدر أي وثيقة. تحقّق من توصيلها أو اختر ملف {isolate('PDF')}.",
         "The office printer is not connected: nothing was issued. Check it, or choose the PDF.",
     ),
     "error": (
-        "في طابعة المكتب عطل، فلم تصدر أي وثيقة. أبلغ الفنّي أو اختر ملف PDF.",
+        f"في طابعة المكتب عطل، فلم تصدر أي وثيقة. أبلغ الفنّي أو اختر ملف {isolate('PDF')}.",
         "The office printer reports a fault: nothing was issued. Call the technician, or "
         "choose the PDF.",
     ),
     "unknown": (
-        "لم تُجب طابعة المكتب عن حالتها، فلم تصدر أي وثيقة. تحقّق منها أو اختر ملف PDF.",
+        "لم تُجب طابعة المكتب عن حالتها، فلم تصدر أي وثيقة. تحقّق منها أو اختر ملف"
+        f" {isolate('PDF')}.",
         "The office printer did not answer: nothing was issued. Check it, or choose the PDF.",
     ),
 }

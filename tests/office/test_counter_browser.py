@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from hardware.emulator import Emulator
+from registry.office.errors import isolate
 from tests.office.office_support import Site
 from tests.office.test_counter import citizens, counter_site, documents, emulator  # noqa: F401
 from tests.office.test_office_browser import WORDS, browser, fill_sign_in, page, shot  # noqa: F401
@@ -34,7 +35,8 @@ def test_clerk_prints_at_the_counter_in_arabic(
 
     # the A4 PDF: downloaded, named by its serial
     page.get_by_role("radio", name="بيان قيد فردي").first.check()
-    page.get_by_role("radio", name="ملف PDF بمقاس A4").check()
+    # the Latin words are directional isolates inside the Arabic label
+    page.get_by_role("radio", name=f"ملف {isolate('PDF')} بمقاس {isolate('A4')}").check()
     with page.expect_download() as download:
         page.get_by_role("button", name="إصدار الوثيقة").click()
     (first,) = documents(site)
