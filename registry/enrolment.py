@@ -409,9 +409,14 @@ def set_phone(
     at: dt.datetime,
     *,
     region: str | None,
+    identity_checked: bool,
 ) -> str | None:
-    """Record (or, with None or "", clear) a living citizen's mobile number; the E.164 form."""
+    """Record (or, with None or "", clear) a living citizen's mobile number; the E.164 form.
+    Only for a citizen whose identity the clerk checked at the counter: the number is where
+    their messages go."""
     where = _check_staff(by_staff, office)
+    if not identity_checked:
+        raise _refuse(EnrolRefusal.IDENTITY_NOT_CHECKED)
     e164 = normalise_phone(phone, region) if phone and phone.strip() else None
     person = _living_person(s, national_id)
     if person.phone == e164:

@@ -123,6 +123,7 @@ class PinResetBody(_Strict):
 
 class PhoneBody(_Strict):
     phone: Text | None = Field(default=None, max_length=40, description="null or empty: remove")
+    identity_checked: bool = Field(description="the clerk checked the identity card")
 
 
 class Text2(BaseModel):

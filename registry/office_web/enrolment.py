@@ -128,7 +128,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 deliver=deliverer(s, me.staff.office, delivery),
             )
 
-    def do_phone(me: SignedIn, nid: str, phone: str | None) -> str | None:
+    def do_phone(me: SignedIn, nid: str, phone: str | None, checked: bool) -> str | None:
         with ctx.reg.db.session() as s:
             return enrolment.set_phone(
                 s,
@@ -138,6 +138,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 me.staff.office,
                 ctx.now(),
                 region=settings.identity.country,
+                identity_checked=checked,
             )
 
     def citizen_page(
@@ -252,6 +253,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         national_id: str,
         csrf: Annotated[str, Form(max_length=200)] = "",
         phone: Annotated[str, Form(max_length=40)] = "",
+        identity_checked: Annotated[str, Form(max_length=8)] = "",
     ) -> Response:
         me = ctx.page(request, ENROL)
         if isinstance(me, Response):
@@ -260,7 +262,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         if not ctx.csrf_ok(me, csrf):
             return ctx.refused_page(request, me, 403, ctx.t(request, TEXT)["bad_csrf"])
         try:
-            saved = do_phone(me, nid, phone)
+            saved = do_phone(me, nid, phone, identity_checked == "yes")
         except Refused as exc:
             return refused(request, me, nid, exc, phone_typed=phone)
         done = "phone_saved" if saved else "phone_cleared"
@@ -323,7 +325,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         if isinstance(me, Response):
             return me
         try:
-            saved = do_phone(me, national_id[:32], body.phone)
+            saved = do_phone(me, national_id[:32], body.phone, body.identity_checked)
         except Refused as exc:
             return api_refused(exc)
         return JSONResponse({"national_id": nid_rules.normalise(national_id[:32]), "phone": saved})

@@ -404,12 +404,21 @@ def test_phone_is_changed_and_removed_over_the_api(demo_site: Site) -> None:
     site = demo_site
     nid = demo_citizen(site)["national_id"]
     clerk = bearer(site, "amal.clerk")
-    r = httpx.put(site.url + PHONE.format(nid), json={"phone": MOBILE}, headers=clerk)
+    unchecked = httpx.put(
+        site.url + PHONE.format(nid),
+        json={"phone": MOBILE, "identity_checked": False},
+        headers=clerk,
+    )
+    assert unchecked.status_code == 422, unchecked.text  # who is at the counter, first
+    assert unchecked.json()["error"]["code"] == "identity_not_checked"
+    assert phone_of(site, nid) is None
+    ok = {"identity_checked": True}
+    r = httpx.put(site.url + PHONE.format(nid), json={**ok, "phone": MOBILE}, headers=clerk)
     assert r.status_code == 200 and r.json()["phone"] == MOBILE_E164
     assert phone_of(site, nid) == MOBILE_E164
-    bad = httpx.put(site.url + PHONE.format(nid), json={"phone": "0790"}, headers=clerk)
+    bad = httpx.put(site.url + PHONE.format(nid), json={**ok, "phone": "0790"}, headers=clerk)
     assert bad.status_code == 422 and phone_of(site, nid) == MOBILE_E164
-    gone = httpx.put(site.url + PHONE.format(nid), json={"phone": None}, headers=clerk)
+    gone = httpx.put(site.url + PHONE.format(nid), json={**ok, "phone": None}, headers=clerk)
     assert gone.status_code == 200 and gone.json()["phone"] is None
     assert phone_of(site, nid) is None
     assert [d["cleared"] for _, d in entries(site)] == [False, True]
@@ -543,7 +552,8 @@ def test_pages_enrol_show_the_pin_once_and_change_the_phone(demo_site: Site) -> 
         assert "Enrolled; PIN set on" in again.text and MOBILE_E164 in again.text
         assert "Reset the PIN" in again.text
         changed = c.post(
-            f"/office/citizens/{nid}/phone", data={"csrf": token, "phone": "+962 78 555 1234"}
+            f"/office/citizens/{nid}/phone",
+            data={"csrf": token, "identity_checked": "yes", "phone": "+962 78 555 1234"},
         )
         assert changed.status_code == 200 and "The phone number is saved" in changed.text
         assert phone_of(site, nid) == "+962785551234"
