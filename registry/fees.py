@@ -2,9 +2,10 @@
 
 A fee is a whole number of the configured currency's minor unit (fils for the pilot's JOD),
 from 0 to `MAX_MAJOR_UNITS` major units; changing it writes the currency the identity names
-now and an audit entry naming the administrator with the old and new amounts. The kiosk's
-fee table (`issuance.cached_fees`) is forgotten at once in this process; other workers re-read
-it within `issuance.FEE_CACHE_SECONDS`. Reading the table for issuance stays in `issuance`.
+now and an audit entry naming the administrator with the old and new amounts. Once the change
+is committed the caller drops this process's cached fee table (`issuance.forget_cached_fees`);
+other workers re-read it within `issuance.FEE_CACHE_SECONDS`. Reading the table for issuance
+stays in `issuance`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import admin_refusals as no
-from registry import audit, issuance
+from registry import audit
 from registry.admin_refusals import AdminInvalid, AdminNotFound
 from registry.audit import AuditEvent
 from registry.models import Fee
@@ -112,6 +113,5 @@ def set_fee(
         },
         at,
     )
-    issuance.forget_cached_fees()
     schema = schema_for(doc_type)
     return FeeRow(doc_type, schema.title_ar, schema.title_en, amount, currency)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from registry import fees
+from registry import fees, issuance
 from registry import staff as accounts
 from registry.errors import RegistryError
 from registry.office.errors import isolate
@@ -45,7 +45,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
 
     def change_fee(me: accounts.SignedIn, slug: str, amount: str | int) -> fees.FeeRow:
         with ctx.reg.db.session() as s:
-            return fees.set_fee(
+            row = fees.set_fee(
                 s,
                 fees.document_type(slug),
                 fees.parse_amount(amount, minor_units=minor, currency=currency),
@@ -54,6 +54,9 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                 by=me.staff.username,
                 at=ctx.now(),
             )
+        # committed: only now may this process's fee cache be refilled, with the new amount
+        issuance.forget_cached_fees()
+        return row
 
     def fee_rows() -> list[fees.FeeRow]:
         with ctx.reg.db.session() as s:
