@@ -46,6 +46,7 @@ __all__ = [
     "place_findings",
     "place_names",
     "str_or_none",
+    "valid_national_id",
 ]
 
 MAX_TEXT = 80
@@ -99,7 +100,9 @@ def _arabic(value: str) -> str:
     return value
 
 
-def _national_id(value: str) -> str:
+def valid_national_id(value: str) -> str:
+    """Ten ASCII digits with their check digit (spaces and Arabic-Indic digits accepted);
+    `Invalid` otherwise."""
     nid = nid_rules.normalise(value or "")
     if not nid_rules.is_valid(nid):
         raise Invalid(
@@ -111,7 +114,7 @@ def _national_id(value: str) -> str:
 
 TextAr = Annotated[str, AfterValidator(_arabic)]
 TextLatin = Annotated[str, AfterValidator(_text)]
-NationalId = Annotated[str, AfterValidator(_national_id)]
+NationalId = Annotated[str, AfterValidator(valid_national_id)]
 
 
 class Facts(BaseModel):

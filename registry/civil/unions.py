@@ -36,12 +36,12 @@ from sqlalchemy.orm import Session
 
 from registry import offices
 from registry.civil import persons
+from registry.civil.common import Invalid, valid_national_id
 from registry.civil.kinds import WAITING
 from registry.http_schema import Text
 from registry.models import DeclarationRow, Person
 from registry.office.declarations import EventKind
 from registry.office.errors import Refusal, isolate
-from verifier import national_id as nid_rules
 
 __all__ = [
     "ContractNumber",
@@ -69,17 +69,13 @@ def _digits(value: Any) -> Any:
     return value.translate(_DIGITS) if isinstance(value, str) else value
 
 
-def _national_number(value: str) -> str:
-    nid = nid_rules.normalise(value)
-    if not nid_rules.is_valid(nid):
-        raise ValueError("a national number is ten digits, the last its check digit")
-    return nid
-
-
 def _contract(value: str) -> str:
     value = " ".join(value.translate(_DIGITS).split())
     if not _CONTRACT.fullmatch(value):
-        raise ValueError("a contract or ruling number has Latin letters, digits and / - . only")
+        raise Invalid(
+            "يُكتب رقم العقد أو الحكم بحروف لاتينية وأرقام و«/» و«-» و«.» فقط.",
+            "A contract or ruling number has Latin letters, digits and / - . only.",
+        )
     return value
 
 
@@ -88,7 +84,9 @@ def _court_or_office(value: str) -> str:
     return value.upper() if _OFFICE_CODE.fullmatch(value) else value
 
 
-NationalNumber = Annotated[Text, StringConstraints(max_length=32), AfterValidator(_national_number)]
+NationalNumber = Annotated[
+    Text, StringConstraints(max_length=32), AfterValidator(valid_national_id)
+]
 ContractNumber = Annotated[
     Text, StringConstraints(min_length=1, max_length=32), AfterValidator(_contract)
 ]
