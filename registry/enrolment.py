@@ -224,6 +224,7 @@ class CitizenStatus:
     locked: bool
     set_at: dt.datetime | None  # None with `enrolled`: a seeded (demo) PIN
     phone: str | None
+    female: bool = False  # the words agree with the citizen: مسجَّلة، رقمها
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,6 +242,7 @@ def status_of(s: Session, national_id: str, settings: Settings) -> CitizenStatus
     dead = s.execute(select(Death.id).where(Death.person_id == person.id)).first() is not None
     cred = s.get(Credential, person.id)
     return CitizenStatus(
+        female=person.sex == 2,
         national_id=person.national_id,
         name_ar=person.name_ar,
         name_latin=person.name_latin,
@@ -271,6 +273,14 @@ def _living_person(s: Session, national_id: str) -> Person:
     if person is None:
         raise _refuse(EnrolRefusal.UNKNOWN_PERSON)
     if s.execute(select(Death.id).where(Death.person_id == person.id)).first() is not None:
+        if person.sex == 2:
+            raise Refused(
+                Refusal(
+                    EnrolRefusal.DECEASED.value,
+                    "صاحبة هذا القيد متوفّاة، فلا تُمنح رقمًا سريًّا ولا يُسجَّل لها هاتف.",
+                    refusal(EnrolRefusal.DECEASED).en,
+                )
+            )
         raise _refuse(EnrolRefusal.DECEASED)
     return person
 

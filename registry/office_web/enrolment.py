@@ -34,7 +34,7 @@ from registry.models import Office
 from registry.office.declarations import Permission
 from registry.office.errors import Refusal, Refused
 from registry.office_web.context import OfficeContext
-from registry.office_web.enrolment_text import TEXT
+from registry.office_web.enrolment_text import TEXT, words_for
 from registry.pin_mailer import Mailer, print_mailer
 from registry.staff import SignedIn
 from verifier import national_id as nid_rules
@@ -142,13 +142,21 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             )
 
     def citizen_page(
-        request: Request, me: SignedIn, nid: str, status: int = 200, **extra: Any
+        request: Request,
+        me: SignedIn,
+        nid: str,
+        status: int = 200,
+        done_key: str | None = None,
+        **extra: Any,
     ) -> Response:
         with ctx.reg.db.session() as s:
             citizen = enrolment.status_of(s, nid, settings)
         if citizen is None:
             return ctx.refused_page(request, me, 404, ctx.t(request)["not_found"])
-        return ctx.render(request, "enrol", me, status, words=TEXT, c=citizen, **extra)
+        words = words_for(citizen.female)
+        if done_key is not None:
+            extra["done"] = ctx.t(request, words)[done_key]
+        return ctx.render(request, "enrol", me, status, words=words, c=citizen, **extra)
 
     def refused(request: Request, me: SignedIn, nid: str, exc: Refused, **extra: Any) -> Response:
         status = status_for(exc.refusal)
@@ -161,7 +169,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         if issued.delivery is Delivery.SHOW:
             return ctx.render(request, "pin_once", me, words=TEXT, issued=issued)
         done = "printed_reset" if issued.reset else "printed_enrolled"
-        return citizen_page(request, me, nid, done=ctx.t(request, TEXT)[done])
+        return citizen_page(request, me, nid, done_key=done)
 
     def delivery_of(text: str) -> Delivery:
         return Delivery.SHOW if text == Delivery.SHOW.value else Delivery.PRINT
@@ -266,7 +274,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         except Refused as exc:
             return refused(request, me, nid, exc, phone_typed=phone)
         done = "phone_saved" if saved else "phone_cleared"
-        return citizen_page(request, me, nid, done=ctx.t(request, TEXT)[done])
+        return citizen_page(request, me, nid, done_key=done)
 
     # -- the API --------------------------------------------------------------------------
 

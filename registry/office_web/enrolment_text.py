@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TEXT"]
+__all__ = ["TEXT", "words_for"]
 
 TEXT: dict[str, dict[str, str]] = {
     "ar": {
@@ -106,3 +106,21 @@ TEXT: dict[str, dict[str, str]] = {
         "bad_csrf": "The form has expired. Reload the page and try again.",
     },
 }
+
+
+# where the Arabic speaks of the citizen, the words for a woman (English has none to change)
+_FEMININE_AR = {
+    "not_enrolled": "غير مسجَّلة",
+    "enrolled": "مسجَّلة",
+    "enrolled_since": "مسجَّلة، وعُيِّن رقمها السري في",
+    "enrolled_seeded": "مسجَّلة (رقم سري من بيانات التجربة)",
+    "printed_enrolled": "سُجِّلت المواطنة وطُبعت ورقة رقمها السري على طابعة المكتب. سلِّمها لها مغلقة.",
+    "printed_reset": ("أُعيد تعيين الرقم السري وطُبعت ورقته على طابعة المكتب. سلِّمها للمواطنة مغلقة."),
+    "deceased_no_forms": "صاحبة هذا القيد متوفّاة: لا تُسجَّل للخدمة الذاتية.",
+}
+_FEMININE = {"ar": {**TEXT["ar"], **_FEMININE_AR}, "en": TEXT["en"]}
+
+
+def words_for(female: bool) -> dict[str, dict[str, str]]:
+    """The page's words, agreeing with the citizen it is about."""
+    return _FEMININE if female else TEXT

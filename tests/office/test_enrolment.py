@@ -580,3 +580,18 @@ def test_every_enrolment_word_in_both_languages() -> None:
     for code in EnrolRefusal:
         words = enrolment.refusal(code, "JO")
         assert words.ar.strip() and words.en.strip() and words.code == code.value
+
+
+def test_the_page_speaks_of_a_woman_in_the_feminine(demo_site: Site) -> None:
+    site = demo_site
+    with site.data.demo_citizens_path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    woman = next(r["national_id"] for r in rows if r["sex"] == "F")
+    man = next(r["national_id"] for r in rows if r["sex"] == "M")
+    with httpx.Client(base_url=site.url, timeout=20) as c:
+        assert browser_sign_in(c, site, "amal.clerk").status_code == 303  # Arabic by default
+        her = c.get(f"/office/citizens/{woman}/enrol").text
+        his = c.get(f"/office/citizens/{man}/enrol").text
+    # demo citizens hold a seeded PIN
+    assert "مسجَّلة (رقم سري من بيانات التجربة)" in her
+    assert "مسجَّل (رقم سري من بيانات التجربة)" in his and "مسجَّلة" not in his
