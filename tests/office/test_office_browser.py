@@ -9,20 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.office.office_support import Site
+from tests.support.chromium import CHROMIUM, FLAGS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 GALLERY = Path(__file__).resolve().parents[2] / "docs" / "gallery" / "office"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 if not CHROMIUM.exists():  # pragma: no cover - CI installs it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)

@@ -13,21 +13,12 @@ import pytest
 
 from tests.office.office_support import Site, serving
 from tests.office.test_office_oidc import USERS, configure
+from tests.support.chromium import CHROMIUM, FLAGS
 from tests.support.oidc_provider import Provider, serve_provider
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 GALLERY = Path(__file__).resolve().parents[2] / "docs" / "gallery" / "office"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 if not CHROMIUM.exists():  # pragma: no cover - CI installs it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)

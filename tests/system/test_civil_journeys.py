@@ -27,14 +27,12 @@ from system_support import FINISH, SIGN_OUT, System, journey, login_steps
 from registry.config import DataDir
 from registry.models import Marriage, Person
 from registry.office.declarations import Role
+from tests.support.chromium import CHROMIUM, FLAGS
 from tests.support.staff_tokens import StaffAccount, new_staff, staff_bearer
 from verifier.qr import decode_image
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui, pytest.mark.browser, pytest.mark.postgres]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
 if not CHROMIUM.exists():  # pragma: no cover - CI installs it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)

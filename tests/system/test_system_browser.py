@@ -6,16 +6,14 @@ NOT VALID. Runs after `test_system_acceptance.py`, which makes the receipts.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from system_support import System
 
+from tests.support.chromium import CHROMIUM, FLAGS
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.postgres]
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 
 if not CHROMIUM.exists():  # pragma: no cover - CI installs it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)

@@ -14,22 +14,13 @@ import pytest
 from PIL import Image, ImageDraw
 from service_support import Material, base_config, run_service, tamper
 
+from tests.support.chromium import CHROMIUM, FLAGS
 from verifier.documents import DocumentType
 from verifier.qr import make_qr
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 if not CHROMIUM.exists():  # pragma: no cover - CI installs it
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
