@@ -185,20 +185,11 @@ def _marriage(
     return _Found(m, divorced)
 
 
-def _labels() -> dict[str, tuple[str, str]]:
-    """Each field's label (Arabic, English), for `common.invalid_facts`."""
-    return {
-        field: (WORDS["ar"][f"divorce_{field}"], WORDS["en"][f"divorce_{field}"])
-        for field in DivorceDeclared.model_fields
-        if f"divorce_{field}" in WORDS["ar"]
-    }
-
-
 class DivorceHandler:
     kind = EventKind.DIVORCE
     facts_model: type[BaseModel] = DivorceDeclared
     form_template = "office/declare_divorce.html"
-    labels = _labels()
+    labels = unions.labels_of(WORDS, "divorce", DivorceDeclared)
 
     def subject(self, facts: BaseModel) -> str | None:
         return _facts(facts).husband_national_id

@@ -144,20 +144,11 @@ def _party_dead(person: PersonFacts, day: dt.date) -> Refusal | None:
     )
 
 
-def _labels() -> dict[str, tuple[str, str]]:
-    """Each field's label (Arabic, English), for `common.invalid_facts`."""
-    return {
-        field: (WORDS["ar"][f"marriage_{field}"], WORDS["en"][f"marriage_{field}"])
-        for field in MarriageDeclared.model_fields
-        if f"marriage_{field}" in WORDS["ar"]
-    }
-
-
 class MarriageHandler:
     kind = EventKind.MARRIAGE
     facts_model: type[BaseModel] = MarriageDeclared
     form_template = "office/declare_marriage.html"
-    labels = _labels()
+    labels = unions.labels_of(WORDS, "marriage", MarriageDeclared)
 
     def subject(self, facts: BaseModel) -> str | None:
         return _facts(facts).husband_national_id

@@ -53,6 +53,7 @@ __all__ = [
     "Waiting",
     "facts_form",
     "form_of",
+    "labels_of",
     "parties",
     "place_names",
     "unknown_office",
@@ -99,6 +100,18 @@ LatinText = Annotated[
     Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=PLACE_MAX)
 ]
 FormDate = Annotated[dt.date, BeforeValidator(_digits)]
+
+
+def labels_of(
+    words: Mapping[str, Mapping[str, str]], prefix: str, model: type[BaseModel]
+) -> dict[str, tuple[str, str]]:
+    """Each field's label (Arabic, English) from a kind's words (`<prefix>_<field>`), for
+    `common.invalid_facts`."""
+    return {
+        field: (words["ar"][f"{prefix}_{field}"], words["en"][f"{prefix}_{field}"])
+        for field in model.model_fields
+        if f"{prefix}_{field}" in words["ar"]
+    }
 
 
 # ---------------------------------------------------------------------------------------------
