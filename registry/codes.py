@@ -59,6 +59,17 @@ class ErrorCode(enum.StrEnum):
     NOT_PERMITTED = "not_permitted"  # 403: the staff member's role does not allow it
     WRONG_OFFICE = "wrong_office"  # 403: another office's counter, or an office closed
     REQUESTER_DECEASED = "requester_deceased"  # 403: the registry records the requester's death
+    # channels, online sign-in and orders (registry.orders, registry.portal_auth)
+    CHANNEL_NOT_ALLOWED = "channel_not_allowed"  # 403: a kiosk route from the portal, or back
+    NO_PHONE = "no_phone"  # 403: no mobile number on record for the one-time code
+    CODE_INVALID = "code_invalid"  # 401: a wrong one-time code, with tries_remaining
+    CODE_EXPIRED = "code_expired"  # 401: the one-time code is used up or too old
+    ORDER_CODE_INVALID = "order_code_invalid"  # 400: the check character does not match
+    ORDER_NOT_FOUND = "order_not_found"  # 404
+    ORDER_NOT_READY = "order_not_ready"  # 409: not paid yet
+    ORDER_COLLECTED = "order_collected"  # 409: already collected
+    ORDER_ELSEWHERE = "order_elsewhere"  # 409: to be collected at a counter or sent by post
+    PAYMENT_FAILED = "payment_failed"  # 402/409: the provider declined or could not be asked
     # administration
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)
