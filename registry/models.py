@@ -64,6 +64,7 @@ __all__ = [
     "RecordVersion",
     "RootKey",
     "Signer",
+    "SmsMessage",
     "StaffIdentity",
     "StaffMember",
     "StaffSession",
@@ -666,3 +667,37 @@ class SignInChallenge(Base):
     sends: Mapped[int] = mapped_column(Integer, default=1)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- SMS (registry.sms) ---
+
+
+class SmsMessage(Base):
+    """One SMS in the outbox (`registry.sms.outbox`): written in the transaction of the event
+    that causes it, claimed by a worker under a lease, marked sent only after the SMSC's
+    submit_sm_resp, then delivered or undeliverable from the delivery receipt."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_state_not_before", "state", "not_before"),
+        Index("ix_sms_outbox_to_sent_at", "to", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    to: Mapped[str] = mapped_column(String(16))  # E.164
+    template: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(SmallInteger)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))  # outbox.State
+    attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    smsc_message_id: Mapped[str | None] = mapped_column(String(65), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    receipt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
