@@ -441,6 +441,57 @@ def kiosk_list(data_dir: Path, db_url: str | None) -> None:
             click.echo(f"{k.id}  {needs or 'ok'}")
 
 
+# -- the portal ------------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def portal() -> None:
+    """Enrol the citizen portal as a channel."""
+
+
+@portal.command("enroll", epilog=EPILOG)
+@_data_option
+@click.option("--id", "portal_id", default="PORTAL-1", show_default=True)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The portal's Ed25519 public key (JWK file, from `sanad portal init`).",
+)
+@click.option("--centre-ar", default="الخدمات الإلكترونية", show_default=True)
+@click.option("--centre-latin", default="E-services", show_default=True)
+@_errors
+def portal_enroll(
+    data_dir: Path,
+    db_url: str | None,
+    portal_id: str,
+    public_key: Path,
+    centre_ar: str,
+    centre_latin: str,
+) -> None:
+    """Enrol the portal's key: its requests are signed like a kiosk's, its sign-ins need the
+    SMS code, and documents sent by post name it as the issuing centre."""
+    from registry import kiosks
+    from verifier.keys import load_public_key
+
+    pk = load_public_key(public_key)
+    data, db = _open(data_dir, db_url)
+    with db.session() as s:
+        _, pub = kiosks.enroll_and_publish(
+            s,
+            data,
+            load_settings(data),
+            portal_id,
+            pk.raw,
+            centre_ar,
+            centre_latin or None,
+            dt.datetime.now(dt.UTC),
+            by="cli",
+            kind="portal",
+        )
+    click.echo(f"portal {portal_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
+
+
 # -- audit, documents, citizens ----------------------------------------------------------------
 
 
