@@ -15,6 +15,8 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     POST /api/v1/documents/preview      kiosk   the document issue would sign, unsigned;
                                                 nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
+    POST /api/v1/payments/callback      provider the mobile-money provider's signed result
+                                                (`registry.payments.http`)
     /office/..., /api/v1/office/...     staff   the office app and its JSON twin
                                                 (`registry.office_web`): the fleet, document
                                                 revocation and every other back-office action,
@@ -87,6 +89,7 @@ from registry.http_state import (
 from registry.limits import BodyLimit
 from registry.models import Kiosk
 from registry.office_web import OfficeOptions, install_office
+from registry.payments import http as payments_http
 from verifier.documents import DocumentType, Sex, encode_document, schema_for
 from verifier.presentation import display_fields, document_to_json
 
@@ -209,6 +212,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     install_error_handlers(app)
     install_office(app, reg, office)
+    payments_http.install(app, reg)
 
     # -- public ---------------------------------------------------------------------------
 

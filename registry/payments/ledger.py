@@ -35,10 +35,10 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,7 +46,7 @@ from registry.codes import ErrorCode
 from registry.db import Database
 from registry.errors import Conflict, InvalidInput, NotFound
 from registry.models import PaymentRow
-from registry.payments import states
+from registry.payments import reconcile, states
 from registry.payments.errors import (
     CallbackRejected,
     ProviderDeclined,
@@ -69,6 +69,7 @@ __all__ = [
     "normalise_msisdn",
     "open_request",
     "poll",
+    "reconciliation_entries",
     "record_settled",
     "refund",
     "send_request",
@@ -719,3 +720,49 @@ def refund(
         return _view(row)
 
     return db.transact(write)
+
+
+# ---------------------------------------------------------------------------------------------
+# For reconciliation
+
+
+def reconciliation_entries(
+    session: Session, *, provider: str, dates: Iterable[dt.date], keys: Iterable[str]
+) -> list[reconcile.LedgerEntry]:
+    """The provider's entries captured on `dates` (UTC) or named by `keys` (provider
+    references or idempotency keys from a statement), for `reconcile.reconcile`."""
+    conditions: list[ColumnElement[bool]] = []
+    for day in sorted(set(dates)):
+        start = dt.datetime.combine(day, dt.time(), dt.UTC)
+        conditions.append(
+            (PaymentRow.captured_at >= start)
+            & (PaymentRow.captured_at < start + dt.timedelta(days=1))
+        )
+    wanted = sorted(set(keys))
+    rows: dict[int, PaymentRow] = {}
+    for i in range(0, max(len(wanted), 1), 500):
+        chunk = wanted[i : i + 500]
+        clause: list[ColumnElement[bool]] = [*conditions] if i == 0 else []
+        if chunk:
+            clause += [
+                PaymentRow.provider_reference.in_(chunk),
+                PaymentRow.idempotency_key.in_(chunk),
+            ]
+        if not clause:
+            continue
+        query = select(PaymentRow).where(PaymentRow.provider == provider, or_(*clause))
+        for row in session.scalars(query):
+            rows[row.id] = row
+    return [
+        reconcile.LedgerEntry(
+            r.id,
+            r.order_id,
+            r.provider_reference,
+            r.idempotency_key,
+            r.amount,
+            r.currency,
+            r.state,
+            r.captured_at,
+        )
+        for r in sorted(rows.values(), key=lambda r: r.id)
+    ]
