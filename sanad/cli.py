@@ -21,6 +21,7 @@ _GROUPS = {
     "hw": "hardware.cli:group",
     "kiosk": "kiosk_app.cli:group",
     "demo": "sanad.demo:command",
+    "sim": "sanad.sim:group",
 }
 
 
