@@ -243,8 +243,6 @@ class SmppGateway:
                         break
                     self._handle(self._client.read_pdu())
                     self._last_activity = time.monotonic()
-                    wait = 0.0  # having read something, only drain what is already there
-                    deadline = time.monotonic()
                 if time.monotonic() - self._last_activity > _KEEPALIVE:
                     link = smpplib.smpp.make_pdu("enquire_link", client=self._client)
                     self._client.send_pdu(link)
