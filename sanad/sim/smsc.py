@@ -145,6 +145,7 @@ class Smsc:
         self._thread: threading.Thread | None = None
         self._http: ThreadingHTTPServer | None = None
         self._ready = threading.Event()
+        self._tasks: set[asyncio.Future[None]] = set()
 
     # -- life ----------------------------------------------------------------------------------
 
@@ -209,6 +210,9 @@ class Smsc:
         for link in list(self._links.values()):
             if link.writer is not None:
                 link.writer.close()
+        if listening_too:
+            for task in list(self._tasks):
+                task.cancel()
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -421,10 +425,20 @@ class Smsc:
             for message_id in ids:
                 self._loop.call_later(
                     self.receipt_delay,
-                    lambda m=message_id, r=receipt, w=link.writer: asyncio.ensure_future(
-                        self._receipt(w, m, r, to, source)
-                    ),
+                    self._schedule_receipt,
+                    link.writer,
+                    message_id,
+                    receipt,
+                    to,
+                    source,
                 )
+
+    def _schedule_receipt(
+        self, writer: asyncio.StreamWriter, message_id: str, stat: str, to: str, source: str
+    ) -> None:
+        task = asyncio.ensure_future(self._receipt(writer, message_id, stat, to, source))
+        self._tasks.add(task)  # held until done, so the loop cannot drop it half-way
+        task.add_done_callback(self._tasks.discard)
 
     async def _receipt(
         self, writer: asyncio.StreamWriter, message_id: str, stat: str, to: str, source: str

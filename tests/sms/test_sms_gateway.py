@@ -22,14 +22,25 @@ LONG_AR = {
 }
 
 
-def _gateway(smsc: Smsc, **kw: object) -> SmppGateway:
-    return SmppGateway("127.0.0.1", smsc.port, system_id="sanad", password="secret", timeout=3, **kw)  # type: ignore[arg-type]
+def _gateway(smsc: Smsc, *, transceiver: bool = True) -> SmppGateway:
+    return SmppGateway(
+        "127.0.0.1",
+        smsc.port,
+        system_id="sanad",
+        password="secret",
+        timeout=3,
+        transceiver=transceiver,
+    )
 
 
 def _enqueue(db: Database, template: str, values: dict[str, str], language: str = "ar") -> int:
     with db.session() as s:
         message_id = outbox.enqueue(
-            s, to=NUMBER, template=template, language=language, values=values,
+            s,
+            to=NUMBER,
+            template=template,
+            language=language,
+            values=values,
             now=dt.datetime.now(dt.UTC),
         )
     assert message_id is not None
@@ -131,9 +142,16 @@ def test_a_transmitter_bind_asks_no_receipt_and_stays_sent(db: Database, smsc: S
 
 def test_the_http_gateway_sends_once_per_message(db: Database, smsc: Smsc) -> None:
     base = f"http://127.0.0.1:{smsc.control_port}/api/"
-    message_id = _enqueue(db, "order_ready", {
-        "order_code": "K7Q-M2X-A9C", "place_ar": "عمّان", "place_en": "Amman",
-    }, "en")
+    message_id = _enqueue(
+        db,
+        "order_ready",
+        {
+            "order_code": "K7Q-M2X-A9C",
+            "place_ar": "عمّان",
+            "place_en": "Amman",
+        },
+        "en",
+    )
     total = worker.run(db, HttpGateway(base, token="t"), ALWAYS, once=True, idle=0.1)
     assert total.sent == 1
     row = _row(db, message_id)

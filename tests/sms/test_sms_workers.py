@@ -28,8 +28,12 @@ def _fill(db: Database, n: int) -> list[int]:
     with db.session() as s:
         for i in range(n):
             message_id = outbox.enqueue(
-                s, to=f"+96279{i % 50:07d}", template="order_paid", language="en",
-                values={"order_code": f"ORDER-{i:05d}"}, now=dt.datetime.now(dt.UTC),
+                s,
+                to=f"+96279{i % 50:07d}",
+                template="order_paid",
+                language="en",
+                values={"order_code": f"ORDER-{i:05d}"},
+                now=dt.datetime.now(dt.UTC),
             )
             assert message_id is not None
             ids.append(message_id)
@@ -88,7 +92,10 @@ def test_two_workers_on_postgresql_never_send_the_same_message(
 ) -> None:
     n = 300
     policy = outbox.Policy(
-        quiet_start=dt.time(0), quiet_end=dt.time(0), rate_limit=1000, batch_size=10,
+        quiet_start=dt.time(0),
+        quiet_end=dt.time(0),
+        rate_limit=1000,
+        batch_size=10,
         lease=dt.timedelta(minutes=5),
     )
     with throwaway_postgres("sms") as url:
