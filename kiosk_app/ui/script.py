@@ -95,6 +95,7 @@ def _has_citizen_data(session: Any) -> bool:
         or session.chosen
         or session.preview
         or session.qr_text
+        or session.order_code
     )
 
 
