@@ -55,11 +55,13 @@ import re
 from dataclasses import dataclass, field
 
 from hardware.status import PrinterState  # the one printer-state enum, hardware's
-from kiosk_app import order_code
 from kiosk_app.errors import KioskError
+from registry.orders import codes as order_codes  # the registry's own, pure: one alphabet
 from verifier import national_id
 
 __all__ = [
+    "ORDER_CODE_KEYS",
+    "ORDER_CODE_LENGTH",
     "PIN_MAX",
     "PIN_MIN",
     "TECH_PIN_MAX",
@@ -152,6 +154,7 @@ __all__ = [
     "VoidPayment",
     "WipeSession",
     "initial",
+    "scanned_order",
     "step",
 ]
 
@@ -545,7 +548,7 @@ class Session:
 
     @property
     def order_display(self) -> str:
-        return order_code.display(self.order_code)
+        return order_codes.display(self.order_code)
 
     @property
     def can_go_back(self) -> bool:
@@ -575,12 +578,25 @@ def initial(settings: Settings | None = None) -> Session:
 _RETYPE_REASONS = frozenset({"order_code_invalid", "order_not_found"})
 
 
+ORDER_CODE_LENGTH = order_codes.LENGTH
+ORDER_CODE_KEYS = order_codes.ALPHABET  # the order-code keypad's keys
+
+
 def _order_status(text: str) -> IdStatus:
     if not text:
         return IdStatus.EMPTY
-    if len(text) < order_code.CODE_LENGTH:
+    if len(text) < ORDER_CODE_LENGTH:
         return IdStatus.INCOMPLETE
-    return IdStatus.VALID if order_code.is_valid(text) else IdStatus.INVALID
+    return IdStatus.VALID if order_codes.parse(text) == text else IdStatus.INVALID
+
+
+def scanned_order(text: str, *, bare: bool = True) -> str | None:
+    """The order code in a scanned QR's text (the code, or ``SANAD-ORDER:<code>``, any case,
+    hyphens or not), or None. Where an ID card is expected only the prefixed form counts
+    (`bare` False): a card's number could pass for a code."""
+    if not bare and not text.strip().upper().startswith(order_codes.QR_PREFIX):
+        return None
+    return order_codes.parse(text)
 
 
 def _id_status(text: str) -> IdStatus:
@@ -1268,7 +1284,7 @@ def _id_entry(s: Session, e: Event) -> Step | None:
         notice = Notice.ID_INVALID if status is IdStatus.INVALID else Notice.ID_INCOMPLETE
         return _goto(s, State.ID_ENTRY, **_notice(notice))
     if isinstance(e, CardScanned):
-        code = order_code.from_scan(e.text, bare=False)
+        code = scanned_order(e.text, bare=False)
         if code is not None:  # the QR of an order on the citizen's phone: collect it
             return _goto(
                 s,
@@ -1323,10 +1339,10 @@ def _pin_entry(s: Session, e: Event) -> Step | None:
 
 def _order_entry(s: Session, e: Event) -> Step | None:
     if isinstance(e, KeypadChar):
-        if len(e.char) != 1 or e.char not in order_code.ALPHABET:
+        if len(e.char) != 1 or e.char not in ORDER_CODE_KEYS:
             raise ValueError(f"not an order-code key: {e.char!r}")
         text = s.order_code
-        if len(text) < order_code.CODE_LENGTH:
+        if len(text) < ORDER_CODE_LENGTH:
             text += e.char
         bad = _order_status(text) is IdStatus.INVALID
         args = _notice(Notice.ORDER_CODE_INVALID) if bad else {"notice": None}
@@ -1346,7 +1362,7 @@ def _order_entry(s: Session, e: Event) -> Step | None:
             **_notice(Notice.ORDER_CODE_INVALID if bad else Notice.ORDER_CODE_INCOMPLETE),
         )
     if isinstance(e, CardScanned):
-        code = order_code.from_scan(e.text)
+        code = scanned_order(e.text)
         if code is None:
             return _goto(s, State.ORDER_ENTRY, **_notice(Notice.ORDER_SCAN_UNREADABLE))
         return _goto(s, State.ORDER_PIN, order_code=code, pin="", notice=None)

@@ -37,7 +37,6 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk_app import order_code
 from kiosk_app import session as ks
 from kiosk_app.i18n import Catalogues, format_fee
 from kiosk_app.i18n.text import shape_line
@@ -391,7 +390,7 @@ class KioskApp(App):  # type: ignore[misc]
         """The order code typed so far in its three groups, the rest as blanks
         ("K 7 Q - M 2 _ - _ _ _")."""
         typed = (session or self.session).order_code
-        slots = (typed + "_" * order_code.CODE_LENGTH)[: order_code.CODE_LENGTH]
+        slots = (typed + "_" * ks.ORDER_CODE_LENGTH)[: ks.ORDER_CODE_LENGTH]
         return "  -  ".join(" ".join(slots[i : i + 3]) for i in range(0, len(slots), 3))
 
     def language_names(self) -> list[tuple[str, str]]:

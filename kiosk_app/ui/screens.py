@@ -17,7 +17,6 @@ from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 
-from kiosk_app import order_code
 from kiosk_app import session as ks
 
 if TYPE_CHECKING:
@@ -215,7 +214,7 @@ class OrderEntryScreen(KioskScreen):
         keys = self.ids.code_keys
         if keys.children:
             return
-        for char in order_code.ALPHABET[1:10] + "0" + order_code.ALPHABET[10:]:
+        for char in ks.ORDER_CODE_KEYS[1:10] + "0" + ks.ORDER_CODE_KEYS[10:]:
             key = Factory.KeyButton(text=char, font_size=sp(34))
             key.bind(on_release=lambda _k, c=char: app.send(ks.KeypadChar(c)))
             keys.add_widget(key)
