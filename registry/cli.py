@@ -809,3 +809,72 @@ def staff_totp(data_dir: Path, db_url: str | None, username: str) -> None:
         seal = accounts.SecretSeal(DataDir(data_dir).staff_secret_key())
         code = accounts.demo_totp(s, username, dt.datetime.now(dt.UTC), seal=seal)
     click.echo(code)
+
+
+# -- SMS ---------------------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def sms() -> None:
+    """The SMS outbox: drain it through the configured gateway, see what is in it."""
+
+
+@sms.command("work", epilog=EPILOG)
+@_data_option
+@click.option("--once", is_flag=True, help="Send what is due, wait briefly for receipts, exit.")
+@click.option("--worker-id", default=None, help="This worker's name in the outbox.")
+@_errors
+def sms_work(data_dir: Path, db_url: str | None, once: bool, worker_id: str | None) -> None:
+    """Send queued SMS through the [sms] gateway until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+    import threading
+
+    from registry.sms import outbox, worker
+
+    data, db = _open(data_dir, db_url)
+    config = load_settings(data).sms
+    gateway = worker.gateway_from_config(data, config)
+    if gateway is None:
+        db.dispose()
+        _fail('[sms] gateway = "none": nothing to send through')
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    name = worker_id or worker.default_worker_id()
+    if not once:
+        click.echo(f"SMS worker {name} draining the outbox (Ctrl-C to stop)", err=True)
+    try:
+        total = worker.run(
+            db,
+            gateway,
+            outbox.Policy.from_config(config),
+            worker_id=name,
+            once=once,
+            idle=config.idle_seconds,
+            stop=stop,
+        )
+    finally:
+        db.dispose()
+    click.echo(
+        f"sent {total.sent}, retried {total.retried}, failed {total.failed}, "
+        f"receipts {total.receipts}"
+        + (f" (gateway unavailable: {total.unavailable})" if total.unavailable else "")
+    )
+
+
+@sms.command("status", epilog=EPILOG)
+@_data_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors
+def sms_status(data_dir: Path, db_url: str | None, as_json: bool) -> None:
+    """How many messages are in each state."""
+    from registry.sms import outbox
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        counts = outbox.counts(s)
+    if as_json:
+        click.echo(json.dumps(counts, sort_keys=True))
+        return
+    for state in outbox.State:
+        click.echo(f"{state.value:14} {counts.get(state.value, 0)}")

@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, citizens, db_records, keyring, kiosks
+from registry import audit, channels, citizens, db_records, keyring, kiosks
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
@@ -112,6 +112,7 @@ __all__ = [
     "issue",
     "issued_from_row",
     "make_serial",
+    "offer_for",
     "offers_for",
     "preview",
     "revoke_document",
@@ -517,6 +518,25 @@ def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date
     return out
 
 
+def offer_for(
+    s: Session,
+    requester_id: int,
+    settings: Settings,
+    today: dt.date,
+    doc_type: DocumentType,
+    subject_ref: str,
+) -> Offer:
+    """The one offer `offers_for` would list for this document and subject, or the refusal
+    the kiosk's issue would give (Refused, NotFound): what an order is checked against."""
+    for offer in offers_for(s, requester_id, settings, today):
+        if offer.document_type is doc_type and offer.subject == subject_ref:
+            return offer
+    r = Records(s.connection())
+    requester = r.person(requester_id)
+    _check(r, requester, doc_type, _resolve(r, doc_type, subject_ref, requester), settings, today)
+    raise Refused("this document is not offered for this subject", code=ErrorCode.NOT_ENTITLED)
+
+
 # ---------------------------------------------------------------------------------------------
 # Issuing
 
@@ -696,6 +716,7 @@ def _authenticate(
             ctx.kiosk_revoked_at,
             ctx.kiosk_centre_ar,
             ctx.kiosk_centre_latin,
+            ctx.kiosk_kind,
         )
         if ctx is not None
         else None,
@@ -707,6 +728,7 @@ def _authenticate(
         skew,
     )
     assert ctx is not None  # check_request refuses an unknown kiosk
+    channels.require_kiosk(ctx.kiosk_kind)
     return ctx
 
 

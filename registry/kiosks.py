@@ -88,6 +88,7 @@ class KioskInfo:
     revoked_at: dt.datetime | None
     centre_ar: str
     centre_latin: str | None
+    kind: str = "kiosk"  # registry.channels.ChannelKind
 
 
 @dataclass(frozen=True)
@@ -238,9 +239,9 @@ def authenticate(
 ) -> KioskInfo:
     """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
     found = session.execute(
-        select(Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin).where(
-            Kiosk.id == headers.kiosk_id
-        )
+        select(
+            Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin, Kiosk.kind
+        ).where(Kiosk.id == headers.kiosk_id)
     ).first()
     kiosk = check_request(
         KioskInfo(headers.kiosk_id, *found) if found is not None else None,
