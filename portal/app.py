@@ -496,7 +496,7 @@ def create_app(
         if errors:
             return sign_in_page(request, 400, national_id=national_id, errors=errors)
         try:
-            challenge = port.sign_in(national_id=nid, pin=typed_pin)
+            challenge = port.sign_in(national_id=nid, pin=typed_pin, language=lang)
         except InvalidCredentials as exc:
             words = (
                 say(lang, "pin_wrong", tries=exc.tries_remaining)
@@ -628,7 +628,7 @@ def create_app(
         if not seal.csrf_ok("pending", pending.id, csrf):
             return code_page(request, pending, 403, error=t["form_expired"])
         try:
-            expires = port.resend(pending.challenge)
+            expires = port.resend(pending.challenge, language=lang)
         except Throttled as exc:
             seconds = str(max(1, round(exc.retry_after)))
             return code_page(
@@ -765,6 +765,7 @@ def create_app(
                 office=office,
                 address=address,
                 idempotency_key=key,
+                language=lang,
             )
         except (Refused, Conflict, InvalidInput) as exc:
             return order_form(
@@ -791,7 +792,12 @@ def create_app(
         view = _order_view(lang, order)
         qr = ""
         if view["show_code"]:
-            qr = Markup(qr_svg(order.code, label=say(lang, "qr_label", code=order.code_display)))
+            qr = Markup(
+                qr_svg(
+                    order.qr_text or order.code,
+                    label=say(lang, "qr_label", code=order.code_display),
+                )
+            )
         return p.render(
             request,
             "order",

@@ -103,14 +103,16 @@ class Order:
     office: OfficeChoice | None = None
     payment: Payment | None = None
     tracking_number: str | None = None
+    qr_text: str = ""  # what the order's QR holds (the registry's prefix and the code)
+    relation: str = ""  # the subject to the requester: self, child, parent...
 
 
 class RegistryPort(Protocol):
     """What the portal asks of the registry (docs/portal.md lists the routes)."""
 
-    def sign_in(self, *, national_id: str, pin: str) -> Challenge: ...
+    def sign_in(self, *, national_id: str, pin: str, language: str) -> Challenge: ...
     def verify(self, challenge: str, code: str) -> CitizenSession: ...
-    def resend(self, challenge: str) -> dt.datetime: ...
+    def resend(self, challenge: str, *, language: str) -> dt.datetime: ...
     def logout(self, session: CitizenSession) -> None: ...
     def entitlements(self, session: CitizenSession) -> list[Entitlement]: ...
     def offices(self) -> list[OfficeChoice]: ...
@@ -124,6 +126,7 @@ class RegistryPort(Protocol):
         office: str | None,
         address: Address | None,
         idempotency_key: str,
+        language: str,
     ) -> Order: ...
     def orders(self, session: CitizenSession) -> list[Order]: ...
     def order(self, session: CitizenSession, code: str) -> Order: ...
@@ -151,7 +154,7 @@ def order_of(d: dict[str, Any]) -> Order:
             code=str(d["code"]),
             code_display=str(d.get("code_display") or d["code"]),
             document_type=str(d["document_type"]),
-            document_name=_bi(d["document_name"]),
+            document_name=_bi(d.get("document_name") or d["title"]),
             subject=str(d["subject"]),
             subject_name=_bi(d["subject_name"]),
             collection=str(d["collection"]),
@@ -168,6 +171,8 @@ def order_of(d: dict[str, Any]) -> Order:
             if payment
             else None,
             tracking_number=d.get("tracking_number"),
+            qr_text=str(d.get("qr_text") or d["code"]),
+            relation=str(d.get("relation") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ProtocolError("the registry's order is not in the expected shape") from exc
@@ -185,8 +190,9 @@ class ClientPort:
         # the client's signed, typed transport (its errors are the registry's own classes)
         return self.client._call(method, path, body, token=token, safe=safe)
 
-    def sign_in(self, *, national_id: str, pin: str) -> Challenge:
-        body = {"national_id": national_id, "pin": pin}
+    def sign_in(self, *, national_id: str, pin: str, language: str) -> Challenge:
+        # language: the SMS's (the code reaches the citizen in the page's language)
+        body = {"national_id": national_id, "pin": pin, "language": language}
         d = self._call("POST", "/api/v1/portal/sign-in", body, token=None, safe=False)
         return Challenge(str(d["challenge"]), _ts(d["expires_at"]), str(d.get("phone_hint", "")))
 
@@ -195,8 +201,8 @@ class ClientPort:
         d = self._call("POST", "/api/v1/portal/sign-in/verify", body, token=None, safe=False)
         return CitizenSession(str(d["token"]), _ts(d["expires_at"]), _bi(d["name"]))
 
-    def resend(self, challenge: str) -> dt.datetime:
-        body = {"challenge": challenge}
+    def resend(self, challenge: str, *, language: str) -> dt.datetime:
+        body = {"challenge": challenge, "language": language}
         d = self._call("POST", "/api/v1/portal/sign-in/resend", body, token=None, safe=False)
         return _ts(d["expires_at"])
 
@@ -220,12 +226,14 @@ class ClientPort:
         office: str | None,
         address: Address | None,
         idempotency_key: str,
+        language: str,
     ) -> Order:
         body: dict[str, Any] = {
             "document_type": document_type,
             "subject": subject,
             "collection": collection,
             "idempotency_key": idempotency_key,
+            "language": language,
         }
         if office is not None:
             body["office"] = office

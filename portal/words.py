@@ -352,7 +352,7 @@ _WEB_REFUSALS: Mapping[str, Mapping[str, str]] = {
         "no_phone": "لا يوجد رقم هاتف محمول مسجل لدى السجل المدني لهذا الرقم الوطني، فلا يمكن "
         "إرسال رمز التحقق. يمكن تسجيل الرقم في أي مكتب للأحوال المدنية مع بطاقة الهوية.",
         "code_invalid": "الرمز غير صحيح.",
-        "code_expired": "انتهت صلاحية الرمز أو استُخدم من قبل. يرجى البدء من جديد.",
+        "code_expired": "انتهت صلاحية الرمز أو استُخدم من قبل. يمكن طلب رمز جديد أو البدء من جديد.",
         "order_not_found": "لا يوجد طلب بهذا الرمز في هذا الحساب.",
         "order_code_invalid": "رمز الطلب غير صحيح.",
         "payment_failed": "لم تتم عملية الدفع، ولم يُخصم أي مبلغ.",
@@ -366,7 +366,8 @@ _WEB_REFUSALS: Mapping[str, Mapping[str, str]] = {
         "cannot send the code. You can register one at any civil status office with your ID "
         "card.",
         "code_invalid": "The code is not correct.",
-        "code_expired": "This code has expired or was already used. Please start again.",
+        "code_expired": "This code has expired or was already used. You can ask for a new code, or "
+        "start again.",
         "order_not_found": "There is no order with this code in your account.",
         "order_code_invalid": "This order code is not valid.",
         "payment_failed": "The payment did not go through, and nothing was charged.",
