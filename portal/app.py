@@ -464,7 +464,8 @@ def create_app(
 
     @app.get("/sign-in", response_class=HTMLResponse, include_in_schema=False)
     def sign_in_form(request: Request, notice: str = "") -> Response:
-        if p.state(request) is not None:
+        # (with a notice the cookie was just cleared: never back to /home, no loop)
+        if p.state(request) is not None and not notice:
             return RedirectResponse("/home", status_code=303)
         t = TEXT[p.lang(request)]
         return sign_in_page(request, notice=t[notice] if notice in NOTICES else None)

@@ -23,6 +23,7 @@ from portal.config import PortalConfig
 from registry import kiosks
 from registry.client import RegistryClient
 from registry.config import DataDir
+from registry.models import CitizenSession as CitizenSessionRow
 from registry.models import Kiosk, Person, SmsMessage
 from tests.support.registry import FAST, LiveServer, Registry, template_data_dir
 from tests.support.servers import serve_app
@@ -58,6 +59,25 @@ class Site:
         found = re.search(r"\b(\d{6})\b", body)
         assert found, "no code in the SMS"
         return found.group(1)
+
+    def expire_sessions(self) -> None:
+        """Every citizen session at the registry ends now (as its five minutes would)."""
+        db = self.reg.db()
+        try:
+            with db.session() as s:
+                past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+                s.execute(update(CitizenSessionRow).values(expires_at=past))
+        finally:
+            db.dispose()
+
+    def revoke_portal(self) -> None:
+        db = self.reg.db()
+        try:
+            with db.session() as s:
+                now = dt.datetime.now(dt.UTC)
+                s.execute(update(Kiosk).where(Kiosk.id == PORTAL_ID).values(revoked_at=now))
+        finally:
+            db.dispose()
 
     def otp_count(self) -> int:
         db = self.reg.db()
