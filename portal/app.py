@@ -546,7 +546,7 @@ def create_app(
             "code",
             status,
             csrf=seal.csrf("pending", pending.id),
-            hint=pending.phone_hint,
+            hint=f"\u2066{pending.phone_hint}\u2069",  # LRI…PDI: "•••• 67" stays in order
             errors=dict(errors or {}),
             error=error,
             notice=notice,

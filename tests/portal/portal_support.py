@@ -24,7 +24,7 @@ from registry import kiosks
 from registry.client import RegistryClient
 from registry.config import DataDir
 from registry.models import CitizenSession as CitizenSessionRow
-from registry.models import Kiosk, Person, SmsMessage
+from registry.models import Kiosk, Order, Person, SmsMessage
 from tests.support.registry import FAST, LiveServer, Registry, template_data_dir
 from tests.support.servers import serve_app
 from verifier.keys import SigningKey
@@ -67,6 +67,16 @@ class Site:
             with db.session() as s:
                 past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
                 s.execute(update(CitizenSessionRow).values(expires_at=past))
+        finally:
+            db.dispose()
+
+    def settle(self, code: str, state: str = "paid") -> None:
+        """The order's state as the payments ledger leaves it once the operator confirms
+        (the portal reads it; how the ledger gets there is the payment suites' business)."""
+        db = self.reg.db()
+        try:
+            with db.session() as s:
+                s.execute(update(Order).where(Order.code == code).values(state=state))
         finally:
             db.dispose()
 
