@@ -22,6 +22,7 @@ _GROUPS = {
     "kiosk": "kiosk_app.cli:group",
     "portal": "portal.cli:group",
     "demo": "sanad.demo:command",
+    "sim": "sanad.sim:group",
 }
 
 

@@ -71,7 +71,8 @@ class HttpGateway:
         headers = {"Idempotency-Key": self.idempotency_key} if self.idempotency_key else {}
         try:
             r = self._client.post(
-                "messages", json={"from": self.source_addr, "to": to, "text": text},
+                "messages",
+                json={"from": self.source_addr, "to": to, "text": text},
                 headers=headers,
             )
         except httpx.HTTPError as exc:

@@ -206,7 +206,9 @@ def enqueue(
     return row.id
 
 
-def _sent_in_window(session: Session, to: str, now: dt.datetime, policy: Policy) -> list[dt.datetime]:
+def _sent_in_window(
+    session: Session, to: str, now: dt.datetime, policy: Policy
+) -> list[dt.datetime]:
     since = now - policy.rate_window
     rows = session.scalars(
         select(SmsMessage.sent_at).where(
@@ -296,7 +298,12 @@ def mark_sent(session: Session, message_id: int, smsc_message_id: str, *, now: d
 
 
 def mark_failed(
-    session: Session, message_id: int, error: str, *, now: dt.datetime, policy: Policy,
+    session: Session,
+    message_id: int,
+    error: str,
+    *,
+    now: dt.datetime,
+    policy: Policy,
     permanent: bool = False,
 ) -> State | None:
     """An attempt failed with `error` (a short code, no personal data): queued again after the

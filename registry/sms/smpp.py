@@ -20,7 +20,6 @@ import itertools
 import logging
 import re
 import select
-import socket
 import time
 from types import TracebackType
 from typing import Any
@@ -252,7 +251,7 @@ class SmppGateway:
             except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
                 self._lost()
                 log.warning("the SMSC connection was lost while waiting for receipts")
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 self._lost()
         got, self._receipts = self._receipts, []
         return got

@@ -190,7 +190,9 @@ def run(
 def _read_secret(data: DataDir, name: str) -> str:
     relative = Path(name)
     if relative.is_absolute() or ".." in relative.parts:
-        raise ConfigError(f"[sms] password_file must be a path inside the data directory {data.root}")
+        raise ConfigError(
+            f"[sms] password_file must be a path inside the data directory {data.root}"
+        )
     path = data.root / relative
     try:
         info = path.stat()
