@@ -285,7 +285,7 @@ def _order_view(lang: str, order: Order) -> dict[str, Any]:
     return {
         "code": order.code,
         "code_display": order.code_display,
-        "document": order.document_name.ar if lang == "ar" else order.document_name.latin,
+        "document": order.title.ar if lang == "ar" else order.title.latin or order.title.ar,
         "holder": order.subject_name.ar
         if lang == "ar"
         else order.subject_name.latin or order.subject_name.ar,
@@ -295,7 +295,7 @@ def _order_view(lang: str, order: Order) -> dict[str, Any]:
         "state": order.state,
         "state_text": t.get(f"state_{order.state}", order.state),
         "next": next_step if key in t else refusal_text(lang, None),
-        "fee": fee_text(lang, order.fee_amount, order.fee_currency),
+        "fee": fee_text(lang, order.fee_amount, order.fee_currency, order.fee_minor_units),
         "free": order.fee_amount == 0,
         "created": order.created_at.date().isoformat(),
         "tracking": order.tracking_number,

@@ -136,8 +136,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "pending_title": "لم يتأكد الدفع بعد",
         "pending_text": "طلبنا الدفع من شركة الاتصالات ولم يصلنا تأكيدها بعد. لا داعي للدفع مرة "
         "أخرى: نرسل رسالة قصيرة حين يتأكد الدفع، ويمكن تحديث هذه الصفحة في أي وقت.",
-        "unreachable_text": "تعذر الوصول إلى شركة الاتصالات في هذه اللحظة، ولم يتأكد أي دفع. "
-        "نتابع الطلب معها ونرسل رسالة قصيرة حين يتأكد؛ لا داعي للدفع مرة أخرى الآن.",
+        "unreachable_title": "تعذر الوصول إلى شركة الاتصالات",
+        "unreachable_text": "تعذر الوصول إلى شركة الاتصالات في هذه اللحظة، فلم نطلب أي دفع ولم "
+        "يُخصم أي مبلغ. يمكن المحاولة مرة أخرى بعد دقائق.",
         "declined_title": "لم تتم عملية الدفع",
         "declined_text": "رفضت شركة الاتصالات الدفع، ولم يُخصم أي مبلغ. يمكن المحاولة برقم آخر "
         "أو بعد التأكد من رصيد المحفظة.",
@@ -292,9 +293,9 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "pending_text": "We asked your operator for the payment and have not had their "
         "confirmation yet. Do not pay again: we will tell you by SMS once it is confirmed, and "
         "you can refresh this page at any time.",
-        "unreachable_text": "We could not reach your operator just now, and no payment is "
-        "confirmed. We keep following it up and will tell you by SMS once it is confirmed; "
-        "there is no need to pay again now.",
+        "unreachable_title": "Your operator could not be reached",
+        "unreachable_text": "We could not reach your operator just now, so no payment was asked "
+        "for and nothing was charged. You can try again in a few minutes.",
         "declined_title": "The payment did not go through",
         "declined_text": "Your operator declined the payment and nothing was charged. You can "
         "try again with another number, or after checking the wallet's balance.",

@@ -1,12 +1,13 @@
 """A real registry (SQLite, in this process on a live socket) with the portal enrolled as a
-channel, and the portal app on its own live socket in front of it, as the portal suites use
-them. The SMS code is read from the registry's outbox rows (the SMSC simulator's log is the
-system tests' business): the text the citizen would receive.
+channel, the portal app on its own live socket in front of it, and, for the payment journeys,
+the mobile-money simulator (`sanad sim pay`, its own process). The SMS code is read from the
+registry's outbox (the text the citizen would receive; the SMSC is the SMS suites' business).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import re
 import secrets
@@ -15,24 +16,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from portal.app import create_app
 from portal.config import PortalConfig
-from registry import kiosks
 from registry.client import RegistryClient
-from registry.config import DataDir
+from registry.config import DataDir, PaymentsConfig
 from registry.models import CitizenSession as CitizenSessionRow
-from registry.models import Kiosk, Order, Person, SmsMessage
+from registry.models import Kiosk, Order, SmsMessage
+from registry.payments import setup as payments_setup
 from tests.support.registry import FAST, LiveServer, Registry, template_data_dir
-from tests.support.servers import serve_app
-from verifier.keys import SigningKey
+from tests.support.servers import SanadServer, free_port, serve_app
 
-__all__ = ["PORTAL_ID", "Site", "portal_site"]
+__all__ = ["PORTAL_ID", "Site", "pay_simulator", "portal_site"]
 
 PORTAL_ID = "PORTAL-1"
-PHONE = "+962791234567"
 
 
 @dataclass
@@ -41,94 +41,85 @@ class Site:
     registry_url: str
     url: str
     citizen: dict[str, str]
-    key: SigningKey
+    provider: str | None = None
 
     def otp(self) -> str:
-        """The code in the newest one-time-code SMS to the citizen's phone."""
-        db = self.reg.db()
-        try:
-            with db.session() as s:
-                body = s.execute(
-                    select(SmsMessage.body)
-                    .where(SmsMessage.to == PHONE, SmsMessage.template == "otp")
-                    .order_by(SmsMessage.id.desc())
-                    .limit(1)
-                ).scalar_one()
-        finally:
-            db.dispose()
-        found = re.search(r"\b(\d{6})\b", body)
+        """The code in the newest SMS to the citizen's phone."""
+        found = re.search(r"\b(\d{6})\b", self.reg.last_sms(self.citizen["phone"]) or "")
         assert found, "no code in the SMS"
         return found.group(1)
 
-    def expire_sessions(self) -> None:
-        """Every citizen session at the registry ends now (as its five minutes would)."""
+    def _count(self, model: type, **where: object) -> int:
         db = self.reg.db()
         try:
             with db.session() as s:
-                past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-                s.execute(update(CitizenSessionRow).values(expires_at=past))
-        finally:
-            db.dispose()
-
-    def settle(self, code: str, state: str = "paid") -> None:
-        """The order's state as the payments ledger leaves it once the operator confirms
-        (the portal reads it; how the ledger gets there is the payment suites' business)."""
-        db = self.reg.db()
-        try:
-            with db.session() as s:
-                s.execute(update(Order).where(Order.code == code).values(state=state))
-        finally:
-            db.dispose()
-
-    def revoke_portal(self) -> None:
-        db = self.reg.db()
-        try:
-            with db.session() as s:
-                now = dt.datetime.now(dt.UTC)
-                s.execute(update(Kiosk).where(Kiosk.id == PORTAL_ID).values(revoked_at=now))
+                q = select(func.count()).select_from(model)
+                for k, v in where.items():
+                    q = q.where(getattr(model, k) == v)
+                return int(s.execute(q).scalar_one())
         finally:
             db.dispose()
 
     def otp_count(self) -> int:
+        return self._count(SmsMessage, template="otp")
+
+    def _update(self, statement: object) -> None:
         db = self.reg.db()
         try:
             with db.session() as s:
-                return len(
-                    s.execute(select(SmsMessage.id).where(SmsMessage.template == "otp")).all()
-                )
+                s.execute(statement)  # type: ignore[call-overload]
         finally:
             db.dispose()
 
+    def expire_sessions(self) -> None:
+        """Every citizen session at the registry ends now (as its minutes would)."""
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        self._update(update(CitizenSessionRow).values(expires_at=past))
 
-def _prepare(reg: Registry, key: SigningKey, national_id: str) -> None:
-    db = reg.db()
-    try:
-        with db.session() as s:
-            kiosks.enroll(
-                s,
-                PORTAL_ID,
-                key.public.raw,
-                "البوابة الإلكترونية",
-                "Portal",
-                dt.datetime.now(dt.UTC),
-            )
-            s.flush()
-            s.execute(update(Kiosk).where(Kiosk.id == PORTAL_ID).values(kind="portal"))
-            s.execute(update(Person).where(Person.national_id == national_id).values(phone=PHONE))
-    finally:
-        db.dispose()
+    def revoke_portal(self) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self._update(update(Kiosk).where(Kiosk.id == PORTAL_ID).values(revoked_at=now))
+
+    def set_state(self, code: str, state: str) -> None:
+        """An order moved on by someone else (the post office's return, a counter clerk)."""
+        self._update(update(Order).where(Order.code == code).values(state=state))
+
+    def faults(self, **faults: object) -> None:
+        assert self.provider, "no payment simulator in this site"
+        httpx.post(f"{self.provider}/control/faults", json=faults, timeout=5).raise_for_status()
 
 
 @contextlib.contextmanager
-def portal_site(tmp_path: Path, factory: pytest.TempPathFactory) -> Iterator[Site]:
+def pay_simulator(reg: Registry) -> Iterator[str]:
+    """`sanad sim pay` on a free port, calling back with the registry's callback secret."""
+    payments_setup.ensure_secrets(reg.data, PaymentsConfig())
+    secret = reg.data.root / PaymentsConfig().callback_secret_file
+    port = free_port()
+    args = ("sim", "pay", "--port", str(port), "--callback-secret-file", str(secret))
+    with SanadServer(*args, "--callback-delay", "0.1", port=port, health="/health"):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def portal_site(
+    tmp_path: Path, factory: pytest.TempPathFactory, *, payments: bool = False
+) -> Iterator[Site]:
     target = tmp_path / "registry"
     shutil.copytree(template_data_dir(factory), target)
     data = DataDir(target)
     reg = Registry(data, data.sqlite_url, FAST)
-    citizen = reg.citizens("parent_of_minor")[0]
-    key = SigningKey.generate()
-    _prepare(reg, key, citizen["national_id"])
-    with LiveServer(reg) as live:
+    with_phone = [c for c in reg.citizens("parent_of_minor") if c["phone"]]
+    citizen = with_phone[0]
+    key = reg.enroll_portal(PORTAL_ID)
+    with contextlib.ExitStack() as stack:
+        live = stack.enter_context(LiveServer(reg))
+        provider = stack.enter_context(pay_simulator(reg)) if payments else None
+        if provider:
+            state = live.app.state.registry
+            state.settings = dataclasses.replace(
+                state.settings,
+                payments=PaymentsConfig(base_url=provider, callback_base_url=live.url),
+            )
         config = PortalConfig(
             channel_id=PORTAL_ID,
             key_path=tmp_path / "unused.jwk",
@@ -141,5 +132,5 @@ def portal_site(tmp_path: Path, factory: pytest.TempPathFactory) -> Iterator[Sit
             client_factory=lambda c: RegistryClient(c.registry_url, PORTAL_ID, key, retries=0),
             cookie_key=secrets.token_bytes(32),
         )
-        with serve_app(app, health="/health") as url:
-            yield Site(reg, live.url, url, citizen, key)
+        url = stack.enter_context(serve_app(app, health="/health"))
+        yield Site(reg, live.url, url, citizen, provider)

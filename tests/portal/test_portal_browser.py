@@ -14,6 +14,7 @@ import pytest
 from tests.portal.portal_support import Site
 from tests.support.chromium import CHROMIUM, FLAGS
 from tests.support.registry import wrong_pin
+from tests.support.servers import wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,9 @@ WORDS = {
         "kiosk": "من أي جهاز خدمة ذاتية",
         "place": "تأكيد الطلب",
         "unpaid": "بانتظار الدفع",
-        "paid": "مدفوع، قيد التجهيز",
+        "ready": "جاهز للاستلام",
+        "pay": "دفع",
+        "check_again": "تحديث الحالة",
         "order_code": "رمز الطلب",
         "msisdn": "رقم الهاتف المحمول للمحفظة",
         "my_orders": "طلباتي",
@@ -66,7 +69,9 @@ WORDS = {
         "kiosk": "At any self-service kiosk",
         "place": "Place the order",
         "unpaid": "Waiting for payment",
-        "paid": "Paid, being prepared",
+        "ready": "Ready to collect",
+        "pay": "Pay",
+        "check_again": "Check again",
         "order_code": "Order code",
         "msisdn": "Mobile number of the wallet",
         "my_orders": "My orders",
@@ -120,9 +125,10 @@ def focus_ring(page: Page) -> None:
 
 
 @pytest.mark.parametrize("lang", ["ar", "en"])
-def test_sign_in_order_for_a_kiosk_and_see_it_in_my_orders(
-    site: Site, page: Page, lang: str
+def test_sign_in_order_for_a_kiosk_pay_and_see_it_in_my_orders(
+    paying_site: Site, page: Page, lang: str
 ) -> None:
+    site = paying_site
     w = WORDS[lang]
     page.goto(f"{site.url}/home")  # no session: to the sign-in page
     expect(page).to_have_url(f"{site.url}/sign-in")
@@ -163,16 +169,25 @@ def test_sign_in_order_for_a_kiosk_and_see_it_in_my_orders(
     check(page, f"order-unpaid-{lang}")
 
     code = page.url.rsplit("/", 1)[1]
-    site.settle(code)  # the operator confirmed the payment
-    page.reload()
+    page.get_by_label(w["msisdn"]).fill(site.citizen["phone"])
+    page.get_by_role("button", name=re.compile(w["pay"])).click()
+
+    def paid() -> bool:  # the operator's callback may come after the page: check again
+        if page.locator(".order-code").count():
+            return True
+        page.get_by_role("link", name=w["check_again"]).click()
+        return False
+
+    wait_for(paid, timeout=15, what="the payment to be confirmed", interval=0.3)
     expect(page.get_by_role("heading", name=w["order_code"])).to_be_visible()
     expect(page.locator(".order-code")).to_have_text(f"{code[:3]}-{code[3:6]}-{code[6:]}")
     expect(page.get_by_role("img", name=re.compile(code[:3]))).to_be_visible()
+    expect(page.get_by_text(w["ready"]).first).to_be_visible()
     check(page, f"order-paid-{lang}")
 
     page.get_by_role("link", name=w["my_orders"]).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(w["my_orders"])
-    expect(page.get_by_role("listitem").filter(has_text=w["birth"])).to_contain_text(w["paid"])
+    expect(page.get_by_role("listitem").filter(has_text=w["birth"])).to_contain_text(w["ready"])
     check(page, f"my-orders-{lang}")
 
     page.get_by_role("button", name=w["sign_out"]).click()
@@ -202,3 +217,55 @@ def test_counter_order_names_the_office_and_a_missing_office_is_marked(
     page.get_by_label("Centre", exact=True).select_option(index=1)
     page.get_by_role("button", name=w["place"]).click()
     expect(page.get_by_text("At the counter of")).to_be_visible()
+
+
+def _signed_in_order(site: Site, page: Page, lang: str) -> str:
+    w = WORDS[lang]
+    page.goto(f"{site.url}/lang/{lang}?next=/sign-in")
+    page.get_by_label(w["national_id"]).fill(site.citizen["national_id"])
+    page.get_by_label(w["pin"]).fill(site.citizen["pin"])
+    page.get_by_role("button", name=w["continue"]).click()
+    page.get_by_label(w["code"]).fill(site.otp())
+    page.get_by_role("button", name=w["verify"]).click()
+    page.get_by_role("link", name=re.compile(f"^{w['order_this']}: {w['birth']}")).first.click()
+    page.get_by_role("button", name=w["place"]).click()
+    page.get_by_label(w["msisdn"]).fill(site.citizen["phone"])
+    page.get_by_role("button", name=re.compile(w["pay"])).click()
+    return page.url.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_lost_callback_reads_not_confirmed_yet_never_failed(
+    paying_site: Site, page: Page, lang: str
+) -> None:
+    paying_site.faults(callback_lost=True)
+    _signed_in_order(paying_site, page, lang)
+    words = {"ar": "لم يتأكد الدفع بعد", "en": "Payment not confirmed yet"}[lang]
+    expect(page.get_by_role("status")).to_contain_text(words)
+    expect(page.get_by_role("button", name=re.compile(WORDS[lang]["pay"]))).to_have_count(0)
+    check(page, f"order-pending-{lang}")
+
+
+def test_a_provider_that_is_down_leaves_it_unpaid_with_a_way_on(
+    paying_site: Site, page: Page
+) -> None:
+    paying_site.faults(down=True)
+    _signed_in_order(paying_site, page, "en")
+    expect(page.get_by_role("status")).to_contain_text("nothing was charged")
+    expect(page.get_by_text("Waiting for payment")).to_be_visible()
+    check(page, "order-provider-down-en")
+
+
+def test_a_declined_payment_says_nothing_was_charged(paying_site: Site, page: Page) -> None:
+    paying_site.faults(decline="all")
+    _signed_in_order(paying_site, page, "ar")
+
+    def declined() -> bool:
+        if page.get_by_text("لم تتم عملية الدفع").count():
+            return True
+        page.get_by_role("link", name="تحديث الحالة").click()
+        return False
+
+    wait_for(declined, timeout=15, what="the decline", interval=0.3)
+    expect(page.get_by_label("رقم الهاتف المحمول للمحفظة")).to_be_visible()  # another go
+    check(page, "order-declined-ar")
