@@ -112,7 +112,8 @@ class Ledger:
     def provider(self, **kw: Any) -> MobileMoney:
         options = {"timeout": 2.0, **kw}
         return MobileMoney(
-            self.settings.payments.base_url, setup.api_key(self.data, self.settings.payments),
+            self.settings.payments.base_url,
+            setup.api_key(self.data, self.settings.payments),
             **options,
         )
 
