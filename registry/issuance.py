@@ -960,6 +960,7 @@ def issue(
                 relation="self" if req.subject == person.national_id else "family",
                 provider="kiosk-terminal",
                 now=moment,
+                centre=centre,
             )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used

@@ -4,7 +4,10 @@ Every channel's fee is one order and one ledger entry (`registry.payments.ledger
 or a counter's sale is an order born collected, with its document, and a captured entry
 naming the terminal's (or the counter's) payment reference. Written in the issuing
 transaction, so a document is never recorded without its sale nor a sale without its
-document; a fee-free document has an order with fee 0 and no ledger entry.
+document; a fee-free document has an order with fee 0 and no ledger entry. A kiosk's sale
+also queues the "a document was issued in your name at <centre>" SMS to the requester's phone
+on record (`notices.printed_at_kiosk`), so a citizen learns at once of a sign-in that was not
+theirs.
 
 Imports no issuance rules (the issuing path calls it): only the tables and the ledger.
 """
@@ -18,10 +21,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from registry.models import Order
-from registry.orders import codes
+from registry.orders import codes, notices
 from registry.orders.states import OrderState
 from registry.payments import ledger
-from verifier.documents import Bilingual
+from verifier.documents import Bilingual, schema_for
 
 if TYPE_CHECKING:  # the issuing path imports this module
     from registry.issuance import Issued
@@ -47,6 +50,7 @@ def record_sale(
     provider: str,
     now: dt.datetime,
     office: str | None = None,
+    centre: Bilingual | None = None,
 ) -> Order:
     assert issued.document_id is not None, "a sale records a document just issued"
     doc_type = int(issued.document.type)
@@ -73,6 +77,15 @@ def record_sale(
     )
     s.add(order)
     s.flush()
+    if channel == "kiosk" and centre is not None:  # "issued at <centre>: not you? tell us"
+        schema = schema_for(issued.document_type)
+        notices.printed_at_kiosk(
+            s,
+            order,
+            (schema.title_ar, schema.title_en),
+            (centre.ar, centre.latin or centre.ar),
+            now,
+        )
     if issued.fee_amount > 0:
         ledger.record_settled(
             s,
