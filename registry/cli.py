@@ -120,7 +120,6 @@ def init(data_dir: Path, db_url: str | None, demo: int, seed: int, as_json: bool
         settings=settings,
         progress=progress,
     )
-    payment_secrets.ensure_secrets(data, settings.payments)
     if demo and not as_json:
         click.echo("", err=True)
     if as_json:

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from registry.errors import ConfigError, ServiceUnavailable
+from registry.http_schema import errors_for
 from registry.http_state import Registry
 from registry.payments import ledger, setup
 from registry.payments.errors import CallbackRejected, RejectReason
@@ -63,6 +64,10 @@ def install(
         response_class=Response,
         include_in_schema=True,
         summary="the mobile-money provider's signed result of a request-to-pay or refund",
+        responses={
+            204: {"description": "applied, or a duplicate of what the ledger knows"},
+            **errors_for(400, 401, 409, 503),
+        },
     )
     async def payment_callback(request: Request) -> Response:
         body = await request.body()
