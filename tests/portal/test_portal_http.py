@@ -295,3 +295,20 @@ def test_a_registry_that_does_not_answer_is_a_503_page_not_a_traceback(tmp_path:
     assert "We could not reach the civil registry. Nothing was done" in r.text
     assert r.headers["retry-after"] == "30"
     assert "default-src 'none'" in r.headers["content-security-policy"]
+
+
+def test_resend_too_soon_says_when(site: Site) -> None:
+    with httpx.Client(base_url=site.url, follow_redirects=True, timeout=20) as c:
+        c.cookies.set("sanad-portal-lang", "en")
+        r = c.post(
+            "/sign-in",
+            data={
+                "national_id": site.citizen["national_id"],
+                "pin": site.citizen["pin"],
+                "csrf": _sign_in_page(c),
+            },
+        )
+        r = c.post("/code/resend", data={"csrf": _csrf(r.text)})
+        assert r.status_code == 429
+        assert re.search(r"You can ask for a new code in \d+ seconds", r.text)
+        assert site.otp_count() == 1
