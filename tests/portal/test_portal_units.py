@@ -16,8 +16,10 @@ from click.testing import CliRunner
 from PIL import Image
 
 from portal import forms
+from portal.app import _LOCAL_PATH, _order_view
 from portal.config import ConfigError, initialise, load_config, load_cookie_key
 from portal.qr import qr_svg
+from portal.registry_port import COLLECTIONS, ORDER_STATES, Order
 from portal.sessions import Pending, Seal, SessionState
 from portal.words import TEXT, refusal_text, relation_text
 from registry.codes import ErrorCode
@@ -231,3 +233,55 @@ def test_a_cookie_key_others_can_read_is_refused(tmp_path: Path) -> None:
     os.chmod(key, 0o644)
     with pytest.raises(ConfigError, match="chmod 600"):
         load_cookie_key(key)
+
+
+# -- what the order pages say for every state ------------------------------------------------
+
+
+def _order(state: str, collection: str) -> Order:
+    from registry.client import OfficeChoice
+    from verifier.documents import Bilingual, DocumentType
+
+    return Order(
+        code="K7QM2XA9C",
+        code_display="K7Q-M2X-A9C",
+        qr_text="SANAD-ORDER:K7QM2XA9C",
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        title=Bilingual("شهادة ميلاد", "Birth certificate"),
+        subject=VALID_ID,
+        subject_name=Bilingual("سلمى", "Salma"),
+        relation="self",
+        collection=collection,
+        office=OfficeChoice("IRB", Bilingual("مركز إربد", "Irbid centre"))
+        if collection == "counter"
+        else None,
+        address=None,
+        state=state,
+        fee_amount=1000,
+        fee_currency="JOD",
+        fee_minor_units=3,
+        payment=None,
+        tracking_number="RR123456789JO" if state in ("dispatched", "delivered") else None,
+        serial=None,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.mark.parametrize("collection", COLLECTIONS)
+@pytest.mark.parametrize("state", ORDER_STATES)
+def test_every_state_has_words_and_a_next_step(state: str, collection: str) -> None:
+    for lang in ("ar", "en"):
+        view = _order_view(lang, _order(state, collection))
+        assert view["state_text"] == TEXT[lang][f"state_{state}"]
+        assert view["next"] and view["next"] != refusal_text(lang, None)
+        assert "{" not in view["next"]
+        if collection == "counter" and state in ("paid", "ready"):
+            assert ("مركز إربد" if lang == "ar" else "Irbid centre") in view["next"]
+    assert _order_view("en", _order(state, collection))["show_code"] == (state in ("paid", "ready"))
+
+
+def test_the_language_switch_goes_back_only_to_this_site() -> None:
+    assert _LOCAL_PATH.fullmatch("/orders/K7QM2XA9C")
+    assert not _LOCAL_PATH.fullmatch("/\\evil.example")
+    assert not _LOCAL_PATH.fullmatch("https://evil.example")
