@@ -57,6 +57,7 @@ from registry.payments.errors import (
 )
 from registry.payments.provider import PayRequest, Provider, RefundRequest, StatusAnswer
 from registry.payments.states import Answer, Channel, State, TransitionConflict
+from verifier.documents import Bilingual
 
 __all__ = [
     "NOT_CONFIRMED_YET",
@@ -69,6 +70,7 @@ __all__ = [
     "normalise_msisdn",
     "open_request",
     "poll",
+    "problem_message",
     "reconciliation_entries",
     "record_settled",
     "refund",
@@ -85,6 +87,26 @@ DEFAULT_PROVIDER = "mobile-money"
 EXPIRE_AFTER = dt.timedelta(hours=1)  # a request the provider never heard of, this old, failed
 _KEY_NAMESPACE = uuid.UUID("6f1d3c0e-2b7a-4c55-9a41-5e0d8b7c2a90")  # order keys → request ids
 _MAX_CALLBACK = 16 * 1024
+
+
+# What a channel says for each problem (neutral Arabic: the payer may be a man or a woman)
+_PROBLEM_TEXT = {
+    PROVIDER_UNREACHABLE: Bilingual(
+        "تعذّر الوصول إلى مزوّد خدمة الدفع، ولم يُقتطع أي مبلغ. يمكن المحاولة مرة أخرى بعد قليل.",
+        "The payment provider could not be reached and nothing was charged. "
+        "Please try again shortly.",
+    ),
+    NOT_CONFIRMED_YET: Bilingual(
+        "لم يُؤكَّد الدفع بعد. يُرجى عدم الدفع مرة ثانية؛ ستصل رسالة حين يُؤكَّد.",
+        "The payment is not confirmed yet. Please do not pay again: a message will follow "
+        "once it is confirmed.",
+    ),
+}
+
+
+def problem_message(problem: str | None) -> Bilingual | None:
+    """The words for a pending entry's problem (None when there is none to show)."""
+    return _PROBLEM_TEXT.get(problem or "")
 
 
 @dataclass(frozen=True)

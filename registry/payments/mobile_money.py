@@ -95,7 +95,7 @@ class MobileMoney:
         return Accepted(_reference(answer))
 
     def payment_status(self, reference: str) -> StatusAnswer | None:
-        return self._status(f"/v1/requesttopay/{reference}")
+        return self._status("/v1/requesttopay/", reference)
 
     def refund(self, req: RefundRequest) -> Accepted:
         body = {
@@ -108,7 +108,7 @@ class MobileMoney:
         return Accepted(_reference(answer))
 
     def refund_status(self, reference: str) -> StatusAnswer | None:
-        return self._status(f"/v1/refund/{reference}")
+        return self._status("/v1/refund/", reference)
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -123,9 +123,10 @@ class MobileMoney:
             self._refused(response, path)
         return _json(response, path)
 
-    def _status(self, path: str) -> StatusAnswer | None:
-        if not _safe_reference(path.rsplit("/", 1)[1]):
+    def _status(self, prefix: str, reference: str) -> StatusAnswer | None:
+        if not _safe_reference(reference):
             raise ProviderProtocolError("a reference outside the provider's alphabet")
+        path = prefix + reference
         response = self._request("GET", path)
         if response.status_code == 404:
             return None

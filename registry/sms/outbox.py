@@ -119,7 +119,7 @@ class Policy:
         """The wait after the `attempts`-th failed attempt: base × 2^(attempts-1), capped.
         (Persisted as `not_before`, so it holds across workers and restarts: an in-process
         retry library such as stamina cannot keep that.)"""
-        return min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
+        return min(self.retry_max, self.retry_base * int(2 ** max(0, attempts - 1)))
 
 
 @dataclass(frozen=True)
@@ -360,4 +360,4 @@ def record_receipt(
 def counts(session: Session) -> dict[str, int]:
     """How many messages are in each state."""
     rows = session.execute(select(SmsMessage.state, func.count()).group_by(SmsMessage.state))
-    return {state: n for state, n in rows}
+    return {str(state): int(n) for state, n in rows}

@@ -242,8 +242,6 @@ class SmppGateway:
                         break
                     self._handle(self._client.read_pdu())
                     self._last_activity = time.monotonic()
-                    wait = 0.0  # having read something, only drain what is already there
-                    deadline = time.monotonic()
                 if time.monotonic() - self._last_activity > _KEEPALIVE:
                     link = smpplib.smpp.make_pdu("enquire_link", client=self._client)
                     self._client.send_pdu(link)
@@ -251,7 +249,5 @@ class SmppGateway:
             except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
                 self._lost()
                 log.warning("the SMSC connection was lost while waiting for receipts")
-            except TimeoutError:
-                self._lost()
         got, self._receipts = self._receipts, []
         return got

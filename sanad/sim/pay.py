@@ -327,7 +327,7 @@ def create_app(
                     return _error(409, "RESOURCE_ALREADY_EXIST", "reference id used for another")
                 return JSONResponse({"reference": old.reference, "status": old.status}, 202)
             if any(t.kind == "refund" and t.of == original.reference for t in txns.values()):
-                return _error(409, "ALREADY_REFUNDED", "this payment has a refund already")
+                return _error(400, "ALREADY_REFUNDED", "this payment has a refund already")
             txn = Txn(
                 kind="refund",
                 reference="MR" + secrets.token_hex(8).upper(),
