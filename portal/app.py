@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -91,6 +92,7 @@ SECURITY_HEADERS = {
 }
 NOTICES = ("signed_out", "session_ended", "form_expired")
 _CODE_ERRORS = ("code_invalid", "code_expired")
+_LOCAL_PATH = re.compile(r"/[A-Za-z0-9/_.?=&%-]{0,200}")
 
 
 def utc_now() -> dt.datetime:
@@ -416,7 +418,8 @@ def create_app(
 
     @app.get("/lang/{lang}", include_in_schema=False)
     def choose_language(request: Request, lang: str, next: str = "/") -> Response:
-        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        # a path on this site only: never "//host" or "/\\host" (browsers read both as a host)
+        target = next if _LOCAL_PATH.fullmatch(next) and not next.startswith("//") else "/"
         response = RedirectResponse(target, status_code=303)
         if lang in LANGUAGES:
             response.set_cookie(

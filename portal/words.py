@@ -204,7 +204,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "pin_hint": "4 to 8 digits",
         "continue": "Continue",
         "code_title": "Verification code",
-        "code_sent": "We sent a 6-digit code by SMS to the phone {hint}. It is valid for 5 "
+        "code_sent": "We sent a 6-digit code by SMS to your phone ({hint}). It is valid for 5 "
         "minutes, once.",
         "code_label": "The 6-digit code",
         "code_never": "This code is for you alone. Never give it to anyone, not even someone who "

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import contextlib
 import re
+import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 
+from portal.app import create_app
+from portal.config import PortalConfig
+from registry.client import RegistryClient
 from tests.portal.portal_support import Site
 from tests.support.registry import wrong_pin
+from tests.support.servers import closed_port_url, serve_app
+from verifier import national_id as nid
+from verifier.keys import SigningKey
 
 
 def _csrf(html: str) -> str:
@@ -124,7 +132,8 @@ def test_wrong_code_then_right_code(site: Site) -> None:
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         r = c.post("/code", data={"code": wrong, "csrf": _csrf(r.text)})
         assert r.status_code == 401
-        assert "The code is not correct" in r.text and 'id="code-error"' in r.text
+        assert "The code is not correct. Tries remaining: 4." in r.text
+        assert 'id="code-error"' in r.text
         r = c.post("/code", data={"code": code, "csrf": _csrf(r.text)})
         assert str(r.url).endswith("/home")
 
@@ -259,3 +268,47 @@ def test_a_repeated_order_form_makes_one_order(site: Site) -> None:
         assert first.url == second.url
         listing = c.get("/orders")
         assert listing.text.count('class="order-item"') == 1
+
+
+def test_a_registry_that_does_not_answer_is_a_503_page_not_a_traceback(tmp_path: Path) -> None:
+    config = PortalConfig(
+        channel_id="PORTAL-1",
+        key_path=tmp_path / "unused",
+        cookie_key_path=tmp_path / "unused",
+        registry_url=closed_port_url(),
+    )
+    key = SigningKey.generate()
+    app = create_app(
+        config,
+        client_factory=lambda c: RegistryClient(c.registry_url, "PORTAL-1", key, retries=0),
+        cookie_key=secrets.token_bytes(32),
+    )
+    with serve_app(app, health="/health") as url, httpx.Client(base_url=url) as c:
+        c.cookies.set("sanad-portal-lang", "en")
+        page = c.get("/sign-in")
+        assert page.status_code == 200  # the form itself needs no registry
+        r = c.post(
+            "/sign-in",
+            data={"national_id": nid.make("994151093"), "pin": "1234", "csrf": _csrf(page.text)},
+        )
+    assert r.status_code == 503
+    assert "We could not reach the civil registry. Nothing was done" in r.text
+    assert r.headers["retry-after"] == "30"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+
+
+def test_resend_too_soon_says_when(site: Site) -> None:
+    with httpx.Client(base_url=site.url, follow_redirects=True, timeout=20) as c:
+        c.cookies.set("sanad-portal-lang", "en")
+        r = c.post(
+            "/sign-in",
+            data={
+                "national_id": site.citizen["national_id"],
+                "pin": site.citizen["pin"],
+                "csrf": _sign_in_page(c),
+            },
+        )
+        r = c.post("/code/resend", data={"csrf": _csrf(r.text)})
+        assert r.status_code == 429
+        assert re.search(r"You can ask for a new code in \d+ seconds", r.text)
+        assert site.otp_count() == 1
