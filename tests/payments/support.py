@@ -112,7 +112,8 @@ class Ledger:
     def provider(self, **kw: Any) -> MobileMoney:
         options = {"timeout": 2.0, **kw}
         return MobileMoney(
-            self.settings.payments.base_url, setup.api_key(self.data, self.settings.payments),
+            self.settings.payments.base_url,
+            setup.api_key(self.data, self.settings.payments),
             **options,
         )
 
@@ -134,6 +135,16 @@ class Ledger:
             payment_id,
             callback_url=self.callbacks.callback_url,
             now=dt.datetime.now(dt.UTC),
+        )
+
+    def refund_payment(self, payment_id: int, provider: MobileMoney) -> ledger.PaymentView:
+        return ledger.refund(
+            self.db,
+            provider,
+            payment_id,
+            reason="the document could not be issued",
+            now=dt.datetime.now(dt.UTC),
+            callback_url=self.callbacks.callback_url,
         )
 
     def row(self, payment_id: int) -> PaymentRow:

@@ -32,7 +32,9 @@ def test_request_to_pay_is_accepted_then_settles(provider: MobileMoney) -> None:
     first = provider.payment_status(accepted.reference)
     assert first is not None and first.answer in (Answer.PENDING, Answer.SUCCESSFUL)
     done = wait_for(
-        lambda: (s := provider.payment_status(accepted.reference)) and s.answer != Answer.PENDING and s
+        lambda: (
+            (s := provider.payment_status(accepted.reference)) and s.answer != Answer.PENDING and s
+        )
     )
     assert done.answer is Answer.SUCCESSFUL
     assert (done.amount, done.currency, done.external_id) == (1500, "JOD", req.idempotency_key)
@@ -69,16 +71,18 @@ def test_down_and_unreachable_are_provider_down(sim: Sim, provider: MobileMoney)
 
 
 def test_a_wrong_api_key_is_refused(sim: Sim) -> None:
-    with MobileMoney(sim.url, "wrong-key-" + "x" * 20) as wrong, pytest.raises(
-        ProviderDown, match="credentials"
+    with (
+        MobileMoney(sim.url, "wrong-key-" + "x" * 20) as wrong,
+        pytest.raises(ProviderDown, match="credentials"),
     ):
         wrong.request_to_pay(_pay())
 
 
 def test_slow_answer_is_a_timeout(sim: Sim, provider: MobileMoney) -> None:
     sim.faults(slow=1.0)
-    with MobileMoney(sim.url, sim.api_key, timeout=0.3) as impatient, pytest.raises(
-        ProviderTimeout
+    with (
+        MobileMoney(sim.url, sim.api_key, timeout=0.3) as impatient,
+        pytest.raises(ProviderTimeout),
     ):
         impatient.request_to_pay(_pay())
 
@@ -101,8 +105,12 @@ def test_refund_of_a_successful_payment(provider: MobileMoney) -> None:
     refund = provider.refund(req)
     assert refund.reference.startswith("MR") and provider.refund(req) == refund
     done = wait_for(
-        lambda: (s := provider.refund_status(refund.reference)) and s.answer is Answer.SUCCESSFUL and s
+        lambda: (
+            (s := provider.refund_status(refund.reference)) and s.answer is Answer.SUCCESSFUL and s
+        )
     )
     assert done.amount == 1500
     with pytest.raises(ProviderDeclined):  # a second refund of the same payment
-        provider.refund(RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "x", None))
+        provider.refund(
+            RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "x", None)
+        )
