@@ -15,10 +15,20 @@ from registry.payments.errors import (
     ProviderTimeout,
 )
 from registry.payments.mobile_money import MobileMoney
-from registry.payments.provider import PayRequest, RefundRequest
+from registry.payments.provider import PayRequest, RefundRequest, StatusAnswer
 from registry.payments.states import Answer
 from tests.payments.support import MSISDN, Sim
 from tests.support.servers import closed_port_url, wait_for
+
+
+def _settled(provider: MobileMoney, reference: str, *, refund: bool = False) -> StatusAnswer:
+    """The provider's answer once it is no longer PENDING."""
+
+    def done() -> StatusAnswer | None:
+        s = (provider.refund_status if refund else provider.payment_status)(reference)
+        return s if s is not None and s.answer is not Answer.PENDING else None
+
+    return wait_for(done, what=f"{reference} to settle")
 
 
 def _pay(key: str | None = None, amount: int = 1500, msisdn: str = MSISDN) -> PayRequest:
@@ -91,16 +101,17 @@ def test_garbage_is_a_protocol_error() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(202, text="<html>hello</html>")
 
-    with MobileMoney("http://provider.test", "k" * 32, transport=httpx.MockTransport(handler)) as p:
-        with pytest.raises(ProviderProtocolError):
-            p.request_to_pay(_pay())
+    mock = httpx.MockTransport(handler)  # the one stand-in: a provider answering garbage
+    with (
+        MobileMoney("http://provider.test", "k" * 32, transport=mock) as p,
+        pytest.raises(ProviderProtocolError),
+    ):
+        p.request_to_pay(_pay())
 
 
 def test_refund_of_a_successful_payment(provider: MobileMoney) -> None:
     accepted = provider.request_to_pay(_pay())
-    wait_for(
-        lambda: (s := provider.payment_status(accepted.reference)) and s.answer is Answer.SUCCESSFUL
-    )
+    assert _settled(provider, accepted.reference).answer is Answer.SUCCESSFUL
     req = RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "not fulfilled", None)
     refund = provider.refund(req)
     assert refund.reference.startswith("MR") and provider.refund(req) == refund
