@@ -28,7 +28,9 @@ def _settled(provider: MobileMoney, reference: str, *, refund: bool = False) -> 
         s = (provider.refund_status if refund else provider.payment_status)(reference)
         return s if s is not None and s.answer is not Answer.PENDING else None
 
-    return wait_for(done, what=f"{reference} to settle")
+    answer = wait_for(done, what=f"{reference} to settle")
+    assert answer is not None
+    return answer
 
 
 def _pay(key: str | None = None, amount: int = 1500, msisdn: str = MSISDN) -> PayRequest:
@@ -41,11 +43,7 @@ def test_request_to_pay_is_accepted_then_settles(provider: MobileMoney) -> None:
     assert accepted.reference.startswith("MP")
     first = provider.payment_status(accepted.reference)
     assert first is not None and first.answer in (Answer.PENDING, Answer.SUCCESSFUL)
-    done = wait_for(
-        lambda: (
-            (s := provider.payment_status(accepted.reference)) and s.answer != Answer.PENDING and s
-        )
-    )
+    done = _settled(provider, accepted.reference)
     assert done.answer is Answer.SUCCESSFUL
     assert (done.amount, done.currency, done.external_id) == (1500, "JOD", req.idempotency_key)
     # the merchant's reference id finds it too (what a poll uses when the 202 was lost)
@@ -115,12 +113,8 @@ def test_refund_of_a_successful_payment(provider: MobileMoney) -> None:
     req = RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "not fulfilled", None)
     refund = provider.refund(req)
     assert refund.reference.startswith("MR") and provider.refund(req) == refund
-    done = wait_for(
-        lambda: (
-            (s := provider.refund_status(refund.reference)) and s.answer is Answer.SUCCESSFUL and s
-        )
-    )
-    assert done.amount == 1500
+    done = _settled(provider, refund.reference, refund=True)
+    assert (done.answer, done.amount) == (Answer.SUCCESSFUL, 1500)
     with pytest.raises(ProviderDeclined):  # a second refund of the same payment
         provider.refund(
             RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "x", None)
