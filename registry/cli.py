@@ -111,16 +111,14 @@ def init(data_dir: Path, db_url: str | None, demo: int, seed: int, as_json: bool
         if not as_json:
             click.echo(f"\r  inserted {n}/{demo} persons", nl=False, err=True)
 
-    settings = load_settings(data)
     result = initialise(
         data,
         database_url=db_url,
         demo=demo,
         seed=seed,
-        settings=settings,
+        settings=load_settings(data),
         progress=progress,
     )
-    payment_secrets.ensure_secrets(data, settings.payments)
     if demo and not as_json:
         click.echo("", err=True)
     if as_json:

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from registry.errors import ConfigError, ServiceUnavailable
+from registry.http_schema import errors_for
 from registry.http_state import Registry
 from registry.payments import ledger, setup
 from registry.payments.errors import CallbackRejected, RejectReason
@@ -61,7 +62,10 @@ def install(
         setup.CALLBACK_PATH,
         status_code=204,
         response_class=Response,
-        include_in_schema=True,
+        responses={
+            204: {"description": "applied, or a duplicate of one applied before"},
+            **errors_for(400, 401, 409, 503),
+        },
         summary="the mobile-money provider's signed result of a request-to-pay or refund",
     )
     async def payment_callback(request: Request) -> Response:
