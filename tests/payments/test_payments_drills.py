@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
+from registry.models import PaymentRow
 from registry.payments import ledger
 from registry.payments.errors import RefundNotAllowed
 from registry.payments.mobile_money import MobileMoney
 from tests.payments.support import MSISDN, Ledger, Sim
-from tests.support.servers import closed_port_url, wait_for
+from tests.support.servers import SANAD, closed_port_url, wait_for
 
 
 def _poll(lg: Ledger) -> list[ledger.Settlement]:
@@ -189,3 +193,32 @@ def test_refund_with_a_lost_callback_is_settled_by_polling(lg: Ledger, sim: Sim)
     ref = lg.row(pid).refund_reference
     wait_for(lambda: sim.callbacks(ref), what="the refund to settle at the simulator")
     assert [s.state for s in _poll(lg)] == ["refunded"]
+
+
+def test_the_poll_command_settles_a_lost_callback(lg: Ledger, sim: Sim) -> None:
+    sim.faults(callback_lost=True)
+    pid = lg.open(order_id=42)
+    with lg.provider() as p:
+        view = lg.send(pid, p)
+    wait_for(lambda: sim.callbacks(view.provider_reference), what="the simulator to settle it")
+    with lg.db.session() as s:  # as if a minute had passed
+        row = s.get_one(PaymentRow, pid)
+        row.updated_at = row.updated_at - dt.timedelta(minutes=2)
+    lg.data.config_path.write_text(
+        f'[payments]\nbase_url = "{sim.url}"\npoll_interval_seconds = 60\n', encoding="utf-8"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    args = [
+        "registry",
+        "payments",
+        "poll",
+        "--once",
+        "--data",
+        str(lg.data.root),
+        "--db",
+        lg.db.url,
+    ]
+    done = subprocess.run([SANAD, *args], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"payment {pid} (order 42): captured" in done.stdout
+    assert lg.row(pid).state == "captured"
