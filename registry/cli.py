@@ -444,6 +444,57 @@ def kiosk_list(data_dir: Path, db_url: str | None) -> None:
             click.echo(f"{k.id}  {needs or 'ok'}")
 
 
+# -- the portal ------------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def portal() -> None:
+    """Enrol the citizen portal as a channel."""
+
+
+@portal.command("enroll", epilog=EPILOG)
+@_data_option
+@click.option("--id", "portal_id", default="PORTAL-1", show_default=True)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The portal's Ed25519 public key (JWK file, from `sanad portal init`).",
+)
+@click.option("--centre-ar", default="الخدمات الإلكترونية", show_default=True)
+@click.option("--centre-latin", default="E-services", show_default=True)
+@_errors
+def portal_enroll(
+    data_dir: Path,
+    db_url: str | None,
+    portal_id: str,
+    public_key: Path,
+    centre_ar: str,
+    centre_latin: str,
+) -> None:
+    """Enrol the portal's key: its requests are signed like a kiosk's, its sign-ins need the
+    SMS code, and documents sent by post name it as the issuing centre."""
+    from registry import kiosks
+    from verifier.keys import load_public_key
+
+    pk = load_public_key(public_key)
+    data, db = _open(data_dir, db_url)
+    with db.session() as s:
+        _, pub = kiosks.enroll_and_publish(
+            s,
+            data,
+            load_settings(data),
+            portal_id,
+            pk.raw,
+            centre_ar,
+            centre_latin or None,
+            dt.datetime.now(dt.UTC),
+            by="cli",
+            kind="portal",
+        )
+    click.echo(f"portal {portal_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
+
+
 # -- audit, documents, citizens ----------------------------------------------------------------
 
 
@@ -812,6 +863,75 @@ def staff_totp(data_dir: Path, db_url: str | None, username: str) -> None:
         seal = accounts.SecretSeal(DataDir(data_dir).staff_secret_key())
         code = accounts.demo_totp(s, username, dt.datetime.now(dt.UTC), seal=seal)
     click.echo(code)
+
+
+# -- SMS ---------------------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def sms() -> None:
+    """The SMS outbox: drain it through the configured gateway, see what is in it."""
+
+
+@sms.command("work", epilog=EPILOG)
+@_data_option
+@click.option("--once", is_flag=True, help="Send what is due, wait briefly for receipts, exit.")
+@click.option("--worker-id", default=None, help="This worker's name in the outbox.")
+@_errors
+def sms_work(data_dir: Path, db_url: str | None, once: bool, worker_id: str | None) -> None:
+    """Send queued SMS through the [sms] gateway until stopped (SIGTERM or Ctrl-C)."""
+    import signal
+    import threading
+
+    from registry.sms import outbox, worker
+
+    data, db = _open(data_dir, db_url)
+    config = load_settings(data).sms
+    gateway = worker.gateway_from_config(data, config)
+    if gateway is None:
+        db.dispose()
+        _fail('[sms] gateway = "none": nothing to send through')
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    name = worker_id or worker.default_worker_id()
+    if not once:
+        click.echo(f"SMS worker {name} draining the outbox (Ctrl-C to stop)", err=True)
+    try:
+        total = worker.run(
+            db,
+            gateway,
+            outbox.Policy.from_config(config),
+            worker_id=name,
+            once=once,
+            idle=config.idle_seconds,
+            stop=stop,
+        )
+    finally:
+        db.dispose()
+    click.echo(
+        f"sent {total.sent}, retried {total.retried}, failed {total.failed}, "
+        f"receipts {total.receipts}"
+        + (f" (gateway unavailable: {total.unavailable})" if total.unavailable else "")
+    )
+
+
+@sms.command("status", epilog=EPILOG)
+@_data_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_errors
+def sms_status(data_dir: Path, db_url: str | None, as_json: bool) -> None:
+    """How many messages are in each state."""
+    from registry.sms import outbox
+
+    with _opened(data_dir, db_url) as db, db.session() as s:
+        counts = outbox.counts(s)
+    if as_json:
+        click.echo(json.dumps(counts, sort_keys=True))
+        return
+    for state in outbox.State:
+        click.echo(f"{state.value:14} {counts.get(state.value, 0)}")
 
 
 # -- payments (registry.payments.cli) ---------------------------------------------------------

@@ -20,6 +20,10 @@ overridden from the environment (`SANAD_REGISTRY_<KEY>`, `SANAD_REGISTRY_IDENTIT
 an unknown key or table is refused with a message naming it. `load_settings` turns the model into
 `Settings`, the frozen runtime view the rest of the registry uses (durations as timedeltas).
 
+The `[sms]` table (`SmsConfig`) says where SMS go and when: the gateway (SMPP or HTTP), its
+address and account, quiet hours in a time zone, the per-number rate limit, retries and the
+worker's lease; the gateway's password is read from an owner-only file or the environment.
+
 An optional `[oidc]` table names a ministry's own OpenID provider for staff sign-in
 (`OidcConfig`: issuer, client id, the file holding the client secret, the button's words, and
 which group is which role at which office, as `[[oidc.groups]]`); without it the office signs
@@ -62,6 +66,7 @@ __all__ = [
     "PaymentsConfig",
     "RegistryConfig",
     "Settings",
+    "SmsConfig",
     "ThrottlePolicy",
     "default_config_text",
     "default_data_dir",
@@ -361,6 +366,60 @@ class OidcConfig(BaseModel):
 
 
 # ---------------------------------------------------------------------------------------------
+# The SMS gateway and outbox (registry.sms)
+
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class SmsConfig(BaseModel):
+    """The `[sms]` table: where SMS go (`registry.sms`) and when they may.
+
+    `gateway` "smpp" (an operator's SMSC, SMPP 3.4), "http" (an SMS HTTP API at `http_url`)
+    or "none" (messages stay queued). The SMPP password or HTTP API token is never in the
+    file: `password_file` (inside the data directory, owner-only), else the environment
+    variable SANAD_SMS_PASSWORD. Quiet hours (`quiet_start` to `quiet_end`, in `time_zone`)
+    hold notifications until the morning, never one-time codes; a number gets at most
+    `rate_limit` non-urgent messages per `rate_window_minutes` (urgent ones are sent and
+    counted). A message is tried `max_attempts` times, waiting `retry_base_seconds * 2^n`
+    (at most `retry_max_seconds`) between; a worker's claim lasts `lease_seconds`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    gateway: Literal["smpp", "http", "none"] = "smpp"
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=2775, ge=1, le=65535)
+    system_id: str = Field(default="sanad", min_length=1, max_length=16)
+    system_type: str = Field(default="", max_length=12)
+    password_file: str | None = Field(default=None, min_length=1, max_length=300)
+    transceiver: bool = True  # bind_transceiver, so delivery receipts come back
+    source_addr: str = Field(default="Sanad", min_length=1, max_length=11)
+    http_url: str | None = Field(default=None, pattern=r"^https?://[!-~]+$", max_length=300)
+    time_zone: str = Field(default="UTC", min_length=1, max_length=64)
+    quiet_start: str = Field(default="21:00", pattern=_CLOCK)
+    quiet_end: str = Field(default="08:00", pattern=_CLOCK)
+    rate_limit: int = Field(default=5, ge=1, le=1000)
+    rate_window_minutes: int = Field(default=60, ge=1, le=1440)
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    retry_base_seconds: float = Field(default=30.0, ge=0, le=3600)
+    retry_max_seconds: float = Field(default=3600.0, ge=0, le=86400)
+    lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    batch_size: int = Field(default=20, ge=1, le=1000)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    idle_seconds: float = Field(default=2.0, gt=0, le=300)
+
+    @model_validator(mode="after")
+    def _zone_exists(self) -> SmsConfig:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {self.time_zone!r}") from None
+        if self.gateway == "http" and not self.http_url:
+            raise ValueError("gateway = http needs http_url")
+        return self
+
+
 # The mobile-money provider (registry.payments)
 
 
@@ -427,6 +486,7 @@ class RegistryConfig(BaseSettings):
     identity: IdentityConfig = Field(default_factory=_default_identity_config)
     counter_printer: CounterPrinterConfig = Field(default_factory=CounterPrinterConfig)
     oidc: OidcConfig | None = None
+    sms: SmsConfig = Field(default_factory=SmsConfig)
     payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
 
     @classmethod
@@ -453,7 +513,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"{path}: unknown table or key {', '.join(unknown)!s} "
-            "(only [registry], [identity], [counter_printer], [oidc] and [payments])"
+            "(only [registry], [identity], [counter_printer], [oidc], [sms] and [payments])"
         )
     values: dict[str, Any] = {}
     for table in ("registry", *_TABLES):
@@ -468,7 +528,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     return values
 
 
-_TABLES = ("identity", "counter_printer", "oidc", "payments")  # the tables besides [registry]
+_TABLES = ("identity", "counter_printer", "oidc", "sms", "payments")  # besides [registry]
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
@@ -516,6 +576,7 @@ class Settings:
     minor_age: int = 18
     family_law: Path | None = None  # the office's family-law rules file; None: packaged
     oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
+    sms: SmsConfig = field(default_factory=SmsConfig)  # the SMS gateway and outbox
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)  # the mobile-money provider
 
 
@@ -548,5 +609,6 @@ def load_settings(data: DataDir) -> Settings:
         minor_age=c.minor_age,
         family_law=data.root / c.family_law if c.family_law else None,
         oidc=c.oidc,
+        sms=c.sms,
         payments=c.payments,
     )

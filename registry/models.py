@@ -57,14 +57,15 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Office",
-    "Person",
     "PaymentRow",
+    "Person",
     "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
     "RecordVersion",
     "RootKey",
     "Signer",
+    "SmsMessage",
     "StaffIdentity",
     "StaffMember",
     "StaffSession",
@@ -269,6 +270,8 @@ class Kiosk(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     journal_backlog: Mapped[int | None] = mapped_column(Integer)
     failed_jobs: Mapped[int | None] = mapped_column(Integer)
+    # what kind of channel: a kiosk, or the citizen portal (registry.channels.ChannelKind)
+    kind: Mapped[str] = mapped_column(String(8), default="kiosk", server_default="kiosk")
 
 
 class KioskNonce(Base):
@@ -606,6 +609,99 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- orders and online sign-in (registry.orders, registry.portal_sign_in) ---
+
+
+class Order(Base):
+    """One citizen's request for one document, from any channel, and where it is collected.
+
+    A kiosk's purchase is an order collected on the spot; a portal order waits for its payment
+    and then for its collection (a kiosk, an office's counter, the post). `document_id` is the
+    one document issued for it (unique: never two for one order)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "idempotency_key", name="uq_orders_idempotency"),
+        Index("ix_orders_requester", "requester_id", "created_at"),
+        Index("ix_orders_state", "collection", "state", "office"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))  # kiosk | counter | portal
+    channel_id: Mapped[str] = mapped_column(String(64))  # the kiosk/portal id, or COUNTER-<office>
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    document_type: Mapped[int] = mapped_column(SmallInteger)
+    subject_ref: Mapped[str] = mapped_column(String(32))
+    subject_name: Mapped[str] = mapped_column(Text)  # JSON {"ar", "latin"}, as ordered
+    relation: Mapped[str] = mapped_column(String(16))  # self, child, parent, spouse, ...
+    collection: Mapped[str] = mapped_column(String(8))  # kiosk | counter | post
+    office: Mapped[str | None] = mapped_column(String(8))  # the counter's office (collection)
+    postal_address: Mapped[str | None] = mapped_column(Text)  # JSON, for the post
+    fee_amount: Mapped[int] = mapped_column(Integer)
+    fee_currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(2), default="ar")  # of the SMS it sends
+    state: Mapped[str] = mapped_column(String(12))  # registry.orders.states.OrderState
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), unique=True)
+    collected_by: Mapped[str | None] = mapped_column(String(64))  # the kiosk, or the office
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    postal_batch: Mapped[str | None] = mapped_column(String(16))  # the day's batch, YYYY-MM-DD
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SignInChallenge(Base):
+    """A portal sign-in between the PIN and the one-time code sent by SMS."""
+
+    __tablename__ = "sign_in_challenges"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- SMS (registry.sms) ---
+
+
+class SmsMessage(Base):
+    """One SMS in the outbox (`registry.sms.outbox`): written in the transaction of the event
+    that causes it, claimed by a worker under a lease, marked sent only after the SMSC's
+    submit_sm_resp, then delivered or undeliverable from the delivery receipt."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_state_not_before", "state", "not_before"),
+        Index("ix_sms_outbox_to_sent_at", "to", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    to: Mapped[str] = mapped_column(String(16))  # E.164
+    template: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(2))
+    body: Mapped[str] = mapped_column(Text)
+    segments: Mapped[int] = mapped_column(SmallInteger)
+    urgent: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))  # outbox.State
+    attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    smsc_message_id: Mapped[str | None] = mapped_column(String(65), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    receipt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- payments ledger (registry.payments) ---

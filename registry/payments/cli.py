@@ -110,6 +110,7 @@ def make_group(
     def poll(data_dir: Path, db_url: str | None, once: bool) -> None:
         """Ask the provider about payments still pending (settles lost callbacks)."""
         from registry.config import load_settings
+        from registry.orders.payment import on_settlement  # a capture moves its order on
         from registry.payments import ledger, setup
 
         data, db = _open(data_dir, db_url)
@@ -127,12 +128,12 @@ def make_group(
                         provider,
                         older_than=dt.timedelta(seconds=interval),
                         now=dt.datetime.now(dt.UTC),
+                        on_settlement=on_settlement,
                     )
                     for st in settled:
                         click.echo(f"payment {st.payment_id} (order {st.order_id}): {st.state}")
                     if once or stop.wait(interval):
                         break
-                    # hooks for orders are the lead's: poll runs without one here
         finally:
             db.dispose()
 

@@ -3,6 +3,8 @@ protocol with faults on demand (the demo and the tests use them).
 
     sanad sim pay     a mobile-money provider (HTTP): request-to-pay, signed callbacks,
                       status, refund, statement (sanad/sim/pay.py)
+    sanad sim smsc    an operator's SMSC (SMPP 3.4), with a log of what it received
+                      (sanad/sim/smsc.py)
 
 Each simulator is a module with a click `command`, imported only when its name is used.
 """
@@ -18,6 +20,7 @@ __all__ = ["group"]
 # name -> "module:attribute" of the simulator's click command
 _COMMANDS = {
     "pay": "sanad.sim.pay:command",
+    "smsc": "sanad.sim.smsc:command",
 }
 
 

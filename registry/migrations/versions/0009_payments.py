@@ -1,7 +1,7 @@
 """The payments ledger: every fee from every channel, and mobile-money requests (issue 14).
 
 Revision ID: 0009
-Revises: 0007 (re-chained after 0008 on merge)
+Revises: 0008
 Create Date: 2026-12-02 16:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | None = None
 depends_on: str | None = None
 

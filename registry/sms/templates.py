@@ -1,0 +1,133 @@
+"""The SMS texts Sanad sends, in Arabic and English, and what each one costs in segments.
+
+One template per event: the one-time sign-in code (`otp`), an order paid, a document ready to
+collect (with where), a document posted (with its tracking number) and the kiosk's "your
+document was printed". `render(name, language, values)` fills one in; an unknown template or
+language, a missing or unexpected value is a `ValueError` (a programming error, not the
+citizen's). Values are checked too: a run of ten or more digits, the shape of a national
+number, is refused, so no national number or PIN can reach an SMS through a careless caller;
+the templates ask for neither.
+
+The Arabic addresses the reader without a gendered verb or pronoun (impersonal and passive
+forms, "يُرجى عدم مشاركته", "تمت طباعة"), since the recipient's sex is not in the message's
+values, and counts minutes with the noun in the number's right form (دقيقة واحدة، دقيقتين،
+٣–١٠ دقائق، ١١+ دقيقة). Each template's segment count with realistic values is asserted in
+tests/sms/test_sms_templates.py. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from registry.sms.encoding import Segments, segments
+
+__all__ = ["LANGUAGES", "TEMPLATES", "Template", "render", "segments", "segments_of"]
+
+Language = Literal["ar", "en"]
+LANGUAGES: tuple[Language, ...] = ("ar", "en")
+_NATIONAL_NUMBER_SHAPE = re.compile(r"\d{10,}")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    fields: tuple[str, ...]
+    ar: str
+    en: str
+    urgent: bool = False  # a one-time code: no quiet hours
+
+
+TEMPLATES: dict[str, Template] = {
+    t.name: t
+    for t in (
+        Template(
+            "otp",
+            ("code", "minutes"),
+            ar="رمز دخول سند: {code}\nصالح لمدة {minutes}. يُرجى عدم مشاركته مع أحد.",
+            en="Sanad sign-in code: {code}\nValid for {minutes} minutes. Do not share it: "
+            "registry staff never ask for it.",
+            urgent=True,
+        ),
+        Template(
+            "order_paid",
+            ("order_code",),
+            ar="سند: استُلم رسم الطلب {order_code}، وستصلكم رسالة حين تجهز الوثيقة.",
+            en="Sanad: payment received for order {order_code}. We will text you when the "
+            "document is ready.",
+        ),
+        Template(
+            "order_ready",
+            ("order_code", "place_ar", "place_en"),
+            ar="سند: الوثيقة المطلوبة بالطلب {order_code} جاهزة للاستلام في {place_ar}. "
+            "يلزم رمز الطلب والرقم السري عند الاستلام.",
+            en="Sanad: the document for order {order_code} is ready to collect at {place_en}. "
+            "Bring the order code; you will need your PIN.",
+        ),
+        Template(
+            "order_dispatched",
+            ("order_code", "tracking"),
+            ar="سند: أُرسلت وثيقة الطلب {order_code} بالبريد، رقم التتبع {tracking}",
+            en="Sanad: the document for order {order_code} has been posted. "
+            "Tracking number: {tracking}",
+        ),
+        Template(
+            "kiosk_printed",
+            ("document_ar", "document_en", "centre_ar", "centre_en"),
+            ar="سند: تمّ إصدار {document_ar} في {centre_ar}. إن لم يكن ذلك بطلب منكم فيُرجى "
+            "مراجعة أمانة السجل المدني.",
+            en="Sanad: a {document_en} was issued at {centre_en}. If this was not you, please "
+            "contact the civil registry office.",
+        ),
+    )
+}
+
+
+def _minutes_ar(text: str) -> str:
+    """A count of minutes with the noun in the form Arabic gives it after that number."""
+    n = int(text)
+    if n == 1:
+        return "دقيقة واحدة"
+    if n == 2:
+        return "دقيقتين"
+    if 3 <= n <= 10:
+        return f"{n} دقائق"
+    return f"{n} دقيقة"
+
+
+def render(name: str, language: str, values: dict[str, str]) -> str:
+    """The text of template `name` in `language` ("ar" or "en") with `values` filled in."""
+    template = TEMPLATES.get(name)
+    if template is None:
+        raise ValueError(f"unknown SMS template {name!r}")
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown SMS language {language!r} (ar or en)")
+    missing = [f for f in template.fields if f not in values]
+    extra = sorted(set(values) - set(template.fields))
+    if missing or extra:
+        raise ValueError(
+            f"template {name!r} takes {', '.join(template.fields)}"
+            + (f"; missing {', '.join(missing)}" if missing else "")
+            + (f"; unexpected {', '.join(extra)}" if extra else "")
+        )
+    filled: dict[str, str] = {}
+    for key, value in values.items():
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise ValueError(f"template {name!r}: {key} must be a short non-empty string")
+        if _NATIONAL_NUMBER_SHAPE.search(value):
+            raise ValueError(f"template {name!r}: {key} looks like a national number")
+        filled[key] = value
+    if name == "otp":
+        if not (filled["code"].isascii() and filled["code"].isdigit()):
+            raise ValueError("template 'otp': code must be digits")
+        if not (filled["minutes"].isascii() and filled["minutes"].isdigit()):
+            raise ValueError("template 'otp': minutes must be a whole number")
+        if language == "ar":
+            filled["minutes"] = _minutes_ar(filled["minutes"])
+    return (template.ar if language == "ar" else template.en).format(**filled)
+
+
+def segments_of(name: str, language: str, values: dict[str, str]) -> Segments:
+    """The segment count of a rendered template."""
+    return segments(render(name, language, values))
