@@ -1,19 +1,26 @@
 """On PostgreSQL: two duplicate callbacks applied at the same moment capture once (the row is
-read FOR UPDATE); one kiosk payment recorded by four requests at once is one entry."""
+read FOR UPDATE); one kiosk payment recorded by four requests at once is one entry; two
+pollers at once each ask about different entries (FOR UPDATE SKIP LOCKED, then last_polled_at)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 
 import pytest
 
+from registry.config import DataDir, PaymentsConfig
 from registry.db import Database
-from registry.payments import ledger
+from registry.payments import ledger, setup
 from registry.payments.ledger import Settlement
+from registry.payments.mobile_money import MobileMoney
+from registry.payments.provider import Accepted, PayRequest, RefundRequest, StatusAnswer
+from tests.payments.support import Sim
+from tests.support.servers import wait_for
 
 pytestmark = pytest.mark.postgres
 
@@ -111,3 +118,70 @@ def test_record_settled_twice_at_once_is_one_entry(pg: Database) -> None:
     for t in threads:
         t.join(30)
     assert len(ids) == 4 and len(set(ids)) == 1
+
+
+class _Counting:
+    """The real adapter, counting the status queries per reference."""
+
+    def __init__(self, inner: MobileMoney, seen: Counter[str], lock: threading.Lock) -> None:
+        self.inner, self.seen, self.lock = inner, seen, lock
+        self.name = inner.name
+
+    def request_to_pay(self, req: PayRequest) -> Accepted:
+        return self.inner.request_to_pay(req)
+
+    def payment_status(self, reference: str) -> StatusAnswer | None:
+        with self.lock:
+            self.seen[reference] += 1
+        return self.inner.payment_status(reference)
+
+    def refund(self, req: RefundRequest) -> Accepted:
+        return self.inner.refund(req)
+
+    def refund_status(self, reference: str) -> StatusAnswer | None:
+        return self.inner.refund_status(reference)
+
+
+def test_two_pollers_never_ask_about_the_same_entry(pg: Database, sim: Sim, data: DataDir) -> None:
+    now = dt.datetime.now(dt.UTC)
+    key = setup.api_key(data, PaymentsConfig())
+    with MobileMoney(sim.url, key) as provider:
+        with pg.session() as s:
+            ids = [
+                ledger.open_request(
+                    s, order_id=i, amount=900, currency="JOD", msisdn="+962791234567", now=now
+                ).id
+                for i in range(N)
+            ]
+        for pid in ids:  # no callback URL: only a poll can settle them
+            ledger.send_request(pg, provider, pid, callback_url=None, now=now)
+        wait_for(
+            lambda: len([c for c in sim.callbacks() if c.get("lost")]) >= N,
+            what="the simulator to settle them",
+        )
+        seen: Counter[str] = Counter()
+        lock = threading.Lock()
+        later = now + dt.timedelta(minutes=2)
+        results: list[list[Settlement]] = []
+        barrier = threading.Barrier(2)
+
+        def poller() -> None:
+            with MobileMoney(sim.url, key) as own:
+                barrier.wait()
+                results.append(
+                    ledger.poll(
+                        pg,
+                        _Counting(own, seen, lock),
+                        older_than=dt.timedelta(minutes=1),
+                        now=later,
+                        limit=N,
+                    )
+                )
+
+        threads = [threading.Thread(target=poller) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert sorted(st.payment_id for r in results for st in r) == sorted(ids)
+    assert set(seen.values()) == {1} and len(seen) == N
