@@ -111,13 +111,12 @@ def init(data_dir: Path, db_url: str | None, demo: int, seed: int, as_json: bool
         if not as_json:
             click.echo(f"\r  inserted {n}/{demo} persons", nl=False, err=True)
 
-    settings = load_settings(data)
     result = initialise(
         data,
         database_url=db_url,
         demo=demo,
         seed=seed,
-        settings=settings,
+        settings=load_settings(data),
         progress=progress,
     )
     if demo and not as_json:

@@ -62,7 +62,10 @@ def install(
         setup.CALLBACK_PATH,
         status_code=204,
         response_class=Response,
-        include_in_schema=True,
+        responses={
+            204: {"description": "applied, or a duplicate of one applied before"},
+            **errors_for(400, 401, 409, 503),
+        },
         summary="the mobile-money provider's signed result of a request-to-pay or refund",
         responses={
             204: {"description": "applied, or a duplicate of what the ledger knows"},

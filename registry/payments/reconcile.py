@@ -211,7 +211,7 @@ def reconcile(
         ):
             exception(Kind.IN_LEDGER_NOT_PAID, None, e, "not on the statement")
     order = list(Kind)
-    found.sort(key=lambda d: (order.index(d.kind), d.line or 0, d.payment_id or 0))
+    found.sort(key=lambda d: (order.index(d.kind), d.line or MAX_LINES + 1, d.payment_id or 0))
     return Report(tuple(sorted(dates)), len(chosen), matched, tuple(found))
 
 

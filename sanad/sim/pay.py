@@ -141,9 +141,9 @@ def create_app(
     def now() -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    async def gate(authorization: str | None) -> Response | None:
+    async def gate(authorization: str | None, *, slow_first: bool = True) -> Response | None:
         f = state_faults[0]
-        if f.slow:
+        if f.slow and slow_first:
             await asyncio.sleep(f.slow)
         if f.down:
             return _error(503, "SERVICE_UNAVAILABLE", "the provider is down (simulated)")
@@ -219,6 +219,13 @@ def create_app(
     def reference_id_ok(value: str | None) -> bool:
         return value is not None and 0 < len(value) <= 64 and set(value) <= _SAFE
 
+    async def late(answer: Response, faults: Faults) -> Response:
+        # "slow": the work is done at once (a real provider goes on when the caller gave up
+        # waiting), only the answer is late
+        if faults.slow:
+            await asyncio.sleep(faults.slow)
+        return answer
+
     async def body_of(request: Request) -> dict[str, Any] | None:
         try:
             data = json.loads(await request.body())
@@ -237,9 +244,10 @@ def create_app(
         x_callback_url: Annotated[str | None, Header()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
-        refused = await gate(authorization)
+        refused = await gate(authorization, slow_first=False)
         if refused is not None:
             return refused
+        faults = state_faults[0]
         if not reference_id_ok(x_reference_id):
             return _error(400, "INVALID_REFERENCE_ID", "X-Reference-Id is missing or malformed")
         assert x_reference_id is not None
@@ -265,7 +273,9 @@ def create_app(
             if old is not None:
                 if old.kind != "payment" or old.fingerprint != fingerprint:
                     return _error(409, "RESOURCE_ALREADY_EXIST", "reference id used for another")
-                return JSONResponse({"reference": old.reference, "status": old.status}, 202)
+                return await late(
+                    JSONResponse({"reference": old.reference, "status": old.status}, 202), faults
+                )
             txn = Txn(
                 kind="payment",
                 reference="MP" + secrets.token_hex(8).upper(),
@@ -280,7 +290,9 @@ def create_app(
             )
             txns[txn.reference] = txns[x_reference_id] = txn
         schedule(txn)
-        return JSONResponse({"reference": txn.reference, "status": "PENDING"}, 202)
+        return await late(
+            JSONResponse({"reference": txn.reference, "status": "PENDING"}, 202), faults
+        )
 
     async def status_of(kind: str, ref: str, authorization: str | None) -> Response:
         refused = await gate(authorization)
@@ -304,9 +316,10 @@ def create_app(
         x_callback_url: Annotated[str | None, Header()] = None,
         authorization: Annotated[str | None, Header()] = None,
     ) -> Response:
-        refused = await gate(authorization)
+        refused = await gate(authorization, slow_first=False)
         if refused is not None:
             return refused
+        faults = state_faults[0]
         if not reference_id_ok(x_reference_id):
             return _error(400, "INVALID_REFERENCE_ID", "X-Reference-Id is missing or malformed")
         assert x_reference_id is not None
@@ -325,7 +338,9 @@ def create_app(
             if old is not None:
                 if old.kind != "refund" or old.fingerprint != fingerprint:
                     return _error(409, "RESOURCE_ALREADY_EXIST", "reference id used for another")
-                return JSONResponse({"reference": old.reference, "status": old.status}, 202)
+                return await late(
+                    JSONResponse({"reference": old.reference, "status": old.status}, 202), faults
+                )
             if any(t.kind == "refund" and t.of == original.reference for t in txns.values()):
                 return _error(400, "ALREADY_REFUNDED", "this payment has a refund already")
             txn = Txn(
@@ -343,7 +358,9 @@ def create_app(
             )
             txns[txn.reference] = txns[x_reference_id] = txn
         schedule(txn)
-        return JSONResponse({"reference": txn.reference, "status": "PENDING"}, 202)
+        return await late(
+            JSONResponse({"reference": txn.reference, "status": "PENDING"}, 202), faults
+        )
 
     @app.get("/v1/refund/{ref}")
     async def refund_status(

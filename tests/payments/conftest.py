@@ -68,7 +68,7 @@ def data(tmp_path: Path, secrets_dir: DataDir) -> DataDir:
 
 
 @pytest.fixture
-def ledger(data: DataDir, sim: Sim) -> Iterator[Ledger]:
+def lg(data: DataDir, sim: Sim) -> Iterator[Ledger]:
     db = Database(data.sqlite_url, pool_size=4)
     db.migrate()
     settings = Settings(payments=PaymentsConfig(base_url=sim.url, timeout_seconds=2.0))

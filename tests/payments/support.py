@@ -137,6 +137,16 @@ class Ledger:
             now=dt.datetime.now(dt.UTC),
         )
 
+    def refund_payment(self, payment_id: int, provider: MobileMoney) -> ledger.PaymentView:
+        return ledger.refund(
+            self.db,
+            provider,
+            payment_id,
+            reason="the document could not be issued",
+            now=dt.datetime.now(dt.UTC),
+            callback_url=self.callbacks.callback_url,
+        )
+
     def row(self, payment_id: int) -> PaymentRow:
         with self.db.session() as s:
             row = s.scalars(select(PaymentRow).where(PaymentRow.id == payment_id)).one()

@@ -15,10 +15,22 @@ from registry.payments.errors import (
     ProviderTimeout,
 )
 from registry.payments.mobile_money import MobileMoney
-from registry.payments.provider import PayRequest, RefundRequest
+from registry.payments.provider import PayRequest, RefundRequest, StatusAnswer
 from registry.payments.states import Answer
 from tests.payments.support import MSISDN, Sim
 from tests.support.servers import closed_port_url, wait_for
+
+
+def _settled(provider: MobileMoney, reference: str, *, refund: bool = False) -> StatusAnswer:
+    """The provider's answer once it is no longer PENDING."""
+
+    def done() -> StatusAnswer | None:
+        s = (provider.refund_status if refund else provider.payment_status)(reference)
+        return s if s is not None and s.answer is not Answer.PENDING else None
+
+    answer = wait_for(done, what=f"{reference} to settle")
+    assert answer is not None
+    return answer
 
 
 def _pay(key: str | None = None, amount: int = 1500, msisdn: str = MSISDN) -> PayRequest:
@@ -31,11 +43,7 @@ def test_request_to_pay_is_accepted_then_settles(provider: MobileMoney) -> None:
     assert accepted.reference.startswith("MP")
     first = provider.payment_status(accepted.reference)
     assert first is not None and first.answer in (Answer.PENDING, Answer.SUCCESSFUL)
-    done = wait_for(
-        lambda: (
-            (s := provider.payment_status(accepted.reference)) and s.answer != Answer.PENDING and s
-        )
-    )
+    done = _settled(provider, accepted.reference)
     assert done.answer is Answer.SUCCESSFUL
     assert (done.amount, done.currency, done.external_id) == (1500, "JOD", req.idempotency_key)
     # the merchant's reference id finds it too (what a poll uses when the 202 was lost)
@@ -91,9 +99,9 @@ def test_garbage_is_a_protocol_error() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(202, text="<html>hello</html>")
 
-    transport = httpx.MockTransport(handler)
+    mock = httpx.MockTransport(handler)  # the one stand-in: a provider answering garbage
     with (
-        MobileMoney("http://provider.test", "k" * 32, transport=transport) as p,
+        MobileMoney("http://provider.test", "k" * 32, transport=mock) as p,
         pytest.raises(ProviderProtocolError),
     ):
         p.request_to_pay(_pay())
@@ -101,18 +109,12 @@ def test_garbage_is_a_protocol_error() -> None:
 
 def test_refund_of_a_successful_payment(provider: MobileMoney) -> None:
     accepted = provider.request_to_pay(_pay())
-    wait_for(
-        lambda: (s := provider.payment_status(accepted.reference)) and s.answer is Answer.SUCCESSFUL
-    )
+    assert _settled(provider, accepted.reference).answer is Answer.SUCCESSFUL
     req = RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "not fulfilled", None)
     refund = provider.refund(req)
     assert refund.reference.startswith("MR") and provider.refund(req) == refund
-    done = wait_for(
-        lambda: (
-            (s := provider.refund_status(refund.reference)) and s.answer is Answer.SUCCESSFUL and s
-        )
-    )
-    assert done.amount == 1500
+    done = _settled(provider, refund.reference, refund=True)
+    assert (done.answer, done.amount) == (Answer.SUCCESSFUL, 1500)
     with pytest.raises(ProviderDeclined):  # a second refund of the same payment
         provider.refund(
             RefundRequest(str(uuid.uuid4()), accepted.reference, 1500, "JOD", "x", None)
