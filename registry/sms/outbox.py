@@ -207,18 +207,26 @@ def enqueue(
 
 
 def _sent_in_window(
-    session: Session, to: str, now: dt.datetime, policy: Policy
-) -> list[dt.datetime]:
+    session: Session, numbers: set[str], now: dt.datetime, policy: Policy, *, besides: list[int]
+) -> dict[str, list[dt.datetime]]:
+    """When each number's messages in the rate window went (or were claimed), oldest first:
+    one query for the whole batch."""
     since = now - policy.rate_window
-    rows = session.scalars(
-        select(SmsMessage.sent_at).where(
-            SmsMessage.to == to,
-            SmsMessage.sent_at.is_not(None),
+    rows = session.execute(
+        select(SmsMessage.to, SmsMessage.sent_at).where(
+            SmsMessage.to.in_(numbers),
+            SmsMessage.id.not_in(besides),  # a lapsed claim being taken again is not counted
             SmsMessage.sent_at > since,
             SmsMessage.state.in_(_SENT_STATES),
         )
     )
-    return sorted(t for t in rows if t is not None)
+    sent: dict[str, list[dt.datetime]] = {n: [] for n in numbers}
+    for to, at in rows:
+        if at is not None:
+            sent[to].append(at)
+    for times in sent.values():
+        times.sort()
+    return sent
 
 
 def claim(
@@ -247,7 +255,9 @@ def claim(
     rows = list(session.scalars(query))
     quiet = quiet_until(now, policy)
     taken: list[Outgoing] = []
-    counted: dict[str, list[dt.datetime]] = {}
+    counted = _sent_in_window(
+        session, {r.to for r in rows}, now, policy, besides=[r.id for r in rows]
+    )
     for row in rows:
         if len(taken) >= limit:
             break
@@ -259,8 +269,6 @@ def claim(
             row.state, row.not_before = State.QUEUED, quiet
             row.claimed_by = row.claimed_until = None
             continue
-        if row.to not in counted:
-            counted[row.to] = _sent_in_window(session, row.to, now, policy)
         recent = counted[row.to]
         if not row.urgent and len(recent) >= policy.rate_limit:
             row.state = State.QUEUED

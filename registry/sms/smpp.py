@@ -20,6 +20,7 @@ import itertools
 import logging
 import re
 import select
+import socket
 import time
 from types import TracebackType
 from typing import Any
@@ -97,6 +98,8 @@ class SmppGateway:
         )
         try:
             client.connect()
+            # one small PDU each way per message: Nagle would hold each behind a delayed ACK
+            client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.transceiver:
                 client.bind_transceiver(**self._bind_args)
             else:
