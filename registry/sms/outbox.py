@@ -93,7 +93,7 @@ class Policy:
     max_attempts: int = 8
     retry_base: dt.timedelta = dt.timedelta(seconds=30)
     retry_max: dt.timedelta = dt.timedelta(hours=1)
-    lease: dt.timedelta = dt.timedelta(minutes=2)
+    lease: dt.timedelta = dt.timedelta(minutes=5)
     batch_size: int = 20
 
     @classmethod
