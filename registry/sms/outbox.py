@@ -45,6 +45,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.config import SmsConfig
@@ -174,7 +175,6 @@ def enqueue(
         raise ValueError("dedupe_key must be 1 to 200 characters")
     body = templates.render(template, language, values)
     if dedupe_key is not None:
-        # a savepoint, so a racing duplicate's IntegrityError leaves the caller's work intact
         existing = session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return None
@@ -195,9 +195,7 @@ def enqueue(
         session.add(row)
         session.flush()
         return row.id
-    from sqlalchemy.exc import IntegrityError
-
-    try:
+    try:  # a savepoint: a racing duplicate's IntegrityError leaves the caller's work intact
         with session.begin_nested():
             session.add(row)
             session.flush()
