@@ -52,7 +52,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,6 +88,7 @@ __all__ = [
     "INLINE_EFFECTS",
     "Dispatch",
     "DocumentRenderer",
+    "OrderDocument",
     "PrintOutcome",
     "PrinterPort",
     "RegistryPort",
@@ -124,11 +125,30 @@ class RegistryPort(Protocol):
         """Log the citizen out (best effort; the token also expires by itself)."""
         ...
 
+    def collect_order(self, order_code: str, pin: str, idempotency_key: str) -> OrderDocument:
+        """The signed document of a paid kiosk order (the same one again on a repeat)."""
+        ...
+
+    def order_collected(self, order_code: str) -> None:
+        """Record that the order's document was printed here."""
+        ...
+
     def ping(self) -> str: ...
 
     def heartbeat(self, report: Mapping[str, object]) -> None: ...
 
     def trust_list(self) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    """What `RegistryPort.collect_order` gives: the document and the order it is for."""
+
+    serial: str
+    qr_text: str = field(repr=False)
+    document_type: int
+    order_code: str
+    replayed: bool = False
 
 
 class TrustSource(Protocol):
@@ -519,6 +539,44 @@ class Runner:
         )
         self.dispatch(ks.DocumentIssued(e.ref, serial, qr_text))
 
+    def _do_CollectOrder(self, e: ks.CollectOrder) -> None:
+        try:
+            got = self.registry.collect_order(e.order_code, e.pin, e.idempotency_key)
+        except rerr.RegistryError as exc:
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        log.info(
+            "kiosk %s: order document %s, serial hash %s",
+            self.kiosk_id,
+            "replayed" if got.replayed else "issued",
+            serial_hash(got.serial).hex()[:16],
+        )
+        self.dispatch(
+            ks.OrderIssued(e.ref, got.serial, got.qr_text, got.document_type, got.order_code)
+        )
+
+    def _do_MarkOrderCollected(self, e: ks.MarkOrderCollected) -> None:
+        """Retried while the registry cannot be reached (marking twice is harmless); an order
+        left unmarked stays ready, and its code gives the same document again."""
+        try:
+            for attempt in stamina.retry_context(
+                on=rerr.RegistryUnreachable,
+                attempts=3,
+                wait_initial=0.2,
+                wait_max=1.0,
+                timeout=15.0,
+            ):
+                with attempt:
+                    self.registry.order_collected(e.order_code)
+        except rerr.RegistryError as exc:
+            if exc.code is ErrorCode.ORDER_COLLECTED:  # marked already (a repeat): done
+                return
+            self._fault(
+                "order_not_marked", f"{serial_hash(e.serial).hex()[:16]} {type(exc).__name__}"
+            )
+            return
+        log.info("kiosk %s: order marked collected", self.kiosk_id)
+
     def _verify(self, qr_text: str) -> tuple[Claims | None, str]:
         """Verify against the current trust list, refreshing it once for an unknown signer."""
         try:
@@ -766,6 +824,8 @@ HANDLERS: dict[type[ks.Effect], Callable[[Runner, Any], None]] = {
     ks.CheckPrinter: Runner._do_CheckPrinter,
     ks.AuthorisePayment: Runner._do_AuthorisePayment,
     ks.IssueDocument: Runner._do_IssueDocument,
+    ks.CollectOrder: Runner._do_CollectOrder,
+    ks.MarkOrderCollected: Runner._do_MarkOrderCollected,
     ks.VerifyDocument: Runner._do_VerifyDocument,
     ks.PrintDocument: Runner._do_PrintDocument,
     ks.CapturePayment: Runner._do_CapturePayment,

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Mapping, Sequence
 
 from kiosk_app import session as ks
+from kiosk_app.effects import OrderDocument
 from registry.client import CitizenSession, RegistryClient
 from registry.errors import (
     NotFound,
@@ -121,6 +122,22 @@ class ClientRegistry:
             idempotency_key=idempotency_key,
         )
         return issued.serial, issued.qr_text
+
+    def collect_order(self, order_code: str, pin: str, idempotency_key: str) -> OrderDocument:
+        collected = self.client.collect_order(
+            order_code=order_code, pin=pin, idempotency_key=idempotency_key
+        )
+        issued = collected.document
+        return OrderDocument(
+            serial=issued.serial,
+            qr_text=issued.qr_text,
+            document_type=int(issued.document_type),
+            order_code=collected.order.code,
+            replayed=issued.replayed,
+        )
+
+    def order_collected(self, order_code: str) -> None:
+        self.client.order_collected(order_code)
 
     def end(self, token: str) -> None:
         with self._lock:

@@ -31,7 +31,14 @@ Rules that hold on every path (the tests check each):
 - The idempotency key of an issuance is derived from the journey's nonce and purchase number,
   so every retry of the same purchase carries the same key.
 - Leaving a journey (finish, cancel, idle timeout) emits `WipeSession` and returns a session
-  holding nothing of the citizen: no ID, PIN, token, names, preview or serial.
+  holding nothing of the citizen: no ID, PIN, token, names, preview, order code or serial.
+- Collecting an order placed online (``Begin(collect=True)``, or an order QR scanned where the
+  ID is asked for): the order code's check character is checked as it is typed, so a typo
+  never reaches the registry; the code and the PIN go in one request (`CollectOrder`), whose
+  document is verified and printed exactly as a purchase's, with nothing to pay. Only once the
+  printer confirmed the print is the order marked collected (`MarkOrderCollected`); a print
+  that failed leaves it ready, and the same code gives back the same document (the registry
+  replays it), here or at any kiosk.
 
 Exception tree::
 
@@ -49,9 +56,12 @@ from dataclasses import dataclass, field
 
 from hardware.status import PrinterState  # the one printer-state enum, hardware's
 from kiosk_app.errors import KioskError
+from registry.orders import codes as order_codes  # the registry's own, pure: one alphabet
 from verifier import national_id
 
 __all__ = [
+    "ORDER_CODE_KEYS",
+    "ORDER_CODE_LENGTH",
     "PIN_MAX",
     "PIN_MIN",
     "TECH_PIN_MAX",
@@ -70,6 +80,8 @@ __all__ = [
     "ChooseEntitlement",
     "ChooseLanguage",
     "CitizenLocked",
+    "CollectOrder",
+    "Collection",
     "Confirm",
     "ContinueSession",
     "DocumentIssued",
@@ -94,12 +106,15 @@ __all__ = [
     "JobSummary",
     "Journey",
     "KeypadBackspace",
+    "KeypadChar",
     "KeypadClear",
     "KeypadDigit",
     "KioskRefused",
     "KioskStanding",
     "LoadTechnicianData",
+    "MarkOrderCollected",
     "Notice",
+    "OrderIssued",
     "Pay",
     "PaymentAuthorised",
     "PaymentDeclined",
@@ -139,6 +154,7 @@ __all__ = [
     "VoidPayment",
     "WipeSession",
     "initial",
+    "scanned_order",
     "step",
 ]
 
@@ -178,6 +194,9 @@ class State(enum.Enum):
     ID_ENTRY = "id_entry"
     PIN_ENTRY = "pin_entry"
     AUTHENTICATING = "authenticating"
+    ORDER_ENTRY = "order_entry"  # the order code, typed or scanned
+    ORDER_PIN = "order_pin"  # the PIN of the citizen who placed the order
+    COLLECTING = "collecting"  # the registry looks the order up and gives its document
     LOADING_ENTITLEMENTS = "loading_entitlements"
     CHOOSE_DOCUMENT = "choose_document"
     PREPARING_PREVIEW = "preparing_preview"
@@ -212,6 +231,7 @@ class State(enum.Enum):
 _BUSY = frozenset(
     {
         State.AUTHENTICATING,
+        State.COLLECTING,
         State.LOADING_ENTITLEMENTS,
         State.PREPARING_PREVIEW,
         State.CHECKING_PRINTER,
@@ -256,6 +276,10 @@ class Notice(enum.Enum):
     PAYMENT_DECLINED = "notice.payment_declined"  # {reason}
     DOCUMENT_REJECTED = "notice.document_rejected"
     PRINT_FAILED = "notice.print_failed"  # {serial}
+    ORDER_CODE_INVALID = "notice.order_code_invalid"
+    ORDER_CODE_INCOMPLETE = "notice.order_code_incomplete"
+    ORDER_SCAN_UNREADABLE = "notice.order_scan_unreadable"
+    ORDER_PRINT_FAILED = "notice.order_print_failed"  # {serial}
     TECH_PIN_WRONG = "notice.tech_pin_wrong"
     TECH_LOCKED = "notice.tech_locked"  # {seconds}
     TECH_OK = "notice.tech_ok"  # {detail}
@@ -294,6 +318,14 @@ class Entitlement:
     currency: str
     subject_sex: str | None = None  # "m" or "f" when the registry says; words agree with it
     minor_units: int | None = None  # the currency's decimals, when the registry says
+
+
+@dataclass(frozen=True)
+class Collection:
+    """The order whose document this journey prints (the done screen names it)."""
+
+    code: str  # normalised, "K7QM2XA9C"
+    document_type: int  # verifier.documents.DocumentType value
 
 
 @dataclass(frozen=True)
@@ -359,6 +391,9 @@ class Journey:
     tech_locked: bool = False
     tech_jobs: tuple[JobSummary, ...] = ()
     tech_faults: tuple[str, ...] = ()
+    collect: bool = False  # this visit collects an order placed online
+    order_code: str = ""  # as typed or scanned, normalised
+    order: Collection | None = None  # the order whose document is being printed
 
 
 JOURNEY_FIELDS = frozenset(f.name for f in dataclasses.fields(Journey))
@@ -491,8 +526,39 @@ class Session:
         return self.journey.tech_faults
 
     @property
+    def collect(self) -> bool:
+        return self.journey.collect
+
+    @property
+    def order_code(self) -> str:
+        return self.journey.order_code
+
+    @property
+    def order(self) -> Collection | None:
+        return self.journey.order
+
+    @property
     def id_status(self) -> IdStatus:
         return _id_status(self.national_id)
+
+    @property
+    def order_status(self) -> IdStatus:
+        """The keypad's check-as-you-type verdict on the order code typed so far."""
+        return _order_status(self.order_code)
+
+    @property
+    def order_display(self) -> str:
+        return order_codes.display(self.order_code)
+
+    @property
+    def can_go_back(self) -> bool:
+        """A refusal the citizen can step back from: to the documents listed, or to the order
+        code to type it again (one with a wrong check character, or no order)."""
+        if self.state is not State.REFUSED:
+            return False
+        if self.token is not None and bool(self.entitlements):
+            return True
+        return self.collect and self.notice_params.get("reason") in _RETYPE_REASONS
 
     @property
     def notice_params(self) -> dict[str, str]:
@@ -507,6 +573,30 @@ def initial(settings: Settings | None = None) -> Session:
     """A kiosk that has just started, on the attract screen."""
     s = settings or Settings()
     return Session(settings=s, journey=Journey(language=s.default_language))
+
+
+_RETYPE_REASONS = frozenset({"order_code_invalid", "order_not_found"})
+
+
+ORDER_CODE_LENGTH = order_codes.LENGTH
+ORDER_CODE_KEYS = order_codes.ALPHABET  # the order-code keypad's keys
+
+
+def _order_status(text: str) -> IdStatus:
+    if not text:
+        return IdStatus.EMPTY
+    if len(text) < ORDER_CODE_LENGTH:
+        return IdStatus.INCOMPLETE
+    return IdStatus.VALID if order_codes.parse(text) == text else IdStatus.INVALID
+
+
+def scanned_order(text: str, *, bare: bool = True) -> str | None:
+    """The order code in a scanned QR's text (the code, or ``SANAD-ORDER:<code>``, any case,
+    hyphens or not), or None. Where an ID card is expected only the prefixed form counts
+    (`bare` False): a card's number could pass for a code."""
+    if not bare and not text.strip().upper().startswith(order_codes.QR_PREFIX):
+        return None
+    return order_codes.parse(text)
 
 
 def _id_status(text: str) -> IdStatus:
@@ -532,6 +622,24 @@ class AuthenticateCitizen(Effect):
     national_id: str
     pin: str
     method: IdMethod
+
+
+@dataclass(frozen=True)
+class CollectOrder(Effect):
+    """Ask the registry for the document of a paid order (the PIN is its requester's)."""
+
+    ref: int
+    order_code: str
+    pin: str
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class MarkOrderCollected(Effect):
+    """Tell the registry the order's document was printed here (retried; a fault if not)."""
+
+    order_code: str
+    serial: str
 
 
 @dataclass(frozen=True)
@@ -670,9 +778,11 @@ class Event:
 
 @dataclass(frozen=True)
 class Begin(Event):
-    """A touch on the attract screen; the UI supplies fresh randomness for this journey."""
+    """A touch on the attract screen; the UI supplies fresh randomness for this journey.
+    `collect`: the touch was on "collect an order"."""
 
     nonce: str
+    collect: bool = False
 
 
 @dataclass(frozen=True)
@@ -683,6 +793,13 @@ class ChooseLanguage(Event):
 @dataclass(frozen=True)
 class KeypadDigit(Event):
     digit: str
+
+
+@dataclass(frozen=True)
+class KeypadChar(Event):
+    """A key of the order-code keypad (a digit or a letter of `order_code.ALPHABET`)."""
+
+    char: str
 
 
 @dataclass(frozen=True)
@@ -844,6 +961,16 @@ class KioskRefused(Result):
     """The registry refused the kiosk itself (revoked or unknown), not the citizen's request."""
 
     reason: str
+
+
+@dataclass(frozen=True)
+class OrderIssued(Result):
+    """The registry's document for the order (new, or replayed for a repeat collection)."""
+
+    serial: str
+    qr_text: str
+    document_type: int
+    order_code: str
 
 
 @dataclass(frozen=True)
@@ -1103,9 +1230,13 @@ def _attract(s: Session, e: Event) -> Step | None:
         if not e.nonce:
             raise ValueError("Begin needs a fresh nonce")
         if len(s.settings.languages) == 1:
-            return _goto(s, State.ID_ENTRY, nonce=e.nonce)
-        return _goto(s, State.LANGUAGE, nonce=e.nonce)
+            return _goto(s, _first_screen(e.collect), nonce=e.nonce, collect=e.collect)
+        return _goto(s, State.LANGUAGE, nonce=e.nonce, collect=e.collect)
     return _technician_gesture(s, e)
+
+
+def _first_screen(collect: bool) -> State:
+    return State.ORDER_ENTRY if collect else State.ID_ENTRY
 
 
 def _out_of_service(s: Session, e: Event) -> Step | None:
@@ -1130,7 +1261,7 @@ def _language(s: Session, e: Event) -> Step | None:
     if isinstance(e, ChooseLanguage):
         if e.language not in s.settings.languages:
             raise ValueError(f"language {e.language!r} is not offered at this kiosk")
-        return _goto(s, State.ID_ENTRY, language=e.language)
+        return _goto(s, _first_screen(s.collect), language=e.language)
     if isinstance(e, Cancel | Back):
         return _wipe(s)
     return None
@@ -1153,6 +1284,17 @@ def _id_entry(s: Session, e: Event) -> Step | None:
         notice = Notice.ID_INVALID if status is IdStatus.INVALID else Notice.ID_INCOMPLETE
         return _goto(s, State.ID_ENTRY, **_notice(notice))
     if isinstance(e, CardScanned):
+        code = scanned_order(e.text, bare=False)
+        if code is not None:  # the QR of an order on the citizen's phone: collect it
+            return _goto(
+                s,
+                State.ORDER_PIN,
+                collect=True,
+                order_code=code,
+                national_id="",
+                pin="",
+                notice=None,
+            )
         text = national_id.normalise(e.text.strip()).upper()
         if national_id.is_valid(text) or _CARD_NUMBER.fullmatch(text):
             return _goto(
@@ -1193,6 +1335,88 @@ def _pin_entry(s: Session, e: Event) -> Step | None:
     if isinstance(e, Cancel):
         return _wipe(s)
     return None
+
+
+def _order_entry(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadChar):
+        if len(e.char) != 1 or e.char not in ORDER_CODE_KEYS:
+            raise ValueError(f"not an order-code key: {e.char!r}")
+        text = s.order_code
+        if len(text) < ORDER_CODE_LENGTH:
+            text += e.char
+        bad = _order_status(text) is IdStatus.INVALID
+        args = _notice(Notice.ORDER_CODE_INVALID) if bad else {"notice": None}
+        return _goto(s, State.ORDER_ENTRY, order_code=text, **args)
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.ORDER_ENTRY, order_code=s.order_code[:-1], notice=None)
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.ORDER_ENTRY, order_code="", notice=None)
+    if isinstance(e, Submit):
+        status = _order_status(s.order_code)
+        if status is IdStatus.VALID:
+            return _goto(s, State.ORDER_PIN, pin="", notice=None, tries_remaining=None)
+        bad = status is IdStatus.INVALID
+        return _goto(
+            s,
+            State.ORDER_ENTRY,
+            **_notice(Notice.ORDER_CODE_INVALID if bad else Notice.ORDER_CODE_INCOMPLETE),
+        )
+    if isinstance(e, CardScanned):
+        code = scanned_order(e.text)
+        if code is None:
+            return _goto(s, State.ORDER_ENTRY, **_notice(Notice.ORDER_SCAN_UNREADABLE))
+        return _goto(s, State.ORDER_PIN, order_code=code, pin="", notice=None)
+    if isinstance(e, Back):
+        if len(s.settings.languages) == 1:
+            return _wipe(s)
+        return _goto(s, State.LANGUAGE, order_code="", notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _order_pin(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadDigit):
+        return _goto(s, State.ORDER_PIN, pin=_typed(s.pin, e.digit, PIN_MAX), notice=None)
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.ORDER_PIN, pin=s.pin[:-1])
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.ORDER_PIN, pin="")
+    if isinstance(e, Submit):
+        if len(s.pin) < PIN_MIN:
+            return _goto(s, State.ORDER_PIN, **_notice(Notice.PIN_TOO_SHORT, min=PIN_MIN))
+        pin = s.pin
+        # a new request, a new key; a retry from SERVICE_ERROR resends this one with its key
+        s = _set(s, pin="", purchase=s.purchase + 1)
+        return _request(
+            s,
+            State.COLLECTING,
+            CollectOrder,
+            order_code=s.order_code,
+            pin=pin,
+            idempotency_key=s.idempotency_key,
+        )
+    if isinstance(e, Back):
+        return _goto(s, State.ORDER_ENTRY, pin="", notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _collecting(s: Session, e: Event) -> Step | None:
+    if isinstance(e, OrderIssued):
+        order = Collection(e.order_code, e.document_type)
+        s = _set(s, serial=e.serial, qr_text=e.qr_text, order=order, tries_remaining=None)
+        return _request(s, State.VERIFYING, VerifyDocument, qr_text=e.qr_text)
+    if isinstance(e, PinRejected):
+        args = _notice(
+            Notice.PIN_WRONG, tries="" if e.tries_remaining is None else e.tries_remaining
+        )
+        return _goto(s, State.ORDER_PIN, pin="", tries_remaining=e.tries_remaining, **args)
+    if isinstance(e, CitizenLocked):
+        minutes = "" if e.retry_after is None else str(max(1, (e.retry_after + 59) // 60))
+        return _goto(s, State.LOCKED, pin="", **_notice(Notice.LOCKED, minutes=minutes))
+    return _registry_trouble(s, e)
 
 
 def _registry_trouble(s: Session, e: Event) -> Step | None:
@@ -1387,13 +1611,16 @@ def _printing(s: Session, e: Event) -> Step | None:
         fraction = min(max(e.fraction, s.progress), 1.0)  # progress never runs backwards
         return _set(s, progress=fraction, pending=s.ref), ()
     if isinstance(e, PrintCompleted):
-        assert s.authorisation is not None
         assert s.serial is not None
-        capture = CapturePayment(s.authorisation, s.serial)
+        if s.order is not None:  # nothing to pay: the order is marked collected, now
+            done: Effect = MarkOrderCollected(s.order.code, s.serial)
+        else:
+            assert s.authorisation is not None
+            done = CapturePayment(s.authorisation, s.serial)
         return _goto(
             s,
             State.DONE,
-            capture,
+            done,
             authorisation=None,
             paid_reference=s.authorisation,
             progress=1.0,
@@ -1405,6 +1632,8 @@ def _printing(s: Session, e: Event) -> Step | None:
         # A job the journal kept holds the authorisation for the technician's reprint (captured
         # then, voided if the job is cancelled or purged); one it did not keep is voided now.
         voids = (VoidPayment(auth),) if auth is not None and not e.kept else ()
+        # an order is not marked collected: its code gives the same document again
+        notice = Notice.PRINT_FAILED if s.order is None else Notice.ORDER_PRINT_FAILED
         return _goto(
             s,
             State.PRINT_FAILED,
@@ -1413,7 +1642,7 @@ def _printing(s: Session, e: Event) -> Step | None:
             authorisation=None,
             qr_text=None,
             printing_available=False,
-            **_notice(Notice.PRINT_FAILED, serial=s.serial),
+            **_notice(notice, serial=s.serial),
         )
     return None
 
@@ -1434,7 +1663,9 @@ def _service_error(s: Session, e: Event) -> Step | None:
 
 
 def _refused(s: Session, e: Event) -> Step | None:
-    if isinstance(e, Back) and s.token is not None and s.entitlements:
+    if isinstance(e, Back) and s.can_go_back:
+        if s.collect:
+            return _goto(s, State.ORDER_ENTRY, pin="", notice=None)
         return _goto(s, State.CHOOSE_DOCUMENT, chosen=None, preview=None, notice=None)
     return _ending(s, e)
 
@@ -1554,6 +1785,9 @@ _HANDLERS = {
     State.ID_ENTRY: _id_entry,
     State.PIN_ENTRY: _pin_entry,
     State.AUTHENTICATING: _authenticating,
+    State.ORDER_ENTRY: _order_entry,
+    State.ORDER_PIN: _order_pin,
+    State.COLLECTING: _collecting,
     State.LOADING_ENTITLEMENTS: _loading_entitlements,
     State.CHOOSE_DOCUMENT: _choose_document,
     State.PREPARING_PREVIEW: _preparing_preview,

@@ -28,7 +28,9 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -42,11 +44,14 @@ from registry.models import CitizenSession, Credential, Death, Kiosk, Person
 from verifier import national_id
 
 __all__ = [
+    "Identified",
     "LoginResult",
+    "check_pin",
     "check_session",
     "check_token",
     "login",
     "logout",
+    "open_session",
     "resolve_session",
     "token_hash",
     "unlock",
@@ -54,6 +59,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _CARD_MAX = 64
 
 
@@ -125,6 +131,15 @@ def _find_person(session: Session, nid: str | None, card: str | None) -> Person 
 
 
 @dataclass(frozen=True)
+class Identified:
+    """Who a right PIN belongs to."""
+
+    person_id: int
+    name_ar: str
+    name_latin: str | None
+
+
+@dataclass(frozen=True)
 class _Admitted:
     """An attempt step 1 let through, charged to the citizen and to the kiosk."""
 
@@ -189,6 +204,56 @@ def login(
     card: str | None = None,
     now: dt.datetime | None = None,
 ) -> LoginResult:
+    """A kiosk's sign-in: the PIN checked (`check_pin`), then a session bound to the kiosk."""
+    moment = now or dt.datetime.now(dt.UTC)
+    (token, expires), who = check_pin(
+        db,
+        settings,
+        kiosk_id,
+        pin=pin,
+        national_id_text=national_id_text,
+        card=card,
+        now=moment,
+        then=lambda s, person_id: open_session(s, person_id, kiosk_id, settings, moment),
+    )
+    log.info("citizen logged in at kiosk %s", kiosk_id)
+    return LoginResult(token, expires, who.person_id, who.name_ar, who.name_latin)
+
+
+def open_session(
+    s: Session, person_id: int, channel_id: str, settings: Settings, moment: dt.datetime
+) -> tuple[str, dt.datetime]:
+    """A new session for this citizen bound to this channel: (token, expiry)."""
+    token = secrets.token_urlsafe(32)
+    expires = moment + settings.session_ttl
+    s.execute(delete(CitizenSession).where(CitizenSession.expires_at < moment))
+    s.add(
+        CitizenSession(
+            token_hash=_token_hash(token),
+            person_id=person_id,
+            kiosk_id=channel_id,
+            created_at=moment,
+            expires_at=expires,
+        )
+    )
+    return token, expires
+
+
+def check_pin(
+    db: Database,
+    settings: Settings,
+    channel_id: str,
+    *,
+    pin: str,
+    national_id_text: str | None = None,
+    card: str | None = None,
+    now: dt.datetime,
+    then: Callable[[Session, int], T],
+) -> tuple[T, Identified]:
+    """The three steps of the module docstring for one PIN attempt on a channel (a kiosk's
+    or the portal's budget): on success `then(session, person_id)` runs in the step-3
+    transaction (open a session, send a one-time code) and its result is returned with who
+    it was; on failure InvalidCredentials / Locked / Throttled."""
     if (national_id_text is None) == (card is None):
         raise InvalidInput("give either a national ID or a scanned card, not both")
     nid = validate_national_id(national_id_text) if national_id_text is not None else None
@@ -197,12 +262,12 @@ def login(
     if not pins.is_valid_pin(pin):
         raise InvalidInput("a PIN is 4 to 8 digits")
     policy = settings.throttle
-    moment = now or dt.datetime.now(dt.UTC)
+    moment = now
 
     # step 1: decide whether this attempt may run, and charge it in advance
-    admitted = db.transact(lambda s: _admit(s, settings, kiosk_id, nid, card, moment))
+    admitted = db.transact(lambda s: _admit(s, settings, channel_id, nid, card, moment))
     if admitted is None:
-        log.info("login refused at kiosk %s: unknown citizen or no PIN", kiosk_id)
+        log.info("PIN refused on channel %s: unknown citizen or no PIN", channel_id)
         raise InvalidCredentials("unknown national number or PIN")
     stored, person_id = admitted.stored, admitted.person_id
 
@@ -226,18 +291,22 @@ def login(
             if cred.failures >= policy.max_failures and cred.locked_at is None:
                 cred.locked_at = moment
                 log.warning(
-                    "citizen account locked after %d failures (kiosk %s)", cred.failures, kiosk_id
+                    "citizen account locked after %d failures (channel %s)",
+                    cred.failures,
+                    channel_id,
                 )
             return max(0, policy.max_failures - cred.failures)
 
         remaining = db.transact(settle_failure)
         if remaining == 0:
             raise Locked("too many wrong PINs: the account is locked")
-        log.info("wrong PIN at kiosk %s (%d tries remain)", kiosk_id, remaining)
+        log.info("wrong PIN on channel %s (%d tries remain)", channel_id, remaining)
         raise InvalidCredentials("wrong national number or PIN", tries_remaining=remaining)
 
-    def settle_success(s: Session) -> tuple[str, dt.datetime]:
-        kiosk = s.execute(select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update()).scalar_one()
+    def settle_success(s: Session) -> T:
+        kiosk = s.execute(
+            select(Kiosk).where(Kiosk.id == channel_id).with_for_update()
+        ).scalar_one()
         if kiosk.fail_window_start == admitted.kiosk_window and kiosk.fail_window_count > 0:
             kiosk.fail_window_count -= 1  # the right PIN: refund the kiosk's charge
         cred = s.execute(
@@ -246,23 +315,10 @@ def login(
         cred.failures, cred.last_failure_at = 0, None
         if upgraded is not None and cred.pin_hash == stored:
             cred.pin_hash = upgraded
-        token = secrets.token_urlsafe(32)
-        expires = moment + settings.session_ttl
-        s.execute(delete(CitizenSession).where(CitizenSession.expires_at < moment))
-        s.add(
-            CitizenSession(
-                token_hash=_token_hash(token),
-                person_id=person_id,
-                kiosk_id=kiosk_id,
-                created_at=moment,
-                expires_at=expires,
-            )
-        )
-        return token, expires
+        return then(s, person_id)
 
-    token, expires = db.transact(settle_success)
-    log.info("citizen logged in at kiosk %s", kiosk_id)
-    return LoginResult(token, expires, person_id, admitted.name_ar, admitted.name_latin)
+    result = db.transact(settle_success)
+    return result, Identified(person_id, admitted.name_ar, admitted.name_latin)
 
 
 def token_hash(token: str | None) -> str:

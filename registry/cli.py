@@ -22,6 +22,8 @@ import click
 
 from registry.config import DataDir, default_data_dir, load_settings
 from registry.errors import RegistryError
+from registry.payments import cli as payments_cli
+from registry.payments import setup as payment_secrets
 from verifier.errors import VerifierError
 
 __all__ = ["group"]
@@ -109,14 +111,16 @@ def init(data_dir: Path, db_url: str | None, demo: int, seed: int, as_json: bool
         if not as_json:
             click.echo(f"\r  inserted {n}/{demo} persons", nl=False, err=True)
 
+    settings = load_settings(data)
     result = initialise(
         data,
         database_url=db_url,
         demo=demo,
         seed=seed,
-        settings=load_settings(data),
+        settings=settings,
         progress=progress,
     )
+    payment_secrets.ensure_secrets(data, settings.payments)
     if demo and not as_json:
         click.echo("", err=True)
     if as_json:
@@ -152,6 +156,7 @@ def serve(data_dir: Path, db_url: str | None, host: str, port: int, workers: int
     db.dispose()
     data.office_key()  # made once here, so every worker reads the same ones
     data.staff_secret_key()
+    payment_secrets.ensure_secrets(data, load_settings(data).payments)
     os.environ[DATA_ENV] = str(data.root.resolve())
     if db_url:
         os.environ[DB_ENV] = db_url
@@ -439,6 +444,57 @@ def kiosk_list(data_dir: Path, db_url: str | None) -> None:
         for k in kiosks.list_kiosks(s):
             needs = ", ".join(a.value for a in kiosks.attention(k, now, settings.offline_after))
             click.echo(f"{k.id}  {needs or 'ok'}")
+
+
+# -- the portal ------------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def portal() -> None:
+    """Enrol the citizen portal as a channel."""
+
+
+@portal.command("enroll", epilog=EPILOG)
+@_data_option
+@click.option("--id", "portal_id", default="PORTAL-1", show_default=True)
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The portal's Ed25519 public key (JWK file, from `sanad portal init`).",
+)
+@click.option("--centre-ar", default="الخدمات الإلكترونية", show_default=True)
+@click.option("--centre-latin", default="E-services", show_default=True)
+@_errors
+def portal_enroll(
+    data_dir: Path,
+    db_url: str | None,
+    portal_id: str,
+    public_key: Path,
+    centre_ar: str,
+    centre_latin: str,
+) -> None:
+    """Enrol the portal's key: its requests are signed like a kiosk's, its sign-ins need the
+    SMS code, and documents sent by post name it as the issuing centre."""
+    from registry import kiosks
+    from verifier.keys import load_public_key
+
+    pk = load_public_key(public_key)
+    data, db = _open(data_dir, db_url)
+    with db.session() as s:
+        _, pub = kiosks.enroll_and_publish(
+            s,
+            data,
+            load_settings(data),
+            portal_id,
+            pk.raw,
+            centre_ar,
+            centre_latin or None,
+            dt.datetime.now(dt.UTC),
+            by="cli",
+            kind="portal",
+        )
+    click.echo(f"portal {portal_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
 
 
 # -- audit, documents, citizens ----------------------------------------------------------------
@@ -878,3 +934,8 @@ def sms_status(data_dir: Path, db_url: str | None, as_json: bool) -> None:
         return
     for state in outbox.State:
         click.echo(f"{state.value:14} {counts.get(state.value, 0)}")
+
+
+# -- payments (registry.payments.cli) ---------------------------------------------------------
+
+group.add_command(payments_cli.make_group(_data_option, _errors, _open), "payments")

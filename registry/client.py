@@ -86,11 +86,16 @@ from verifier.presentation import DisplayField
 
 __all__ = [
     "CitizenSession",
+    "CollectedOrder",
     "DocumentStatus",
     "Entitlement",
     "Fee",
     "IssuedDocument",
+    "OfficeChoice",
+    "Order",
+    "OrderPayment",
     "RegistryClient",
+    "SignInChallenge",
     "TrustListFetch",
     "new_idempotency_key",
 ]
@@ -168,6 +173,113 @@ class TrustListFetch:
     data: bytes | None  # None when the server answered 304 Not Modified
     etag: str | None
     sequence: int | None
+
+
+@dataclass(frozen=True)
+class SignInChallenge:
+    challenge: str = field(repr=False)
+    expires_at: dt.datetime
+    phone_hint: str
+
+
+@dataclass(frozen=True)
+class OfficeChoice:
+    code: str
+    name: Bilingual
+
+
+@dataclass(frozen=True)
+class OrderPayment:
+    state: str  # pending, captured, declined, failed, refund_pending, refunded
+    problem: str | None  # provider_unreachable, not_confirmed_yet, declined reason
+    provider_reference: str | None
+
+
+@dataclass(frozen=True)
+class Order:
+    code: str
+    code_display: str
+    qr_text: str
+    document_type: DocumentType
+    title: Bilingual
+    subject: str
+    subject_name: Bilingual
+    relation: str
+    collection: str  # kiosk, counter, post
+    office: OfficeChoice | None
+    address: dict[str, str] | None
+    state: str  # unpaid, paid, ready, collected, dispatched, delivered, returned, refunded
+    fee_amount: int
+    fee_currency: str
+    fee_minor_units: int | None
+    payment: OrderPayment | None
+    tracking_number: str | None
+    serial: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CollectedOrder:
+    document: IssuedDocument
+    order: Order
+
+
+def _issued(d: dict[str, Any]) -> IssuedDocument:
+    try:
+        return IssuedDocument(
+            serial=d["serial"],
+            document_type=DocumentType(d["type_code"]),
+            title_ar=d["title"]["ar"],
+            title_en=d["title"]["en"],
+            subject=d["subject"],
+            issued_at=dt.datetime.fromisoformat(d["issued_at"]),
+            qr_text=d["qr_text"],
+            fee_amount=d["fee"]["amount"],
+            fee_currency=d["fee"]["currency"],
+            payment_reference=d["payment_reference"],
+            signer_kid=d["signer_kid"],
+            replayed=d["replayed"],
+            display_fields=tuple(DisplayField(**f) for f in d["display_fields"]),
+            document=d["document"],
+            fee_minor_units=d["fee"].get("minor_units"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError("the registry's answer is not an issued document") from exc
+
+
+def _order(d: dict[str, Any]) -> Order:
+    try:
+        office = d.get("office")
+        pay = d.get("payment")
+        return Order(
+            code=d["code"],
+            code_display=d["code_display"],
+            qr_text=d["qr_text"],
+            document_type=DocumentType.from_slug(d["document_type"]),
+            title=Bilingual(d["title"]["ar"], d["title"]["en"]),
+            subject=d["subject"],
+            subject_name=_bi(d["subject_name"]),
+            relation=d["relation"],
+            collection=d["collection"],
+            office=OfficeChoice(office["code"], _bi(office["name"])) if office else None,
+            address=d.get("address"),
+            state=d["state"],
+            fee_amount=d["fee"]["amount"],
+            fee_currency=d["fee"]["currency"],
+            fee_minor_units=d["fee"].get("minor_units"),
+            payment=(
+                OrderPayment(pay["state"], pay.get("problem"), pay.get("provider_reference"))
+                if pay
+                else None
+            ),
+            tracking_number=d.get("tracking_number"),
+            serial=d.get("serial"),
+            created_at=dt.datetime.fromisoformat(d["created_at"]),
+            updated_at=dt.datetime.fromisoformat(d["updated_at"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError("the registry's answer is not an order") from exc
 
 
 def _ts(text: str | None) -> dt.datetime | None:
@@ -295,23 +407,99 @@ class RegistryClient:
             "idempotency_key": idempotency_key or new_idempotency_key(),
         }
         d = self._call("POST", "/api/v1/documents", body, token=session.token, safe=True)
-        return IssuedDocument(
-            serial=d["serial"],
-            document_type=DocumentType(d["type_code"]),
-            title_ar=d["title"]["ar"],
-            title_en=d["title"]["en"],
-            subject=d["subject"],
-            issued_at=dt.datetime.fromisoformat(d["issued_at"]),
-            qr_text=d["qr_text"],
-            fee_amount=d["fee"]["amount"],
-            fee_currency=d["fee"]["currency"],
-            payment_reference=d["payment_reference"],
-            signer_kid=d["signer_kid"],
-            replayed=d["replayed"],
-            display_fields=tuple(DisplayField(**f) for f in d["display_fields"]),
-            document=d["document"],
-            fee_minor_units=d["fee"].get("minor_units"),
+        return _issued(d)
+
+    # -- the portal (a channel enrolled with kind "portal") ----------------------------------
+
+    def portal_sign_in(
+        self, *, national_id: str, pin: str, language: str = "ar"
+    ) -> SignInChallenge:
+        """The PIN; a right one sends a one-time code by SMS to the phone on record."""
+        body = {"national_id": national_id, "pin": pin, "language": language}
+        d = self._call("POST", "/api/v1/portal/sign-in", body, safe=False)
+        return SignInChallenge(
+            d["challenge"], dt.datetime.fromisoformat(d["expires_at"]), d["phone_hint"]
         )
+
+    def portal_verify(self, challenge: str, code: str) -> CitizenSession:
+        body = {"challenge": challenge, "code": code}
+        d = self._call("POST", "/api/v1/portal/sign-in/verify", body, safe=False)
+        return CitizenSession(
+            d["token"], dt.datetime.fromisoformat(d["expires_at"]), _bi(d["name"])
+        )
+
+    def portal_resend(self, challenge: str, language: str = "ar") -> dt.datetime:
+        body = {"challenge": challenge, "language": language}
+        d = self._call("POST", "/api/v1/portal/sign-in/resend", body, safe=False)
+        return dt.datetime.fromisoformat(d["expires_at"])
+
+    def offices(self) -> list[OfficeChoice]:
+        d = self._call("GET", "/api/v1/offices", None, safe=True)
+        return [OfficeChoice(o["code"], _bi(o["name"])) for o in d["offices"]]
+
+    def place_order(
+        self,
+        session: CitizenSession,
+        *,
+        document_type: DocumentType | str,
+        subject: str,
+        collection: str,
+        idempotency_key: str,
+        office: str | None = None,
+        address: dict[str, str] | None = None,
+        language: str = "ar",
+    ) -> Order:
+        """Place (or, with a key used before, get back) an order; refusals as issue's."""
+        slug = document_type.slug if isinstance(document_type, DocumentType) else document_type
+        body: dict[str, Any] = {
+            "document_type": slug,
+            "subject": subject,
+            "collection": collection,
+            "idempotency_key": idempotency_key,
+            "language": language,
+        }
+        if office is not None:
+            body["office"] = office
+        if address is not None:
+            body["address"] = address
+        d = self._call("POST", "/api/v1/orders", body, token=session.token, safe=True)
+        return _order(d)
+
+    def orders(self, session: CitizenSession) -> list[Order]:
+        d = self._call("GET", "/api/v1/orders", None, token=session.token, safe=True)
+        return [_order(o) for o in d["orders"]]
+
+    def order(self, session: CitizenSession, code: str) -> Order:
+        path = f"/api/v1/orders/{urllib.parse.quote(code, safe='')}"
+        return _order(self._call("GET", path, None, token=session.token, safe=True))
+
+    def pay_order(
+        self, session: CitizenSession, code: str, *, msisdn: str, idempotency_key: str
+    ) -> Order:
+        """Ask the mobile-money provider to collect the fee (the same key: the same request,
+        never a second charge). The answer's `payment` says whether it is confirmed yet."""
+        path = f"/api/v1/orders/{urllib.parse.quote(code, safe='')}/pay"
+        body = {"msisdn": msisdn, "idempotency_key": idempotency_key}
+        return _order(self._call("POST", path, body, token=session.token, safe=True))
+
+    # -- collecting an order at a kiosk -----------------------------------------------------
+
+    def collect_order(
+        self, *, order_code: str, pin: str, idempotency_key: str | None = None
+    ) -> CollectedOrder:
+        """The order's document (issued now, or the one issued before for it): the PIN is
+        that of the citizen who ordered it, and counts against their tries like a login."""
+        body = {
+            "order_code": order_code,
+            "pin": pin,
+            "idempotency_key": idempotency_key or new_idempotency_key(),
+        }
+        d = self._call("POST", "/api/v1/orders/collect", body, safe=False)
+        return CollectedOrder(_issued(d), _order(d["order"]))
+
+    def order_collected(self, code: str) -> Order:
+        path = f"/api/v1/orders/{urllib.parse.quote(code, safe='')}/collected"
+        return _order(self._call("POST", path, {}, safe=True))
 
     def heartbeat(
         self,
@@ -489,8 +677,12 @@ class RegistryClient:
             header = response.headers.get("Retry-After", "1")
             retry_after = float(header) if header.isdigit() else 1.0
         if status == 401:
-            if code is ErrorCode.INVALID_CREDENTIALS:
-                return InvalidCredentials(message, tries_remaining=tries)
+            if code in (
+                ErrorCode.INVALID_CREDENTIALS,
+                ErrorCode.CODE_INVALID,
+                ErrorCode.CODE_EXPIRED,
+            ):
+                return InvalidCredentials(message, tries_remaining=tries, code=code)
             if code is ErrorCode.SESSION_INVALID:
                 return SessionInvalid(message)
             return KioskAuthError(message, code=code or ErrorCode.SIGNATURE_INVALID)

@@ -357,6 +357,7 @@ _CONTEXT_QUERY: Select[Any] = (
         _K.c.revoked_at.label("k_revoked_at"),
         _K.c.centre_ar.label("k_centre_ar"),
         _K.c.centre_latin.label("k_centre_latin"),
+        _K.c.kind.label("k_kind"),
         _CS.c.person_id.label("s_person_id"),
         _CS.c.kiosk_id.label("s_kiosk_id"),
         _CS.c.expires_at.label("s_expires_at"),
@@ -394,6 +395,7 @@ class IssueContext:
     kiosk_revoked_at: dt.datetime | None
     kiosk_centre_ar: str
     kiosk_centre_latin: str | None
+    kiosk_kind: str
     session_person_id: int | None
     session_kiosk_id: str | None
     session_expires_at: dt.datetime | None
@@ -435,6 +437,7 @@ def issue_context(
         kiosk_revoked_at=row.k_revoked_at,
         kiosk_centre_ar=row.k_centre_ar,
         kiosk_centre_latin=row.k_centre_latin,
+        kiosk_kind=row.k_kind,
         session_person_id=row.s_person_id,
         session_kiosk_id=row.s_kiosk_id,
         session_expires_at=row.s_expires_at,

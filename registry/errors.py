@@ -93,8 +93,14 @@ class KioskAuthError(RegistryError):
 class InvalidCredentials(RegistryError):
     default_code = ErrorCode.INVALID_CREDENTIALS
 
-    def __init__(self, message: str = "", *, tries_remaining: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        tries_remaining: int | None = None,
+        code: ErrorCode | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
         self.tries_remaining = tries_remaining
 
 

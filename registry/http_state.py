@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import citizens, keyring, kiosks
+from registry import channels, citizens, keyring, kiosks
 from registry.config import DataDir, Settings
 from registry.db import Database
 from registry.errors import (
@@ -60,8 +60,17 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class KioskIdentity:
+    """The enrolled channel that signed a request: a kiosk, or the portal."""
+
     id: str
     centre: Bilingual
+    kind: str = "kiosk"
+
+    def require_kiosk(self) -> None:
+        channels.require_kiosk(self.kind)
+
+    def require_portal(self) -> None:
+        channels.require_portal(self.kind)
 
 
 class Registry:
@@ -97,7 +106,7 @@ class Registry:
         )
         if self._purge_due():
             kiosks.purge_nonces(s, now - 2 * self.settings.request_skew)
-        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin))
+        return KioskIdentity(kiosk.id, Bilingual(kiosk.centre_ar, kiosk.centre_latin), kiosk.kind)
 
     def _purge_due(self) -> bool:
         with self._purge_lock:

@@ -45,7 +45,7 @@ from sqlalchemy import Connection, Row, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from registry import audit, citizens, db_records, keyring, kiosks
+from registry import audit, channels, citizens, db_records, keyring, kiosks
 from registry.audit import AuditEvent
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings
@@ -76,6 +76,7 @@ from registry.models import (
     Kiosk,
     Signer,
 )
+from registry.orders import sales
 from registry.places import PlaceBook
 from registry.signing import SignatureHeaders
 from verifier import codec, cose
@@ -112,6 +113,7 @@ __all__ = [
     "issue",
     "issued_from_row",
     "make_serial",
+    "offer_for",
     "offers_for",
     "preview",
     "revoke_document",
@@ -517,6 +519,25 @@ def offers_for(s: Session, requester_id: int, settings: Settings, today: dt.date
     return out
 
 
+def offer_for(
+    s: Session,
+    requester_id: int,
+    settings: Settings,
+    today: dt.date,
+    doc_type: DocumentType,
+    subject_ref: str,
+) -> Offer:
+    """The one offer `offers_for` would list for this document and subject, or the refusal
+    the kiosk's issue would give (Refused, NotFound): what an order is checked against."""
+    for offer in offers_for(s, requester_id, settings, today):
+        if offer.document_type is doc_type and offer.subject == subject_ref:
+            return offer
+    r = Records(s.connection())
+    requester = r.person(requester_id)
+    _check(r, requester, doc_type, _resolve(r, doc_type, subject_ref, requester), settings, today)
+    raise Refused("this document is not offered for this subject", code=ErrorCode.NOT_ENTITLED)
+
+
 # ---------------------------------------------------------------------------------------------
 # Issuing
 
@@ -558,6 +579,7 @@ class Issued:
     signer_kid: str
     document: Document
     replayed: bool
+    document_id: int | None = None  # the row's id (None for one read back by serial)
 
 
 def _placed(doc_type: DocumentType, fields: dict[str, Any], book: PlaceBook, s: Session) -> None:
@@ -696,6 +718,7 @@ def _authenticate(
             ctx.kiosk_revoked_at,
             ctx.kiosk_centre_ar,
             ctx.kiosk_centre_latin,
+            ctx.kiosk_kind,
         )
         if ctx is not None
         else None,
@@ -707,6 +730,7 @@ def _authenticate(
         skew,
     )
     assert ctx is not None  # check_request refuses an unknown kiosk
+    channels.require_kiosk(ctx.kiosk_kind)
     return ctx
 
 
@@ -824,6 +848,7 @@ def sign_and_record(conn: Connection, keys: keyring.KeyCache, job: Signing) -> I
         signer_kid=job.signer_kid,
         document=job.document,
         replayed=False,
+        document_id=doc_id,
     )
 
 
@@ -926,6 +951,17 @@ def issue(
                     replaces=replaces,
                 ),
             )  # a concurrent duplicate key or a used payment reference fails here
+            sales.record_sale(
+                s,
+                channel="kiosk",
+                channel_id=kiosk_id,
+                requester_id=requester_id,
+                issued=result,
+                relation="self" if req.subject == person.national_id else "family",
+                provider="kiosk-terminal",
+                now=moment,
+                centre=centre,
+            )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used
         if requester_id is None:

@@ -88,6 +88,7 @@ class KioskInfo:
     revoked_at: dt.datetime | None
     centre_ar: str
     centre_latin: str | None
+    kind: str = "kiosk"  # registry.channels.ChannelKind
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def enroll(
     now: dt.datetime,
     *,
     by: str = "cli",
+    kind: str = "kiosk",
 ) -> Kiosk:
     if not valid_kiosk_id(kiosk_id):
         raise AdminInvalid(no.KIOSK_ID_INVALID)
@@ -135,10 +137,15 @@ def enroll(
             centre_latin=centre_latin,
             enrolled_at=now,
             fail_window_count=0,
+            kind=kind,
         )
         session.add(row)
+    if existing is not None:
+        row.kind = kind
     ensure_place(session, Bilingual(centre_ar, centre_latin), PlaceKind.CENTRE)
-    audit.append(session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id, "by": by}, now)
+    audit.append(
+        session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id, "kind": kind, "by": by}, now
+    )
     log.info("kiosk %s enrolled", kiosk_id)
     return row
 
@@ -163,10 +170,11 @@ def enroll_and_publish(
     now: dt.datetime,
     *,
     by: str,
+    kind: str = "kiosk",
 ) -> tuple[Kiosk, keyring.PublishedList]:
     """Enrol and publish the trust list that names the kiosk's centre, in one transaction
     (no root key: `KeyringError`, and nothing is enrolled)."""
-    row = enroll(session, kiosk_id, public_key, centre_ar, centre_latin, now, by=by)
+    row = enroll(session, kiosk_id, public_key, centre_ar, centre_latin, now, by=by, kind=kind)
     session.flush()
     return row, keyring.publish_trust_list(session, data, settings)
 
@@ -238,9 +246,9 @@ def authenticate(
 ) -> KioskInfo:
     """The enrolled kiosk that signed this request, or KioskAuthError (nonce recorded)."""
     found = session.execute(
-        select(Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin).where(
-            Kiosk.id == headers.kiosk_id
-        )
+        select(
+            Kiosk.public_key, Kiosk.revoked_at, Kiosk.centre_ar, Kiosk.centre_latin, Kiosk.kind
+        ).where(Kiosk.id == headers.kiosk_id)
     ).first()
     kiosk = check_request(
         KioskInfo(headers.kiosk_id, *found) if found is not None else None,
@@ -302,5 +310,8 @@ def attention(kiosk: Kiosk, now: dt.datetime, offline_after: dt.timedelta) -> li
     return out
 
 
-def list_kiosks(session: Session) -> list[Kiosk]:
-    return list(session.execute(select(Kiosk).order_by(Kiosk.id)).scalars())
+def list_kiosks(session: Session, kind: str = "kiosk") -> list[Kiosk]:
+    """The enrolled channels of one kind (kiosks by default: the fleet; "portal")."""
+    return list(
+        session.execute(select(Kiosk).where(Kiosk.kind == kind).order_by(Kiosk.id)).scalars()
+    )

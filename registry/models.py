@@ -57,6 +57,7 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Office",
+    "PaymentRow",
     "Person",
     "PersonNameBlock",
     "PlaceName",
@@ -269,6 +270,8 @@ class Kiosk(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     journal_backlog: Mapped[int | None] = mapped_column(Integer)
     failed_jobs: Mapped[int | None] = mapped_column(Integer)
+    # what kind of channel: a kiosk, or the citizen portal (registry.channels.ChannelKind)
+    kind: Mapped[str] = mapped_column(String(8), default="kiosk", server_default="kiosk")
 
 
 class KioskNonce(Base):
@@ -608,6 +611,65 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(BigInteger)
 
 
+# --- orders and online sign-in (registry.orders, registry.portal_sign_in) ---
+
+
+class Order(Base):
+    """One citizen's request for one document, from any channel, and where it is collected.
+
+    A kiosk's purchase is an order collected on the spot; a portal order waits for its payment
+    and then for its collection (a kiosk, an office's counter, the post). `document_id` is the
+    one document issued for it (unique: never two for one order)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "idempotency_key", name="uq_orders_idempotency"),
+        Index("ix_orders_requester", "requester_id", "created_at"),
+        Index("ix_orders_state", "collection", "state", "office"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    channel: Mapped[str] = mapped_column(String(8))  # kiosk | counter | portal
+    channel_id: Mapped[str] = mapped_column(String(64))  # the kiosk/portal id, or COUNTER-<office>
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    requester_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    document_type: Mapped[int] = mapped_column(SmallInteger)
+    subject_ref: Mapped[str] = mapped_column(String(32))
+    subject_name: Mapped[str] = mapped_column(Text)  # JSON {"ar", "latin"}, as ordered
+    relation: Mapped[str] = mapped_column(String(16))  # self, child, parent, spouse, ...
+    collection: Mapped[str] = mapped_column(String(8))  # kiosk | counter | post
+    office: Mapped[str | None] = mapped_column(String(8))  # the counter's office (collection)
+    postal_address: Mapped[str | None] = mapped_column(Text)  # JSON, for the post
+    fee_amount: Mapped[int] = mapped_column(Integer)
+    fee_currency: Mapped[str] = mapped_column(String(3))
+    language: Mapped[str] = mapped_column(String(2), default="ar")  # of the SMS it sends
+    state: Mapped[str] = mapped_column(String(12))  # registry.orders.states.OrderState
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), unique=True)
+    collected_by: Mapped[str | None] = mapped_column(String(64))  # the kiosk, or the office
+    tracking_number: Mapped[str | None] = mapped_column(String(40))
+    postal_batch: Mapped[str | None] = mapped_column(String(16))  # the day's batch, YYYY-MM-DD
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SignInChallenge(Base):
+    """A portal sign-in between the PIN and the one-time code sent by SMS."""
+
+    __tablename__ = "sign_in_challenges"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- SMS (registry.sms) ---
 
 
@@ -640,3 +702,40 @@ class SmsMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     receipt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- payments ledger (registry.payments) ---
+
+
+class PaymentRow(Base):
+    """One fee in the ledger, from any channel (`registry.payments.ledger`): a kiosk or counter
+    fee recorded as paid on the spot, or a mobile-money request-to-pay followed until the
+    provider settles it. `state` is a `registry.payments.states.State`; `amount` is in the
+    currency's minor units. `idempotency_key` is what the provider saw as the request's
+    reference id (so a retry never charges twice); the refund has its own. `msisdn` is the
+    payer's number (E.164) and never goes to a log. `order_id` refers to the orders table
+    (migration 0010), deliberately without a foreign key until that table exists."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_state_polled", "state", "last_polled_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # kiosk | counter | portal
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(40))
+    provider_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    msisdn: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    problem: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    captured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    callbacks_seen: Mapped[int] = mapped_column(Integer, default=0)
+    refund_idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refund_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refund_reason: Mapped[str | None] = mapped_column(String(200))

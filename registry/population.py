@@ -38,6 +38,24 @@ def demo_pin(seed: int, nid: str) -> str:
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 
 
+def demo_phone(seed: int, nid: str, region: str | None) -> str | None:
+    """A demo mobile number (E.164) for a national ID: the jurisdiction's example mobile
+    number (phonenumbers) with its last six digits drawn from the ID, so every demo citizen
+    can receive a sign-in code at the SMSC simulator. None when the region has no example."""
+    import phonenumbers
+
+    if region is None:
+        return None
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        return None
+    digest = hashlib.sha256(f"sanad-demo-phone:{seed}:{nid}".encode("ascii")).digest()
+    national = str(example.national_number)
+    tail = f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
+    example.national_number = int(national[:-6] + tail)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+
+
 @dataclass
 class Population:
     persons: list[dict[str, Any]] = field(default_factory=list)

@@ -40,7 +40,7 @@ from registry.models import (
     RootKey,
 )
 from registry.places import register_defaults
-from registry.population import REFERENCE_DATE, Population, demo_pin, generate
+from registry.population import REFERENCE_DATE, Population, demo_phone, demo_pin, generate
 from registry.records import name_index_rows
 
 __all__ = ["InitResult", "initialise", "insert_population"]
@@ -71,13 +71,16 @@ def insert_population(
     seed: int,
     *,
     progress: Callable[[int], None] | None = None,
+    region: str | None = None,
 ) -> int:
-    """Insert the rows and a demo-cost PIN hash for every living person aged 16 or more."""
+    """Insert the rows and a demo-cost PIN hash for every living person aged 16 or more (and,
+    given the jurisdiction's `region`, a demo mobile number: `population.demo_phone`)."""
     dead = {d["person_id"] for d in pop.deaths}
     creds = []
     for p in pop.persons:
         if p["id"] in dead or _age(p["date_of_birth"], REFERENCE_DATE) < 16:
             continue
+        p["phone"] = demo_phone(seed, p["national_id"], region)
         pin = demo_pin(seed, p["national_id"])
         creds.append(
             {
@@ -150,6 +153,7 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
                 "sex",
                 "date_of_birth",
                 "facts",
+                "phone",
             ]
         )
         for pid, p in by_id.items():
@@ -187,6 +191,7 @@ def write_demo_citizens(path: str | os.PathLike[str], pop: Population, seed: int
                     "M" if p["sex"] == 1 else "F",
                     p["date_of_birth"].isoformat(),
                     " ".join(facts),
+                    p.get("phone") or "",
                 ]
             )
 
@@ -223,7 +228,9 @@ def initialise(
         demo_path = None
         if demo:
             pop = generate(demo, seed)
-            creds = insert_population(db, pop, seed, progress=progress)
+            creds = insert_population(
+                db, pop, seed, progress=progress, region=settings.identity.country
+            )
             added = len(pop.persons)
             write_demo_citizens(data.demo_citizens_path, pop, seed)
             demo_path = str(data.demo_citizens_path)

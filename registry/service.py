@@ -15,6 +15,8 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     POST /api/v1/documents/preview      kiosk   the document issue would sign, unsigned;
                                                 nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
+    POST /api/v1/payments/callback      provider the mobile-money provider's signed result
+                                                (`registry.payments.http`)
     /office/..., /api/v1/office/...     staff   the office app and its JSON twin
                                                 (`registry.office_web`): the fleet, document
                                                 revocation and every other back-office action,
@@ -35,7 +37,6 @@ handlers), `limits` (the body cap, before routing); this module wires them into 
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import hmac
@@ -46,12 +47,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import anyio.to_thread
-import cbor2
 from fastapi import FastAPI, Header, Query
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 
 from registry import citizens, issuance, kiosks
+from registry import http_views as views
+from registry.channel_api import install_channels
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings, load_settings
 from registry.db import Database
@@ -87,8 +89,7 @@ from registry.http_state import (
 from registry.limits import BodyLimit
 from registry.models import Kiosk
 from registry.office_web import OfficeOptions, install_office
-from verifier.documents import DocumentType, Sex, encode_document, schema_for
-from verifier.presentation import display_fields, document_to_json
+from verifier.documents import DocumentType, Sex
 
 __all__ = ["DATA_ENV", "DB_ENV", "Registry", "create_app", "create_app_from_env"]
 
@@ -97,70 +98,6 @@ log = logging.getLogger(__name__)
 DATA_ENV = "SANAD_REGISTRY_DATA"
 DB_ENV = "SANAD_REGISTRY_DB"
 MAX_BODY = 64 * 1024
-
-
-def _fee(amount: int, currency: str, minor_units: int) -> dict[str, Any]:
-    # the configured identity's minor units: fees are charged in its currency
-    return {"amount": amount, "currency": currency, "minor_units": minor_units}
-
-
-def _offer_json(doc_type: DocumentType, amount: int, currency: str, minor: int) -> dict[str, Any]:
-    schema = schema_for(doc_type)
-    return {
-        "document_type": doc_type.slug,
-        "type_code": int(doc_type),
-        "title": {"ar": schema.title_ar, "en": schema.title_en},
-        "fee": _fee(amount, currency, minor),
-    }
-
-
-def _preview_json(pv: issuance.Preview, minor: int) -> dict[str, Any]:
-    schema = schema_for(pv.document_type)
-    claim = cbor2.dumps(encode_document(pv.document), canonical=True)
-    return {
-        "document_type": pv.document_type.slug,
-        "type_code": int(pv.document_type),
-        "title": {"ar": schema.title_ar, "en": schema.title_en},
-        "subject": pv.subject,
-        "fee": _fee(pv.fee_amount, pv.fee_currency, minor),
-        "document_claim": base64.b64encode(claim).decode("ascii"),
-        "display_fields": [
-            {"name": f.name, "label_ar": f.label_ar, "label_en": f.label_en, "ar": f.ar, "en": f.en}
-            for f in display_fields(pv.document)
-        ],
-        "document": document_to_json(pv.document),
-    }
-
-
-def _status_json(st: issuance.StatusReport, *, with_digest: bool = True) -> dict[str, Any]:
-    return {
-        "serial": st.serial,
-        "status": st.state,
-        "reason": st.reason,
-        "since": st.since,
-        "document_type": st.document_type.slug,
-        "issued_at": st.issued_at,
-        "payload_sha256": st.payload_sha256 if with_digest else None,
-    }
-
-
-def _issued_json(issued: issuance.Issued, minor: int) -> dict[str, Any]:
-    schema = schema_for(issued.document_type)
-    return {
-        "serial": issued.serial,
-        "document_type": issued.document_type.slug,
-        "type_code": int(issued.document_type),
-        "title": {"ar": schema.title_ar, "en": schema.title_en},
-        "subject": issued.subject,
-        "issued_at": issued.issued_at.isoformat(),
-        "fee": _fee(issued.fee_amount, issued.fee_currency, minor),
-        "payment_reference": issued.payment_reference,
-        "qr_text": issued.qr_text,
-        "signer_kid": issued.signer_kid,
-        "replayed": issued.replayed,
-        "display_fields": issuance.display(issued),
-        "document": document_to_json(issued.document),
-    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -209,6 +146,7 @@ def create_app(
     app.add_middleware(BodyLimit, max_body=MAX_BODY)
     install_error_handlers(app)
     install_office(app, reg, office)
+    install_channels(app, reg)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -245,7 +183,7 @@ def create_app(
         with reg.db.session() as s:
             table = issuance.fee_table(s)
         minor = reg.settings.identity.minor_units
-        return {"fees": [_offer_json(t, a, c, minor) for t, (a, c) in sorted(table.items())]}
+        return {"fees": [views.offer_json(t, a, c, minor) for t, (a, c) in sorted(table.items())]}
 
     @app.get(
         "/api/v1/documents/{serial:path}/status",
@@ -274,7 +212,7 @@ def create_app(
             raise NotFound(
                 "the registry issued no document with that serial", code=ErrorCode.NOT_ISSUED
             )
-        return _status_json(st, with_digest=False)
+        return views.status_json(st, with_digest=False)
 
     # -- kiosk ----------------------------------------------------------------------------
 
@@ -284,6 +222,7 @@ def create_app(
         responses=errors_for(400, 401, 423, 429, 503),
     )
     def login(body: LoginBody, kiosk: Kiosk_) -> dict[str, Any]:
+        kiosk.require_kiosk()
         result = citizens.login(
             reg.db,
             reg.settings,
@@ -316,7 +255,7 @@ def create_app(
         return {
             "documents": [
                 {
-                    **_offer_json(
+                    **views.offer_json(
                         o.document_type,
                         o.fee_amount,
                         o.fee_currency,
@@ -359,7 +298,7 @@ def create_app(
             reg.db, reg.keys, reg.places, reg.settings, call, req, now=reg.now()
         )
         return JSONResponse(
-            _issued_json(issued, reg.settings.identity.minor_units),
+            views.issued_json(issued, reg.settings.identity.minor_units),
             status_code=200 if issued.replayed else 201,
         )
 
@@ -369,6 +308,7 @@ def create_app(
         responses=errors_for(400, 401, 403, 503),
     )
     def preview(body: PreviewBody, kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
+        kiosk.require_kiosk()
         person_id = reg.person_for(bearer(authorization), kiosk)
         pv = issuance.preview(
             reg.db,
@@ -380,10 +320,11 @@ def create_app(
             body.subject,
             centre_of=lambda _s, _k: kiosk.centre,
         )
-        return _preview_json(pv, reg.settings.identity.minor_units)
+        return views.preview_json(pv, reg.settings.identity.minor_units)
 
     @app.post("/api/v1/kiosk/heartbeat", response_model=OkOut, responses=errors_for(401, 503))
     def heartbeat(body: HeartbeatBody, kiosk: Kiosk_) -> dict[str, bool]:
+        kiosk.require_kiosk()
         beat = kiosks.Heartbeat(
             printer=body.printer,
             paper=body.paper,

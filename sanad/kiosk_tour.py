@@ -129,6 +129,101 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
 
     p = f"{lang}-"
 
+    def chars(text: str) -> Callable[[Any], None]:
+        def act(app: Any) -> None:
+            for c in text:
+                app.send(ks.KeypadChar(c))
+
+        return act
+
+    def collected() -> list[Step]:
+        """The "collect an order" path: the code (a typo, then right), the PIN, a refusal to
+        type the code again from, then the document printed and the done screen."""
+        code = "K7QM2XA96"
+        return [
+            Step(lambda app: app.begin(collect=True), state(ks.State.LANGUAGE), None),
+            Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ORDER_ENTRY), None),
+            Step(chars(code[:5]), state(ks.State.ORDER_ENTRY), p + "30-order-code"),
+            Step(chars("XA9C"), state(ks.State.ORDER_ENTRY), p + "31-order-code-typo"),
+            Step(
+                lambda a: a.ask_cancel(),
+                lambda a: bool(a.confirm_view.parent),
+                p + "31-order-cancel-asks",
+            ),
+            Step(lambda a: a.confirm_cancel(False), state(ks.State.ORDER_ENTRY), None),
+            Step(send(lambda a: ks.KeypadBackspace()), state(ks.State.ORDER_ENTRY), None),
+            Step(chars("6"), state(ks.State.ORDER_ENTRY), p + "32-order-code-valid"),
+            Step(tap_text(tr("button.continue")), state(ks.State.ORDER_PIN), None),
+            Step(digits("2468"), state(ks.State.ORDER_PIN), p + "33-order-pin"),
+            Step(send(lambda a: ks.Submit()), state(ks.State.COLLECTING), p + "34-collecting"),
+            Step(
+                send(lambda a: ks.RegistryRefused(a.session.pending, "order_not_found")),
+                state(ks.State.REFUSED),
+                p + "35-order-not-found",
+            ),
+            Step(send(lambda a: ks.Back()), state(ks.State.ORDER_ENTRY), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.ORDER_PIN), None),
+            Step(digits("2468"), state(ks.State.ORDER_PIN), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.COLLECTING), None),
+            Step(
+                send(lambda a: ks.RegistryRefused(a.session.pending, "order_not_ready")),
+                state(ks.State.REFUSED),
+                p + "36-order-not-ready",
+            ),
+            Step(send(lambda a: ks.Finish()), state(ks.State.ATTRACT), None),
+            Step(lambda app: app.begin(collect=True), state(ks.State.LANGUAGE), None),
+            Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ORDER_ENTRY), None),
+            Step(
+                send(lambda a: ks.CardScanned(f"SANAD-ORDER:{code}")),
+                state(ks.State.ORDER_PIN),
+                None,
+            ),
+            Step(digits("2468"), state(ks.State.ORDER_PIN), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.COLLECTING), None),
+            Step(
+                send(
+                    lambda a: ks.OrderIssued(a.session.pending, "B26-0000003-4", "SN1D:Q", 1, code)
+                ),
+                state(ks.State.VERIFYING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.DocumentVerified(a.session.pending)),
+                state(ks.State.PRINTING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.PrintFailed(a.session.pending, "paper-out")),
+                state(ks.State.PRINT_FAILED),
+                p + "37-order-print-failed",
+            ),
+            Step(send(lambda a: ks.Finish()), state(ks.State.ATTRACT), None),
+            Step(lambda app: app.begin(collect=True), state(ks.State.LANGUAGE), None),
+            Step(send(lambda a: ks.ChooseLanguage(lang)), state(ks.State.ORDER_ENTRY), None),
+            Step(chars(code), state(ks.State.ORDER_ENTRY), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.ORDER_PIN), None),
+            Step(digits("2468"), state(ks.State.ORDER_PIN), None),
+            Step(send(lambda a: ks.Submit()), state(ks.State.COLLECTING), None),
+            Step(
+                send(
+                    lambda a: ks.OrderIssued(a.session.pending, "B26-0000003-4", "SN1D:Q", 1, code)
+                ),
+                state(ks.State.VERIFYING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.DocumentVerified(a.session.pending)),
+                state(ks.State.PRINTING),
+                None,
+            ),
+            Step(
+                send(lambda a: ks.PrintCompleted(a.session.pending)),
+                state(ks.State.DONE),
+                p + "38-order-done",
+            ),
+            Step(send(lambda a: ks.Finish()), state(ks.State.ATTRACT), None),
+        ]
+
     def signed_in() -> list[Step]:
         """From the attract screen to the list of documents, signed in (fresh steps each time:
         `run` adjusts a step's conditions in place)."""
@@ -322,6 +417,8 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             p + "20-print-failed",
         ),
         Step(send(lambda a: ks.Finish()), state(ks.State.ATTRACT), None),
+        # collecting an order placed online
+        *collected(),
         # technician
         Step(corner, state(ks.State.TECH_PIN), None, label="gesture"),
         Step(digits("2468"), state(ks.State.TECH_PIN), p + "21-tech-pin"),

@@ -65,6 +65,8 @@ SCREEN_FOR: dict[ks.State, str] = {
     ks.State.LANGUAGE: "language",
     ks.State.ID_ENTRY: "id_entry",
     ks.State.PIN_ENTRY: "pin_entry",
+    ks.State.ORDER_ENTRY: "order_entry",
+    ks.State.ORDER_PIN: "pin_entry",  # the same PIN pad, worded for the order
     ks.State.CHOOSE_DOCUMENT: "choose",
     ks.State.PREVIEW: "preview",
     ks.State.PAYMENT: "payment",
@@ -106,6 +108,8 @@ _ASK_BEFORE_CANCEL = frozenset(
     {
         ks.State.ID_ENTRY,
         ks.State.PIN_ENTRY,
+        ks.State.ORDER_ENTRY,
+        ks.State.ORDER_PIN,
         ks.State.CHOOSE_DOCUMENT,
         ks.State.PREVIEW,
         ks.State.PAYMENT,
@@ -267,8 +271,8 @@ class KioskApp(App):  # type: ignore[misc]
         payment = getattr(self.runner, "payment", None)
         return str(getattr(payment, "method", "card"))
 
-    def begin(self) -> None:
-        self.send(ks.Begin(secrets.token_hex(16)))
+    def begin(self, collect: bool = False) -> None:
+        self.send(ks.Begin(secrets.token_hex(16), collect=collect))
 
     def technician_gesture(self) -> None:
         self.send(ks.TechnicianGesture(time.monotonic()))
@@ -381,6 +385,13 @@ class KioskApp(App):  # type: ignore[misc]
         key = f"busy.{(session or self.session).state.value}"
         cat = self.catalogues[self.lang]
         return cat.get(key) if cat.has(key) else ""
+
+    def order_slots(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """The order code typed so far in its three groups, the rest as blanks
+        ("K 7 Q - M 2 _ - _ _ _")."""
+        typed = (session or self.session).order_code
+        slots = (typed + "_" * ks.ORDER_CODE_LENGTH)[: ks.ORDER_CODE_LENGTH]
+        return "  -  ".join(" ".join(slots[i : i + 3]) for i in range(0, len(slots), 3))
 
     def language_names(self) -> list[tuple[str, str]]:
         return [(c, self.catalogues[c].name) for c in self.session.settings.languages]

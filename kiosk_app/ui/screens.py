@@ -118,7 +118,12 @@ class MessageScreen(KioskScreen):
     title_key = StringProperty("service_error.title")
 
     def refresh(self, app: KioskApp, session: ks.Session) -> None:
-        self.title_key = f"{session.state.value}.title"
+        # a collection's refusal is about the order ("cannot be collected"), not an issuance
+        collect_key = f"collect.{session.state.value}.title"
+        if session.collect and app.catalogues[app.lang].has(collect_key):
+            self.title_key = collect_key
+        else:
+            self.title_key = f"{session.state.value}.title"
         box = self.ids.buttons
         box.clear_widgets()
         # the secondary action first, the primary last: the bottom row's end, as on every screen
@@ -126,7 +131,7 @@ class MessageScreen(KioskScreen):
         if session.state in (ks.State.SERVICE_ERROR, ks.State.PAYMENT_DECLINED):
             buttons.append(("button.cancel", ks.Cancel(), "PlainButton"))
             buttons.append(("button.retry", ks.Retry(), "AccentButton"))
-        elif session.state is ks.State.REFUSED and session.token and session.entitlements:
+        elif session.can_go_back:
             buttons.append(("button.finish", ks.Finish(), "PlainButton"))
             buttons.append(("button.back", ks.Back(), "AccentButton"))
         else:
@@ -201,6 +206,26 @@ class IdEntryScreen(KioskScreen):
     pass
 
 
+class OrderEntryScreen(KioskScreen):
+    """The order code's keypad: the 32 characters of the code's alphabet, in reading order
+    (digits, then letters), left to right in either language like the code itself."""
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        keys = self.ids.code_keys
+        if keys.children:
+            return
+        for char in ks.ORDER_CODE_KEYS[1:10] + "0" + ks.ORDER_CODE_KEYS[10:]:
+            key = Factory.KeyButton(text=char, font_size=sp(34))
+            key.bind(on_release=lambda _k, c=char: app.send(ks.KeypadChar(c)))
+            keys.add_widget(key)
+        clear = Factory.KeyButton(text=app.tx("button.clear"), font_size=sp(22))
+        clear.bind(on_release=lambda _k: app.send(ks.KeypadClear()))
+        keys.add_widget(clear)
+        back = Factory.KeyButton(text="⌫")
+        back.bind(on_release=lambda _k: app.send(ks.KeypadBackspace()))
+        keys.add_widget(back)
+
+
 class PinEntryScreen(KioskScreen):
     pass
 
@@ -234,6 +259,7 @@ SCREENS: dict[str, type[KioskScreen]] = {
     "out_of_service": OutOfServiceScreen,
     "language": LanguageScreen,
     "id_entry": IdEntryScreen,
+    "order_entry": OrderEntryScreen,
     "pin_entry": PinEntryScreen,
     "busy": BusyScreen,
     "choose": ChooseScreen,

@@ -11,9 +11,10 @@ session to reach one of the named states:
     {"label": "login", "do": "tap_key", "key": "button.ok",
      "until": ["choose_document", "refused"], "timeout": 30}
 
-Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `tap` (`text`: a
-button's exact label), `tap_key` (`key`: a catalogue key, in the session's language), `keys`
-(`text`: keypad digits, one tap each), `language` (`lang`), `document` (`type`, `relation`),
+Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `collect` (the
+welcome screen's "collect an order"), `tap` (`text`: a button's exact label), `tap_key` (`key`:
+a catalogue key, in the session's language), `keys` (`text`: keypad keys, one tap each: digits,
+or the order code's digits and letters), `language` (`lang`), `document` (`type`, `relation`),
 `pay`, `corner` (the technician's five taps), `reprint` and `cancel_job` (the first failed job),
 `report` (write the session, its entitlements and the payment ledger), `shot` (`name`: a
 screenshot into the log's directory) and `quit`.
@@ -95,6 +96,7 @@ def _has_citizen_data(session: Any) -> bool:
         or session.chosen
         or session.preview
         or session.qr_text
+        or session.order_code
     )
 
 
@@ -109,6 +111,13 @@ def _act_touch(app: Any, args: dict[str, Any]) -> None:
     from kivy.core.window import Window
 
     tap_at(Window.width / 2, Window.height / 2)
+
+
+def _act_collect(app: Any, args: dict[str, Any]) -> None:
+    widget = app.manager.get_screen("attract").ids.collect
+    if app.manager.current != "attract" or widget.disabled or widget.opacity == 0:
+        raise ScriptError(f"no 'collect an order' button on {app.session.state.value}")
+    tap(widget)
 
 
 def _act_tap(app: Any, args: dict[str, Any]) -> None:
@@ -189,6 +198,7 @@ def _act_cancel_job(app: Any, args: dict[str, Any]) -> None:
 _ACTIONS: dict[str, Callable[[Any, dict[str, Any]], None] | None] = {
     "none": None,
     "touch": _act_touch,
+    "collect": _act_collect,
     "tap": _act_tap,
     "tap_key": _act_tap_key,
     "keys": _act_keys,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk_app import session as ks
 from kiosk_app.effects import Runner
@@ -48,3 +49,50 @@ class RunnerHarness:
             event = self.events.get(timeout=timeout)
             if kind is None or isinstance(event, kind):
                 return event
+
+
+def paid_kiosk_order(
+    reg: Any, portal: RegistryClient, citizen: dict[str, str], *, pay: bool = True
+) -> str:
+    """A birth certificate ordered on the portal for collection at a kiosk, its fee captured
+    (what a verified provider callback does) unless `pay` is false: the order's code."""
+    import datetime as dt
+    import re
+    import uuid
+
+    from registry.orders import store
+    from verifier.documents import DocumentType
+
+    challenge = portal.portal_sign_in(national_id=citizen["national_id"], pin=citizen["pin"])
+    sms = re.search(r"\b(\d{6})\b", reg.last_sms(citizen["phone"]))
+    assert sms, "no one-time code in the SMS"
+    session = portal.portal_verify(challenge.challenge, sms.group(1))
+    order = portal.place_order(
+        session,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        collection="kiosk",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    if not pay:
+        return order.code
+    db = reg.db()
+    try:
+        with db.session() as s:
+            row = store.find(s, order.code, lock=True)
+            assert store.settle_capture(s, row, dt.datetime.now(dt.UTC))
+    finally:
+        db.dispose()
+    return order.code
+
+
+def order_state(reg: Any, code: str) -> str:
+    """The order's state as the registry's database holds it."""
+    from registry.orders import store
+
+    db = reg.db()
+    try:
+        with db.session() as s:
+            return str(store.find(s, code).state)
+    finally:
+        db.dispose()

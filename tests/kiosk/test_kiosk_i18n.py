@@ -289,6 +289,7 @@ _NOT_FOR_CITIZENS = {
     "internal_error", "already_revoked", "root_key_offline",
     "not_issued", "body_too_large",
     "not_permitted", "wrong_office", "requester_deceased",  # the office counter's (staff)
+    "no_phone", "code_invalid", "code_expired",  # the portal's sign-in: a kiosk never asks
 }  # fmt: skip
 
 

@@ -575,6 +575,10 @@ def interactive_sessions() -> dict[State, ks.Session]:
     ]  # type: ignore[attr-defined]
     s, job = at_printing()
     out[State.PRINT_FAILED] = ks.step(s, ks.PrintFailed(job.ref, "x"))[0]
+    s, _ = run(ks.initial(), ks.Begin("n", collect=True), ks.ChooseLanguage("ar"))
+    out[State.ORDER_ENTRY] = s
+    s, _ = run(s, *[ks.KeypadChar(c) for c in "K7QM2XA9"], ks.KeypadChar("6"), ks.Submit())
+    out[State.ORDER_PIN] = s
     out[State.TECH_PIN] = ks.step(ks.initial(), ks.TechnicianGesture(0.0))[0]
     out[State.TECHNICIAN] = at_technician()
     return out
@@ -926,6 +930,7 @@ _VISIT_VALUES: dict[str, object] = {
     "Effect | None": ks.FetchEntitlements(9, "VISIT-TRACE-3"),
     "tuple[JobSummary, ...]": (ks.JobSummary(1, "VISIT-TRACE-4", "failed", "paper_out"),),
     "tuple[str, ...]": ("VISIT-TRACE-5",),
+    "Collection | None": ks.Collection("VISIT-TRACE-6", 1),
 }
 
 

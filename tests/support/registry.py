@@ -89,6 +89,49 @@ class Registry:
             db.dispose()
         return keys
 
+    def enroll_portal(self, portal_id: str = "PORTAL-1") -> SigningKey:
+        """Enrol a portal channel (kind "portal") and publish the trust list naming it."""
+        key = SigningKey.generate()
+        db = self.db()
+        try:
+            with db.session() as s:
+                kiosks.enroll_and_publish(
+                    s,
+                    self.data,
+                    self.settings,
+                    portal_id,
+                    key.public.raw,
+                    "الخدمات الإلكترونية",
+                    "E-services",
+                    dt.datetime.now(dt.UTC),
+                    by="test",
+                    kind="portal",
+                )
+        finally:
+            db.dispose()
+        return key
+
+    def last_sms(self, to: str) -> str:
+        """The body of the newest SMS queued for this number (the outbox, before any SMSC)."""
+        from sqlalchemy import select
+
+        from registry.models import SmsMessage
+
+        db = self.db()
+        try:
+            with db.session() as s:
+                body = s.execute(
+                    select(SmsMessage.body)
+                    .where(SmsMessage.to == to)
+                    .order_by(SmsMessage.id.desc())
+                    .limit(1)
+                ).scalar_one_or_none()
+        finally:
+            db.dispose()
+        if body is None:
+            raise AssertionError("no SMS was queued for that number")
+        return str(body)
+
     def root(self) -> PublicKey:
         return load_public_key(self.data.root_public_key_path)
 
