@@ -402,7 +402,7 @@ class SmsConfig(BaseModel):
     max_attempts: int = Field(default=8, ge=1, le=100)
     retry_base_seconds: float = Field(default=30.0, ge=0, le=3600)
     retry_max_seconds: float = Field(default=3600.0, ge=0, le=86400)
-    lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    lease_seconds: float = Field(default=300.0, gt=0, le=3600)
     batch_size: int = Field(default=20, ge=1, le=1000)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     idle_seconds: float = Field(default=2.0, gt=0, le=300)

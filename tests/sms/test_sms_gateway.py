@@ -4,6 +4,9 @@ long Arabic, SMSC down and back, bind refused, delivery failed) and the HTTP SMS
 from __future__ import annotations
 
 import datetime as dt
+import logging
+
+import pytest
 
 from registry.db import Database
 from registry.models import SmsMessage
@@ -184,3 +187,19 @@ def test_the_simulator_answers_enquire_link_and_unbind(smsc: Smsc) -> None:
     assert c.unbind().command == "unbind_resp"
     c.disconnect()
     assert wait_for(lambda: smsc.status()["links"] == 0, 5, "the link to close")
+
+
+def test_no_number_or_code_reaches_the_log_even_at_debug(
+    db: Database, smsc: Smsc, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    _enqueue(db, "otp", {"code": "482913", "minutes": "5"})
+    smsc.set_faults(bind_refused=True)
+    worker.run(db, _gateway(smsc), ALWAYS, once=True, idle=0.1)
+    smsc.set_faults(bind_refused=False)
+    worker.run(db, _gateway(smsc), ALWAYS, once=True, idle=0.5)
+    assert len(smsc.messages()) == 1
+    logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
+    # the code and the number, also as smpplib would dump them (hex of UCS-2, of ASCII)
+    for secret in ("482913", NUMBER, NUMBER[1:], "791234567", "0034003800320039", "3739313233"):
+        assert secret not in logged

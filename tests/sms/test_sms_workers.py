@@ -133,3 +133,40 @@ def test_two_workers_on_postgresql_never_send_the_same_message(
 
 def test_always_policy_has_no_quiet_hours() -> None:
     assert outbox.quiet_until(dt.datetime(2026, 1, 1, 23, tzinfo=dt.UTC), ALWAYS) is None
+
+
+@pytest.mark.postgres
+def test_two_transactions_racing_on_one_dedupe_key_queue_one_message(
+    throwaway_postgres: Callable[[str], AbstractContextManager[str]],
+) -> None:
+    with throwaway_postgres("sms_dedupe") as url:
+        db = Database(url, pool_size=4)
+        db.migrate()
+        both_inserted = threading.Barrier(2, timeout=10)
+        results: list[int | None] = []
+
+        def order_paid(delay: float) -> None:
+            with db.session() as s:
+                s.execute(select(1))
+                both_inserted.wait()  # neither has committed: the key is free for both
+                results.append(
+                    outbox.enqueue(
+                        s,
+                        to="+962791234567",
+                        template="order_paid",
+                        language="ar",
+                        values={"order_code": "K7Q-M2X-A9C"},
+                        now=dt.datetime.now(dt.UTC),
+                        dedupe_key="order:K7QM2XA9C:paid",
+                    )
+                )
+                threading.Event().wait(delay)  # the first holds its insert uncommitted a moment
+
+        threads = [threading.Thread(target=order_paid, args=(d,)) for d in (0.3, 0.0)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert len(results) == 2 and results.count(None) == 1
+        assert _states(db) == {"queued": 1}
+        db.dispose()
