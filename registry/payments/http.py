@@ -67,10 +67,6 @@ def install(
             **errors_for(400, 401, 409, 503),
         },
         summary="the mobile-money provider's signed result of a request-to-pay or refund",
-        responses={
-            204: {"description": "applied, or a duplicate of what the ledger knows"},
-            **errors_for(400, 401, 409, 503),
-        },
     )
     async def payment_callback(request: Request) -> Response:
         body = await request.body()
