@@ -209,17 +209,20 @@ def issue_at_counter(
                     replaces=replaces,
                 ),
             )
-            sales.record_sale(
-                s,
-                channel="counter",
-                channel_id=channel_id(place.code),
-                requester_id=person.id,
-                issued=issued,
-                relation="self" if req.subject == person.national_id else "family",
-                provider="counter",
-                now=moment,
-                office=place.code,
-            )
+            if replaces is not None:  # paid once: the sale moves to the corrected document
+                sales.move_sale(s, replaces, issued, moment)
+            else:
+                sales.record_sale(
+                    s,
+                    channel="counter",
+                    channel_id=channel_id(place.code),
+                    requester_id=person.id,
+                    issued=issued,
+                    relation="self" if req.subject == person.national_id else "family",
+                    provider="counter",
+                    now=moment,
+                    office=place.code,
+                )
     except IntegrityError:
         # a concurrent request with the same office and key committed first
         log.debug("counter %s: a concurrent duplicate lost its race", place.code)

@@ -951,17 +951,20 @@ def issue(
                     replaces=replaces,
                 ),
             )  # a concurrent duplicate key or a used payment reference fails here
-            sales.record_sale(
-                s,
-                channel="kiosk",
-                channel_id=kiosk_id,
-                requester_id=requester_id,
-                issued=result,
-                relation="self" if req.subject == person.national_id else "family",
-                provider="kiosk-terminal",
-                now=moment,
-                centre=centre,
-            )
+            if replaces is not None:
+                sales.move_sale(s, replaces, result, moment)
+            else:
+                sales.record_sale(
+                    s,
+                    channel="kiosk",
+                    channel_id=kiosk_id,
+                    requester_id=requester_id,
+                    issued=result,
+                    relation="self" if req.subject == person.national_id else "family",
+                    provider="kiosk-terminal",
+                    now=moment,
+                    centre=centre,
+                )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used
         if requester_id is None:

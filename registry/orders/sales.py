@@ -29,7 +29,7 @@ from verifier.documents import Bilingual, schema_for
 if TYPE_CHECKING:  # the issuing path imports this module
     from registry.issuance import Issued
 
-__all__ = ["record_sale"]
+__all__ = ["move_sale", "record_sale"]
 
 
 def _subject_name(issued: Issued) -> dict[str, str | None]:
@@ -98,3 +98,24 @@ def record_sale(
             now=now,
         )
     return order
+
+
+def move_sale(s: Session, replaced_serial: str, issued: Issued, now: dt.datetime) -> bool:
+    """A retry after a correction replaced a sold document by a new one: the sale (its order
+    and its ledger entry, paid once) moves to the new document. False when no order held the
+    old one (a sale from before orders existed)."""
+    from sqlalchemy import select, update
+
+    from registry.models import IssuedDocument
+
+    old_id = s.execute(
+        select(IssuedDocument.id).where(IssuedDocument.serial == replaced_serial)
+    ).scalar_one_or_none()
+    if old_id is None or issued.document_id is None:
+        return False
+    moved = s.execute(
+        update(Order)
+        .where(Order.document_id == old_id)
+        .values(document_id=issued.document_id, updated_at=now)
+    )
+    return bool(getattr(moved, "rowcount", 0))
