@@ -571,7 +571,9 @@ class Runner:
         except rerr.RegistryError as exc:
             if exc.code is ErrorCode.ORDER_COLLECTED:  # marked already (a repeat): done
                 return
-            self._fault("order_not_marked", f"{serial_hash(e.serial).hex()[:16]} {type(exc).__name__}")
+            self._fault(
+                "order_not_marked", f"{serial_hash(e.serial).hex()[:16]} {type(exc).__name__}"
+            )
             return
         log.info("kiosk %s: order marked collected", self.kiosk_id)
 
