@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from registry import citizens, portal_sign_in
 from registry import http_views as views
@@ -26,7 +27,11 @@ from registry.http_state import Auth, Kiosk_, KioskIdentity, Registry, bearer
 from registry.issuance import IssuedAt
 from registry.models import Office, Order, Person
 from registry.orders import fulfil, store
+from registry.orders import payment as order_payment
 from registry.orders.states import Channel, Collection, OrderState
+from registry.payments import http as payments_http
+from registry.payments import setup as payments_setup
+from registry.payments.mobile_money import MobileMoney
 from verifier.documents import DocumentType, schema_for
 
 __all__ = ["install_channels", "order_json"]
@@ -103,6 +108,16 @@ def order_json(
 
 def install_channels(app: FastAPI, reg: Registry) -> None:
     minor = reg.settings.identity.minor_units
+    payments_http.install(app, reg, on_settlement=order_payment.on_settlement)
+    providers: list[MobileMoney] = []
+
+    def provider() -> MobileMoney:
+        if not providers:  # made at the first payment (its secret files are read then)
+            providers.append(payments_setup.provider(reg.data, reg.settings.payments))
+        return providers[0]
+
+    def shown(s: Session, order: Order) -> dict[str, Any]:
+        return order_json(store.view(s, order), minor, order_payment.payment_json(s, order.id))
 
     def citizen(kiosk: KioskIdentity, authorization: str | None) -> int:
         token = bearer(authorization)
@@ -207,7 +222,7 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
                 req=req,
                 now=reg.now(),
             )
-            out = order_json(store.view(s, order), minor)
+            out = shown(s, order)
         return JSONResponse(out, status_code=200 if replayed else 201)
 
     @app.get("/api/v1/orders", responses=errors_for(401, 403, 503))
@@ -215,18 +230,33 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
         kiosk.require_portal()
         person_id = citizen(kiosk, authorization)
         with reg.db.session() as s:
-            return {
-                "orders": [
-                    order_json(store.view(s, o), minor) for o in store.list_for(s, person_id)
-                ]
-            }
+            return {"orders": [shown(s, o) for o in store.list_for(s, person_id)]}
 
     @app.get("/api/v1/orders/{code}", responses=errors_for(400, 401, 403, 404, 503))
     def get_order(code: str, kiosk: Kiosk_, authorization: Auth = None) -> dict[str, Any]:
         kiosk.require_portal()
         person_id = citizen(kiosk, authorization)
         with reg.db.session() as s:
-            return order_json(store.view(s, store.find_for(s, person_id, code)), minor)
+            return shown(s, store.find_for(s, person_id, code))
+
+    @app.post("/api/v1/orders/{code}/pay", responses=errors_for(400, 401, 403, 404, 409, 503))
+    def pay_order(
+        code: str, body: PayBody, kiosk: Kiosk_, authorization: Auth = None
+    ) -> dict[str, Any]:
+        kiosk.require_portal()
+        person_id = citizen(kiosk, authorization)
+        order_id = order_payment.pay(
+            reg.db,
+            provider(),
+            person_id=person_id,
+            code=code,
+            msisdn=body.msisdn,
+            idempotency_key=body.idempotency_key,
+            callback_url=payments_setup.callback_url(reg.settings.payments),
+            now=reg.now(),
+        )
+        with reg.db.session() as s:
+            return shown(s, s.get_one(Order, order_id))
 
     # -- collection at a kiosk ------------------------------------------------------------
 
@@ -266,7 +296,7 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
                 now=reg.now(),
             )
             out = views.issued_json(issued, minor)
-            out["order"] = order_json(store.view(s, order), minor)
+            out["order"] = shown(s, order)
         return out
 
     @app.post("/api/v1/orders/{code}/collected", responses=errors_for(400, 401, 403, 404, 409, 503))
@@ -283,4 +313,4 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
                 raise Conflict(
                     "this order's document was not issued yet", code=ErrorCode.ORDER_NOT_READY
                 )
-            return order_json(store.view(s, order), minor)
+            return shown(s, order)

@@ -22,6 +22,8 @@ import click
 
 from registry.config import DataDir, default_data_dir, load_settings
 from registry.errors import RegistryError
+from registry.payments import cli as payments_cli
+from registry.payments import setup as payment_secrets
 from verifier.errors import VerifierError
 
 __all__ = ["group"]
@@ -152,6 +154,7 @@ def serve(data_dir: Path, db_url: str | None, host: str, port: int, workers: int
     db.dispose()
     data.office_key()  # made once here, so every worker reads the same ones
     data.staff_secret_key()
+    payment_secrets.ensure_secrets(data, load_settings(data).payments)
     os.environ[DATA_ENV] = str(data.root.resolve())
     if db_url:
         os.environ[DB_ENV] = db_url
@@ -929,3 +932,8 @@ def sms_status(data_dir: Path, db_url: str | None, as_json: bool) -> None:
         return
     for state in outbox.State:
         click.echo(f"{state.value:14} {counts.get(state.value, 0)}")
+
+
+# -- payments (registry.payments.cli) ---------------------------------------------------------
+
+group.add_command(payments_cli.make_group(_data_option, _errors, _open), "payments")

@@ -23,6 +23,13 @@ as codes: name them with `verifier.documents.resolve_places` and the trust list'
 -> IssuedDocument`, `heartbeat(*, printer, paper, app_version, cover_open=False,
 last_error=None, journal_backlog=0, failed_jobs=0) -> None`, `fees() -> list[Fee]`,
 `document_status(serial, payload_sha256) -> DocumentStatus`,
+the portal's `portal_sign_in(*, national_id, pin, language="ar") -> SignInChallenge`,
+`portal_verify(challenge, code) -> CitizenSession`, `portal_resend(challenge) -> datetime`,
+`offices() -> list[OfficeChoice]`, `place_order(session, *, document_type, subject,
+collection, idempotency_key, office=None, address=None, language="ar") -> Order`,
+`orders(session)`, `order(session, code)`, `pay_order(session, code, *, msisdn,
+idempotency_key) -> Order`, and the kiosk's `collect_order(*, order_code, pin,
+idempotency_key=None) -> CollectedOrder` and `order_collected(code) -> Order`,
 `trust_list(etag=None) -> TrustListFetch`,
 `health() -> bool`.
 

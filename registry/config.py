@@ -63,6 +63,7 @@ __all__ = [
     "IdentityConfig",
     "OidcConfig",
     "OidcGroup",
+    "PaymentsConfig",
     "RegistryConfig",
     "Settings",
     "SmsConfig",
@@ -401,7 +402,7 @@ class SmsConfig(BaseModel):
     max_attempts: int = Field(default=8, ge=1, le=100)
     retry_base_seconds: float = Field(default=30.0, ge=0, le=3600)
     retry_max_seconds: float = Field(default=3600.0, ge=0, le=86400)
-    lease_seconds: float = Field(default=120.0, gt=0, le=3600)
+    lease_seconds: float = Field(default=300.0, gt=0, le=3600)
     batch_size: int = Field(default=20, ge=1, le=1000)
     timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     idle_seconds: float = Field(default=2.0, gt=0, le=300)
@@ -417,6 +418,39 @@ class SmsConfig(BaseModel):
         if self.gateway == "http" and not self.http_url:
             raise ValueError("gateway = http needs http_url")
         return self
+
+
+# The mobile-money provider (registry.payments)
+
+
+class PaymentsConfig(BaseModel):
+    """The `[payments]` table: the mobile-money provider and how the ledger talks to it.
+
+    The API key and the callback secret are never in this file: they are read from
+    `api_key_file` and `callback_secret_file` (relative to the data directory, owner-only,
+    made at set-up when missing: `registry.payments.setup`), unless the environment gives
+    them (SANAD_REGISTRY_PAYMENTS__API_KEY, SANAD_REGISTRY_PAYMENTS__CALLBACK_SECRET). The
+    currency is the identity's. `callback_base_url` is this registry's address as the
+    provider reaches it; the callback goes to <it>/api/v1/payments/callback."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str = Field(default="mobile-money", pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    base_url: str = Field(
+        default="http://127.0.0.1:8790", pattern=r"^https?://[!-~]+$", max_length=300
+    )
+    api_key_file: str = Field(default="keys/payments-api.key", min_length=1, max_length=300)
+    callback_secret_file: str = Field(
+        default="keys/payments-callback.key", min_length=1, max_length=300
+    )
+    api_key: str | None = Field(default=None, min_length=16, max_length=500)
+    callback_secret: str | None = Field(default=None, min_length=32, max_length=500)
+    callback_base_url: str = Field(
+        default="http://127.0.0.1:8700", pattern=r"^https?://[!-~]+$", max_length=300
+    )
+    poll_interval_seconds: int = Field(default=60, ge=1, le=86400)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    connect_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -453,6 +487,7 @@ class RegistryConfig(BaseSettings):
     counter_printer: CounterPrinterConfig = Field(default_factory=CounterPrinterConfig)
     oidc: OidcConfig | None = None
     sms: SmsConfig = Field(default_factory=SmsConfig)
+    payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -478,7 +513,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"{path}: unknown table or key {', '.join(unknown)!s} "
-            "(only [registry], [identity], [counter_printer], [oidc] and [sms])"
+            "(only [registry], [identity], [counter_printer], [oidc], [sms] and [payments])"
         )
     values: dict[str, Any] = {}
     for table in ("registry", *_TABLES):
@@ -493,7 +528,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     return values
 
 
-_TABLES = ("identity", "counter_printer", "oidc", "sms")  # the tables besides [registry]
+_TABLES = ("identity", "counter_printer", "oidc", "sms", "payments")  # besides [registry]
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
@@ -542,6 +577,7 @@ class Settings:
     family_law: Path | None = None  # the office's family-law rules file; None: packaged
     oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
     sms: SmsConfig = field(default_factory=SmsConfig)  # the SMS gateway and outbox
+    payments: PaymentsConfig = field(default_factory=PaymentsConfig)  # the mobile-money provider
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -574,4 +610,5 @@ def load_settings(data: DataDir) -> Settings:
         family_law=data.root / c.family_law if c.family_law else None,
         oidc=c.oidc,
         sms=c.sms,
+        payments=c.payments,
     )

@@ -41,6 +41,7 @@ from registry.errors import Conflict, InvalidInput, KeyringError, NotFound, Refu
 from registry.issuance import IDEMPOTENCY_KEY, Issued, IssuedAt, Offer, Signing
 from registry.models import IssuedDocument, Office
 from registry.office.declarations import Permission, can
+from registry.orders import sales
 from registry.places import PlaceBook
 from registry.staff import StaffView
 from verifier.documents import Bilingual, DocumentType
@@ -207,6 +208,17 @@ def issue_at_counter(
                     ),
                     replaces=replaces,
                 ),
+            )
+            sales.record_sale(
+                s,
+                channel="counter",
+                channel_id=channel_id(place.code),
+                requester_id=person.id,
+                issued=issued,
+                relation="self" if req.subject == person.national_id else "family",
+                provider="counter",
+                now=moment,
+                office=place.code,
             )
     except IntegrityError:
         # a concurrent request with the same office and key committed first

@@ -76,6 +76,7 @@ from registry.models import (
     Kiosk,
     Signer,
 )
+from registry.orders import sales
 from registry.places import PlaceBook
 from registry.signing import SignatureHeaders
 from verifier import codec, cose
@@ -578,6 +579,7 @@ class Issued:
     signer_kid: str
     document: Document
     replayed: bool
+    document_id: int | None = None  # the row's id (None for one read back by serial)
 
 
 def _placed(doc_type: DocumentType, fields: dict[str, Any], book: PlaceBook, s: Session) -> None:
@@ -846,6 +848,7 @@ def sign_and_record(conn: Connection, keys: keyring.KeyCache, job: Signing) -> I
         signer_kid=job.signer_kid,
         document=job.document,
         replayed=False,
+        document_id=doc_id,
     )
 
 
@@ -948,6 +951,17 @@ def issue(
                     replaces=replaces,
                 ),
             )  # a concurrent duplicate key or a used payment reference fails here
+            sales.record_sale(
+                s,
+                channel="kiosk",
+                channel_id=kiosk_id,
+                requester_id=requester_id,
+                issued=result,
+                relation="self" if req.subject == person.national_id else "family",
+                provider="kiosk-terminal",
+                now=moment,
+                centre=centre,
+            )
     except IntegrityError:
         # a concurrent request with the same idempotency key won, or the payment was used
         if requester_id is None:

@@ -57,6 +57,7 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Office",
+    "PaymentRow",
     "Person",
     "PersonNameBlock",
     "PlaceName",
@@ -701,3 +702,40 @@ class SmsMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     receipt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- payments ledger (registry.payments) ---
+
+
+class PaymentRow(Base):
+    """One fee in the ledger, from any channel (`registry.payments.ledger`): a kiosk or counter
+    fee recorded as paid on the spot, or a mobile-money request-to-pay followed until the
+    provider settles it. `state` is a `registry.payments.states.State`; `amount` is in the
+    currency's minor units. `idempotency_key` is what the provider saw as the request's
+    reference id (so a retry never charges twice); the refund has its own. `msisdn` is the
+    payer's number (E.164) and never goes to a log. `order_id` refers to the orders table
+    (migration 0010), deliberately without a foreign key until that table exists."""
+
+    __tablename__ = "payments"
+    __table_args__ = (Index("ix_payments_state_polled", "state", "last_polled_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # kiosk | counter | portal
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider: Mapped[str] = mapped_column(String(40))
+    provider_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    msisdn: Mapped[str | None] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    problem: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    captured_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    callbacks_seen: Mapped[int] = mapped_column(Integer, default=0)
+    refund_idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refund_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
+    refund_reason: Mapped[str | None] = mapped_column(String(200))

@@ -39,6 +39,7 @@ from registry.models import (
     PersonNameBlock,
     RootKey,
 )
+from registry.payments import setup as payment_secrets
 from registry.places import register_defaults
 from registry.population import REFERENCE_DATE, Population, demo_phone, demo_pin, generate
 from registry.records import name_index_rows
@@ -220,6 +221,7 @@ def initialise(
     if not data.config_path.exists():
         write_private(data.config_path, config_text(database_url))
     settings = settings or load_settings(data)
+    payment_secrets.ensure_secrets(data, settings.payments)  # the provider's key, owner-only
     url = data.database_url(database_url)
     db = Database(url)
     try:

@@ -15,6 +15,8 @@ Endpoints (all JSON unless said otherwise; the OpenAPI description is at /openap
     POST /api/v1/documents/preview      kiosk   the document issue would sign, unsigned;
                                                 nothing written, charged or counted
     POST /api/v1/kiosk/heartbeat        kiosk   printer, paper, backlog, last error
+    POST /api/v1/payments/callback      provider the mobile-money provider's signed result
+                                                (`registry.payments.http`)
     /office/..., /api/v1/office/...     staff   the office app and its JSON twin
                                                 (`registry.office_web`): the fleet, document
                                                 revocation and every other back-office action,

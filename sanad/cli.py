@@ -20,7 +20,9 @@ _GROUPS = {
     "registry": "registry.cli:group",
     "hw": "hardware.cli:group",
     "kiosk": "kiosk_app.cli:group",
+    "portal": "portal.cli:group",
     "demo": "sanad.demo:command",
+    "sim": "sanad.sim:group",
 }
 
 

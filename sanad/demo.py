@@ -2,11 +2,15 @@
 
 Creates (once) a demo data directory: a registry on SQLite with a generated population and
 fresh keys, a kiosk device key enrolled in it, a technician PIN and the kiosk's config. Then it
-starts the registry (`sanad registry serve`, its own process), the ESC/POS printer emulator
-(receipts as PNG files) and the kiosk UI in a window, prints two demo citizens' national IDs
-and PINs, the office app's address and its demo staff accounts (clerk, registrar, supervisor,
-administrator: a password each, and the command that prints each one's current second-factor
-code), and shuts everything down when the window closes or on Ctrl-C.
+starts, each as its own process, the SMSC simulator (`sanad sim smsc`), the mobile-money
+simulator (`sanad sim pay`), the registry (`sanad registry serve`, pointed at both), its SMS
+worker and payment poller, the citizen portal (`sanad portal serve`, enrolled as a channel),
+then the ESC/POS printer emulator (receipts as PNG files) and the kiosk UI in a window; prints
+the demo citizens' national IDs and PINs, the office app's address and its demo staff accounts
+(clerk, registrar, supervisor, administrator: a password each, and the command that prints
+each one's current second-factor code), the portal's address and where to read the SMS the
+simulator received (the sign-in codes), and shuts everything down when the window closes or on
+Ctrl-C.
 
 `--self-test` runs one scripted Arabic journey (login, birth certificate, payment, print)
 through the real UI offscreen instead, prints the receipt PNG's path, and exits 0 only if the
@@ -38,6 +42,7 @@ from kiosk_app.files import private_dir, write_private
 __all__ = ["command"]
 
 KIOSK_ID = "DEMO-KIOSK-1"
+PORTAL_ID = "PORTAL-1"
 EPILOG = "Exit codes: 0 ok, 1 the self-test's receipt did not verify, 2 usage or set-up error."
 
 
@@ -112,6 +117,23 @@ class DemoData:
         write_private(self.kiosk / "technician-pin.hash", hash_technician_pin(pin))
 
     @property
+    def portal(self) -> Path:
+        return self.root / "portal"
+
+    def ensure_portal(self) -> None:
+        """The portal's keys and config, its key enrolled at the registry (once)."""
+        from portal.config import PUBLIC_NAME
+
+        enrolled = self.portal / "enrolled"
+        if enrolled.exists():
+            return
+        if not (self.portal / "portal.toml").exists():
+            _sanad("portal", "init", "--data", str(self.portal), "--id", PORTAL_ID)
+        _sanad("registry", "portal", "enroll", "--data", str(self.registry), "--id", PORTAL_ID,
+               "--public-key", str(self.portal / PUBLIC_NAME))  # fmt: skip
+        write_private(enrolled, PORTAL_ID + "\n")
+
+    @property
     def staff_file(self) -> Path:
         return self.registry / "demo-staff.json"
 
@@ -181,28 +203,32 @@ interval = 30
 
 
 @contextlib.contextmanager
-def _registry_process(data: DemoData, port: int) -> Iterator[str]:
+def _process(
+    data: DemoData, name: str, args: list[str], health: str | None, env: dict[str, str]
+) -> Iterator[None]:
+    """`sanad ARGS` as its own process (log in DATA/NAME.log) until the block ends; with
+    `health`, wait until that URL answers 200 first."""
     import httpx
 
-    log = (data.root / "registry.log").open("a")
+    log = (data.root / f"{name}.log").open("a")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sanad", "registry", "serve", "--data", str(data.registry),
-         "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+        [sys.executable, "-m", "sanad", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
     try:
         deadline = time.monotonic() + 30
-        while True:
+        while health is not None:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                if httpx.get(health, timeout=1).status_code == 200:
                     break
             if proc.poll() is not None:
-                raise click.ClickException(f"the registry did not start; see {log.name}")
+                raise click.ClickException(f"the {name} did not start; see {log.name}")
             if time.monotonic() > deadline:
-                raise click.ClickException("the registry did not answer within 30 s")
+                raise click.ClickException(f"the {name} did not answer within 30 s")
             time.sleep(0.2)
-        yield url
+        yield
     finally:
         proc.terminate()
         try:
@@ -210,6 +236,70 @@ def _registry_process(data: DemoData, port: int) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@dataclass(frozen=True)
+class Addresses:
+    registry: str
+    portal: str
+    smsc: str  # host:port (SMPP)
+    smsc_messages: str  # the simulator's log of what it received
+    payments: str
+
+
+@contextlib.contextmanager
+def _services(data: DemoData) -> Iterator[Addresses]:
+    """The SMSC and payment simulators, the registry (pointed at them), its SMS worker and
+    payment poller, and the portal: each its own process."""
+    from registry.config import DataDir, PaymentsConfig
+    from registry.payments import setup as payments_setup
+
+    ports = {k: _free_port() for k in ("registry", "smsc", "control", "pay", "portal")}
+    local = "http://127.0.0.1"
+    registry_url = f"{local}:{ports['registry']}"
+    payments_setup.ensure_secrets(DataDir(data.registry), PaymentsConfig())
+    secret = data.registry / PaymentsConfig().callback_secret_file
+    reg_env = {
+        "SANAD_REGISTRY_SMS__PORT": str(ports["smsc"]),
+        # the demo's SMS go at once, whatever the hour (quiet hours are for real operators)
+        "SANAD_REGISTRY_SMS__QUIET_START": "00:00",
+        "SANAD_REGISTRY_SMS__QUIET_END": "00:00",
+        "SANAD_REGISTRY_SMS__RETRY_BASE_SECONDS": "2",
+        "SANAD_REGISTRY_PAYMENTS__BASE_URL": f"{local}:{ports['pay']}",
+        "SANAD_REGISTRY_PAYMENTS__CALLBACK_BASE_URL": registry_url,
+        "SANAD_REGISTRY_PAYMENTS__POLL_INTERVAL_SECONDS": "15",
+    }
+    reg = ["--data", str(data.registry)]
+    portal_env = {
+        "SANAD_PORTAL_REGISTRY__URL": registry_url,
+        "SANAD_PORTAL_PORTAL__PUBLIC_URL": f"{local}:{ports['portal']}",
+    }
+    with contextlib.ExitStack() as stack:
+        run = stack.enter_context
+        run(_process(data, "smsc", ["sim", "smsc", "--port", str(ports["smsc"]),
+                                    "--control-port", str(ports["control"]),
+                                    "--log", str(data.root / "smsc-messages.jsonl")],
+                     f"{local}:{ports['control']}/messages", {}))  # fmt: skip
+        run(_process(data, "payments-simulator", ["sim", "pay", "--port", str(ports["pay"]),
+                                                  "--callback-secret-file", str(secret)],
+                     f"{local}:{ports['pay']}/health", {}))  # fmt: skip
+        run(_process(data, "registry", ["registry", "serve", *reg, "--port",
+                                        str(ports["registry"])],
+                     f"{registry_url}/api/v1/health", reg_env))  # fmt: skip
+        run(_process(data, "sms-worker", ["registry", "sms", "work", *reg], None, reg_env))
+        run(_process(data, "payments-poller", ["registry", "payments", "poll", *reg], None,
+                     reg_env))  # fmt: skip
+        run(_process(data, "portal", ["portal", "serve", "--config",
+                                      str(data.portal / "portal.toml"), "--port",
+                                      str(ports["portal"])],
+                     f"{local}:{ports['portal']}/health", portal_env))  # fmt: skip
+        yield Addresses(
+            registry=registry_url,
+            portal=f"{local}:{ports['portal']}/",
+            smsc=f"127.0.0.1:{ports['smsc']}",
+            smsc_messages=f"{local}:{ports['control']}/messages",
+            payments=f"{local}:{ports['pay']}",
+        )
 
 
 def _self_test(data: DemoData) -> int:
@@ -271,10 +361,12 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
     data = DemoData(data_dir or Path(platformdirs.user_data_dir("sanad")) / "demo")
     private_dir(data.root)
     data.create(population)
+    data.ensure_portal()
     staff = data.ensure_staff()
     private_dir(data.receipts)
     status = 0
-    with _registry_process(data, _free_port()) as url, Emulator(data.receipts, 576) as printer:
+    with _services(data) as at, Emulator(data.receipts, 576) as printer:
+        url = at.registry
         data.write_config(url, printer.url)
         citizens = data.citizens()
         tech_pin = data.tech_pin_file.read_text(encoding="ascii").strip()
@@ -289,6 +381,10 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
                 "citizens": citizens,
                 "technician_pin": tech_pin,
                 "office": f"{url}/office/",
+                "portal": at.portal,
+                "smsc": at.smsc,
+                "smsc_messages": at.smsc_messages,
+                "payments_simulator": at.payments,
                 "staff": staff,
                 "totp_command": totp,
             }
@@ -307,6 +403,11 @@ def command(data_dir: Path | None, self_test: bool, population: int, as_json: bo
                     f"staff     {m['username']:<16} {m['role']:<14} password {m['password']}"
                 )
             click.echo(f"          each one's current code: {totp.replace('USER', 'USERNAME')}")
+            click.echo(f"portal    {at.portal}  (order online: national number, PIN, SMS code)")
+            click.echo(
+                f"SMSC      {at.smsc}  (SMPP simulator; what it received: {at.smsc_messages})"
+            )
+            click.echo(f"payments  {at.payments}  (mobile-money simulator: approves every payment)")
         if not self_test and not _has_display():
             click.echo(
                 "No display found (DISPLAY, WAYLAND_DISPLAY and SDL_VIDEODRIVER are unset): "

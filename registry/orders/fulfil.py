@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import db_records, issuance, keyring
@@ -119,9 +118,7 @@ def issue_for_order(
             replaces=replaces,
         ),
     )
-    order.document_id = s.execute(
-        select(IssuedDocument.id).where(IssuedDocument.serial == issued.serial)
-    ).scalar_one()
+    order.document_id = issued.document_id
     order.updated_at = moment
     log.info(
         "order %s fulfilled: %s serial-hash %s",

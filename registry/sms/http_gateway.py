@@ -4,7 +4,7 @@ The shape most SMS HTTP APIs share:
 
     POST {base}/messages
     Authorization: Bearer TOKEN
-    Idempotency-Key: sanad-sms-<outbox id>-<attempt-independent>
+    Idempotency-Key: sanad-sms-<outbox row id>      (the same for every attempt)
     {"from": "Sanad", "to": "+9627...", "text": "..."}
     → 201/202 {"id": "...", "status": "accepted"}
 

@@ -45,6 +45,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from registry.config import SmsConfig
@@ -93,7 +94,7 @@ class Policy:
     max_attempts: int = 8
     retry_base: dt.timedelta = dt.timedelta(seconds=30)
     retry_max: dt.timedelta = dt.timedelta(hours=1)
-    lease: dt.timedelta = dt.timedelta(minutes=2)
+    lease: dt.timedelta = dt.timedelta(minutes=5)
     batch_size: int = 20
 
     @classmethod
@@ -119,7 +120,7 @@ class Policy:
         """The wait after the `attempts`-th failed attempt: base × 2^(attempts-1), capped.
         (Persisted as `not_before`, so it holds across workers and restarts: an in-process
         retry library such as stamina cannot keep that.)"""
-        return min(self.retry_max, self.retry_base * 2 ** max(0, attempts - 1))
+        return min(self.retry_max, self.retry_base * int(2 ** max(0, attempts - 1)))
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,6 @@ def enqueue(
         raise ValueError("dedupe_key must be 1 to 200 characters")
     body = templates.render(template, language, values)
     if dedupe_key is not None:
-        # a savepoint, so a racing duplicate's IntegrityError leaves the caller's work intact
         existing = session.scalar(select(SmsMessage.id).where(SmsMessage.dedupe_key == dedupe_key))
         if existing is not None:
             return None
@@ -195,9 +195,7 @@ def enqueue(
         session.add(row)
         session.flush()
         return row.id
-    from sqlalchemy.exc import IntegrityError
-
-    try:
+    try:  # a savepoint: a racing duplicate's IntegrityError leaves the caller's work intact
         with session.begin_nested():
             session.add(row)
             session.flush()
@@ -207,18 +205,26 @@ def enqueue(
 
 
 def _sent_in_window(
-    session: Session, to: str, now: dt.datetime, policy: Policy
-) -> list[dt.datetime]:
+    session: Session, numbers: set[str], now: dt.datetime, policy: Policy, *, besides: list[int]
+) -> dict[str, list[dt.datetime]]:
+    """When each number's messages in the rate window went (or were claimed), oldest first:
+    one query for the whole batch."""
     since = now - policy.rate_window
-    rows = session.scalars(
-        select(SmsMessage.sent_at).where(
-            SmsMessage.to == to,
-            SmsMessage.sent_at.is_not(None),
+    rows = session.execute(
+        select(SmsMessage.to, SmsMessage.sent_at).where(
+            SmsMessage.to.in_(numbers),
+            SmsMessage.id.not_in(besides),  # a lapsed claim being taken again is not counted
             SmsMessage.sent_at > since,
             SmsMessage.state.in_(_SENT_STATES),
         )
     )
-    return sorted(t for t in rows if t is not None)
+    sent: dict[str, list[dt.datetime]] = {n: [] for n in numbers}
+    for to, at in rows:
+        if at is not None:
+            sent[to].append(at)
+    for times in sent.values():
+        times.sort()
+    return sent
 
 
 def claim(
@@ -247,7 +253,9 @@ def claim(
     rows = list(session.scalars(query))
     quiet = quiet_until(now, policy)
     taken: list[Outgoing] = []
-    counted: dict[str, list[dt.datetime]] = {}
+    counted = _sent_in_window(
+        session, {r.to for r in rows}, now, policy, besides=[r.id for r in rows]
+    )
     for row in rows:
         if len(taken) >= limit:
             break
@@ -259,8 +267,6 @@ def claim(
             row.state, row.not_before = State.QUEUED, quiet
             row.claimed_by = row.claimed_until = None
             continue
-        if row.to not in counted:
-            counted[row.to] = _sent_in_window(session, row.to, now, policy)
         recent = counted[row.to]
         if not row.urgent and len(recent) >= policy.rate_limit:
             row.state = State.QUEUED
@@ -360,4 +366,4 @@ def record_receipt(
 def counts(session: Session) -> dict[str, int]:
     """How many messages are in each state."""
     rows = session.execute(select(SmsMessage.state, func.count()).group_by(SmsMessage.state))
-    return {state: n for state, n in rows}
+    return {str(state): int(n) for state, n in rows}

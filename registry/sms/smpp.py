@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _TEMPORARY = {0x08, 0x14, 0x58, 0x64}  # system error, queue full, throttled, temporary app error
 _RECEIPT_FIELD = re.compile(rb"(\w+(?: date)?):(\S*)")
+_SMPPLIB_LOG = f"{__name__}.smpplib"
 _KEEPALIVE = 30.0  # seconds of silence before an enquire_link
 _refs = itertools.count(int(time.time()) % 256)
 
@@ -93,11 +94,19 @@ class SmppGateway:
         import smpplib.client
         import smpplib.exceptions
 
+        # smpplib dumps every PDU (numbers, texts, one-time codes) at DEBUG: never let it
+        logging.getLogger(_SMPPLIB_LOG).setLevel(logging.INFO)
         client = smpplib.client.Client(
-            self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True
+            self.host,
+            self.port,
+            timeout=self.timeout,
+            allow_unknown_opt_params=True,
+            logger_name=_SMPPLIB_LOG,
         )
         try:
             client.connect()
+            # one small PDU each way per message: Nagle would hold each behind a delayed ACK
+            client._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if self.transceiver:
                 client.bind_transceiver(**self._bind_args)
             else:
@@ -115,6 +124,9 @@ class SmppGateway:
 
     @staticmethod
     def _drop(client: Any) -> None:
+        import smpplib.consts
+
+        client.state = smpplib.consts.SMPP_CLIENT_STATE_OPEN  # closing is deliberate: no warning
         try:
             client.disconnect()
         except Exception:  # the socket may be half-made; nothing to keep
@@ -243,8 +255,6 @@ class SmppGateway:
                         break
                     self._handle(self._client.read_pdu())
                     self._last_activity = time.monotonic()
-                    wait = 0.0  # having read something, only drain what is already there
-                    deadline = time.monotonic()
                 if time.monotonic() - self._last_activity > _KEEPALIVE:
                     link = smpplib.smpp.make_pdu("enquire_link", client=self._client)
                     self._client.send_pdu(link)
@@ -252,7 +262,5 @@ class SmppGateway:
             except (smpplib.exceptions.ConnectionError, smpplib.exceptions.PDUError, OSError):
                 self._lost()
                 log.warning("the SMSC connection was lost while waiting for receipts")
-            except (TimeoutError, socket.timeout):
-                self._lost()
         got, self._receipts = self._receipts, []
         return got

@@ -75,9 +75,9 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "kiosk_printed",
             ("document_ar", "document_en", "centre_ar", "centre_en"),
-            ar="سند: تمت طباعة {document_ar} في {centre_ar}. إن لم يكن ذلك بطلب منكم فيُرجى "
+            ar="سند: تمّ إصدار {document_ar} في {centre_ar}. إن لم يكن ذلك بطلب منكم فيُرجى "
             "مراجعة أمانة السجل المدني.",
-            en="Sanad: a {document_en} was printed at {centre_en}. If this was not you, please "
+            en="Sanad: a {document_en} was issued at {centre_en}. If this was not you, please "
             "contact the civil registry office.",
         ),
     )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from registry.config import DataDir, SmsConfig
 from registry.db import Database
-from registry.errors import ConfigError
+from registry.errors import ConfigError, ServiceUnavailable
 from registry.sms import outbox
 from registry.sms.gateway import Gateway, GatewayUnavailable, MessageRefused
 from registry.sms.http_gateway import HttpGateway
@@ -149,7 +149,16 @@ def run(
     failures = 0
     try:
         while not stop.is_set():
-            r = drain_once(db, gateway, policy, worker_id=worker_id, clock=clock)
+            try:
+                r = drain_once(db, gateway, policy, worker_id=worker_id, clock=clock)
+            except ServiceUnavailable:
+                # the database went away: nothing is lost (claimed rows come back after the
+                # lease); wait and try again, unless asked for one round only
+                if once:
+                    raise
+                log.warning("SMS worker: the database is unavailable; waiting")
+                stop.wait(idle * 5)
+                continue
             for name in ("claimed", "sent", "retried", "failed", "receipts"):
                 setattr(total, name, getattr(total, name) + getattr(r, name))
             total.errors.extend(r.errors)

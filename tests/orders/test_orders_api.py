@@ -15,8 +15,8 @@ from registry.errors import Conflict, InvalidCredentials, InvalidInput, NotFound
 from registry.models import IssuedDocument, Order
 from registry.orders import codes, store
 from tests.support.registry import Registry, wrong_pin
-from verifier.verify import Status, verify
 from verifier.documents import DocumentType
+from verifier.verify import Status, verify
 
 
 def _citizen(registry: Registry, *facts: str) -> dict[str, str]:

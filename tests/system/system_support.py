@@ -132,6 +132,7 @@ class RegistryProc:
     db_url: str
     port: int
     log: Path
+    env: dict[str, str] = field(default_factory=dict)  # e.g. SANAD_REGISTRY_SMS__PORT
     proc: Proc = field(init=False)
     _staff_token: str | None = field(default=None, init=False)
 
@@ -166,7 +167,8 @@ class RegistryProc:
 
     def start(self) -> None:
         self.proc.spawn(
-            [SANAD, "registry", "serve", "--data", str(self.data), "--port", str(self.port)]
+            [SANAD, "registry", "serve", "--data", str(self.data), "--port", str(self.port)],
+            env={**os.environ, **self.env} if self.env else None,
         )
 
         def up() -> bool:
