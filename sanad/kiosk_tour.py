@@ -448,6 +448,12 @@ def steps_for(lang: str, preview: Path) -> list[Step]:
             p + "22-technician-other-language",
         ),
         Step(send(lambda a: ks.Exit()), state(ks.State.ATTRACT), None),
+        # the paper replaced: the next language's tour starts on a kiosk that can print
+        Step(
+            send(lambda a: ks.PrinterStatusChanged(ks.PrinterState.READY)),
+            lambda a: a.session.printing_available,
+            None,
+        ),
     ]
 
 

@@ -4,6 +4,8 @@ runner's side of it (the registry cut off, a replayed document printed and marke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from kiosk_support import RunnerHarness
 
@@ -19,7 +21,7 @@ TYPO = "K7QM2XA9C"  # one character off: the check fails
 OTHER = "H4RT9Z2BT"
 
 
-def run(s: ks.Session, *events: ks.Event) -> tuple[ks.Session, list[ks.Effect]]:
+def run(s: ks.Session, *events: ks.Event) -> tuple[ks.Session, Sequence[ks.Effect]]:
     effects: list[ks.Effect] = []
     for e in events:
         s, out = ks.step(s, e)
@@ -27,13 +29,13 @@ def run(s: ks.Session, *events: ks.Event) -> tuple[ks.Session, list[ks.Effect]]:
     return s, effects
 
 
-def one(effects: list[ks.Effect], kind: type[ks.Effect]) -> ks.Effect:
+def one(effects: Sequence[ks.Effect], kind: type[ks.Effect]) -> ks.Effect:
     found = [e for e in effects if isinstance(e, kind)]
     assert len(found) == 1, f"expected one {kind.__name__} in {effects}"
     return found[0]
 
 
-def none_of(effects: list[ks.Effect], *kinds: type[ks.Effect]) -> bool:
+def none_of(effects: Sequence[ks.Effect], *kinds: type[ks.Effect]) -> bool:
     return not [e for e in effects if isinstance(e, kinds)]
 
 
