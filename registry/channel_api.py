@@ -265,9 +265,8 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
     )
     def collect(body: CollectBody, kiosk: Kiosk_) -> dict[str, Any]:
         kiosk.require_kiosk()
-        with reg.db.session() as s:
+        with reg.db.session() as s:  # the code alone tells nothing about the order's state
             order = store.find(s, body.order_code)
-            fulfil.check_collectable(order, Collection.KIOSK)
             nid = s.get_one(Person, order.requester_id).national_id
             order_id = order.id
         citizens.check_pin(
@@ -304,6 +303,7 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
         kiosk.require_kiosk()
         with reg.db.session() as s:
             order = store.find(s, code, lock=True)
+            fulfil.check_collected_here(s, order, kiosk.id)
             if order.state == OrderState.READY.value and order.document_id is not None:
                 order.state = OrderState.COLLECTED.value
                 order.collected_by = kiosk.id

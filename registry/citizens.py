@@ -157,14 +157,17 @@ def _admit(
     nid: str | None,
     card: str | None,
     moment: dt.datetime,
+    channel_budget: bool = True,
 ) -> _Admitted | None:
     """Step 1, in one transaction: decide whether this attempt may run and charge it in
     advance to the kiosk's budget and the citizen's counter (None: an unknown citizen or one
     without a PIN, charged to the kiosk). Locks the kiosk row, then the credential row: the
     order every login transaction takes them in."""
     policy = settings.throttle
-    kiosk = s.execute(select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update()).scalar_one()
-    _kiosk_budget(kiosk, settings, moment)
+    kiosk = None
+    if channel_budget:
+        kiosk = s.execute(select(Kiosk).where(Kiosk.id == kiosk_id).with_for_update()).scalar_one()
+        _kiosk_budget(kiosk, settings, moment)
     person = _find_person(s, nid, card)
     cred = None
     if person is not None:
@@ -174,7 +177,8 @@ def _admit(
                 select(Credential).where(Credential.person_id == person.id).with_for_update()
             ).scalar_one_or_none()
     if person is None or cred is None:
-        _charge_kiosk(kiosk, settings, moment)
+        if kiosk is not None:
+            _charge_kiosk(kiosk, settings, moment)
         return None
     if cred.locked_at is not None or cred.failures >= policy.max_failures:
         log.info("login refused at kiosk %s: account locked", kiosk_id)
@@ -188,7 +192,7 @@ def _admit(
                 retry_after=max(0.001, (ready - moment).total_seconds()),
                 tries_remaining=policy.max_failures - cred.failures,
             )
-    window = _charge_kiosk(kiosk, settings, moment)
+    window = _charge_kiosk(kiosk, settings, moment) if kiosk is not None else moment
     cred.failures += 1
     cred.last_failure_at = moment
     return _Admitted(person.id, cred.pin_hash, person.name_ar, person.name_latin, window)
@@ -249,11 +253,14 @@ def check_pin(
     card: str | None = None,
     now: dt.datetime,
     then: Callable[[Session, int], T],
+    channel_budget: bool = True,
 ) -> tuple[T, Identified]:
     """The three steps of the module docstring for one PIN attempt on a channel (a kiosk's
     or the portal's budget): on success `then(session, person_id)` runs in the step-3
     transaction (open a session, send a one-time code) and its result is returned with who
-    it was; on failure InvalidCredentials / Locked / Throttled."""
+    it was; on failure InvalidCredentials / Locked / Throttled. `channel_budget=False` (the
+    portal: one channel for every citizen on the internet) charges the citizen's counter only,
+    so strangers' guesses cannot lock everyone out, and takes no lock on the channel's row."""
     if (national_id_text is None) == (card is None):
         raise InvalidInput("give either a national ID or a scanned card, not both")
     nid = validate_national_id(national_id_text) if national_id_text is not None else None
@@ -265,7 +272,9 @@ def check_pin(
     moment = now
 
     # step 1: decide whether this attempt may run, and charge it in advance
-    admitted = db.transact(lambda s: _admit(s, settings, channel_id, nid, card, moment))
+    admitted = db.transact(
+        lambda s: _admit(s, settings, channel_id, nid, card, moment, channel_budget)
+    )
     if admitted is None:
         log.info("PIN refused on channel %s: unknown citizen or no PIN", channel_id)
         raise InvalidCredentials("unknown national number or PIN")
@@ -304,11 +313,12 @@ def check_pin(
         raise InvalidCredentials("wrong national number or PIN", tries_remaining=remaining)
 
     def settle_success(s: Session) -> T:
-        kiosk = s.execute(
-            select(Kiosk).where(Kiosk.id == channel_id).with_for_update()
-        ).scalar_one()
-        if kiosk.fail_window_start == admitted.kiosk_window and kiosk.fail_window_count > 0:
-            kiosk.fail_window_count -= 1  # the right PIN: refund the kiosk's charge
+        if channel_budget:
+            kiosk = s.execute(
+                select(Kiosk).where(Kiosk.id == channel_id).with_for_update()
+            ).scalar_one()
+            if kiosk.fail_window_start == admitted.kiosk_window and kiosk.fail_window_count > 0:
+                kiosk.fail_window_count -= 1  # the right PIN: refund the kiosk's charge
         cred = s.execute(
             select(Credential).where(Credential.person_id == person_id).with_for_update()
         ).scalar_one()

@@ -424,16 +424,22 @@ class RegistryClient:
         """The PIN; a right one sends a one-time code by SMS to the phone on record."""
         body = {"national_id": national_id, "pin": pin, "language": language}
         d = self._call("POST", "/api/v1/portal/sign-in", body, safe=False)
-        return SignInChallenge(
-            d["challenge"], dt.datetime.fromisoformat(d["expires_at"]), d["phone_hint"]
-        )
+        try:
+            return SignInChallenge(
+                d["challenge"], dt.datetime.fromisoformat(d["expires_at"]), d["phone_hint"]
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError("the registry's answer is not a sign-in challenge") from exc
 
     def portal_verify(self, challenge: str, code: str) -> CitizenSession:
         body = {"challenge": challenge, "code": code}
         d = self._call("POST", "/api/v1/portal/sign-in/verify", body, safe=False)
-        return CitizenSession(
-            d["token"], dt.datetime.fromisoformat(d["expires_at"]), _bi(d["name"])
-        )
+        try:
+            return CitizenSession(
+                d["token"], dt.datetime.fromisoformat(d["expires_at"]), _bi(d["name"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError("the registry's answer is not a session") from exc
 
     def portal_resend(self, challenge: str, language: str = "ar") -> dt.datetime:
         body = {"challenge": challenge, "language": language}
@@ -442,7 +448,10 @@ class RegistryClient:
 
     def offices(self) -> list[OfficeChoice]:
         d = self._call("GET", "/api/v1/offices", None, safe=True)
-        return [OfficeChoice(o["code"], _bi(o["name"])) for o in d["offices"]]
+        try:
+            return [OfficeChoice(o["code"], _bi(o["name"])) for o in d["offices"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError("the registry's answer is not a list of offices") from exc
 
     def place_order(
         self,
@@ -502,6 +511,8 @@ class RegistryClient:
             "idempotency_key": idempotency_key or new_idempotency_key(),
         }
         d = self._call("POST", "/api/v1/orders/collect", body, safe=False)
+        if not isinstance(d.get("order"), dict):
+            raise ProtocolError("the registry's answer names no order")
         return CollectedOrder(_issued(d), _order(d["order"]))
 
     def order_collected(self, code: str) -> Order:

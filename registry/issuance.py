@@ -138,6 +138,7 @@ PAYMENT_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}")
 # generated records (M2019/0000123) and those registered at an office (M2026/AMM/000001,
 # registry.civil.numbers)
 COUNTER_PAYMENT = "COUNTER-"  # the fee paid at an office's counter (registry.counter)
+ORDER_PAYMENT = "ORDER-"  # an order's fee, paid online (registry.orders.fulfil)
 RECORD_NUMBER = re.compile(r"[A-Z][0-9]{4}/(?:[A-Z]{2,8}/[0-9]{6}|[0-9]{7})")
 
 
@@ -558,6 +559,8 @@ class IssueRequest:
             )
         if self.payment_reference.upper().startswith(COUNTER_PAYMENT):
             raise InvalidInput(f"payment references starting {COUNTER_PAYMENT} are the counters'")
+        if self.payment_reference.upper().startswith(ORDER_PAYMENT):
+            raise InvalidInput(f"payment references starting {ORDER_PAYMENT} are the orders'")
         if not 1 <= len(self.subject) <= 32:
             raise InvalidInput("the subject is a national number or a record number")
 

@@ -109,11 +109,17 @@ def start(
         raise InvalidInput("language is ar or en")
     moment = now.replace(microsecond=0)
 
-    def open_challenge(s: Session, person_id: int) -> Challenge | None:
+    def open_challenge(s: Session, person_id: int) -> Challenge | ErrorCode:
+        """Refusals are returned, not raised: the PIN was right, and this transaction is the
+        one that clears the failure step 1 charged in advance."""
         phone = s.execute(select(Person.phone).where(Person.id == person_id)).scalar_one()
         if not phone:
-            return None
-        s.execute(delete(SignInChallenge).where(SignInChallenge.expires_at < moment))
+            return ErrorCode.NO_PHONE
+        s.execute(
+            delete(SignInChallenge).where(
+                SignInChallenge.created_at < moment - dt.timedelta(hours=1)
+            )
+        )
         recent = s.execute(
             select(func.count())
             .select_from(SignInChallenge)
@@ -123,7 +129,7 @@ def start(
             )
         ).scalar_one()
         if recent >= MAX_CHALLENGES_PER_HOUR:
-            raise Throttled("too many sign-in codes this hour", retry_after=600.0)
+            return ErrorCode.THROTTLED
         challenge_id = secrets.token_urlsafe(24)
         code = _new_code()
         expires = moment + CODE_TTL
@@ -151,9 +157,13 @@ def start(
         national_id_text=national_id_text,
         now=moment,
         then=open_challenge,
+        channel_budget=False,
     )
-    if challenge is None:
+    if challenge is ErrorCode.NO_PHONE:
         raise Refused("no mobile number on record for a sign-in code", code=ErrorCode.NO_PHONE)
+    if challenge is ErrorCode.THROTTLED:
+        raise Throttled("too many sign-in codes this hour", retry_after=600.0)
+    assert isinstance(challenge, Challenge)
     log.info("portal sign-in code sent (channel %s)", channel_id)
     return challenge
 
@@ -230,8 +240,7 @@ def resend(
         code = _new_code()
         row.code_hash = _code_hash(challenge_id, code)
         row.sends += 1
-        row.sent_at = moment
-        row.failures = 0
+        row.sent_at = moment  # the wrong tries so far still count: MAX_TRIES per sign-in
         row.expires_at = moment + CODE_TTL
         _send_code(
             s,

@@ -33,10 +33,16 @@ from registry.places import PlaceBook
 from verifier.documents import Bilingual, DocumentType
 from verifier.trust import serial_hash
 
-__all__ = ["ORDER_PAYMENT", "check_collectable", "issue_for_order", "payment_reference"]
+__all__ = [
+    "ORDER_PAYMENT",
+    "check_collectable",
+    "check_collected_here",
+    "issue_for_order",
+    "payment_reference",
+]
 
 log = logging.getLogger(__name__)
-ORDER_PAYMENT = "ORDER-"
+ORDER_PAYMENT = issuance.ORDER_PAYMENT
 
 
 def payment_reference(order: Order) -> str:
@@ -57,6 +63,19 @@ def check_collectable(order: Order, collection: Collection) -> None:
         raise Conflict(
             f"this order cannot be collected ({order.state})", code=ErrorCode.ORDER_NOT_READY
         )
+
+
+def check_collected_here(s: Session, order: Order, kiosk_id: str) -> None:
+    """Only the kiosk that issued an order's document may say it printed it."""
+    if order.collection != Collection.KIOSK.value:
+        raise Conflict("this order is collected elsewhere", code=ErrorCode.ORDER_ELSEWHERE)
+    if order.document_id is not None:
+        issued_by = s.get_one(IssuedDocument, order.document_id).kiosk_id
+        if issued_by != kiosk_id:
+            raise Conflict(
+                "this order's document was issued at another kiosk",
+                code=ErrorCode.ORDER_ELSEWHERE,
+            )
 
 
 def issue_for_order(

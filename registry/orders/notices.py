@@ -52,7 +52,7 @@ def paid(s: Session, order: Order, now: dt.datetime) -> None:
         place_ar = office.name_ar if office else order.office
         place_en = (office.name_latin or office.name_ar) if office else order.office
     else:
-        place_ar, place_en = "أيّ كشك من أكشاك الخدمة الذاتية", "any self-service kiosk"
+        place_ar, place_en = "أيّ جهاز من أجهزة الخدمة الذاتية", "any self-service kiosk"
     values = {"order_code": code, "place_ar": place_ar, "place_en": place_en}
     _send(s, order, "order_ready", values, now)
 

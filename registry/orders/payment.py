@@ -16,6 +16,7 @@ marks it refunded. `payment_json` is the order's latest payment as the API shows
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -31,7 +32,9 @@ from registry.payments import ledger
 from registry.payments.ledger import Settlement
 from registry.payments.provider import Provider
 
-__all__ = ["on_settlement", "pay", "payment_json"]
+__all__ = ["latest_payment", "on_settlement", "pay", "payment_json"]
+
+log = logging.getLogger(__name__)
 
 
 def on_settlement(s: Session, settlement: Settlement, now: dt.datetime) -> None:
@@ -41,7 +44,15 @@ def on_settlement(s: Session, settlement: Settlement, now: dt.datetime) -> None:
     if order is None or not settlement.changed:
         return
     if settlement.state == "captured":
-        store.settle_capture(s, order, now)
+        if not store.settle_capture(s, order, now):
+            # money taken for an order already paid (a late success after another payment):
+            # the ledger shows it; the operator refunds it (docs/payments.md)
+            log.error(
+                "payment %d captured for order %d, which was %s already: refund it",
+                settlement.payment_id,
+                order.id,
+                order.state,
+            )
     elif settlement.state == "refunded" and can_refund(OrderState(order.state)):
         order.state = OrderState.REFUNDED.value
         order.updated_at = now.replace(microsecond=0)
@@ -86,19 +97,28 @@ def pay(
         pending = latest_payment(s, order.id)
         if pending is not None and pending.state == "captured":
             return order.id
-        row = ledger.open_request(
-            s,
-            order_id=order.id,
-            amount=order.fee_amount,
-            currency=order.fee_currency,
-            msisdn=msisdn,
-            now=now,
-            idempotency_key=idempotency_key,
-        )
-        if row.state not in ("pending", "declined", "failed"):
-            raise Conflict("this order's payment is being refunded", code=ErrorCode.PAYMENT_FAILED)
-        payment_id, order_id = row.id, order.id
+        if pending is not None and pending.state == "pending":
+            # one request at a time, whatever key a second tab or a retry brings: the same
+            # request again (sent anew if it never reached the provider), never a second charge
+            payment_id, order_id = pending.id, order.id
+        else:
+            payment_id, order_id = _open(s, order, msisdn, idempotency_key, now)
     ledger.send_request(
         db, provider, payment_id, callback_url=callback_url, now=now, on_settlement=on_settlement
     )
     return order_id
+
+
+def _open(s: Session, order: Order, msisdn: str, key: str, now: dt.datetime) -> tuple[int, int]:
+    row = ledger.open_request(
+        s,
+        order_id=order.id,
+        amount=order.fee_amount,
+        currency=order.fee_currency,
+        msisdn=msisdn,
+        now=now,
+        idempotency_key=key,
+    )
+    if row.state not in ("pending", "declined", "failed"):
+        raise Conflict("this order's payment is being refunded", code=ErrorCode.PAYMENT_FAILED)
+    return row.id, order.id

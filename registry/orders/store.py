@@ -115,7 +115,11 @@ class OrderRequest:
             order.document_type == int(self.document_type)
             and order.subject_ref == self.subject
             and order.collection == self.collection.value
-            and order.office == (self.office if self.collection is Collection.COUNTER else None)
+            and order.office
+            == ((self.office or "").upper()[:8] if self.collection is Collection.COUNTER else None)
+            and order.language == self.language
+            and (json.loads(order.postal_address) if order.postal_address else None)
+            == (self.address.as_json() if self.address else None)
         )
 
 

@@ -44,7 +44,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -285,13 +285,18 @@ def claim(
     return taken
 
 
+SENT_CODE = "(one-time code sent)"  # what a sent one-time code's row keeps of its text
+
+
 def mark_sent(session: Session, message_id: int, smsc_message_id: str, *, now: dt.datetime) -> bool:
     """The SMSC accepted it (submit_sm_resp): sending → sent, with its message id. False when
-    the row was not `sending` (already marked: nothing changes)."""
+    the row was not `sending` (already marked: nothing changes). A one-time code's text is
+    blanked once it is sent: the database keeps no usable code."""
     result = session.execute(
         update(SmsMessage)
         .where(SmsMessage.id == message_id, SmsMessage.state == State.SENDING)
         .values(
+            body=case((SmsMessage.template == "otp", SENT_CODE), else_=SmsMessage.body),
             state=State.SENT,
             smsc_message_id=smsc_message_id[:65],
             sent_at=now,

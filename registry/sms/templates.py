@@ -53,9 +53,9 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "order_paid",
             ("order_code",),
-            ar="سند: استُلم رسم الطلب {order_code}، وستصلكم رسالة حين تجهز الوثيقة.",
+            ar="سند: استُلم رسم الطلب {order_code}، وستصلكم رسالة حين تُرسَل الوثيقة بالبريد.",
             en="Sanad: payment received for order {order_code}. We will text you when the "
-            "document is ready.",
+            "document is posted.",
         ),
         Template(
             "order_ready",
@@ -77,7 +77,7 @@ TEMPLATES: dict[str, Template] = {
             ("document_ar", "document_en", "centre_ar", "centre_en"),
             ar="سند: تمّ إصدار {document_ar} في {centre_ar}. إن لم يكن ذلك بطلب منكم فيُرجى "
             "مراجعة أمانة السجل المدني.",
-            en="Sanad: a {document_en} was issued at {centre_en}. If this was not you, please "
+            en="Sanad: {document_en} issued at {centre_en}. If this was not you, please "
             "contact the civil registry office.",
         ),
     )

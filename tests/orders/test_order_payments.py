@@ -160,3 +160,13 @@ def test_a_kiosk_sale_is_an_order_and_a_ledger_entry(
     )
     assert _count(registry, Order, channel="kiosk", state="collected") == 1
     assert _count(registry, PaymentRow, provider_reference=doc.payment_reference) == 1
+
+
+def test_a_second_pay_with_another_key_is_the_same_request(
+    registry: Registry, paying: LiveServer, portal: RegistryClient, provider: str
+) -> None:
+    _faults(provider, callback_lost=True)
+    citizen, session, code = _order(registry, portal)
+    portal.pay_order(session, code, msisdn=citizen["phone"], idempotency_key=uuid.uuid4().hex)
+    portal.pay_order(session, code, msisdn=citizen["phone"], idempotency_key=uuid.uuid4().hex)
+    assert _count(registry, PaymentRow, channel="portal") == 1

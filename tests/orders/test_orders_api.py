@@ -221,3 +221,43 @@ def test_an_order_is_refused_for_what_the_kiosk_would_refuse(
             collection="post",
             idempotency_key=uuid.uuid4().hex,
         )
+
+
+def test_the_hourly_cap_on_codes_refuses_without_charging_the_pin(
+    registry: Registry, portal: RegistryClient, kiosk: RegistryClient
+) -> None:
+    from registry.errors import Throttled
+    from registry.portal_sign_in import MAX_CHALLENGES_PER_HOUR
+
+    citizen = _citizen(registry)
+    for _ in range(MAX_CHALLENGES_PER_HOUR):
+        portal.portal_sign_in(national_id=citizen["national_id"], pin=citizen["pin"])
+    with pytest.raises(Throttled):
+        portal.portal_sign_in(national_id=citizen["national_id"], pin=citizen["pin"])
+    # the right PIN each time: nothing was charged against it, the kiosk still signs them in
+    assert kiosk.login(national_id=citizen["national_id"], pin=citizen["pin"]).name.ar
+
+
+def test_only_the_kiosk_that_issued_an_order_marks_it_collected(
+    registry: Registry, server: object, portal: RegistryClient, kiosk: RegistryClient
+) -> None:
+    from tests.support.registry import LiveServer
+
+    assert isinstance(server, LiveServer)
+    citizen = _citizen(registry)
+    session = _signed_in(registry, portal, citizen)
+    order = portal.place_order(
+        session,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        collection="kiosk",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    _pay(registry, order.code)
+    kiosk.collect_order(order_code=order.code, pin=citizen["pin"])
+    key = registry.enroll("IRB-002")
+    with server.client("IRB-002", key, retries=0) as other:
+        with pytest.raises(Conflict) as elsewhere:
+            other.order_collected(order.code)
+        assert elsewhere.value.code is ErrorCode.ORDER_ELSEWHERE
+    assert kiosk.order_collected(order.code).state == "collected"
