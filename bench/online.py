@@ -1,0 +1,629 @@
+#!/usr/bin/env python3
+"""Online e-services benchmark: orders per second end to end with concurrent citizens.
+
+On PostgreSQL (127.0.0.1:5432, a throwaway database, dropped at the end unless --keep) it
+initialises a registry with a demo population (every adult demo citizen has a phone), enrols
+a portal channel with `sanad registry portal enroll` and starts, each as its own process, the
+mobile-money simulator (`sanad sim pay`) and the registry (`sanad registry serve --workers 2`)
+with its `[payments]` pointed at the simulator through the environment, as `sanad demo` does.
+
+Then N citizens at once (one thread each, `registry.client.RegistryClient` signed as the
+portal, as the portal itself calls the registry) each:
+  1. sign in: `portal_sign_in` (PIN), the one-time code read from the registry's SMS outbox
+     (the `sms_outbox` row for that number: the text the citizen would receive), `portal_verify`;
+  2. for each of --orders orders: `place_order` (a birth certificate for themself, collected
+     at a kiosk) and `pay_order` (the simulator answers 202; its signed callback arrives
+     --callback-delay seconds later, as an operator's would), then wait until the order is
+     "ready": one watcher reads the orders' states from the database every 20 ms (so a
+     hundred citizens do not poll the API), and the citizen confirms with `order()`.
+Printed: sign-in, place+pay and placed→ready p50/p99, orders per second over the phase
+(first sign-in to the last "ready"), failures by kind; and from the registry's own rows the
+created→ready time (no polling in it) and that each order has exactly one captured payment.
+
+Baselines measured in the same run, same concurrency:
+  - the kiosk issue path (POST /api/v1/documents through the same client, the same citizens
+    logged in at enrolled kiosks): documents per second, p50/p99;
+  - the bare request-to-pay on the simulator (no callback asked): requests per second.
+
+SMS per second through the SMSC simulator is bench/sms.py's (run after the orders with
+--sms when that file exists: the SMS worker drains what this run queued).
+
+    .venv/bin/python bench/online.py [--citizens 100] [--orders 2] [--quick] [--keep]
+
+--quick: 20 citizens, one order each, a smaller population. Never asserts timings; the machine
+is shared, so the load average is printed. Load generator, registry, simulator and PostgreSQL
+share this machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import csv
+import datetime as dt
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# this file is bench/online.py: keep its directory off the path
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PORTAL_ID = "PORTAL-BENCH"
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _ms(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * q))] * 1000
+
+
+def _pq(xs: list[float]) -> str:
+    return f"p50 {_ms(xs, 0.5):6.0f} ms  p99 {_ms(xs, 0.99):6.0f} ms"
+
+
+def _database() -> tuple[str, str]:
+    from sqlalchemy import create_engine, text
+
+    name = f"sanad_online_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _drop(name: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        c.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def _process(
+    name: str, args: list[str], health: str, env: dict[str, str], logs: Path
+) -> Iterator[int]:
+    """`sanad ARGS` in its own process (output in LOGS/NAME.log) until the block ends, once
+    `health` answers 200; yields its pid."""
+    import httpx
+
+    log = (logs / f"{name}.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sanad", *args],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+    )
+    try:
+        deadline = time.monotonic() + 180  # imports are slow on a loaded machine
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(health, timeout=1).status_code == 200:
+                    break
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the {name} did not start; see {log.name}")
+            time.sleep(0.1)
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _sanad(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "sanad", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"sanad {' '.join(args[:3])} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# Setting up
+
+
+@dataclass
+class Setup:
+    data: Any  # registry.config.DataDir
+    url: str
+    citizens: list[dict[str, str]]
+    portal_key: Any  # verifier.keys.SigningKey
+    kiosk_keys: dict[str, Any]
+    secret_file: Path
+
+
+def _citizens(path: Path, n: int) -> list[dict[str, str]]:
+    """The first n demo citizens with a phone of their own (a demo number is drawn from the
+    national number, so two may share one: those are left out, the code is read by number)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["phone"]]
+    count = Counter(r["phone"] for r in rows)
+    own = [r for r in rows if count[r["phone"]] == 1]
+    if len(own) < n:
+        raise SystemExit(f"only {len(own)} demo citizens with a phone of their own: more --persons")
+    return own[:n]
+
+
+def setup(tmp: Path, url: str, persons: int, n: int) -> Setup:
+    from registry import keyring, kiosks
+    from registry.config import DataDir, PaymentsConfig, load_settings
+    from registry.db import Database
+    from registry.payments import setup as payments_setup
+    from registry.seed import initialise
+    from verifier.keys import SigningKey, save_public_key
+
+    data = DataDir(tmp / "registry")
+    t = time.perf_counter()
+    initialise(data, database_url=url, demo=persons, seed=1)
+    payments_setup.ensure_secrets(data, PaymentsConfig())
+    portal_key = SigningKey.generate()
+    save_public_key(portal_key.public, tmp / "portal.pub.jwk")
+    _sanad("registry", "portal", "enroll", "--data", str(data.root), "--id", PORTAL_ID,
+           "--public-key", str(tmp / "portal.pub.jwk"))  # fmt: skip
+    # the baseline's kiosks, one per citizen (as bench/registry.py)
+    kiosk_keys = {f"BK-{i:03d}": SigningKey.generate() for i in range(n)}
+    db = Database(url, pool_size=1)
+    try:
+        with db.session() as s:
+            now = dt.datetime.now(dt.UTC)
+            for kiosk_id, key in kiosk_keys.items():
+                kiosks.enroll(s, kiosk_id, key.public.raw, "مركز", "Centre", now)
+            s.flush()
+            keyring.publish_trust_list(s, data, load_settings(data))
+    finally:
+        db.dispose()
+    citizens = _citizens(data.demo_citizens_path, n)
+    print(
+        f"set up: {persons} persons, portal and {n} kiosks enrolled in "
+        f"{time.perf_counter() - t:.1f} s"
+    )
+    return Setup(
+        data,
+        url,
+        citizens,
+        portal_key,
+        kiosk_keys,
+        data.root / PaymentsConfig().callback_secret_file,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Waiting for "ready" (the database, not the API: a hundred pollers would be the load)
+
+
+class ReadyWatcher:
+    """Every 20 ms, which of the awaited orders have left "unpaid"; wakes their citizens."""
+
+    def __init__(self, url: str) -> None:
+        from registry.db import Database
+
+        self._db = Database(url, pool_size=1)
+        self._waiting: dict[str, tuple[threading.Event, list[str]]] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ReadyWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._db.dispose()
+
+    def wait(self, code: str, timeout: float) -> str | None:
+        """The order's new state ("ready", or what else it became), None on timeout."""
+        event, state = threading.Event(), list[str]()
+        with self._lock:
+            self._waiting[code] = (event, state)
+        if not event.wait(timeout):
+            with self._lock:
+                self._waiting.pop(code, None)
+            return None
+        return state[0]
+
+    def _run(self) -> None:
+        from sqlalchemy import select
+
+        from registry.models import Order
+
+        while not self._stop.wait(0.02):
+            with self._lock:
+                codes = list(self._waiting)
+            if not codes:
+                continue
+            with self._db.session() as s:
+                moved = s.execute(
+                    select(Order.code, Order.state).where(
+                        Order.code.in_(codes), Order.state != "unpaid"
+                    )
+                ).all()
+            with self._lock:
+                for code, state in moved:
+                    event, box = self._waiting.pop(code, (None, []))
+                    if event is not None:
+                        box.append(state)
+                        event.set()
+
+
+# ---------------------------------------------------------------------------------------------
+# The citizens
+
+
+@dataclass
+class Results:
+    sign_in: list[float] = field(default_factory=list)
+    place_pay: list[float] = field(default_factory=list)
+    ready: list[float] = field(default_factory=list)
+    whole: list[float] = field(default_factory=list)  # sign-in to the last order ready
+    failures: Counter[str] = field(default_factory=Counter)
+    codes: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, name: str, value: object) -> None:
+        with self.lock:
+            getattr(self, name).append(value)
+
+    def fail(self, what: str, exc: BaseException) -> None:
+        code = getattr(exc, "code", None)
+        with self.lock:
+            self.failures[f"{what}: {type(exc).__name__}{f' {code}' if code else ''}"] += 1
+
+
+def _otp(db: Any, phone: str) -> str:
+    from sqlalchemy import select
+
+    from registry.models import SmsMessage
+
+    with db.session() as s:
+        body = s.execute(
+            select(SmsMessage.body)
+            .where(SmsMessage.to == phone, SmsMessage.template == "otp")
+            .order_by(SmsMessage.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    found = CODE.search(body or "")
+    if found is None:
+        raise RuntimeError("no sign-in code was queued")
+    return found.group(1)
+
+
+def online(base: str, st: Setup, orders: int, timeout: float) -> tuple[Results, float, float]:
+    """Every citizen at once; the results, the phase's wall time and this process's CPU."""
+    from registry.client import RegistryClient, new_idempotency_key
+    from registry.db import Database
+
+    res = Results()
+    barrier = threading.Barrier(len(st.citizens) + 1)
+    db = Database(st.url, pool_size=4)
+
+    def citizen(c: dict[str, str], watcher: ReadyWatcher) -> None:
+        with RegistryClient(base, PORTAL_ID, st.portal_key, timeout=timeout) as client:
+            barrier.wait()
+            t0 = time.perf_counter()
+            try:
+                challenge = client.portal_sign_in(national_id=c["national_id"], pin=c["pin"])
+                session = client.portal_verify(challenge.challenge, _otp(db, c["phone"]))
+            except Exception as exc:
+                res.fail("sign-in", exc)
+                return
+            res.add("sign_in", time.perf_counter() - t0)
+            for _ in range(orders):
+                t1 = time.perf_counter()
+                try:
+                    order = client.place_order(
+                        session,
+                        document_type="birth_certificate",
+                        subject=c["national_id"],
+                        collection="kiosk",
+                        idempotency_key=new_idempotency_key(),
+                    )
+                    client.pay_order(
+                        session,
+                        order.code,
+                        msisdn=c["phone"],
+                        idempotency_key=new_idempotency_key(),
+                    )
+                except Exception as exc:
+                    res.fail("place+pay", exc)
+                    continue
+                t2 = time.perf_counter()
+                state = watcher.wait(order.code, timeout)
+                if state != "ready":
+                    res.failures[f"not ready: {state or 'timed out'}"] += 1
+                    continue
+                try:
+                    seen = client.order(session, order.code).state
+                except Exception as exc:
+                    res.fail("order", exc)
+                    continue
+                if seen != "ready":
+                    res.failures[f"the API says {seen}"] += 1
+                    continue
+                t3 = time.perf_counter()
+                res.add("place_pay", t2 - t1)
+                res.add("ready", t3 - t2)
+                res.add("codes", order.code)
+            res.add("whole", time.perf_counter() - t0)
+
+    try:
+        with (
+            ReadyWatcher(st.url) as watcher,
+            concurrent.futures.ThreadPoolExecutor(len(st.citizens)) as pool,
+        ):
+            futures = [pool.submit(citizen, c, watcher) for c in st.citizens]
+            barrier.wait()
+            cpu0, t = time.process_time(), time.perf_counter()
+            for f in futures:
+                f.result()
+            elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu0
+    finally:
+        db.dispose()
+    return res, elapsed, cpu
+
+
+def ledger_check(url: str, codes: list[str]) -> str:
+    """From the registry's rows: created→ready p50/p99 (server clock, no polling) and
+    whether every order has exactly one captured payment."""
+    from sqlalchemy import func, select
+
+    from registry.db import Database
+    from registry.models import Order, PaymentRow
+
+    db = Database(url, pool_size=1)
+    try:
+        with db.session() as s:
+            rows = s.execute(
+                select(Order.id, Order.created_at, Order.updated_at).where(Order.code.in_(codes))
+            ).all()
+            captured = dict(
+                s.execute(
+                    select(PaymentRow.order_id, func.count())
+                    .where(PaymentRow.state == "captured")
+                    .group_by(PaymentRow.order_id)
+                ).all()
+            )
+    finally:
+        db.dispose()
+    spans = [(u - c).total_seconds() for _, c, u in rows]
+    once = sum(1 for oid, _, _ in rows if captured.get(oid) == 1)
+    return (
+        f"registry's rows: created→ready {_pq(spans)}; "
+        f"{once} of {len(rows)} orders with exactly one captured payment"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Baselines
+
+
+def kiosk_issue(base: str, st: Setup, per: int, timeout: float) -> tuple[list[float], float, int]:
+    """The same citizens at kiosks, each issuing `per` birth certificates at once (the fee
+    paid at the kiosk): latencies, wall time, failures."""
+    from registry.client import RegistryClient, new_idempotency_key
+
+    lat: list[float] = []
+    failed = [0]
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(st.citizens) + 1)
+
+    def run(kiosk_id: str, c: dict[str, str]) -> None:
+        with RegistryClient(base, kiosk_id, st.kiosk_keys[kiosk_id], timeout=timeout) as client:
+            session = client.login(national_id=c["national_id"], pin=c["pin"])
+            barrier.wait()
+            for n in range(per):
+                t = time.perf_counter()
+                try:
+                    client.issue(
+                        session,
+                        document_type="birth_certificate",
+                        subject=c["national_id"],
+                        payment_reference=f"BENCH-{kiosk_id}-{n}-{uuid.uuid4().hex[:8]}",
+                        idempotency_key=new_idempotency_key(),
+                    )
+                except Exception:
+                    with lock:
+                        failed[0] += 1
+                    continue
+                with lock:
+                    lat.append(time.perf_counter() - t)
+
+    with concurrent.futures.ThreadPoolExecutor(len(st.citizens)) as pool:
+        futures = [pool.submit(run, k, c) for k, c in zip(st.kiosk_keys, st.citizens, strict=False)]
+        barrier.wait()
+        t = time.perf_counter()
+        for f in futures:
+            f.result()
+        elapsed = time.perf_counter() - t
+    return lat, elapsed, failed[0]
+
+
+def bare_request_to_pay(pay: str, clients: int, per: int) -> tuple[list[float], float]:
+    """POST /v1/requesttopay on the simulator, `clients` at once, no callback asked."""
+    import httpx
+
+    lat: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def run(k: int) -> None:
+        with httpx.Client(base_url=pay, timeout=60) as http:
+            barrier.wait()
+            for _ in range(per):
+                t = time.perf_counter()
+                r = http.post(
+                    "/v1/requesttopay",
+                    json={
+                        "amount": 1000,
+                        "currency": "JOD",
+                        "payer": {"partyIdType": "MSISDN", "partyId": f"9627900{k:05d}"},
+                        "externalId": uuid.uuid4().hex,
+                    },
+                    headers={"X-Reference-Id": uuid.uuid4().hex},
+                )
+                if r.status_code != 202:
+                    raise RuntimeError(f"request-to-pay: {r.status_code} {r.text[:200]}")
+                with lock:
+                    lat.append(time.perf_counter() - t)
+
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(run, k) for k in range(clients)]
+        barrier.wait()
+        t = time.perf_counter()
+        for f in futures:
+            f.result()
+        return lat, time.perf_counter() - t
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(a: argparse.Namespace) -> None:
+    name, url = _database()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sanad-online-bench-") as tmp_name:
+            tmp = Path(tmp_name)
+            st = setup(tmp, url, a.persons, a.citizens)
+            ports = {k: _free_port() for k in ("registry", "pay")}
+            base, pay = (f"http://127.0.0.1:{ports[k]}" for k in ("registry", "pay"))
+            env = {
+                # the demo population's PIN cost, so sign-in does not re-hash every PIN
+                "SANAD_REGISTRY_PIN_OPSLIMIT": "1",
+                "SANAD_REGISTRY_PIN_MEMLIMIT_KIB": "64",
+                "SANAD_REGISTRY_KIOSK_MAX_FAILURES": "100000",
+                "SANAD_REGISTRY_PAYMENTS__BASE_URL": pay,
+                "SANAD_REGISTRY_PAYMENTS__CALLBACK_BASE_URL": base,
+            }
+            logs = Path(os.environ.get("BENCH_LOGS", tmp))
+            with contextlib.ExitStack() as stack:
+                stack.enter_context(
+                    _process(
+                        "payments-simulator",
+                        ["sim", "pay", "--port", str(ports["pay"]), "--callback-secret-file",
+                         str(st.secret_file), "--callback-delay", str(a.callback_delay)],
+                        f"{pay}/health",
+                        {},
+                        logs,
+                    )
+                )  # fmt: skip
+                stack.enter_context(
+                    _process(
+                        "registry",
+                        ["registry", "serve", "--data", str(st.data.root), "--port",
+                         str(ports["registry"]), "--workers", str(a.workers)],
+                        f"{base}/api/v1/health",
+                        env,
+                        logs,
+                    )
+                )  # fmt: skip
+                print(
+                    f"{len(st.citizens)} citizens at once, {a.orders} order(s) each; registry "
+                    f"workers {a.workers}; simulator callback delay {a.callback_delay} s"
+                )
+                bare, bare_s = bare_request_to_pay(pay, len(st.citizens), 3)
+                issued, issued_s, issue_failed = kiosk_issue(base, st, a.orders, a.timeout)
+                res, elapsed, cpu = online(base, st, a.orders, a.timeout)
+                check = ledger_check(url, res.codes)
+                if a.sms:
+                    _sms(st, logs)
+        n = len(res.codes)
+        print("\nonline orders (portal client → registry → simulator → signed callback):")
+        print(
+            f"  {n} orders ready of {len(st.citizens) * a.orders} in {elapsed:.2f} s = "
+            f"{n / elapsed:.1f} orders/s (sign-ins included)"
+        )
+        print(f"  sign-in (PIN + code from the outbox + verify)  {_pq(res.sign_in)}")
+        print(f"  place + pay (two requests)                     {_pq(res.place_pay)}")
+        print(f"  paid → ready seen (callback, 20 ms watcher)    {_pq(res.ready)}")
+        print(f"  one citizen's whole visit                      {_pq(res.whole)}")
+        print(f"  {check}")
+        print(f"  load generator CPU {cpu * 1000 / max(n, 1):.1f} ms per order (same machine)")
+        if res.failures:
+            print("  failures: " + ", ".join(f"{k} ×{v}" for k, v in res.failures.most_common()))
+        print("baselines, same run and concurrency:")
+        print(
+            f"  kiosk issue (POST /api/v1/documents): {len(issued)} documents in {issued_s:.2f} s "
+            f"= {len(issued) / issued_s:.1f} docs/s, {_pq(issued)}"
+            + (f", {issue_failed} failed" if issue_failed else "")
+        )
+        print(
+            f"  bare request-to-pay on the simulator: {len(bare) / bare_s:.0f} req/s, {_pq(bare)}"
+        )
+        if issued:
+            print(f"  orders/s ÷ kiosk docs/s = {(n / elapsed) / (len(issued) / issued_s):.2f}")
+    finally:
+        if a.keep:
+            print(f"kept the database {name}")
+        else:
+            _drop(name)
+
+
+def _sms(st: Setup, logs: Path) -> None:
+    """bench/sms.py on what this run queued, when it exists."""
+    script = _HERE / "sms.py"
+    if not script.exists():
+        print("SMS per second: bench/sms.py is not here")
+        return
+    subprocess.run([sys.executable, str(script)], check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--citizens", type=int, default=100)
+    parser.add_argument("--orders", type=int, default=2, help="orders per citizen")
+    parser.add_argument("--persons", type=int, default=0, help="demo population (0: enough)")
+    parser.add_argument("--workers", type=int, default=2, help="registry worker processes")
+    parser.add_argument("--callback-delay", type=float, default=0.2)
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
+    parser.add_argument("--quick", action="store_true", help="20 citizens, one order each")
+    parser.add_argument("--sms", action="store_true", help="then bench/sms.py, if it exists")
+    parser.add_argument("--keep", action="store_true", help="keep the database")
+    a = parser.parse_args()
+    if a.quick:
+        a.citizens, a.orders = min(a.citizens, 20), 1
+    # about half the demo population are adults with a phone; leave room for shared numbers
+    a.persons = a.persons or max(300, a.citizens * 3)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    start = time.perf_counter()
+    run(a)
+    print(
+        f"\nload average at the end: {os.getloadavg()[0]:.1f}; "
+        f"whole run {time.perf_counter() - start:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
