@@ -581,6 +581,7 @@ def run(a: argparse.Namespace) -> None:
                 kiosk = kiosk_issue(base, st, a.orders, a.timeout)
                 res, elapsed, cpu = online(base, st, a.orders, a.timeout)
                 check = ledger_check(url, res.codes)
+                callbacks = _callbacks(pay)
                 if a.sms:
                     _sms(st, logs)
         n = len(res.codes)
@@ -596,6 +597,7 @@ def run(a: argparse.Namespace) -> None:
         print(f"  paid → ready seen (callback, 20 ms watcher)    {_pq(res.ready)}")
         print(f"  one citizen's whole visit                      {_pq(res.whole)}")
         print(f"  {check}")
+        print(f"  simulator's callbacks: {callbacks}")
         print(f"  load generator CPU {cpu * 1000 / max(n, 1):.1f} ms per order (same machine)")
         if res.failures:
             print("  failures: " + ", ".join(f"{k} ×{v}" for k, v in res.failures.most_common()))
@@ -617,6 +619,19 @@ def run(a: argparse.Namespace) -> None:
             print(f"kept the database {name}")
         else:
             _drop(name)
+
+
+def _callbacks(pay: str) -> str:
+    """How the registry answered the simulator's callbacks (a timeout or a 5xx is retried:
+    the registry must capture once all the same)."""
+    import httpx
+
+    sent = httpx.get(f"{pay}/control/callbacks", timeout=30).json()
+    outcomes = Counter(
+        f"{c.get('status_code', c.get('error', 'lost'))} after {c.get('attempts', 0)} attempt(s)"
+        for c in sent
+    )
+    return ", ".join(f"{k} ×{v}" for k, v in sorted(outcomes.items()))
 
 
 def _sms(st: Setup, logs: Path) -> None:
