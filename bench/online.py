@@ -25,10 +25,11 @@ Baselines measured in the same run, same concurrency:
     logged in at enrolled kiosks): documents per second, p50/p99;
   - the bare request-to-pay on the simulator (no callback asked): requests per second.
 
-SMS per second through the SMSC simulator is bench/sms.py's (run after the orders with
---sms when that file exists: the SMS worker drains what this run queued).
+SMS per second through the SMSC simulator is bench/sms.py's measurement (outbox → worker →
+SMPP → `sanad sim smsc`); `--sms N` runs it after the orders with N messages.
 
-    .venv/bin/python bench/online.py [--citizens 100] [--orders 2] [--quick] [--keep]
+    .venv/bin/python bench/online.py [--citizens 100] [--orders 2] [--quick] [--sms N]
+                                     [--workers 2] [--callback-delay 0.2] [--keep]
 
 --quick: 20 citizens, one order each, a smaller population. Never asserts timings; the machine
 is shared, so the load average is printed. Load generator, registry, simulator and PostgreSQL
@@ -582,8 +583,6 @@ def run(a: argparse.Namespace) -> None:
                 res, elapsed, cpu = online(base, st, a.orders, a.timeout)
                 check = ledger_check(url, res.codes)
                 callbacks = _callbacks(pay)
-                if a.sms:
-                    _sms(st, logs)
         n = len(res.codes)
         print("\nonline orders (portal client → registry → simulator → signed callback):")
         print(
@@ -634,13 +633,14 @@ def _callbacks(pay: str) -> str:
     return ", ".join(f"{k} ×{v}" for k, v in sorted(outcomes.items()))
 
 
-def _sms(st: Setup, logs: Path) -> None:
-    """bench/sms.py on what this run queued, when it exists."""
+def _sms(messages: int) -> None:
+    """SMS per second through the SMSC simulator: bench/sms.py's own measurement."""
     script = _HERE / "sms.py"
     if not script.exists():
         print("SMS per second: bench/sms.py is not here")
         return
-    subprocess.run([sys.executable, str(script)], check=False)
+    print(f"\nSMS (bench/sms.py --messages {messages}):", flush=True)
+    subprocess.run([sys.executable, str(script), "--messages", str(messages)], check=False)
 
 
 def main() -> None:
@@ -652,7 +652,9 @@ def main() -> None:
     parser.add_argument("--callback-delay", type=float, default=0.2)
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request")
     parser.add_argument("--quick", action="store_true", help="20 citizens, one order each")
-    parser.add_argument("--sms", action="store_true", help="then bench/sms.py, if it exists")
+    parser.add_argument(
+        "--sms", type=int, default=0, metavar="N", help="then bench/sms.py --messages N"
+    )
     parser.add_argument(
         "--channel-budget",
         type=int,
@@ -668,6 +670,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     start = time.perf_counter()
     run(a)
+    if a.sms:
+        _sms(a.sms)
     print(
         f"\nload average at the end: {os.getloadavg()[0]:.1f}; "
         f"whole run {time.perf_counter() - start:.0f} s"
