@@ -44,6 +44,7 @@ import contextlib
 import csv
 import datetime as dt
 import os
+import pwd
 import re
 import socket
 import subprocess
@@ -149,6 +150,73 @@ def _sanad(*args: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"sanad {' '.join(args[:3])} failed: {done.stderr.strip()}")
     return done.stdout
+
+
+def _ticks(pids: list[int]) -> int:
+    total = 0
+    for p in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's workers are its children)."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _postgres_pids() -> list[int]:
+    try:
+        uid = pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        return []
+    pids = []
+    for p in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if p.name.isdigit() and p.stat().st_uid == uid:
+                pids.append(int(p.name))
+    return pids
+
+
+@dataclass
+class Cpu:
+    """CPU seconds of the registry's processes, the simulator's and PostgreSQL's (all of the
+    local server's: other databases' work on this shared machine is in it too)."""
+
+    registry: float
+    simulator: float
+    postgres: float
+
+    @classmethod
+    def now(cls, registry_pid: int, simulator_pid: int) -> Cpu:
+        hz = os.sysconf("SC_CLK_TCK")
+        return cls(
+            _ticks(_tree(registry_pid)) / hz,
+            _ticks(_tree(simulator_pid)) / hz,
+            _ticks(_postgres_pids()) / hz,
+        )
+
+    def since(self, before: Cpu) -> Cpu:
+        return Cpu(
+            self.registry - before.registry,
+            self.simulator - before.simulator,
+            self.postgres - before.postgres,
+        )
+
+    def per(self, n: int) -> str:
+        n = max(n, 1)
+        return (
+            f"registry {self.registry * 1000 / n:.1f} ms, simulator "
+            f"{self.simulator * 1000 / n:.1f} ms, PostgreSQL {self.postgres * 1000 / n:.1f} ms"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +470,7 @@ def online(base: str, st: Setup, orders: int, timeout: float) -> tuple[Results, 
     return res, elapsed, cpu
 
 
-def ledger_check(url: str, codes: list[str]) -> str:
+def ledger_check(url: str, codes: list[str]) -> tuple[str, set[str]]:
     """From the registry's ledger: payment opened → captured by the callback (the server's
     clock, no polling in it; the orders' own times are whole seconds) and whether every
     order has exactly one captured payment; callbacks the registry saw."""
@@ -416,7 +484,7 @@ def ledger_check(url: str, codes: list[str]) -> str:
         with db.session() as s:
             rows = s.execute(
                 select(Order.id, PaymentRow.state, PaymentRow.created_at, PaymentRow.captured_at,
-                       PaymentRow.callbacks_seen)
+                       PaymentRow.callbacks_seen, PaymentRow.provider_reference)
                 .join(PaymentRow, PaymentRow.order_id == Order.id)
                 .where(Order.code.in_(codes))
             ).all()  # fmt: skip
@@ -425,10 +493,11 @@ def ledger_check(url: str, codes: list[str]) -> str:
     captured = Counter(r.id for r in rows if r.state == "captured")
     spans = [(r.captured_at - r.created_at).total_seconds() for r in rows if r.captured_at]
     once = sum(1 for code_id in {r.id for r in rows} if captured[code_id] == 1)
-    return (
+    text = (
         f"ledger: payment opened → captured {_pq(spans)}; {once} of {len(codes)} orders with "
         f"exactly one captured payment; {sum(r.callbacks_seen for r in rows)} callbacks seen"
     )
+    return text, {r.provider_reference for r in rows if r.provider_reference}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -554,7 +623,7 @@ def run(a: argparse.Namespace) -> None:
             }
             logs = Path(os.environ.get("BENCH_LOGS", tmp))
             with contextlib.ExitStack() as stack:
-                stack.enter_context(
+                sim_pid = stack.enter_context(
                     _process(
                         "payments-simulator",
                         ["sim", "pay", "--port", str(ports["pay"]), "--callback-secret-file",
@@ -564,7 +633,7 @@ def run(a: argparse.Namespace) -> None:
                         logs,
                     )
                 )  # fmt: skip
-                stack.enter_context(
+                reg_pid = stack.enter_context(
                     _process(
                         "registry",
                         ["registry", "serve", "--data", str(st.data.root), "--port",
@@ -579,10 +648,13 @@ def run(a: argparse.Namespace) -> None:
                     f"workers {a.workers}; simulator callback delay {a.callback_delay} s"
                 )
                 bare, bare_s = bare_request_to_pay(pay, len(st.citizens), 3)
+                c0 = Cpu.now(reg_pid, sim_pid)
                 kiosk = kiosk_issue(base, st, a.orders, a.timeout)
+                c1 = Cpu.now(reg_pid, sim_pid)
                 res, elapsed, cpu = online(base, st, a.orders, a.timeout)
-                check = ledger_check(url, res.codes)
-                callbacks = _callbacks(pay)
+                c2 = Cpu.now(reg_pid, sim_pid)
+                check, refs = ledger_check(url, res.codes)
+                callbacks = _callbacks(pay, refs)
         n = len(res.codes)
         print("\nonline orders (portal client → registry → simulator → signed callback):")
         print(
@@ -597,7 +669,10 @@ def run(a: argparse.Namespace) -> None:
         print(f"  one citizen's whole visit                      {_pq(res.whole)}")
         print(f"  {check}")
         print(f"  simulator's callbacks: {callbacks}")
-        print(f"  load generator CPU {cpu * 1000 / max(n, 1):.1f} ms per order (same machine)")
+        print(
+            f"  CPU per order (its share of the sign-in included): {c2.since(c1).per(n)}; "
+            f"load generator {cpu * 1000 / max(n, 1):.1f} ms"
+        )
         if res.failures:
             print("  failures: " + ", ".join(f"{k} ×{v}" for k, v in res.failures.most_common()))
         print("baselines, same run and concurrency:")
@@ -606,6 +681,10 @@ def run(a: argparse.Namespace) -> None:
             f"  kiosk issue (POST /api/v1/documents): {len(kiosk.issued)} documents in "
             f"{kiosk.elapsed:.2f} s = {len(kiosk.issued) / kiosk.elapsed:.1f} docs/s, "
             f"{_pq(kiosk.issued)}" + (f", {kiosk.failed} failed" if kiosk.failed else "")
+        )
+        print(
+            "    CPU per document (its share of the login included): "
+            + c1.since(c0).per(len(kiosk.issued))
         )
         print(
             f"  bare request-to-pay on the simulator: {len(bare) / bare_s:.0f} req/s, {_pq(bare)}"
@@ -620,12 +699,16 @@ def run(a: argparse.Namespace) -> None:
             _drop(name)
 
 
-def _callbacks(pay: str) -> str:
-    """How the registry answered the simulator's callbacks (a timeout or a 5xx is retried:
-    the registry must capture once all the same)."""
+def _callbacks(pay: str, refs: set[str]) -> str:
+    """How the registry answered the simulator's callbacks for these payments (a timeout or
+    a 5xx is tried again: the registry must capture once all the same)."""
     import httpx
 
-    sent = httpx.get(f"{pay}/control/callbacks", timeout=30).json()
+    sent = [
+        c
+        for c in httpx.get(f"{pay}/control/callbacks", timeout=30).json()
+        if c["reference"] in refs
+    ]
     outcomes = Counter(
         f"{c.get('status_code', c.get('error', 'lost'))} after {c.get('attempts', 0)} attempt(s)"
         for c in sent
