@@ -16,14 +16,24 @@ portal, as the portal itself calls the registry) each:
      --callback-delay seconds later, as an operator's would), then wait until the order is
      "ready": one watcher reads the orders' states from the database every 20 ms (so a
      hundred citizens do not poll the API), and the citizen confirms with `order()`.
-Printed: sign-in, place+pay and placed→ready p50/p99, orders per second over the phase
-(first sign-in to the last "ready"), failures by kind; and from the registry's own rows the
-created→ready time (no polling in it) and that each order has exactly one captured payment.
+Printed: sign-in (and its two requests), place+pay and paid→ready p50/p99, orders per second
+over the phase (first sign-in to the last "ready"), failures by kind; from the registry's
+ledger the payment opened→captured time (server clock, no polling in it; the orders' own
+times are whole seconds) and that each order has exactly one captured payment; how the
+registry answered the simulator's callbacks (a retried one shows as 2 attempts); CPU per
+order of the registry's processes, the simulator's and PostgreSQL's (from /proc, as
+bench/registry.py: PostgreSQL's figure is the whole local server's, other databases' work on
+a shared machine included).
 
-Baselines measured in the same run, same concurrency:
-  - the kiosk issue path (POST /api/v1/documents through the same client, the same citizens
-    logged in at enrolled kiosks): documents per second, p50/p99;
+Baselines measured in the same run, same concurrency, before the orders:
+  - the kiosk path: the same citizens log in at once at enrolled kiosks, one each (the PIN
+    check a portal sign-in makes, but each kiosk its own channel), then issue --orders birth
+    certificates each at once (POST /api/v1/documents through the same client): login
+    p50/p99, documents per second, p50/p99, CPU per document;
   - the bare request-to-pay on the simulator (no callback asked): requests per second.
+
+--channel-budget sets the registry's kiosk_max_failures (default here 100000): the portal is
+one channel, and every sign-in is charged in advance to that one channel's failure budget.
 
 SMS per second through the SMSC simulator is bench/sms.py's measurement (outbox → worker →
 SMPP → `sanad sim smsc`); `--sms N` runs it after the orders with N messages.
