@@ -21,9 +21,8 @@ over the phase (first sign-in to the last "ready"), failures by kind; from the r
 ledger the payment opened→captured time (server clock, no polling in it; the orders' own
 times are whole seconds) and that each order has exactly one captured payment; how the
 registry answered the simulator's callbacks (a retried one shows as 2 attempts); CPU per
-order of the registry's processes, the simulator's and PostgreSQL's (from /proc, as
-bench/registry.py: PostgreSQL's figure is the whole local server's, other databases' work on
-a shared machine included).
+order of the registry's processes, the simulator's and this database's PostgreSQL backends
+(from /proc, as bench/registry.py; other databases on the shared server are left out).
 
 Baselines measured in the same run, same concurrency, before the orders:
   - the kiosk path: the same citizens log in at once at enrolled kiosks, one each (the PIN
@@ -54,7 +53,6 @@ import contextlib
 import csv
 import datetime as dt
 import os
-import pwd
 import re
 import socket
 import subprocess
@@ -183,42 +181,50 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def _postgres_pids() -> list[int]:
-    try:
-        uid = pwd.getpwnam("postgres").pw_uid
-    except KeyError:
-        return []
-    pids = []
-    for p in Path("/proc").iterdir():
-        with contextlib.suppress(OSError):
-            if p.name.isdigit() and p.stat().st_uid == uid:
-                pids.append(int(p.name))
-    return pids
+def _backends(url: str) -> dict[int, int]:
+    """CPU ticks of this database's PostgreSQL backends, by pid (other databases on a shared
+    server are left out; so are PostgreSQL's own background processes)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        pids = [
+            int(r[0])
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    return {p: _ticks([p]) for p in pids}
 
 
 @dataclass
 class Cpu:
-    """CPU seconds of the registry's processes, the simulator's and PostgreSQL's (all of the
-    local server's: other databases' work on this shared machine is in it too)."""
+    """CPU seconds of the registry's processes, the simulator's and this database's
+    PostgreSQL backends (by pid: a backend that ends before the next reading is lost, but
+    the registry's pooled connections last the run)."""
 
     registry: float
     simulator: float
-    postgres: float
+    backends: dict[int, int]
 
     @classmethod
-    def now(cls, registry_pid: int, simulator_pid: int) -> Cpu:
+    def now(cls, registry_pid: int, simulator_pid: int, url: str) -> Cpu:
         hz = os.sysconf("SC_CLK_TCK")
         return cls(
             _ticks(_tree(registry_pid)) / hz,
             _ticks(_tree(simulator_pid)) / hz,
-            _ticks(_postgres_pids()) / hz,
+            _backends(url),
         )
+
+    @property
+    def postgres(self) -> float:
+        return sum(self.backends.values()) / os.sysconf("SC_CLK_TCK")
 
     def since(self, before: Cpu) -> Cpu:
         return Cpu(
             self.registry - before.registry,
             self.simulator - before.simulator,
-            self.postgres - before.postgres,
+            {p: t - before.backends.get(p, 0) for p, t in self.backends.items()},
         )
 
     def per(self, n: int) -> str:
@@ -658,11 +664,11 @@ def run(a: argparse.Namespace) -> None:
                     f"workers {a.workers}; simulator callback delay {a.callback_delay} s"
                 )
                 bare, bare_s = bare_request_to_pay(pay, len(st.citizens), 3)
-                c0 = Cpu.now(reg_pid, sim_pid)
+                c0 = Cpu.now(reg_pid, sim_pid, url)
                 kiosk = kiosk_issue(base, st, a.orders, a.timeout)
-                c1 = Cpu.now(reg_pid, sim_pid)
+                c1 = Cpu.now(reg_pid, sim_pid, url)
                 res, elapsed, cpu = online(base, st, a.orders, a.timeout)
-                c2 = Cpu.now(reg_pid, sim_pid)
+                c2 = Cpu.now(reg_pid, sim_pid, url)
                 check, refs = ledger_check(url, res.codes)
                 callbacks = _callbacks(pay, refs)
         n = len(res.codes)
