@@ -31,9 +31,6 @@ Baselines measured in the same run, same concurrency, before the orders:
     p50/p99, documents per second, p50/p99, CPU per document;
   - the bare request-to-pay on the simulator (no callback asked): requests per second.
 
---channel-budget sets the registry's kiosk_max_failures (default here 100000): the portal is
-one channel, and every sign-in is charged in advance to that one channel's failure budget.
-
 SMS per second through the SMSC simulator is bench/sms.py's measurement (outbox → worker →
 SMPP → `sanad sim smsc`); `--sms N` runs it after the orders with N messages.
 
@@ -631,9 +628,6 @@ def run(a: argparse.Namespace) -> None:
                 # the demo population's PIN cost, so sign-in does not re-hash every PIN
                 "SANAD_REGISTRY_PIN_OPSLIMIT": "1",
                 "SANAD_REGISTRY_PIN_MEMLIMIT_KIB": "64",
-                # the portal is one channel: its sign-ins are charged in advance to one budget
-                # (kiosk_max_failures, 30 by default), so more in flight at once are throttled
-                "SANAD_REGISTRY_KIOSK_MAX_FAILURES": str(a.channel_budget),
                 "SANAD_REGISTRY_PAYMENTS__BASE_URL": pay,
                 "SANAD_REGISTRY_PAYMENTS__CALLBACK_BASE_URL": base,
             }
@@ -753,12 +747,6 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="20 citizens, one order each")
     parser.add_argument(
         "--sms", type=int, default=0, metavar="N", help="then bench/sms.py --messages N"
-    )
-    parser.add_argument(
-        "--channel-budget",
-        type=int,
-        default=100_000,
-        help="the registry's kiosk_max_failures (the portal channel's sign-in budget)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database")
     a = parser.parse_args()
