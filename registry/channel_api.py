@@ -10,6 +10,7 @@ the channel that opened it, as a kiosk's is. Errors are `registry.errors` with t
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -110,11 +111,13 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
     minor = reg.settings.identity.minor_units
     payments_http.install(app, reg, on_settlement=order_payment.on_settlement)
     providers: list[MobileMoney] = []
+    made = threading.Lock()
 
     def provider() -> MobileMoney:
-        if not providers:  # made at the first payment (its secret files are read then)
-            providers.append(payments_setup.provider(reg.data, reg.settings.payments))
-        return providers[0]
+        with made:  # made once, at the first payment (its secret files are read then)
+            if not providers:
+                providers.append(payments_setup.provider(reg.data, reg.settings.payments))
+            return providers[0]
 
     def shown(s: Session, order: Order) -> dict[str, Any]:
         return order_json(store.view(s, order), minor, order_payment.payment_json(s, order.id))
