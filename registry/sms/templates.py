@@ -53,7 +53,7 @@ TEMPLATES: dict[str, Template] = {
         Template(
             "order_paid",
             ("order_code",),
-            ar="سند: استُلم رسم الطلب {order_code}، وستصلكم رسالة حين تُرسَل الوثيقة بالبريد.",
+            ar="سند: استُلم رسم الطلب {order_code}؛ سنخبركم حين نُرسل الوثيقة بالبريد.",
             en="Sanad: payment received for order {order_code}. We will text you when the "
             "document is posted.",
         ),
