@@ -6,7 +6,6 @@ a print that fails mid-job leaves the order to be collected again, with the same
 from __future__ import annotations
 
 import queue
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +20,12 @@ from kiosk_app.journal import JobState, Journal
 from kiosk_app.payment import SimulatedProvider
 from kiosk_app.registry_port import ClientRegistry
 from registry.client import RegistryClient
-from registry.config import DataDir
-from tests.support.registry import FAST, LiveServer, Registry, template_data_dir, wrong_pin
+from tests.support.registry import (
+    LiveServer,
+    Registry,
+    copied_registry,
+    wrong_pin,
+)
 from verifier.qr import decode_image
 from verifier.trust_source import TrustSource
 from verifier.verify import Status, verify
@@ -32,10 +35,7 @@ KIOSK_ID = "KSK-COLLECT-1"
 
 @pytest.fixture
 def registry(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    target = tmp_path / "data"
-    shutil.copytree(template_data_dir(tmp_path_factory), target)
-    data = DataDir(target)
-    return Registry(data, data.sqlite_url, FAST)
+    return copied_registry(tmp_path, tmp_path_factory)
 
 
 @pytest.fixture

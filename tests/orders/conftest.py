@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from registry.client import RegistryClient
-from registry.config import DataDir
-from tests.support.registry import FAST, LiveServer, Registry, template_data_dir
+from tests.support.registry import LiveServer, Registry, copied_registry
 
 
 @pytest.fixture
 def registry(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    target = tmp_path / "data"
-    shutil.copytree(template_data_dir(tmp_path_factory), target)
-    data = DataDir(target)
-    return Registry(data, data.sqlite_url, FAST)
+    return copied_registry(tmp_path, tmp_path_factory)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ The helpers behind them are in tests/support/registry.py (tests import them from
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -19,17 +18,14 @@ from tests.support.registry import (
     Kiosk,
     LiveServer,
     Registry,
-    template_data_dir,
+    copied_registry,
 )
 
 
 @pytest.fixture
 def registry(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Registry:
     """A fresh SQLite registry with a demo population (copied from a template)."""
-    target = tmp_path / "data"
-    shutil.copytree(template_data_dir(tmp_path_factory), target)
-    data = DataDir(target)
-    return Registry(data, data.sqlite_url, FAST)
+    return copied_registry(tmp_path, tmp_path_factory)
 
 
 @pytest.fixture

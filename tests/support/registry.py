@@ -35,6 +35,7 @@ __all__ = [
     "Kiosk",
     "LiveServer",
     "Registry",
+    "copied_registry",
     "fast_settings_file",
     "login",
     "registry_process",
@@ -153,6 +154,16 @@ def template_data_dir(tmp_factory: pytest.TempPathFactory) -> Path:
         initialise(DataDir(root), demo=POPULATION, seed=SEED, settings=FAST)
         _TEMPLATE["sqlite"] = root
     return _TEMPLATE["sqlite"]
+
+
+def copied_registry(tmp_path: Path, tmp_factory: pytest.TempPathFactory) -> Registry:
+    """A fresh SQLite registry with the demo population, copied from the run's template."""
+    import shutil
+
+    target = tmp_path / "data"
+    shutil.copytree(template_data_dir(tmp_factory), target)
+    data = DataDir(target)
+    return Registry(data, data.sqlite_url, FAST)
 
 
 class LiveServer:
