@@ -14,6 +14,7 @@ share):
 | `corrections` | propose, the corrections queue, approve / decline / withdraw |
 | `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
 | `counter` | print a certificate at the counter (receipt printer or A4 PDF) |
+| `counter_orders` | the online orders collected at the counter: the list, print one by its code |
 | `admin` | staff, kiosks, fees and offices, for administrators |
 | `audit_page` | the audit log and its chain check; `statistics_page`, the figures |
 
@@ -42,6 +43,7 @@ from registry.office_web import (
     audit_page,
     corrections,
     counter,
+    counter_orders,
     declarations,
     enrolment,
     pages,
@@ -80,6 +82,7 @@ AREAS = (
     corrections,
     enrolment,
     counter,
+    counter_orders,
     admin,
     audit_page,
 )
