@@ -103,9 +103,8 @@ def address_page(entry: BatchEntry, settings: Settings, day: dt.date) -> Image.I
     shown = codes.display(entry.order_code)
     contents = render_a4_lines(
         [
-            f"المحتوى: {title.ar}، الطلب رقم {shown}",
-            f"Contents: {title.en}, order {shown}",
-            f"دفعة البريد ليوم {day.isoformat()} - Postal batch of {day.isoformat()}",
+            f"المحتوى: {title.ar}، الطلب رقم {shown}، دفعة البريد ليوم {day.isoformat()}",
+            f"Contents: {title.en}, order {shown}, postal batch of {day.isoformat()}",
         ],
         width_dots=_mm(170),
         role=TextRole.NOTE,
