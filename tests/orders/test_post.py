@@ -179,9 +179,8 @@ def test_dispatch_sends_the_tracking_number_then_delivered_or_returned(
 
     db = registry.db()
     try:
-        with db.session() as s:
-            with pytest.raises(InvalidInput):
-                post.dispatch(s, second, "<script>", now)
+        with db.session() as s, pytest.raises(InvalidInput):
+            post.dispatch(s, second, "<script>", now)
         kiosk_session = signed_in(portal, registry.url, people[2])
         kiosk_code = place(portal, kiosk_session, people[2], "kiosk").code
         with db.session() as s:
