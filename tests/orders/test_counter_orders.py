@@ -262,3 +262,24 @@ def test_the_receipt_printer_prints_an_order_and_kiosk_orders_stay_at_kiosks(
     refused = httpx.post(site.url + print_path(kiosk_code), headers=clerk)
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "order_elsewhere"
     assert order_row(site, kiosk_code).state == "ready"
+
+
+def test_two_clerks_printing_one_order_at_once_get_one_document(
+    counter_site: Site, portal: RegistryClient
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    site = counter_site
+    code = counter_order(site, portal, citizens_with_phone(site)[0])
+    pay(site.database_url, code)
+    tokens = [bearer(site, "amal.clerk"), bearer(site, "omar.registrar")]
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(
+                lambda h: httpx.post(site.url + print_path(code), headers=h, timeout=30), tokens
+            )
+        )
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.text for a in answers]
+    assert len({a.json()["serial"] for a in answers}) == 1
+    assert len(documents_for(site, code)) == 1
+    assert len(audit_of(site, "order_collected")) == 1
