@@ -15,6 +15,7 @@ share):
 | `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
 | `counter` | print a certificate at the counter (receipt printer or A4 PDF) |
 | `counter_orders` | the online orders collected at the counter: the list, print one by its code |
+| `post_page` | the day's postal batch for supervisors: its orders, its PDF and manifest |
 | `admin` | staff, kiosks, fees and offices, for administrators |
 | `audit_page` | the audit log and its chain check; `statistics_page`, the figures |
 
@@ -47,6 +48,7 @@ from registry.office_web import (
     declarations,
     enrolment,
     pages,
+    post_page,
     records_page,
     sign_in,
     today,
@@ -85,6 +87,7 @@ AREAS = (
     counter_orders,
     admin,
     audit_page,
+    post_page,
 )
 
 
