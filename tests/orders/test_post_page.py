@@ -51,7 +51,10 @@ def batched(site: Site) -> tuple[str, list[str]]:
     return day, made
 
 
-def test_a_supervisor_sees_the_days_batch_and_downloads_it(site: Site, page: Page) -> None:
+def test_a_supervisor_sees_the_days_batch_and_downloads_it(
+    site: Site,
+    page: Page,  # noqa: F811
+) -> None:
     day, made = batched(site)
     api = f"{site.url}/api/v1/office/post/batches/{day}"
     supervisor = bearer(site, "huda.supervisor")
