@@ -201,7 +201,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             me,
             status,
             words=TEXT,
-            orders=counter_orders.waiting_rows(ctx, me.staff, lang),
+            # the online orders when no citizen is being served (one form of each kind a page)
+            orders=None if nid else counter_orders.waiting_rows(ctx, me.staff, lang),
             nid=nid,
             person=person,
             offers=rows,

@@ -189,3 +189,40 @@ def test_dispatch_sends_the_tracking_number_then_delivered_or_returned(
             assert not_post.value.code is ErrorCode.ORDER_ELSEWHERE
     finally:
         db.dispose()
+
+
+def test_an_order_the_rules_refuse_now_is_left_out_and_can_be_refunded_later(
+    registry: Registry, portal: RegistryClient, people: list[dict[str, str]]
+) -> None:
+    from registry.models import Death, Person
+
+    kept = postal_order(registry, portal, people[0], ADDRESSES[0])
+    orphan = postal_order(registry, portal, people[1], ADDRESSES[1])
+
+    def died(s: Any) -> None:  # the requester's death registered after they ordered
+        person = s.execute(
+            select(Person).where(Person.national_id == people[1]["national_id"])
+        ).scalar_one()
+        s.add(
+            Death(
+                person_id=person.id,
+                date=DAY,
+                place_ar="عمّان",
+                place_latin="Amman",
+                office_ar="أمانة السجل المدني - عمّان",
+                office_latin="Amman",
+                record_number="D2026/TEST/000001",
+                registered_on=DAY,
+            )
+        )
+
+    with_db(registry.url, died)
+    result = run(registry, "post", "batch", "--day", DAY.isoformat())
+    assert result.exit_code == 1, result.output
+    assert f"left out: {orphan}" in result.output
+    assert "1 orders (1 added now)" in result.output
+    assert order_state(registry, kept)[1] == DAY.isoformat()
+    assert order_state(registry, orphan) == ("paid", None, None)
+    assert (
+        count(registry, IssuedDocument, IssuedDocument.payment_reference == f"ORDER-{orphan}") == 0
+    )
