@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
 
 from registry import counter
 from registry.counter_paper import CounterPrinter, CounterPrinterError, a4_pdf
@@ -120,7 +121,7 @@ def outcome_of(
             office = counter.at_office(s, staff, None).code
         except RegistryError:
             return {}
-        order = s.query(Order).filter(Order.code == code).one_or_none()
+        order = s.execute(select(Order).where(Order.code == code)).scalar_one_or_none()
         if order is None or order.collected_by != office or order.document_id is None:
             return {}
         printed = s.get_one(IssuedDocument, order.document_id).serial
