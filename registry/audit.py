@@ -86,6 +86,8 @@ class AuditEvent(enum.StrEnum):
     OFFICE_ADDED = "office_added"
     OFFICE_CLOSED = "office_closed"
     FEE_CHANGED = "fee_changed"
+    # an order's document handed over at an office's counter (registry.orders.at_counter)
+    ORDER_COLLECTED = "order_collected"
 
 
 class ProblemKind(enum.StrEnum):

@@ -22,6 +22,7 @@ import click
 
 from registry.config import DataDir, default_data_dir, load_settings
 from registry.errors import RegistryError
+from registry.orders import cli as orders_cli
 from registry.payments import cli as payments_cli
 from registry.payments import setup as payment_secrets
 from verifier.errors import VerifierError
@@ -937,3 +938,6 @@ def sms_status(data_dir: Path, db_url: str | None, as_json: bool) -> None:
 # -- payments (registry.payments.cli) ---------------------------------------------------------
 
 group.add_command(payments_cli.make_group(_data_option, _errors, _open), "payments")
+_post, _orders = orders_cli.make_groups(_data_option, _errors, _open)
+group.add_command(_post, "post")
+group.add_command(_orders, "orders")

@@ -4,9 +4,10 @@ the counter (`registry.counter`).
 Both are laid out by the kiosk's one certificate layout, `hardware.layout` (Pillow with raqm:
 Arabic shaped and right to left, then English; the QR with whole-dot modules; the authority's
 names and the verification address on top): `render_a4` + `pdf_a4` for the page,
-`render_receipt` at the printer's width for the receipt. The layout checks that what it prints
-is what the QR text signs. The masthead is the registry's own `[identity]`, which is what its
-trust list publishes.
+`render_receipt` at the printer's width for the receipt; `a4_page_images` gives the A4 pages
+as images for a caller that gathers many documents into one PDF (the postal batch). The
+layout checks that what it prints is what the QR text signs. The masthead is the registry's
+own `[identity]`, which is what its trust list publishes.
 
 The printer is `[counter_printer]` (`registry.config.CounterPrinterConfig`): a printer URL
 opened through `hardware` for each status query or job, or "emulator", the ESC/POS emulator
@@ -31,7 +32,15 @@ from PIL import Image
 
 from hardware.errors import HardwareError
 from hardware.job import FailureReason, PrintJob
-from hardware.layout import LangOrder, Masthead, pdf_a4, render_a4, render_receipt
+from hardware.layout import (
+    LangOrder,
+    Masthead,
+    Receipt,
+    a4_pages,
+    pdf_a4,
+    render_a4,
+    render_receipt,
+)
 from hardware.printer import open_printer
 from hardware.status import PrinterState
 from registry.config import CounterPrinterConfig, DataDir, Settings
@@ -40,7 +49,14 @@ from verifier import codec, cose
 from verifier.payload import Claims, decode_claims
 from verifier.trust import serial_hash
 
-__all__ = ["EMULATOR", "CounterPrinter", "CounterPrinterError", "a4_pdf", "receipt_image"]
+__all__ = [
+    "EMULATOR",
+    "CounterPrinter",
+    "CounterPrinterError",
+    "a4_page_images",
+    "a4_pdf",
+    "receipt_image",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +109,20 @@ def _order(lang: str) -> LangOrder:
     return LangOrder.AR_FIRST if lang == "ar" else LangOrder.EN_FIRST
 
 
-def a4_pdf(issued: Issued, settings: Settings, lang: str = "ar") -> bytes:
-    """The document on A4, Arabic first (or English first), as PDF bytes."""
-    page = render_a4(
+def _a4(issued: Issued, settings: Settings, lang: str) -> Receipt:
+    return render_a4(
         _claims(issued), issued.qr_text, masthead=_masthead(settings), lang_order=_order(lang)
     )
-    return pdf_a4(page)
+
+
+def a4_pdf(issued: Issued, settings: Settings, lang: str = "ar") -> bytes:
+    """The document on A4, Arabic first (or English first), as PDF bytes."""
+    return pdf_a4(_a4(issued, settings, lang))
+
+
+def a4_page_images(issued: Issued, settings: Settings, lang: str = "ar") -> list[Image.Image]:
+    """The same A4 pages as images at 300 dpi (for the postal batch's one PDF)."""
+    return a4_pages(_a4(issued, settings, lang))
 
 
 def receipt_image(

@@ -19,7 +19,7 @@ from hardware.layout.errors import (
     QrCapacityError,
     TextEngineError,
 )
-from hardware.layout.export import pdf_a4, preview_png
+from hardware.layout.export import a4_pages, pdf_a4, preview_png
 from hardware.layout.fonts import FontSet, default_fonts
 from hardware.layout.qr import QrEcc
 from hardware.layout.receipt import (
@@ -31,6 +31,7 @@ from hardware.layout.receipt import (
     Receipt,
     TextRole,
     render_a4,
+    render_a4_lines,
     render_receipt,
     render_text,
     render_verdict,
@@ -51,10 +52,12 @@ __all__ = [
     "Receipt",
     "TextEngineError",
     "TextRole",
+    "a4_pages",
     "default_fonts",
     "pdf_a4",
     "preview_png",
     "render_a4",
+    "render_a4_lines",
     "render_receipt",
     "render_text",
     "render_verdict",

@@ -18,7 +18,7 @@ from PIL import Image
 
 from hardware.layout.receipt import Receipt
 
-__all__ = ["A4_MM", "pdf_a4", "preview_png"]
+__all__ = ["A4_MM", "a4_pages", "pdf_a4", "preview_png"]
 
 A4_MM = (210.0, 297.0)
 _PAGE_MARGIN_MM = 12.0
@@ -53,6 +53,22 @@ def _cut_rows(image: Image.Image, page_rows: int) -> list[tuple[int, int]]:
 def pdf_a4(receipt: Receipt, *, scale: int = 1) -> bytes:
     """The receipt on as many A4 pages as it needs, as PDF bytes: at its true size, or
     enlarged by a whole factor (2 makes an 80 mm receipt 144 mm wide) for easier reading."""
+    pages = a4_pages(receipt, scale=scale)
+    out = io.BytesIO()
+    pages[0].save(
+        out,
+        format="PDF",
+        resolution=float(receipt.dpi),
+        save_all=True,
+        append_images=pages[1:],
+        title="Sanad document",
+    )
+    return out.getvalue()
+
+
+def a4_pages(receipt: Receipt, *, scale: int = 1) -> list[Image.Image]:
+    """The A4 pages `pdf_a4` makes, as 1-bit images at the receipt's dpi (for a caller that
+    gathers many documents into one PDF, such as the postal batch)."""
     dpi = receipt.dpi
     page_w = round(A4_MM[0] / 25.4 * dpi)
     page_h = round(A4_MM[1] / 25.4 * dpi)
@@ -71,13 +87,4 @@ def pdf_a4(receipt: Receipt, *, scale: int = 1) -> bytes:
         strip = image.crop((0, top, image.width, bottom))
         page.paste(strip, ((page_w - image.width) // 2, margin))
         pages.append(page)
-    out = io.BytesIO()
-    pages[0].save(
-        out,
-        format="PDF",
-        resolution=float(dpi),
-        save_all=True,
-        append_images=pages[1:],
-        title="Sanad document",
-    )
-    return out.getvalue()
+    return pages

@@ -35,6 +35,7 @@ import datetime as dt
 import enum
 import logging
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from PIL import Image, ImageDraw, ImageFont
@@ -62,6 +63,7 @@ __all__ = [
     "Receipt",
     "TextRole",
     "render_a4",
+    "render_a4_lines",
     "render_receipt",
     "render_text",
     "render_verdict",
@@ -773,4 +775,27 @@ def render_text(
     composer.paragraph(text, getattr(style, role.value))
     placed, bottom = _stack(composer.blocks, top=style.margin - _GAP)
     image, _ = _draw(placed, int(paper), bottom + style.margin, style.margin)
+    return image
+
+
+def render_a4_lines(
+    lines: Sequence[str],
+    *,
+    width_dots: int,
+    role: TextRole = TextRole.VALUE,
+    fonts: FontSet | None = None,
+) -> Image.Image:
+    """Paragraphs set as the A4 certificate sets them (300 dpi, about 10 pt; wrapped, Arabic
+    right-aligned and right to left, Latin left-aligned), as one 1-bit image `width_dots`
+    wide: for an address label on an A4 page."""
+    if not 400 <= width_dots <= A4_WIDTH_DOTS:
+        raise LayoutError(f"an A4 text block is 400 to {A4_WIDTH_DOTS} dots wide")
+    require_raqm()
+    composer = _Composer(width_dots, _A4_STYLE, fonts or default_fonts())
+    for line in lines:
+        if line.strip():
+            composer.paragraph(line, getattr(_A4_STYLE, role.value))
+    placed, bottom = _stack(composer.blocks, top=_A4_STYLE.margin - _GAP)
+    image, _ = _draw(placed, width_dots, bottom + _A4_STYLE.margin, _A4_STYLE.margin)
+    image.info["dpi"] = (A4_DPI, A4_DPI)
     return image

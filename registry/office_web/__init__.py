@@ -14,6 +14,8 @@ share):
 | `corrections` | propose, the corrections queue, approve / decline / withdraw |
 | `enrolment` | enrol a citizen for the kiosk (PIN mailer), PIN reset, phone |
 | `counter` | print a certificate at the counter (receipt printer or A4 PDF) |
+| `counter_orders` | the online orders collected at the counter: the list, print one by its code |
+| `post_page` | the day's postal batch for supervisors: its orders, its PDF and manifest |
 | `admin` | staff, kiosks, fees and offices, for administrators |
 | `audit_page` | the audit log and its chain check; `statistics_page`, the figures |
 
@@ -42,9 +44,11 @@ from registry.office_web import (
     audit_page,
     corrections,
     counter,
+    counter_orders,
     declarations,
     enrolment,
     pages,
+    post_page,
     records_page,
     sign_in,
     today,
@@ -80,8 +84,10 @@ AREAS = (
     corrections,
     enrolment,
     counter,
+    counter_orders,
     admin,
     audit_page,
+    post_page,
 )
 
 

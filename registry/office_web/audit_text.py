@@ -64,6 +64,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "office_added": ("إضافة مكتب", "Office added"),
     "office_closed": ("إغلاق مكتب", "Office closed"),
     "fee_changed": ("تغيير رسم وثيقة", "Document fee changed"),
+    "order_collected": (
+        "تسليم وثيقة طلب إلكتروني على الشبّاك",
+        "Online order handed over at the counter",
+    ),
 }
 
 # the data's keys, in the order they are shown (the rest follow, sorted)
@@ -81,6 +85,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "acknowledged": ("تنبيهات أقرّها أمين السجل", "Warnings acknowledged"),
     "evidence": ("المستند", "Evidence"),
     "serial": ("الرقم التسلسلي", "Serial"),
+    "order": ("رمز الطلب", "Order code"),
     "type": ("نوع الوثيقة", "Document type"),
     "document_type": ("نوع الوثيقة", "Document type"),
     "kiosk": ("جهاز الخدمة الذاتية", "Kiosk"),

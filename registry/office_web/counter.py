@@ -7,6 +7,9 @@ GET  /api/v1/office/counter/offers?national_id=   the same list as JSON
 POST /api/v1/office/counter/documents             issue: the serial, the QR text, the PDF's link
 GET  /api/v1/office/counter/documents/{serial}/pdf   a document this office issued, as A4 PDF
 
+The page also lists the online orders waiting at the office's counter and prints one by its
+code (`counter_orders`).
+
 The rules are `registry.counter`'s, the paper `registry.counter_paper`'s; the page and the API
 call the same `_issue`. The form carries an idempotency key made when the page is shown, so a
 double click (or pressing again after the printer failed) answers the same document. With the
@@ -32,6 +35,7 @@ from registry.http_schema import DocumentSlug, Text
 from registry.issuance import Issued, Offer
 from registry.office.declarations import Permission
 from registry.office.errors import Refusal
+from registry.office_web import counter_orders
 from registry.office_web.context import OfficeContext
 from registry.office_web.counter_text import (
     TEXT,
@@ -197,6 +201,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             me,
             status,
             words=TEXT,
+            # the online orders when no citizen is being served (one form of each kind a page)
+            orders=None if nid else counter_orders.waiting_rows(ctx, me.staff, lang),
             nid=nid,
             person=person,
             offers=rows,
@@ -212,7 +218,10 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
         me = ctx.page(request, PRINT)
         if isinstance(me, Response):
             return me
-        return page(request, me, nid.strip()[:32])
+        outcome = counter_orders.outcome_of(
+            ctx, me.staff, dict(request.query_params), ctx.lang_of(request)
+        )
+        return page(request, me, nid.strip()[:32], **outcome)
 
     @router.post("/office/counter", response_class=HTMLResponse, include_in_schema=False)
     def counter_issue(

@@ -49,6 +49,20 @@ TEXT: dict[str, dict[str, str]] = {
         "payment_reference": "رقم إيصال الرسم",
         "bad_csrf": "انتهت صلاحية النموذج. أعد تحميل الصفحة وحاول مجددًا.",
         "choose_first": "اختر الوثيقة المطلوبة وطريقة الإخراج.",
+        "orders": "طلبات إلكترونية تُستلم في هذا المكتب",
+        "orders_lead": (
+            "طلبها المواطنون عبر الخدمات الإلكترونية ودفعوا رسمها. اطلب من المواطن رمز الطلب "
+            "وبطاقته الشخصية، ثم اكتب الرمز أو امسحه واطبع الوثيقة."
+        ),
+        "orders_none": "لا توجد طلبات مدفوعة بانتظار الاستلام في هذا المكتب.",
+        "order_code": "رمز الطلب",
+        "order_document": "الوثيقة",
+        "order_requester": "طالب الوثيقة",
+        "order_placed": "تاريخ الطلب",
+        "order_code_label": "رمز الطلب (يُكتب أو يُمسح)",
+        "print_order": "طباعة الطلب",
+        "order_printed": "طُبعت وثيقة الطلب وسُلّم الطلب.",
+        "order_reprinted": "طُبعت وثيقة الطلب نفسها مرة أخرى، دون وثيقة جديدة.",
     },
     "en": {
         "counter": "Issue a document at the counter",
@@ -75,6 +89,20 @@ TEXT: dict[str, dict[str, str]] = {
         "payment_reference": "Fee receipt number",
         "bad_csrf": "The form has expired. Reload the page and try again.",
         "choose_first": "Choose the document requested and the output.",
+        "orders": "Online orders collected at this office",
+        "orders_lead": (
+            "Ordered by citizens online and paid for. Ask the citizen for the order code and "
+            "their identity card, then type or scan the code and print the document."
+        ),
+        "orders_none": "No paid order is waiting to be collected at this office.",
+        "order_code": "Order code",
+        "order_document": "Document",
+        "order_requester": "Ordered by",
+        "order_placed": "Ordered on",
+        "order_code_label": "Order code (typed or scanned)",
+        "print_order": "Print the order",
+        "order_printed": "The order's document is printed and the order handed over.",
+        "order_reprinted": "The order's same document was printed again, with no new document.",
     },
 }
 
@@ -193,6 +221,29 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "no_signer": (
         "لا يوجد مفتاح توقيع صالح الآن، فلم تصدر أي وثيقة. أبلغ مدير النظام.",
         "No signing key is valid now: nothing was issued. Tell the administrator.",
+    ),
+    "order_code_invalid": (
+        "هذا ليس رمز طلب صحيحًا: الرمز تسعة أحرف وأرقام آخرها حرف تحقّق. أعد كتابته.",
+        "That is not a valid order code: nine letters and digits, the last a check character. "
+        "Type it again.",
+    ),
+    "order_not_found": (
+        "لا يوجد طلب بهذا الرمز.",
+        "There is no order with that code.",
+    ),
+    "order_elsewhere": (
+        "لا يُستلم هذا الطلب في هذا المكتب: اختار المواطن استلامه في مكتب آخر أو من جهاز "
+        "خدمة ذاتية أو بالبريد.",
+        "This order is not collected at this office: the citizen chose another office, a "
+        "kiosk or the post.",
+    ),
+    "order_not_ready": (
+        "لم يُدفع رسم هذا الطلب، أو أُلغي أو رُدّ رسمه، فلا تُطبع وثيقته.",
+        "This order is not paid, or was cancelled or refunded: its document is not printed.",
+    ),
+    "order_collected": (
+        "استُلم هذا الطلب من قبل في مكان آخر.",
+        "This order was collected already, elsewhere.",
     ),
     "invalid_request": (
         "الطلب غير مكتمل: اختر الوثيقة المطلوبة وطريقة الإخراج.",
