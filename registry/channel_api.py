@@ -10,7 +10,6 @@ the channel that opened it, as a kiosk's is. Errors are `registry.errors` with t
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -32,7 +31,6 @@ from registry.orders import payment as order_payment
 from registry.orders.states import Channel, Collection, OrderState
 from registry.payments import http as payments_http
 from registry.payments import setup as payments_setup
-from registry.payments.mobile_money import MobileMoney
 from verifier.documents import DocumentType, schema_for
 
 __all__ = ["install_channels", "order_json"]
@@ -110,14 +108,6 @@ def order_json(
 def install_channels(app: FastAPI, reg: Registry) -> None:
     minor = reg.settings.identity.minor_units
     payments_http.install(app, reg, on_settlement=order_payment.on_settlement)
-    providers: list[MobileMoney] = []
-    made = threading.Lock()
-
-    def provider() -> MobileMoney:
-        with made:  # made once, at the first payment (its secret files are read then)
-            if not providers:
-                providers.append(payments_setup.provider(reg.data, reg.settings.payments))
-            return providers[0]
 
     def shown(s: Session, order: Order) -> dict[str, Any]:
         return order_json(store.view(s, order), minor, order_payment.payment_json(s, order.id))
@@ -248,16 +238,18 @@ def install_channels(app: FastAPI, reg: Registry) -> None:
     ) -> dict[str, Any]:
         kiosk.require_portal()
         person_id = citizen(kiosk, authorization)
-        order_id = order_payment.pay(
-            reg.db,
-            provider(),
-            person_id=person_id,
-            code=code,
-            msisdn=body.msisdn,
-            idempotency_key=body.idempotency_key,
-            callback_url=payments_setup.callback_url(reg.settings.payments),
-            now=reg.now(),
-        )
+        # a client per request: nothing is left open when an app (or a test's) goes away
+        with payments_setup.provider(reg.data, reg.settings.payments) as provider:
+            order_id = order_payment.pay(
+                reg.db,
+                provider,
+                person_id=person_id,
+                code=code,
+                msisdn=body.msisdn,
+                idempotency_key=body.idempotency_key,
+                callback_url=payments_setup.callback_url(reg.settings.payments),
+                now=reg.now(),
+            )
         with reg.db.session() as s:
             return shown(s, s.get_one(Order, order_id))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import db_records, issuance, keyring
@@ -27,7 +28,7 @@ from registry.config import Settings
 from registry.db_records import Records
 from registry.errors import Conflict, KeyringError
 from registry.issuance import Issued, IssuedAt, IssueRequest, Signing
-from registry.models import IssuedDocument, Order
+from registry.models import IssuedDocument, Order, PaymentRow
 from registry.orders.states import Collection, OrderState
 from registry.places import PlaceBook
 from verifier.documents import Bilingual, DocumentType
@@ -93,6 +94,14 @@ def issue_for_order(
     """The order's document: the one issued before, or a new one issued here now."""
     moment = now.replace(microsecond=0)
     replaces = None
+    refunding = s.execute(
+        select(PaymentRow.id).where(
+            PaymentRow.order_id == order.id,
+            PaymentRow.state.in_(("refund_pending", "refunded")),
+        )
+    ).first()
+    if refunding is not None and order.document_id is None:
+        raise Conflict("this order's fee is being refunded", code=ErrorCode.ORDER_NOT_READY)
     if order.document_id is not None:
         row = s.get_one(IssuedDocument, order.document_id)
         if row.superseded_at is None:

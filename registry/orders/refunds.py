@@ -71,6 +71,11 @@ def refund_order(
                 if state in (OrderState.COLLECTED, OrderState.DELIVERED, OrderState.DISPATCHED)
                 else ErrorCode.ORDER_NOT_READY,
             )
+        if order.document_id is not None and state is not OrderState.RETURNED:
+            raise Conflict(
+                "a document was issued for this order (it may be in the citizen's hands)",
+                code=ErrorCode.ORDER_COLLECTED,
+            )
         if row is None:
             raise Conflict(
                 "this order has no captured payment to refund", code=ErrorCode.PAYMENT_FAILED

@@ -261,3 +261,41 @@ def test_only_the_kiosk_that_issued_an_order_marks_it_collected(
             other.order_collected(order.code)
         assert elsewhere.value.code is ErrorCode.ORDER_ELSEWHERE
     assert kiosk.order_collected(order.code).state == "collected"
+
+
+def test_a_long_tracking_number_reaches_the_sms_in_groups() -> None:
+    from registry.orders.notices import _grouped
+    from registry.sms import templates
+
+    assert _grouped("RR123456789JO") == "RR123456789JO"  # an S10 number stays as it is
+    shown = _grouped("123456789012")
+    assert shown.replace(" ", "") == "123456789012"
+    text = templates.render("order_dispatched", "ar", {"order_code": "K7Q", "tracking": shown})
+    assert "1234 5678 9012" in text
+
+
+def test_an_order_whose_document_was_issued_is_not_refunded(
+    registry: Registry, portal: RegistryClient, kiosk: RegistryClient
+) -> None:
+    import datetime as dt
+
+    from registry.orders.refunds import refund_order
+    from registry.payments.mobile_money import MobileMoney
+
+    citizen = _citizen(registry)
+    session = _signed_in(registry, portal, citizen)
+    order = portal.place_order(
+        session,
+        document_type=DocumentType.BIRTH_CERTIFICATE,
+        subject=citizen["national_id"],
+        collection="kiosk",
+        idempotency_key=uuid.uuid4().hex,
+    )
+    _pay(registry, order.code)
+    kiosk.collect_order(order_code=order.code, pin=citizen["pin"])  # printed, not yet marked
+    db = registry.db()
+    try:
+        with MobileMoney("http://127.0.0.1:9", "k" * 32) as nowhere, pytest.raises(Conflict):
+            refund_order(db, nowhere, order.code, reason="test", now=dt.datetime.now(dt.UTC))
+    finally:
+        db.dispose()
