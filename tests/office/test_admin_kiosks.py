@@ -55,7 +55,9 @@ def test_enrol_on_the_page_then_revoke_with_the_api(site: Site) -> None:
         assert "مركز خدمة المواطن - الشوبك" in done.text
         twice = c.post("/office/admin/kiosks", data={**form, "public_key": public})
         assert twice.status_code == 409 and "مسجّل من قبل" in twice.text
-    assert audit_of(site, "kiosk_enrolled") == [{"kiosk": "SHB-001", "by": "sami.admin"}]
+    assert audit_of(site, "kiosk_enrolled") == [
+        {"kiosk": "SHB-001", "kind": "kiosk", "by": "sami.admin"}
+    ]
     kiosk = RegistryClient(site.url, "SHB-001", key)
     try:
         beat(kiosk)  # enrolled: its signed requests are accepted
