@@ -74,10 +74,11 @@ def test_fleet_json_for_an_administrators_bearer_token(sqlite_site: Site) -> Non
             "password": site.passwords["sami.admin"],
             "code": site.code("sami.admin"),
         },
+        timeout=30,  # Argon2 and a loaded CI machine: httpx's 5 s default flaked once
     )
     token = r.json()["token"]
     fleet = httpx.get(
-        f"{site.url}/api/v1/office/fleet", headers={"Authorization": f"Bearer {token}"}
+        f"{site.url}/api/v1/office/fleet", headers={"Authorization": f"Bearer {token}"}, timeout=30
     ).json()
     by_id = {k["id"]: k for k in fleet["kiosks"]}
     assert by_id["AMM-001"]["attention"] == ["paper_near_end"]
