@@ -69,6 +69,7 @@ from registry.errors import (
     SessionInvalid,
     Throttled,
 )
+from registry.http_metrics import MetricsAccess, install_http_metrics
 from verifier.documents import Bilingual
 
 __all__ = ["CSP", "SECURITY_HEADERS", "create_app", "default_client"]
@@ -890,6 +891,7 @@ def create_app(
             log.warning("sign-out: the registry did not answer; its session will expire")
         return p.to_sign_in(request, "signed_out")
 
+    install_http_metrics(app, "portal", MetricsAccess.from_env())  # docs/monitoring.md
     return app
 
 

@@ -87,6 +87,7 @@ from registry.http_state import (
     utc_now,
 )
 from registry.limits import BodyLimit
+from registry.metrics import install_metrics
 from registry.models import Kiosk
 from registry.office_web import OfficeOptions, install_office
 from verifier.documents import DocumentType, Sex
@@ -147,6 +148,7 @@ def create_app(
     install_error_handlers(app)
     install_office(app, reg, office)
     install_channels(app, reg)
+    install_metrics(app, reg)  # GET /metrics (docs/monitoring.md)
 
     # -- public ---------------------------------------------------------------------------
 
