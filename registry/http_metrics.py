@@ -41,7 +41,7 @@ from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount
+from starlette.routing import Match, Mount
 
 from verifier.settings_env import unknown_variables
 
@@ -170,15 +170,37 @@ def _token(c: MetricsConfig, default_file: Path | None) -> str | None:
 # Counting requests
 
 
-def route_template(scope: Mapping[str, Any]) -> str:
-    """The template of the route the router matched, or `unmatched`: a bounded label."""
+def route_template(
+    scope: Mapping[str, Any], routes: Iterable[Any] = (), original: Mapping[str, Any] | None = None
+) -> str:
+    """The template of the route that serves `scope`, or `unmatched`: a bounded label.
+
+    The router records the route it chose in the scope; where it does not (a mounted app
+    under FastAPI's router), the first of `routes` that matches the request's original scope
+    gives the template, as the router itself would choose it."""
     route = scope.get("route")
+    if getattr(route, "path", None) is None:
+        route = _match(scope if original is None else original, routes)
     path = getattr(route, "path", None)
     if not isinstance(path, str):
         return UNMATCHED
     if isinstance(route, Mount):
         return f"{path}/{{path}}"  # a mounted app (the static files): its own paths are many
     return path or "/"
+
+
+def _match(scope: Mapping[str, Any], routes: Iterable[Any]) -> Any:
+    partial = None
+    for route in routes:
+        try:
+            match, _ = route.matches(dict(scope))
+        except Exception:  # a label is never worth failing a request for
+            continue
+        if match is Match.FULL:
+            return route
+        if match is Match.PARTIAL and partial is None:
+            partial = route
+    return partial
 
 
 class RequestMetrics:
@@ -229,9 +251,10 @@ class RequestMetrics:
 class RequestMetricsMiddleware:
     """Pure ASGI: times each HTTP request to the end of its answer; counts it by template."""
 
-    def __init__(self, app: ASGIApp, metrics: RequestMetrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: RequestMetrics, routes: list[Any]) -> None:
         self.app = app
         self.metrics = metrics
+        self.routes = routes  # the app's route list itself: routes added later count too
 
     async def __call__(
         self,
@@ -243,6 +266,7 @@ class RequestMetricsMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        original = dict(scope)  # before the router and any mount rewrite it
         status = 500  # what the server answers when the app raises before it starts answering
 
         async def sending(message: Any) -> None:
@@ -256,7 +280,7 @@ class RequestMetricsMiddleware:
         finally:
             # the router wrote the matched route into this same scope on the way down
             self.metrics.observe(
-                route_template(scope),
+                route_template(scope, self.routes, original),
                 str(scope.get("method", "")),
                 status,
                 time.perf_counter() - started,
@@ -298,5 +322,5 @@ def install_http_metrics(
 
     # a sync endpoint: the database collector runs in the thread pool, not on the event loop
     app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
-    app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.add_middleware(RequestMetricsMiddleware, metrics=metrics, routes=app.router.routes)
     return metrics
