@@ -52,7 +52,7 @@ def verifier_key(name: str, public: bytes) -> str:
 
 def _parse_verifier_key(text: str) -> tuple[str, bytes, bytes]:
     try:
-        name, kid_hex, b64 = text.strip().rsplit("+", 2)
+        name, kid_hex, b64 = text.strip().split("+", 2)  # names hold no "+"
         raw = base64.b64decode(b64, validate=True)
         kid = bytes.fromhex(kid_hex)
     except ValueError as exc:

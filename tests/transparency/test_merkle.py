@@ -89,11 +89,13 @@ def test_inclusion_proofs_verify_and_nothing_else(data: list[bytes], draw: st.Da
     r = _naive_root(leaves[:size])
     proof = m.inclusion_proof(leaves, index, size)
     assert m.verify_inclusion(leaves[index], index, size, proof, r)
-    assert not m.verify_inclusion(m.leaf_hash(b"forged"), index, size, proof, r)
+    assert not m.verify_inclusion(
+        m.leaf_hash(b"forged, longer than any leaf"), index, size, proof, r
+    )
     if size > 1:
         assert not m.verify_inclusion(leaves[index], (index + 1) % size, size, proof, r)
     if proof:
-        bad = [*proof[:-1], m.leaf_hash(b"x")]
+        bad = [*proof[:-1], m.leaf_hash(b"not a leaf, longer than any")]
         assert not m.verify_inclusion(leaves[index], index, size, bad, r)
 
 
