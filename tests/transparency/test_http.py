@@ -1,4 +1,4 @@
-"""The transparency routes over real HTTP semantics (FastAPI TestClient, SQLite log)."""
+"""The transparency routes over real HTTP semantics (uvicorn, httpx, SQLite log)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from fastapi import FastAPI
 import httpx
+from fastapi import FastAPI
 
 from registry import audit
 from registry.audit import AuditEvent
@@ -50,4 +50,3 @@ def _check(c: httpx.Client, tmp_path: Path) -> None:
     assert (
         c.get("/api/v1/transparency/inclusion", params={"index": 9, "size": 5}).status_code == 400
     )
-    db.dispose()
