@@ -29,9 +29,11 @@ def test_routes(tmp_path: Path) -> None:
     app = FastAPI()
     reg: Any = SimpleNamespace(db=db, data=DataDir(tmp_path / "data"))
     install_transparency(app, reg)
-    with serve_app(app, health="/api/v1/transparency/key", lifespan="off") as url:
-        with httpx.Client(base_url=url, timeout=30) as c:
-            _check(c, tmp_path)
+    with (
+        serve_app(app, health="/api/v1/transparency/key", lifespan="off") as url,
+        httpx.Client(base_url=url, timeout=30) as c,
+    ):
+        _check(c, tmp_path)
     db.dispose()
 
 
