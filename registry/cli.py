@@ -560,6 +560,7 @@ def _audit_verify_checkpoint(data_dir: Path, db_url: str | None, checkpoint_file
         report = check_against(
             s, checkpoint_file.read_text(encoding="utf-8"), public_key_path(data).read_text()
         )
+    db.dispose()
     click.echo(f"audit log {'consistent' if report.ok else 'NOT CONSISTENT'}: {report.message}")
     if not report.ok:
         sys.exit(1)
@@ -576,6 +577,7 @@ def audit_checkpoint(data_dir: Path, db_url: str | None, out: Path | None) -> No
     data, db = _open(data_dir, db_url)
     with db.session() as s:
         note = sign_current(s, data)
+    db.dispose()
     if out is not None:
         out.write_text(note, encoding="utf-8")
     click.echo(note, nl=False)
@@ -595,8 +597,10 @@ def audit_prove(data_dir: Path, db_url: str | None, entry_id: int) -> None:
         try:
             proof = inclusion(s, entry_id)
         except ProofError as exc:
+            db.dispose()
             _fail(str(exc))
             return
+    db.dispose()
     click.echo(json.dumps(proof, indent=2))
 
 
