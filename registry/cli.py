@@ -571,12 +571,12 @@ def _audit_verify_checkpoint(data_dir: Path, db_url: str | None, checkpoint_file
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write it here.")
 @_errors
 def audit_checkpoint(data_dir: Path, db_url: str | None, out: Path | None) -> None:
-    """Sign a checkpoint (size and Merkle root) of the log now and print it."""
-    from registry.transparency.keys import sign_current
+    """Sign a checkpoint (size and Merkle root) of the log now, keep it and print it."""
+    from registry.transparency.keys import store_checkpoint
 
     data, db = _open(data_dir, db_url)
     with db.session() as s:
-        note = sign_current(s, data)
+        note = store_checkpoint(s, data, dt.datetime.now(dt.UTC)).note
     db.dispose()
     if out is not None:
         out.write_text(note, encoding="utf-8")
@@ -593,13 +593,13 @@ def audit_prove(data_dir: Path, db_url: str | None, entry_id: int) -> None:
     from registry.transparency.merkle import ProofError
 
     _, db = _open(data_dir, db_url)
-    with db.session() as s:
-        try:
+    try:
+        with db.session() as s:
             proof = inclusion(s, entry_id)
-        except ProofError as exc:
-            db.dispose()
-            _fail(str(exc))
-            return
+    except ProofError as exc:
+        db.dispose()
+        _fail(str(exc))
+        return
     db.dispose()
     click.echo(json.dumps(proof, indent=2))
 

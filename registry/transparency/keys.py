@@ -3,17 +3,20 @@ half as a signed-note verifier key in DATA/checkpoint-key.txt for verifiers to f
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from registry.config import DataDir
+from registry.models import AuditCheckpoint
 from registry.transparency import merkle
 from registry.transparency.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from registry.transparency.log import tree_leaves
 from verifier import keys as vkeys
 
-__all__ = ["ORIGIN", "checkpoint_key", "public_key_path", "sign_current"]
+__all__ = ["ORIGIN", "checkpoint_key", "public_key_path", "sign_current", "store_checkpoint"]
 
 ORIGIN = "sanad.registry/audit-log"
 
@@ -43,3 +46,17 @@ def sign_current(session: Session, data: DataDir) -> str:
     leaves = tree_leaves(session)
     cp = Checkpoint(ORIGIN, len(leaves), merkle.root(leaves))
     return sign_checkpoint(cp, checkpoint_key(data), ORIGIN)
+
+
+def store_checkpoint(session: Session, data: DataDir, now: dt.datetime) -> AuditCheckpoint:
+    """Sign a checkpoint of the log now and keep it in `audit_checkpoints`."""
+    note = sign_current(session, data)
+    size, root_b64 = note.split("\n")[1:3]
+    row = AuditCheckpoint(
+        tree_size=int(size),
+        root_hash=base64.b64decode(root_b64).hex(),
+        note=note,
+        created_at=now,
+    )
+    session.add(row)
+    return row

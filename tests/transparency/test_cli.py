@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, update
+from sqlalchemy import create_engine, select, update
 
 from registry import audit
 from registry.audit import AuditEvent
 from registry.db import Database
-from registry.models import AuditEntry
+from registry.models import AuditCheckpoint, AuditEntry
 from sanad.cli import main
 from tests.support.postgres import throwaway_database
 from tests.support.registry import copied_registry
@@ -37,6 +37,8 @@ def _scenario(data: Path, url: str, tmp_path: Path) -> None:
     assert code == 0, out
     engine = create_engine(url)
     with engine.begin() as c:
+        kept = c.execute(select(AuditCheckpoint.note)).scalars().all()
+        assert kept == [saved.read_text()]
         c.execute(update(AuditEntry).where(AuditEntry.seq == 1).values(data='{"x":1}'))
     engine.dispose()
     code, out = _run("verify", "--checkpoint", str(saved), *db_args)
