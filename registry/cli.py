@@ -507,11 +507,22 @@ def audit() -> None:
 @audit.command("verify", epilog=EPILOG)
 @_data_option
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--checkpoint",
+    "checkpoint_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A saved signed checkpoint: check that the log only grew since it.",
+)
 @_errors
-def audit_verify(data_dir: Path, db_url: str | None, as_json: bool) -> None:
+def audit_verify(
+    data_dir: Path, db_url: str | None, as_json: bool, checkpoint_file: Path | None
+) -> None:
     """Check every entry of the log; exit 1 and say where if it was tampered with."""
     from registry.audit import verify_chain
 
+    if checkpoint_file is not None:
+        _audit_verify_checkpoint(data_dir, db_url, checkpoint_file)
+        return
     _, db = _open(data_dir, db_url)
     with db.session() as s:
         report = verify_chain(s)
@@ -537,6 +548,60 @@ def audit_verify(data_dir: Path, db_url: str | None, as_json: bool) -> None:
         click.echo(f"audit log {verdict}: {report.entries} entries, head {report.head_hash[:16]}")
     if not report.ok:
         sys.exit(1)
+
+
+def _audit_verify_checkpoint(data_dir: Path, db_url: str | None, checkpoint_file: Path) -> None:
+    from registry.transparency.keys import checkpoint_key, public_key_path
+    from registry.transparency.log import check_against
+
+    data, db = _open(data_dir, db_url)
+    checkpoint_key(data)
+    with db.session() as s:
+        report = check_against(
+            s, checkpoint_file.read_text(encoding="utf-8"), public_key_path(data).read_text()
+        )
+    db.dispose()
+    click.echo(f"audit log {'consistent' if report.ok else 'NOT CONSISTENT'}: {report.message}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("checkpoint", epilog=EPILOG)
+@_data_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write it here.")
+@_errors
+def audit_checkpoint(data_dir: Path, db_url: str | None, out: Path | None) -> None:
+    """Sign a checkpoint (size and Merkle root) of the log now, keep it and print it."""
+    from registry.transparency.keys import store_checkpoint
+
+    data, db = _open(data_dir, db_url)
+    with db.session() as s:
+        note = store_checkpoint(s, data, dt.datetime.now(dt.UTC)).note
+    db.dispose()
+    if out is not None:
+        out.write_text(note, encoding="utf-8")
+    click.echo(note, nl=False)
+
+
+@audit.command("prove", epilog=EPILOG)
+@_data_option
+@click.argument("entry_id", type=click.IntRange(min=1))
+@_errors
+def audit_prove(data_dir: Path, db_url: str | None, entry_id: int) -> None:
+    """Print the inclusion proof (JSON) of log entry ENTRY_ID in the current tree."""
+    from registry.transparency.log import inclusion
+    from registry.transparency.merkle import ProofError
+
+    _, db = _open(data_dir, db_url)
+    try:
+        with db.session() as s:
+            proof = inclusion(s, entry_id)
+    except ProofError as exc:
+        db.dispose()
+        _fail(str(exc))
+        return
+    db.dispose()
+    click.echo(json.dumps(proof, indent=2))
 
 
 @group.group(epilog=EPILOG)

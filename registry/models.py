@@ -739,3 +739,18 @@ class PaymentRow(Base):
     refund_idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     refund_reference: Mapped[str | None] = mapped_column(String(64), unique=True)
     refund_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+# -- audit transparency (issue 16, registry.transparency) -------------------------------------
+
+
+class AuditCheckpoint(Base):
+    """A signed checkpoint of the audit log's Merkle tree (a C2SP signed note)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree_size: Mapped[int] = mapped_column(Integer)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
