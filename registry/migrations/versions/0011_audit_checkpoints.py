@@ -1,7 +1,7 @@
 """Signed checkpoints of the audit log's Merkle tree (issue 16).
 
-Revision ID: 0012
-Revises: 0010 (to become 0011 once 0011_bookings is merged)
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-02 21:00:00
 """
 
@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-# TODO at merge: "0011" (h/book-core's 0011_bookings was not yet committed when this was made)
+revision: str = "0011"
 down_revision: str | None = "0010"
 branch_labels: str | None = None
 depends_on: str | None = None
