@@ -42,7 +42,7 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
 def sign_detached(payload: bytes, key: SigningKey) -> bytes:
     protected = cbor2.dumps({HDR_ALG: ALG_EDDSA, HDR_KID: key.kid}, canonical=True)
     signature = key.sign(_sig_structure(protected, payload))
-    return cast(bytes, cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, None, signature])))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, None, signature]))
 
 
 def verify_answer(cose: bytes, payload: bytes, public_key: bytes) -> bool:

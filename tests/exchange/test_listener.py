@@ -191,3 +191,16 @@ def test_no_certificate_or_other_ca_refused_at_handshake(world: World, tmp_path:
     (tmp_path / "x.pem").write_bytes(issued.pem)
     with world.client((tmp_path / "x.pem", key_path)) as c, pytest.raises(httpx.HTTPError):
         c.post("/api/v1/exchange/is_alive", json={})
+
+
+def test_expired_certificate_refused(world: World) -> None:
+    p = _person(world.db)
+    body = {"legal_basis": "pension", "case_reference": "C-3", "national_id": p.national_id}
+    old = NOW - dt.timedelta(days=3)
+    cert, key, _ = world.issue("PENS", validity=dt.timedelta(days=1), not_before=old)
+    with world.client((cert, key)) as c:
+        try:
+            status = c.post("/api/v1/exchange/is_alive", json=body).status_code
+        except httpx.HTTPError:
+            status = 0  # refused at the handshake
+    assert status in (0, 401)
