@@ -22,6 +22,7 @@ import click
 
 from registry.config import DataDir, default_data_dir, load_settings
 from registry.errors import RegistryError
+from registry.exchange import cli as exchange_cli
 from registry.orders import cli as orders_cli
 from registry.payments import cli as payments_cli
 from registry.payments import setup as payment_secrets
@@ -941,3 +942,6 @@ group.add_command(payments_cli.make_group(_data_option, _errors, _open), "paymen
 _post, _orders = orders_cli.make_groups(_data_option, _errors, _open)
 group.add_command(_post, "post")
 group.add_command(_orders, "orders")
+_agency, _exchange = exchange_cli.make_groups(_data_option, _errors, _open)
+group.add_command(_agency, "agency")
+group.add_command(_exchange, "exchange")
