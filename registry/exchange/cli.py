@@ -83,7 +83,10 @@ def make_groups(
         with db.session() as s:
             if s.get(Agency, code) is None:
                 raise click.UsageError(f"no agency {code}")
-            issued = ca.sign_csr(csr.read_bytes(), code, now)
+            try:
+                issued = ca.sign_csr(csr.read_bytes(), code, now)
+            except ValueError as exc:
+                raise click.UsageError(f"not a valid CSR: {exc}") from None
             record_certificate(s, code, issued, now)
             s.commit()
         out.write_bytes(issued.pem)
@@ -99,7 +102,10 @@ def make_groups(
 
         _, db = open_(data_dir, db_url)
         with db.session() as s:
-            revoke_certificate(s, serial, dt.datetime.now(dt.UTC))
+            try:
+                revoke_certificate(s, serial, dt.datetime.now(dt.UTC))
+            except LookupError:
+                raise click.UsageError(f"no certificate {serial}") from None
             s.commit()
         click.echo(f"certificate {serial} revoked")
 
@@ -113,7 +119,10 @@ def make_groups(
 
         _, db = open_(data_dir, db_url)
         with db.session() as s:
-            disable_agency(s, code)
+            try:
+                disable_agency(s, code)
+            except LookupError:
+                raise click.UsageError(f"no agency {code}") from None
             s.commit()
         click.echo(f"agency {code} disabled")
 
