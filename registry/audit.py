@@ -88,6 +88,7 @@ class AuditEvent(enum.StrEnum):
     FEE_CHANGED = "fee_changed"
     # an order's document handed over at an office's counter (registry.orders.at_counter)
     ORDER_COLLECTED = "order_collected"
+    EXCHANGE_QUERY = "exchange_query"  # an agency asked about a person (registry.exchange)
 
 
 class ProblemKind(enum.StrEnum):

@@ -22,9 +22,11 @@ import click
 
 from registry.config import DataDir, default_data_dir, load_settings
 from registry.errors import RegistryError
+from registry.exchange import cli as exchange_cli
 from registry.orders import cli as orders_cli
 from registry.payments import cli as payments_cli
 from registry.payments import setup as payment_secrets
+from registry.transparency import keys as transparency_keys
 from verifier.errors import VerifierError
 
 __all__ = ["group"]
@@ -156,6 +158,7 @@ def serve(data_dir: Path, db_url: str | None, host: str, port: int, workers: int
     data.office_key()  # made once here, so every worker reads the same ones
     data.staff_secret_key()
     payment_secrets.ensure_secrets(data, load_settings(data).payments)
+    transparency_keys.checkpoint_key(data)
     os.environ[DATA_ENV] = str(data.root.resolve())
     if db_url:
         os.environ[DB_ENV] = db_url
@@ -1006,3 +1009,6 @@ group.add_command(payments_cli.make_group(_data_option, _errors, _open), "paymen
 _post, _orders = orders_cli.make_groups(_data_option, _errors, _open)
 group.add_command(_post, "post")
 group.add_command(_orders, "orders")
+_agency, _exchange = exchange_cli.make_groups(_data_option, _errors, _open)
+group.add_command(_agency, "agency")
+group.add_command(_exchange, "exchange")

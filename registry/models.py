@@ -754,3 +754,35 @@ class AuditCheckpoint(Base):
     root_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+# --- data exchange: agencies and their client certificates (registry.exchange) ---
+
+
+class Agency(Base):
+    """A ministry or agency that may query the registry over mutual TLS. `bases` is JSON:
+    {legal_basis: [query, ...]}, the queries each legal basis allows (registry.exchange)."""
+
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(160))
+    name_latin: Mapped[str] = mapped_column(String(160))
+    contact: Mapped[str] = mapped_column(String(200))
+    bases: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    per_minute: Mapped[int] = mapped_column(Integer, default=60)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AgencyCertificate(Base):
+    """A client certificate the agency CA issued (serial in hex, SHA-256 fingerprint)."""
+
+    __tablename__ = "agency_certificates"
+
+    serial: Mapped[str] = mapped_column(String(40), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

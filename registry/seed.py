@@ -43,6 +43,7 @@ from registry.payments import setup as payment_secrets
 from registry.places import register_defaults
 from registry.population import REFERENCE_DATE, Population, demo_phone, demo_pin, generate
 from registry.records import name_index_rows
+from registry.transparency import keys as transparency_keys
 
 __all__ = ["InitResult", "initialise", "insert_population"]
 
@@ -222,6 +223,7 @@ def initialise(
         write_private(data.config_path, config_text(database_url))
     settings = settings or load_settings(data)
     payment_secrets.ensure_secrets(data, settings.payments)  # the provider's key, owner-only
+    transparency_keys.checkpoint_key(data)  # the audit log's checkpoint key (docs/transparency.md)
     url = data.database_url(database_url)
     db = Database(url)
     try:

@@ -90,6 +90,7 @@ from registry.limits import BodyLimit
 from registry.metrics import install_metrics
 from registry.models import Kiosk
 from registry.office_web import OfficeOptions, install_office
+from registry.transparency.http import install_transparency
 from verifier.documents import DocumentType, Sex
 
 __all__ = ["DATA_ENV", "DB_ENV", "Registry", "create_app", "create_app_from_env"]
@@ -149,6 +150,7 @@ def create_app(
     install_office(app, reg, office)
     install_channels(app, reg)
     install_metrics(app, reg)  # GET /metrics (docs/monitoring.md)
+    install_transparency(app, reg)  # the audit log's checkpoints and proofs (docs/transparency.md)
 
     # -- public ---------------------------------------------------------------------------
 

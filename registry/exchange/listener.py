@@ -1,0 +1,111 @@
+"""`sanad registry exchange serve`: the exchange's own listener, mutual TLS only.
+
+uvicorn's ASGI scope carries no TLS details, so `PeerCertProtocol` (uvicorn's h11 protocol)
+puts the peer certificate's DER into this connection's copy of the app state at connection
+time; each request reads `scope["state"]["tls_peer_der"]` and looks the serial up: a revoked
+or expired certificate, or a disabled agency, is refused with 401 at every request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from cryptography import x509
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from registry.db import Database
+from registry.exchange.agencies import QUERIES, certificate_agency
+from registry.exchange.queries import RateWindow, answer
+from verifier.keys import SigningKey
+
+__all__ = ["PeerCertProtocol", "QueryRequest", "create_exchange_app", "serve", "ssl_context"]
+
+
+class PeerCertProtocol(H11Protocol):
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        ssl_object = transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        self.app_state = {**self.app_state, "tls_peer_der": der}
+
+
+class QueryRequest(BaseModel):
+    legal_basis: str = Field(min_length=1, max_length=64)
+    case_reference: str = Field(min_length=1, max_length=64)
+    national_id: str | None = Field(default=None, max_length=10)
+    child_national_id: str | None = Field(default=None, max_length=10)
+    serial: str | None = Field(default=None, max_length=32)
+
+
+_REFUSED = {"error": "refused", "message": "not answered under this legal basis"}
+
+
+def create_exchange_app(db: Database, key: SigningKey) -> FastAPI:
+    app = FastAPI(title="Sanad data exchange", version="1")
+    window = RateWindow()
+
+    def peer_serial(request: Request) -> str | None:
+        der = request.scope.get("state", {}).get("tls_peer_der")
+        if not der:
+            return None
+        return format(x509.load_der_x509_certificate(der).serial_number, "x")
+
+    @app.post("/api/v1/exchange/{query}")
+    def ask(query: str, body: QueryRequest, request: Request) -> Response:
+        now = dt.datetime.now(dt.UTC)
+        serial = peer_serial(request)
+        with db.session() as s:
+            agency = certificate_agency(s, serial, now) if serial else None
+            if agency is None:
+                return JSONResponse({"error": "unauthenticated"}, status_code=401)
+            if query not in QUERIES:
+                return JSONResponse({"error": "unknown_query"}, status_code=404)
+            if not window.take(agency.code, agency.per_minute):
+                return JSONResponse({"error": "rate_limited"}, status_code=429)
+            result = answer(
+                s,
+                agency,
+                query,
+                body.model_dump(),
+                body.legal_basis,
+                body.case_reference,
+                key,
+                now,
+            )
+            if result is None:
+                return JSONResponse(_REFUSED, status_code=403)
+            s.commit()
+        return JSONResponse({"payload": result.payload.hex(), "cose_sign1": result.cose.hex()})
+
+    return app
+
+
+def ssl_context(ca_file: Path, cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(ca_file))
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    ctx.load_cert_chain(str(cert_file), str(key_file))
+    return ctx
+
+
+def serve(
+    app: FastAPI, host: str, port: int, ca_file: Path, cert_file: Path, key_file: Path
+) -> None:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=PeerCertProtocol,
+        ssl_certfile=str(cert_file),
+        ssl_keyfile=str(key_file),
+        ssl_ca_certs=str(ca_file),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+        log_level="warning",
+    )
+    uvicorn.Server(config).run()

@@ -1,0 +1,185 @@
+"""Yes/no queries, answered minimally and signed (detached COSE_Sign1), each one audited.
+
+The COSE_Sign1 is built with cbor2 like the project's own `verifier.cose` (RFC 9052): pycose is
+installed but the trust list already uses this code path, so the verifier needs no second
+COSE library. The payload is detached (nil in the structure) and travels beside it as CBOR.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.exchange.agencies import allowed
+from registry.models import Agency, AuditEntry, Death, Divorce, IssuedDocument, Marriage, Person
+from verifier.cose import ALG_EDDSA, COSE_SIGN1_TAG, HDR_ALG, HDR_KID
+from verifier.keys import SigningKey, verify_detached
+
+__all__ = ["Answer", "RateWindow", "accesses_for", "answer", "sign_detached", "verify_answer"]
+
+EXCHANGE_QUERY = audit.AuditEvent.EXCHANGE_QUERY.value
+
+
+@dataclass(frozen=True)
+class Answer:
+    payload: bytes  # CBOR map
+    cose: bytes  # detached COSE_Sign1
+
+
+def _sig_structure(protected: bytes, payload: bytes) -> bytes:
+    return cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+def sign_detached(payload: bytes, key: SigningKey) -> bytes:
+    protected = cbor2.dumps({HDR_ALG: ALG_EDDSA, HDR_KID: key.kid}, canonical=True)
+    signature = key.sign(_sig_structure(protected, payload))
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, [protected, {}, None, signature]))
+
+
+def verify_answer(cose: bytes, payload: bytes, public_key: bytes) -> bool:
+    tag = cbor2.loads(cose)
+    protected, _unprotected, detached, signature = tag.value
+    return detached is None and verify_detached(
+        public_key, _sig_structure(protected, payload), signature
+    )
+
+
+class RateWindow:
+    """Per agency, requests in the current minute (in memory, per worker process)."""
+
+    def __init__(self) -> None:
+        self._counts: collections.Counter[tuple[str, int]] = collections.Counter()
+
+    def take(self, code: str, limit: int, now: float | None = None) -> bool:
+        minute = int((now if now is not None else time.time()) // 60)
+        key = (code, minute)
+        if self._counts[key] >= limit:
+            return False
+        if len(self._counts) > 10000:
+            self._counts = collections.Counter(
+                {k: v for k, v in self._counts.items() if k[1] == minute}
+            )
+        self._counts[key] += 1
+        return True
+
+
+def _person(s: Session, national_id: str) -> Person | None:
+    return s.execute(select(Person).where(Person.national_id == national_id)).scalar_one_or_none()
+
+
+def _is_married(s: Session, p: Person) -> bool:
+    rows = s.execute(
+        select(Marriage.id)
+        .outerjoin(Divorce, Divorce.marriage_id == Marriage.id)
+        .where(or_(Marriage.husband_id == p.id, Marriage.wife_id == p.id))
+        .where(Divorce.id.is_(None))
+    ).all()
+    return bool(rows)
+
+
+def _years(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def answer(
+    s: Session,
+    agency: Agency,
+    query: str,
+    params: dict[str, Any],
+    legal_basis: str,
+    case_reference: str,
+    key: SigningKey,
+    now: dt.datetime,
+) -> Answer | None:
+    """The signed answer, or None (refused: not allowed, or no such person: the same shape)."""
+    if not allowed(agency, legal_basis, query):
+        return None
+    result: bool
+    person_id: int | None
+    if query == "document_genuine":
+        doc = s.execute(
+            select(IssuedDocument).where(IssuedDocument.serial == str(params.get("serial", "")))
+        ).scalar_one_or_none()
+        if doc is None:
+            return None
+        person_id = doc.subject_person_id
+        result = doc.revoked_at is None and doc.superseded_at is None and doc.status == 0
+    else:
+        p = _person(s, str(params.get("national_id", "")))
+        if p is None:
+            return None
+        person_id = p.id
+        if query == "is_alive":
+            result = s.execute(select(Death.id).where(Death.person_id == p.id)).first() is None
+        elif query == "is_married":
+            result = _is_married(s, p)
+        elif query == "is_over_18":
+            result = _years(p.date_of_birth, now.date()) >= 18
+        elif query == "is_parent_of":
+            child = _person(s, str(params.get("child_national_id", "")))
+            if child is None:
+                return None
+            result = p.id in (child.father_id, child.mother_id)
+        else:
+            return None
+    payload = cbor2.dumps(
+        {
+            "query": query,
+            "answer": result,
+            "legal_basis": legal_basis,
+            "case_reference": case_reference,
+            "agency": agency.code,
+            "at": now.astimezone(dt.UTC).isoformat(),
+        },
+        canonical=True,
+    )
+    audit.append(
+        s,
+        audit.AuditEvent.EXCHANGE_QUERY,
+        {
+            "agency": agency.code,
+            "legal_basis": legal_basis,
+            "case_reference": case_reference,
+            "query": query,
+            "person": person_id,
+        },
+        now,
+    )
+    return Answer(payload, sign_detached(payload, key))
+
+
+def accesses_for(s: Session, person_id: int) -> list[dict[str, Any]]:
+    """The exchange requests about a person, newest first, with the agency's names."""
+    rows = s.execute(
+        select(AuditEntry)
+        .where(AuditEntry.kind == EXCHANGE_QUERY)
+        .where(AuditEntry.data.contains(f'"person":{person_id},'))
+        .order_by(AuditEntry.seq.desc())
+    ).scalars()
+    out: list[dict[str, Any]] = []
+    for e in rows:
+        data = json.loads(e.data)
+        if data.get("person") != person_id:
+            continue
+        agency = s.get(Agency, data["agency"])
+        out.append(
+            {
+                "at": e.at,
+                "agency": data["agency"],
+                "agency_name_ar": agency.name_ar if agency else data["agency"],
+                "agency_name_latin": agency.name_latin if agency else data["agency"],
+                "legal_basis": data["legal_basis"],
+                "case_reference": data["case_reference"],
+                "query": data["query"],
+            }
+        )
+    return out

@@ -1,0 +1,206 @@
+"""The exchange over real mutual TLS: an in-process uvicorn on a free port, httpx clients."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cbor2
+import httpx
+import pytest
+import uvicorn
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlalchemy import select
+
+from registry.db import Database
+from registry.exchange import agencies
+from registry.exchange.ca import AgencyCa, create_ca
+from registry.exchange.listener import PeerCertProtocol, create_exchange_app
+from registry.exchange.queries import accesses_for, verify_answer
+from registry.models import Person
+from tests.support.registry import copied_registry
+from tests.support.servers import free_port
+from verifier.keys import SigningKey
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+def _key_and_csr(tmp: Path, name: str) -> tuple[Path, bytes]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    path = tmp / f"{name}-key.pem"
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .sign(key, hashes.SHA256())
+    )
+    return path, csr.public_bytes(serialization.Encoding.PEM)
+
+
+def _server_cert(tmp: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(minutes=5))
+        .not_valid_after(NOW + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "server.pem", tmp / "server-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class World:
+    def __init__(self, tmp: Path, db: Database, ca: AgencyCa, url: str, server_cert: Path):
+        self.tmp, self.db, self.ca, self.url, self.server_cert = tmp, db, ca, url, server_cert
+
+    def issue(self, code: str, **kw: object) -> tuple[Path, Path, str]:
+        key_path, csr = _key_and_csr(self.tmp, f"{code}-{time.monotonic_ns()}")
+        issued = self.ca.sign_csr(csr, code, NOW, **kw)  # type: ignore[arg-type]
+        cert_path = self.tmp / f"{issued.serial}.pem"
+        cert_path.write_bytes(issued.pem)
+        with self.db.session() as s:
+            agencies.record_certificate(s, code, issued, NOW)
+            s.commit()
+        return cert_path, key_path, issued.serial
+
+    def client(self, cert: tuple[Path, Path] | None) -> httpx.Client:
+        ctx = ssl.create_default_context(cafile=str(self.server_cert))
+        if cert is not None:
+            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
+        return httpx.Client(base_url=self.url, verify=ctx, timeout=10)
+
+
+KEY = SigningKey.generate()
+
+
+@pytest.fixture
+def world(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    reg = copied_registry(tmp_path, tmp_path_factory)
+    db = Database(reg.url)
+    ca = create_ca(tmp_path / "ca", NOW)
+    with db.session() as s:
+        agencies.add_agency(
+            s, "PENS", "مؤسسة الضمان", "Pensions office", "it@pens", {"pension": ["is_alive"]}, NOW
+        )
+        s.commit()
+    cert, key = _server_cert(tmp_path)
+    port = free_port()
+    config = uvicorn.Config(
+        create_exchange_app(db, KEY),
+        host="127.0.0.1",
+        port=port,
+        http=PeerCertProtocol,
+        ssl_certfile=str(cert),
+        ssl_keyfile=str(key),
+        ssl_ca_certs=str(tmp_path / "ca" / "agency-ca.pem"),
+        ssl_cert_reqs=ssl.CERT_REQUIRED,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    yield World(tmp_path, db, ca, f"https://127.0.0.1:{port}", cert)
+    server.should_exit = True
+    thread.join(5)
+    db.dispose()
+
+
+def _person(db: Database) -> Person:
+    with db.session() as s:
+        return s.execute(select(Person).limit(1)).scalar_one()
+
+
+def test_valid_certificate_answers_signed_and_audited(world: World) -> None:
+    cert, key, _ = world.issue("PENS")
+    p = _person(world.db)
+    body = {"legal_basis": "pension", "case_reference": "C-1", "national_id": p.national_id}
+    with world.client((cert, key)) as c:
+        r = c.post("/api/v1/exchange/is_alive", json=body)
+        assert r.status_code == 200, r.text
+        payload, cose = bytes.fromhex(r.json()["payload"]), bytes.fromhex(r.json()["cose_sign1"])
+        assert verify_answer(cose, payload, KEY.public.raw)
+        assert cbor2.loads(payload)["query"] == "is_alive"
+        refused = c.post("/api/v1/exchange/is_married", json=body)
+        assert refused.status_code == 403 and "payload" not in refused.json()
+        unknown = c.post("/api/v1/exchange/is_alive", json={**body, "national_id": "0000000000"})
+        assert unknown.status_code == 403 and unknown.json() == refused.json()
+    with world.db.session() as s:
+        seen = accesses_for(s, p.id)
+    assert [a["query"] for a in seen] == ["is_alive"]
+    assert seen[0]["agency_name_latin"] == "Pensions office"
+
+
+def test_revoked_expired_disabled_refused(world: World) -> None:
+    p = _person(world.db)
+    body = {"legal_basis": "pension", "case_reference": "C-2", "national_id": p.national_id}
+    cert, key, serial = world.issue("PENS")
+    with world.db.session() as s:
+        agencies.revoke_certificate(s, serial, NOW)
+        s.commit()
+    with world.client((cert, key)) as c:
+        assert c.post("/api/v1/exchange/is_alive", json=body).status_code == 401
+    cert2, key2, _ = world.issue("PENS")
+    with world.db.session() as s:
+        agencies.disable_agency(s, "PENS")
+        s.commit()
+    with world.client((cert2, key2)) as c:
+        assert c.post("/api/v1/exchange/is_alive", json=body).status_code == 401
+
+
+def test_no_certificate_or_other_ca_refused_at_handshake(world: World, tmp_path: Path) -> None:
+    with world.client(None) as c, pytest.raises(httpx.HTTPError):
+        c.post("/api/v1/exchange/is_alive", json={})
+    other = create_ca(tmp_path / "other", NOW)
+    key_path, csr = _key_and_csr(tmp_path, "x")
+    issued = other.sign_csr(csr, "PENS", NOW)
+    (tmp_path / "x.pem").write_bytes(issued.pem)
+    with world.client((tmp_path / "x.pem", key_path)) as c, pytest.raises(httpx.HTTPError):
+        c.post("/api/v1/exchange/is_alive", json={})
+
+
+def test_expired_certificate_refused(world: World) -> None:
+    p = _person(world.db)
+    body = {"legal_basis": "pension", "case_reference": "C-3", "national_id": p.national_id}
+    old = NOW - dt.timedelta(days=3)
+    cert, key, _ = world.issue("PENS", validity=dt.timedelta(days=1), not_before=old)
+    with world.client((cert, key)) as c:
+        try:
+            status = c.post("/api/v1/exchange/is_alive", json=body).status_code
+        except httpx.HTTPError:
+            status = 0  # refused at the handshake
+    assert status in (0, 401)
