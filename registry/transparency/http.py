@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, Query
 from fastapi.responses import PlainTextResponse
 
+from registry.errors import InvalidInput
+from registry.http_schema import errors_for
 from registry.http_state import Registry
 from registry.transparency import merkle
 from registry.transparency.keys import checkpoint_key, public_key_path, sign_current
@@ -24,7 +26,7 @@ def install_transparency(app: FastAPI, reg: Registry) -> None:
         checkpoint_key(reg.data)
         return public_key_path(reg.data).read_text()
 
-    @app.get("/api/v1/transparency/consistency")
+    @app.get("/api/v1/transparency/consistency", responses=errors_for(400))
     def consistency(
         from_: int = Query(alias="from", ge=0), to: int = Query(ge=0)
     ) -> dict[str, object]:
@@ -33,17 +35,17 @@ def install_transparency(app: FastAPI, reg: Registry) -> None:
         try:
             proof = merkle.consistency_proof(leaves, from_, to)
         except merkle.ProofError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            raise InvalidInput(str(exc)) from exc
         return {"from": from_, "to": to, "proof": [p.hex() for p in proof]}
 
-    @app.get("/api/v1/transparency/inclusion")
+    @app.get("/api/v1/transparency/inclusion", responses=errors_for(400))
     def inclusion(index: int = Query(ge=0), size: int = Query(ge=1)) -> dict[str, object]:
         with reg.db.session() as s:
             leaves = tree_leaves(s)
         try:
             proof = merkle.inclusion_proof(leaves, index, size)
         except merkle.ProofError as exc:
-            raise HTTPException(400, str(exc)) from exc
+            raise InvalidInput(str(exc)) from exc
         return {
             "index": index,
             "tree_size": size,

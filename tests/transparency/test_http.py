@@ -14,6 +14,7 @@ from registry import audit
 from registry.audit import AuditEvent
 from registry.config import DataDir
 from registry.db import Database
+from registry.http_errors import install_error_handlers
 from registry.transparency import merkle
 from registry.transparency.checkpoint import open_note
 from registry.transparency.http import install_transparency
@@ -27,6 +28,7 @@ def test_routes(tmp_path: Path) -> None:
         for i in range(5):
             audit.append(s, AuditEvent.FEE_CHANGED, {"n": i}, dt.datetime.now(dt.UTC))
     app = FastAPI()
+    install_error_handlers(app)  # as registry.service.create_app does
     reg: Any = SimpleNamespace(db=db, data=DataDir(tmp_path / "data"))
     install_transparency(app, reg)
     with (
