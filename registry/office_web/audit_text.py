@@ -68,6 +68,10 @@ KINDS: dict[str, tuple[str, str]] = {
         "تسليم وثيقة طلب إلكتروني على الشبّاك",
         "Online order handed over at the counter",
     ),
+    "exchange_query": (
+        "استعلام جهة حكومية عن بيانات مواطن",
+        "An agency's query about a citizen",
+    ),
 }
 
 # the data's keys, in the order they are shown (the rest follow, sorted)
@@ -109,6 +113,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "demo": ("حساب تجريبي", "Demo account"),
     "name_ar": ("الاسم بالعربية", "Name in Arabic"),
     "name_latin": ("الاسم بالحروف اللاتينية", "Name in Latin letters"),
+    "agency": ("الجهة", "Agency"),
+    "legal_basis": ("السند القانوني", "Legal basis"),
+    "case_reference": ("رقم الملف لدى الجهة", "The agency's case reference"),
+    "query": ("السؤال", "Query"),
     "old": ("القيمة السابقة", "Old value"),
     "new": ("القيمة الجديدة", "New value"),
 }
