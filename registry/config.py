@@ -57,6 +57,7 @@ from verifier.documents import Bilingual
 from verifier.settings_env import unknown_variables
 
 __all__ = [
+    "BookingsConfig",
     "CounterPrinterConfig",
     "DataDir",
     "Identity",
@@ -457,6 +458,30 @@ class PaymentsConfig(BaseModel):
 # The file and the environment
 
 
+class BookingsConfig(BaseModel):
+    """The `[bookings]` table: appointments at the offices (`registry.bookings`).
+
+    Days and times are the office's (its `timezone`), never the server's. `portal_url` is the
+    portal's address as a citizen's phone reaches it: SMS links point there."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    window_days: int = Field(default=60, ge=1, le=366)
+    min_notice_minutes: int = Field(default=120, ge=0, le=10080)
+    hold_minutes: int = Field(default=5, ge=1, le=60)
+    max_active_per_person: int = Field(default=3, ge=1, le=50)
+    holds_per_hour: int = Field(default=10, ge=1, le=1000)
+    holiday_country: str = Field(default="JO", pattern=r"^[A-Z]{2}$")
+    check_in_early_minutes: int = Field(default=30, ge=0, le=240)
+    check_in_late_minutes: int = Field(default=10, ge=0, le=240)
+    waitlist_offer_minutes: int = Field(default=30, ge=5, le=1440)
+    reminder_hour: int = Field(default=17, ge=0, le=23)  # the day before, office time
+    portal_url: str = Field(
+        default="http://127.0.0.1:8480", pattern=r"^https?://[!-~]+$", max_length=300
+    )
+    link_secret_file: str = Field(default="keys/booking-links.key", min_length=1, max_length=300)
+
+
 class RegistryConfig(BaseSettings):
     """DATA/registry.toml: `[registry]` keys are the fields, `[identity]` the identity; the
     environment overrides both (SANAD_REGISTRY_SESSION_MINUTES,
@@ -488,6 +513,7 @@ class RegistryConfig(BaseSettings):
     oidc: OidcConfig | None = None
     sms: SmsConfig = Field(default_factory=SmsConfig)
     payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
+    bookings: BookingsConfig = Field(default_factory=BookingsConfig)
 
     @classmethod
     def settings_customise_sources(
@@ -513,7 +539,8 @@ def _file_values(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(
             f"{path}: unknown table or key {', '.join(unknown)!s} "
-            "(only [registry], [identity], [counter_printer], [oidc], [sms] and [payments])"
+            "(only [registry], [identity], [counter_printer], [oidc], [sms], [payments] "
+            "and [bookings])"
         )
     values: dict[str, Any] = {}
     for table in ("registry", *_TABLES):
@@ -528,7 +555,7 @@ def _file_values(path: Path) -> dict[str, Any]:
     return values
 
 
-_TABLES = ("identity", "counter_printer", "oidc", "sms", "payments")  # besides [registry]
+_TABLES = ("identity", "counter_printer", "oidc", "sms", "payments", "bookings")  # + [registry]
 
 
 def _describe(exc: ValidationError, path: Path) -> str:
@@ -578,6 +605,7 @@ class Settings:
     oidc: OidcConfig | None = None  # a ministry's own identity provider for staff
     sms: SmsConfig = field(default_factory=SmsConfig)  # the SMS gateway and outbox
     payments: PaymentsConfig = field(default_factory=PaymentsConfig)  # the mobile-money provider
+    bookings: BookingsConfig = field(default_factory=BookingsConfig)  # appointments
 
 
 def load_settings(data: DataDir) -> Settings:
@@ -611,4 +639,5 @@ def load_settings(data: DataDir) -> Settings:
         oidc=c.oidc,
         sms=c.sms,
         payments=c.payments,
+        bookings=c.bookings,
     )

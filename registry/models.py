@@ -41,6 +41,9 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "Booking",
+    "BookingService",
+    "BookingWaitlist",
     "CitizenSession",
     "Correction",
     "Counter",
@@ -57,14 +60,19 @@ __all__ = [
     "KioskNonce",
     "Marriage",
     "Office",
+    "OfficeClosure",
+    "OfficeCounter",
+    "OfficeHours",
     "PaymentRow",
     "Person",
     "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
+    "QueueTicket",
     "RecordVersion",
     "RootKey",
     "Signer",
+    "SlotClaim",
     "SmsMessage",
     "StaffIdentity",
     "StaffMember",
@@ -272,6 +280,8 @@ class Kiosk(Base):
     failed_jobs: Mapped[int | None] = mapped_column(Integer)
     # what kind of channel: a kiosk, or the citizen portal (registry.channels.ChannelKind)
     kind: Mapped[str] = mapped_column(String(8), default="kiosk", server_default="kiosk")
+    # the office a kiosk stands in (queue tickets and check-in); None for the portal
+    office: Mapped[str | None] = mapped_column(String(8))
 
 
 class KioskNonce(Base):
@@ -493,6 +503,11 @@ class Office(Base):
     name_latin: Mapped[str | None] = mapped_column(String(160))
     opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # the office's own clock: its days and opening hours are in this zone (registry.bookings)
+    timezone: Mapped[str] = mapped_column(
+        String(40), default="Asia/Amman", server_default="Asia/Amman"
+    )
+    governorate: Mapped[str | None] = mapped_column(String(40))
 
 
 class DeclarationRow(Base):
@@ -786,3 +801,145 @@ class AgencyCertificate(Base):
     not_after: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- appointments and the office's queue (registry.bookings) ---
+
+
+class BookingService(Base):
+    """A service booked at an office's counter: how long it takes, what to bring."""
+
+    __tablename__ = "booking_services"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(160))
+    name_latin: Mapped[str] = mapped_column(String(160))
+    minutes: Mapped[int] = mapped_column(Integer)  # a multiple of 15
+    bring_ar: Mapped[str] = mapped_column(Text)
+    bring_latin: Mapped[str] = mapped_column(Text)
+    walk_in: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OfficeCounter(Base):
+    """A counter of an office and the services it serves (JSON list of service codes)."""
+
+    __tablename__ = "office_counters"
+
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    services: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OfficeHours(Base):
+    """Opening hours for one weekday (0 = Monday), in the office's zone; no row: closed."""
+
+    __tablename__ = "office_hours"
+
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"), primary_key=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    opens: Mapped[dt.time] = mapped_column(Time)
+    closes: Mapped[dt.time] = mapped_column(Time)
+
+
+class OfficeClosure(Base):
+    """A day an office does not receive the public (besides public holidays)."""
+
+    __tablename__ = "office_closures"
+
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    closed_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Booking(Base):
+    """An appointment: a hold while the citizen confirms, then a booking until it is served,
+    missed or cancelled. The counter's time is held by `slot_claims`, not by this row."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "idempotency_key", name="uq_bookings_idempotency"),
+        Index("ix_bookings_person", "person_id", "state"),
+        Index("ix_bookings_office_start", "office", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    counter: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(ForeignKey("booking_services.code"))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12))  # registry.bookings.states.BookingState
+    hold_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(2), default="ar")
+    from_waitlist: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancelled_reason: Mapped[str | None] = mapped_column(String(24))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SlotClaim(Base):
+    """One 15-minute unit of one counter, held by one live booking: the primary key is the
+    database's guarantee that no two bookings hold the same counter at the same time. A
+    hold's claims carry `expires_at`; once it has passed, the next booking deletes them."""
+
+    __tablename__ = "slot_claims"
+    __table_args__ = (Index("ix_slot_claims_office_unit", "office", "unit"),)
+
+    office: Mapped[str] = mapped_column(String(8), primary_key=True)
+    counter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit: Mapped[dt.datetime] = mapped_column(UTCDateTime, primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), index=True)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class BookingWaitlist(Base):
+    """A citizen waiting for a freed slot at an office on a day, first come first served."""
+
+    __tablename__ = "booking_waitlist"
+    __table_args__ = (Index("ix_booking_waitlist_day", "office", "service", "day", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    service: Mapped[str] = mapped_column(ForeignKey("booking_services.code"))
+    day: Mapped[dt.date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(2), default="ar")
+    state: Mapped[str] = mapped_column(String(12))  # waiting | offered | done | cancelled
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class QueueTicket(Base):
+    """A ticket in an office's queue for one day: a checked-in booking or a walk-in."""
+
+    __tablename__ = "queue_tickets"
+    __table_args__ = (
+        UniqueConstraint("office", "day", "label", name="uq_queue_tickets_label"),
+        Index("ix_queue_tickets_office_day_state", "office", "day", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    day: Mapped[dt.date] = mapped_column(Date)  # the office's local day
+    label: Mapped[str] = mapped_column(String(8))  # B-007 booked, W-012 walk-in
+    kind: Mapped[str] = mapped_column(String(8))  # booked | walk_in
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    service: Mapped[str] = mapped_column(ForeignKey("booking_services.code"))
+    state: Mapped[str] = mapped_column(String(10))  # waiting | called | served | no_show
+    priority_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    counter: Mapped[int | None] = mapped_column(Integer)
+    called_by: Mapped[str | None] = mapped_column(String(64))
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    kiosk_id: Mapped[str | None] = mapped_column(String(64))

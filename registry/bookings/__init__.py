@@ -1,0 +1,1 @@
+"""Appointments at the registry's offices and each office's queue (issue 15)."""
