@@ -89,6 +89,8 @@ class AuditEvent(enum.StrEnum):
     # an order's document handed over at an office's counter (registry.orders.at_counter)
     ORDER_COLLECTED = "order_collected"
     EXCHANGE_QUERY = "exchange_query"  # an agency asked about a person (registry.exchange)
+    # a supervisor closed an office for a day, cancelling its appointments (registry.bookings)
+    OFFICE_DAY_CLOSED = "office_day_closed"
 
 
 class ProblemKind(enum.StrEnum):

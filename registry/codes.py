@@ -73,3 +73,23 @@ class ErrorCode(enum.StrEnum):
     # administration
     ALREADY_REVOKED = "already_revoked"
     ROOT_KEY_OFFLINE = "root_key_offline"  # publishing needs the root key (a key ceremony)
+    # appointments and the office's queue (registry.bookings)
+    NO_SUCH_SERVICE = "no_such_service"  # 404: no bookable service with that code
+    NO_SUCH_OFFICE = "no_such_office"  # 404: no open office with that code serving it
+    DAY_NOT_OPEN = "day_not_open"  # 409: a holiday, a closure, or a weekday the office is shut
+    OUTSIDE_WINDOW = "outside_window"  # 409: beyond the booking window, or in the past
+    TOO_SOON = "too_soon"  # 409: less than the minimum notice before the start
+    NOT_A_START = "not_a_start"  # 409: not a start time the office offers that day
+    SLOT_TAKEN = "slot_taken"  # 409: every counter is taken then; .alternatives
+    BOOKING_LIMIT = "booking_limit"  # 409: the most active bookings a person may hold
+    BOOKING_RATE = "booking_rate"  # 429: too many holds in the last hour
+    BOOKING_NOT_FOUND = "booking_not_found"  # 404: no such reference (or not this citizen's)
+    HOLD_EXPIRED = "hold_expired"  # 409: the hold lapsed before it was confirmed
+    BOOKING_NOT_ACTIVE = "booking_not_active"  # 409: cancelled, served, missed or expired
+    BOOKING_NOT_TODAY = "booking_not_today"  # 409: checked in on another day
+    BOOKING_OTHER_OFFICE = "booking_other_office"  # 409: checked in at another office
+    LINK_INVALID = "link_invalid"  # 403: an SMS link's token does not match its booking
+    NO_OFFICE_HERE = "no_office_here"  # 409: the kiosk is not placed in an office
+    NOT_WALK_IN = "not_walk_in"  # 409: the service takes appointments only
+    OFFICE_NOT_OPEN_NOW = "office_not_open_now"  # 409: walk-in tickets only in opening hours
+    ALREADY_WAITING = "already_waiting"  # 409: already on that day's waiting list

@@ -32,14 +32,15 @@ def new_code() -> str:
     return body + luhn.calc_check_digit(body, ALPHABET)
 
 
-def parse(text: str) -> str | None:
+def parse(text: str, *, prefix: str = QR_PREFIX) -> str | None:
     """The order code in `text` (typed, pasted or scanned), or None when it cannot be one:
-    the wrong length, a character outside the alphabet, or a check character that fails."""
+    the wrong length, a character outside the alphabet, or a check character that fails.
+    `prefix` is the QR text's (an appointment's reference is the same kind of code)."""
     if not isinstance(text, str) or len(text) > 64:
         return None
     raw = text.strip().upper()
-    if raw.startswith(QR_PREFIX):
-        raw = raw[len(QR_PREFIX) :]
+    if raw.startswith(prefix):
+        raw = raw[len(prefix) :]
     code = "".join(raw.split()).replace("-", "").translate(_READS_AS)
     if len(code) != LENGTH or any(c not in ALPHABET for c in code):
         return None
@@ -50,5 +51,5 @@ def display(code: str) -> str:
     return "-".join(code[i : i + 3] for i in range(0, len(code), 3))
 
 
-def qr_text(code: str) -> str:
-    return QR_PREFIX + code
+def qr_text(code: str, *, prefix: str = QR_PREFIX) -> str:
+    return prefix + code

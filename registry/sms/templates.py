@@ -1,8 +1,10 @@
 """The SMS texts Sanad sends, in Arabic and English, and what each one costs in segments.
 
 One template per event: the one-time sign-in code (`otp`), an order paid, a document ready to
-collect (with where), a document posted (with its tracking number) and the kiosk's "your
-document was printed". `render(name, language, values)` fills one in; an unknown template or
+collect (with where), a document posted (with its tracking number), the kiosk's "your
+document was printed", and an appointment's steps (booked, the day-before reminder,
+cancelled, moved, a freed slot offered from the waiting list, the office closed that day),
+each with its signed link where the citizen can act on it. `render(name, language, values)` fills one in; an unknown template or
 language, a missing or unexpected value is a `ValueError` (a programming error, not the
 citizen's). Values are checked too: a run of ten or more digits, the shape of a national
 number, is refused, so no national number or PIN can reach an SMS through a careless caller;
@@ -80,6 +82,79 @@ TEMPLATES: dict[str, Template] = {
             en="Sanad: {document_en} issued at {centre_en}. If this was not you, please "
             "contact the civil registry office.",
         ),
+        Template(
+            "booking_confirmed",
+            (
+                "service_ar",
+                "service_en",
+                "office_ar",
+                "office_en",
+                "day",
+                "time",
+                "reference",
+                "link",
+            ),
+            ar="سند: تمّ حجز موعد {service_ar} في {office_ar} يوم {day} الساعة {time}، "
+            "رقم الحجز {reference}. للإلغاء أو التعديل: {link}",
+            en="Sanad: appointment booked: {service_en} at {office_en} on {day} at {time}. "
+            "Reference {reference}. To cancel or change: {link}",
+        ),
+        Template(
+            "booking_reminder",
+            (
+                "service_ar",
+                "service_en",
+                "office_ar",
+                "office_en",
+                "day",
+                "time",
+                "reference",
+                "link",
+            ),
+            ar="سند: تذكير بموعد {service_ar} في {office_ar} غدًا {day} الساعة {time}، "
+            "رقم الحجز {reference}. يُرجى الحضور قبل الموعد بعشر دقائق. للإلغاء: {link}",
+            en="Sanad: reminder: {service_en} at {office_en} tomorrow {day} at {time}, "
+            "reference {reference}. Please arrive ten minutes early. To cancel: {link}",
+        ),
+        Template(
+            "booking_cancelled",
+            ("office_ar", "office_en", "day", "time", "reference"),
+            ar="سند: أُلغي الموعد رقم {reference} في {office_ar} يوم {day} الساعة {time}.",
+            en="Sanad: appointment {reference} at {office_en} on {day} at {time} is cancelled.",
+        ),
+        Template(
+            "booking_moved",
+            ("office_ar", "office_en", "day", "time", "reference", "link"),
+            ar="سند: نُقل الموعد رقم {reference} إلى يوم {day} الساعة {time} في {office_ar}. "
+            "للإلغاء أو التعديل: {link}",
+            en="Sanad: appointment {reference} moved to {day} at {time} at {office_en}. "
+            "To cancel or change: {link}",
+        ),
+        Template(
+            "booking_slot_offered",
+            (
+                "service_ar",
+                "service_en",
+                "office_ar",
+                "office_en",
+                "day",
+                "time",
+                "minutes",
+                "link",
+            ),
+            ar="سند: أصبح موعد {service_ar} في {office_ar} يوم {day} الساعة {time} متاحًا "
+            "لكم من قائمة الانتظار، ويُحفظ لكم مدة {minutes}. للتأكيد: {link}",
+            en="Sanad: from the waiting list, a {service_en} appointment at {office_en} on {day} "
+            "at {time} is free for you. It is kept for {minutes} minutes; confirm: {link}",
+        ),
+        Template(
+            "booking_office_closed",
+            ("office_ar", "office_en", "day", "reference", "link"),
+            ar="سند: نعتذر، يُغلق {office_ar} يوم {day}، وقد أُلغي موعدكم رقم {reference}. "
+            "لحجز موعد آخر: {link}",
+            en="Sanad: we are sorry, {office_en} is closed on {day} and your appointment "
+            "{reference} has been cancelled. To book another: {link}",
+        ),
     )
 }
 
@@ -118,11 +193,11 @@ def render(name: str, language: str, values: dict[str, str]) -> str:
         if _NATIONAL_NUMBER_SHAPE.search(value):
             raise ValueError(f"template {name!r}: {key} looks like a national number")
         filled[key] = value
-    if name == "otp":
-        if not (filled["code"].isascii() and filled["code"].isdigit()):
-            raise ValueError("template 'otp': code must be digits")
+    if name == "otp" and not (filled["code"].isascii() and filled["code"].isdigit()):
+        raise ValueError("template 'otp': code must be digits")
+    if "minutes" in filled:
         if not (filled["minutes"].isascii() and filled["minutes"].isdigit()):
-            raise ValueError("template 'otp': minutes must be a whole number")
+            raise ValueError(f"template {name!r}: minutes must be a whole number")
         if language == "ar":
             filled["minutes"] = _minutes_ar(filled["minutes"])
     return (template.ar if language == "ar" else template.en).format(**filled)

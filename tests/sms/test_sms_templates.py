@@ -25,9 +25,43 @@ REALISTIC = {
         "centre_en": "Citizen Service Centre, Zarqa",
     },
 }
+_APPOINTMENT = {
+    "service_ar": "تسجيل واقعة ولادة أو وفاة أو زواج أو طلاق",
+    "service_en": "Registering a birth, death, marriage or divorce",
+    "office_ar": "مكتب الأحوال المدنية والجوازات - إربد",
+    "office_en": "Civil Status Office - Irbid",
+    "day": "2027-01-03",
+    "time": "09:30",
+    "reference": "K7Q-M2X-A9C",
+    "link": "https://sanad.example.jo/b/K7QM2XA9C?t=abcdefghijklmnopqrstuv",
+    "minutes": "30",
+}
+for _name in (
+    "booking_confirmed",
+    "booking_reminder",
+    "booking_cancelled",
+    "booking_moved",
+    "booking_slot_offered",
+    "booking_office_closed",
+):
+    REALISTIC[_name] = {k: _APPOINTMENT[k] for k in templates.TEMPLATES[_name].fields}
 
 # (template, language) -> segments with the realistic values above
 EXPECTED = {
+    # appointments: the service's and the office's full names and the signed link make them
+    # the longest texts Sanad sends (a UCS-2 segment of a long message holds 67 characters)
+    ("booking_confirmed", "ar"): 4,
+    ("booking_confirmed", "en"): 2,
+    ("booking_reminder", "ar"): 4,
+    ("booking_reminder", "en"): 2,
+    ("booking_cancelled", "ar"): 2,
+    ("booking_cancelled", "en"): 1,
+    ("booking_moved", "ar"): 3,
+    ("booking_moved", "en"): 2,
+    ("booking_slot_offered", "ar"): 4,
+    ("booking_slot_offered", "en"): 2,
+    ("booking_office_closed", "ar"): 3,
+    ("booking_office_closed", "en"): 2,
     ("otp", "ar"): 1,
     ("otp", "en"): 1,
     ("order_paid", "ar"): 1,
@@ -59,6 +93,14 @@ def test_the_code_is_in_the_otp_and_minutes_are_counted_in_arabic() -> None:
     assert "دقيقة واحدة" in forms[1] and "دقيقتين" in forms[2]
     assert "5 دقائق" in forms[5] and "10 دقائق" in forms[10] and "15 دقيقة" in forms[15]
     assert "5 minutes" in templates.render("otp", "en", {"code": "1", "minutes": "5"})
+
+
+def test_a_freed_slot_counts_its_minutes_in_arabic() -> None:
+    values = dict(REALISTIC["booking_slot_offered"])
+    assert "مدة 30 دقيقة" in templates.render("booking_slot_offered", "ar", values)
+    values["minutes"] = "10"
+    assert "مدة 10 دقائق" in templates.render("booking_slot_offered", "ar", values)
+    assert "for 10 minutes" in templates.render("booking_slot_offered", "en", values)
 
 
 def test_place_names_go_to_their_own_language() -> None:
