@@ -3,13 +3,16 @@ counters and hours (migration 0013), and people with a phone on record."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
+from registry.config import DataDir
 from registry.db import Database
-from tests.support.registry import Registry, copied_registry
+from registry.seed import initialise
+from tests.support.registry import FAST, POPULATION, SEED, Registry, copied_registry
 
 
 @pytest.fixture
@@ -22,3 +25,14 @@ def db(registry: Registry) -> Iterator[Database]:
     database = registry.db()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def pg_registry(
+    tmp_path: Path, throwaway_postgres: Callable[[str], AbstractContextManager[str]]
+) -> Iterator[Registry]:
+    """A registry on a throwaway PostgreSQL database (dropped afterwards)."""
+    with throwaway_postgres("sanad_bookings") as url:
+        data = DataDir(tmp_path / "pgdata")
+        initialise(data, database_url=url, demo=POPULATION, seed=SEED, settings=FAST)
+        yield Registry(data, url, FAST)
