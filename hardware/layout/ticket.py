@@ -34,13 +34,14 @@ import logging
 import math
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from hardware.layout.errors import LayoutError
 from hardware.layout.fonts import FontSet, Script, default_fonts, open_font, require_raqm
 from hardware.layout.receipt import (
     _GAP,
     _STYLES,
+    _THRESHOLD,
     DPI,
     LangOrder,
     PaperWidth,
@@ -61,8 +62,8 @@ from verifier.words import Term, format_date
 
 __all__ = [
     "KINDS",
-    "LANGUAGES",
     "LABEL_MAX_INK_DOTS",
+    "LANGUAGES",
     "QueueTicketView",
     "TicketPaper",
     "expected_wait",
@@ -210,16 +211,42 @@ def expected_wait(minutes: int) -> Term:
 # Layout.
 
 
-def _label_font(c: _Composer, label: str) -> tuple[ImageFont.FreeTypeFont, int, Direction]:
+def _ink(
+    font: ImageFont.FreeTypeFont, text: str, direction: Direction
+) -> tuple[int, int, int, int]:
+    """The box of the dots text really prints, relative to its origin on the baseline.
+
+    The font's box (`getbbox`) holds the side bearings too, a few per cent of the label's
+    size: the label is fitted and centred by its ink instead."""
+    left, top, right, bottom = font.getbbox(text, direction=direction.value, anchor="ls")
+    pad = 4
+    x, y = pad - math.floor(left), pad - math.floor(top)
+    canvas = Image.new(
+        "L", (math.ceil(right - left) + 2 * pad, math.ceil(bottom - top) + 2 * pad), 255
+    )
+    ImageDraw.Draw(canvas).text(
+        (x, y), text, font=font, fill=0, anchor="ls", direction=direction.value
+    )
+    dots = canvas.point([255 if v < _THRESHOLD else 0 for v in range(256)])
+    box = dots.getbbox()
+    if box is None:
+        raise LayoutError("the ticket's label prints no ink")
+    return box[0] - x, box[1] - y, box[2] - x, box[3] - y
+
+
+def _label_font(
+    c: _Composer, label: str
+) -> tuple[ImageFont.FreeTypeFont, Direction, tuple[int, int, int, int]]:
     """The largest bold type whose ink fits the printable width and ESC/POS's tallest type."""
     script = Script.ARABIC if has_arabic(label) else Script.LATIN
     direction = Direction.RTL if script is Script.ARABIC else Direction.LTR
     path = c.fonts.path(script, bold=True)
 
+    def box(size: int) -> tuple[int, int, int, int]:
+        return _ink(open_font(path, size), label, direction)
+
     def fits(size: int) -> bool:
-        left, top, right, bottom = open_font(path, size).getbbox(
-            label, direction=direction.value, anchor="ls"
-        )
+        left, top, right, bottom = box(size)
         return right - left <= c.avail and bottom - top <= LABEL_MAX_INK_DOTS
 
     lo, hi = c.style.title.en, 4 * LABEL_MAX_INK_DOTS  # the title's size always fits
@@ -229,14 +256,13 @@ def _label_font(c: _Composer, label: str) -> tuple[ImageFont.FreeTypeFont, int, 
             lo = mid
         else:
             hi = mid - 1
-    return open_font(path, lo), lo, direction
+    return open_font(path, lo), direction, box(lo)
 
 
 def _big_line(c: _Composer, label: str) -> _Line:
-    """The label, centred, as one line of its own."""
-    font, size, direction = _label_font(c, label)
-    left, top, right, bottom = font.getbbox(label, direction=direction.value, anchor="ls")
-    box = (math.floor(left), math.floor(top), math.ceil(right), math.ceil(bottom))
+    """The label, centred by its ink, as one line of its own."""
+    font, direction, box = _label_font(c, label)
+    size = round(font.size)
     placing = _Placing(_Run(label, font, direction, 0), box, round(size * 1.1))
     c._put(placing, _Align.CENTER)
     line = _Line(runs=[placing.run], pitch=placing.pitch, ink_top=box[1], ink_bottom=box[3])
