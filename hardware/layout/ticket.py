@@ -19,7 +19,7 @@ the printable width with its ink no taller than that, so it reads from across a 
 and a ticket costs no more paper than a small receipt.
 
 Arabic counts agree with their number as Arabic grammar wants (`people_ahead`,
-`expected_wait`): شخص واحد، شخصان، ٣–١٠ أشخاص، ١١–٩٩ شخصًا، ١٠٠ شخص; Western digits, as
+`expected_wait`): شخص واحد، شخصان، 3–10 أشخاص، 11–99 شخصًا، 100 شخص; Western digits, as
 everywhere in Sanad. Words are plain text; the composer isolates the values when it sets an
 Arabic line.
 
@@ -34,7 +34,7 @@ import logging
 import math
 from dataclasses import dataclass
 
-from PIL import Image, ImageChops, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont
 
 from hardware.layout.errors import LayoutError
 from hardware.layout.fonts import FontSet, Script, default_fonts, open_font, require_raqm
@@ -238,9 +238,8 @@ def _label_font(
     c: _Composer, label: str
 ) -> tuple[ImageFont.FreeTypeFont, Direction, tuple[int, int, int, int]]:
     """The largest bold type whose ink fits the printable width and ESC/POS's tallest type."""
-    script = Script.ARABIC if has_arabic(label) else Script.LATIN
-    direction = Direction.RTL if script is Script.ARABIC else Direction.LTR
-    path = c.fonts.path(script, bold=True)
+    direction = Direction.LTR  # a label is Latin letters, digits and signs (the view checks)
+    path = c.fonts.path(Script.LATIN, bold=True)
 
     def box(size: int) -> tuple[int, int, int, int]:
         return _ink(open_font(path, size), label, direction)
@@ -259,7 +258,14 @@ def _label_font(
     return open_font(path, lo), direction, box(lo)
 
 
-def _big_line(c: _Composer, label: str) -> _Line:
+@dataclass(frozen=True)
+class _Label:
+    line: _Line
+    ink: tuple[int, int, int, int]  # relative to the run's origin on the baseline
+    size: int
+
+
+def _big_line(c: _Composer, label: str) -> _Label:
     """The label, centred by its ink, as one line of its own."""
     font, direction, box = _label_font(c, label)
     size = round(font.size)
@@ -267,7 +273,7 @@ def _big_line(c: _Composer, label: str) -> _Line:
     c._put(placing, _Align.CENTER)
     line = _Line(runs=[placing.run], pitch=placing.pitch, ink_top=box[1], ink_bottom=box[3])
     c.blocks.append(line)
-    return line
+    return _Label(line, box, size)
 
 
 def _both(c: _Composer, term: Term, role: _Role, order: LangOrder, align: _Align | None) -> None:
@@ -282,7 +288,7 @@ def _names(c: _Composer, ar: str, latin: str, role: _Role, order: LangOrder) -> 
         c.paragraph(text, role, _Align.CENTER)
 
 
-def _compose(c: _Composer, view: QueueTicketView, order: LangOrder) -> _Line:
+def _compose(c: _Composer, view: QueueTicketView, order: LangOrder) -> _Label:
     s = c.style
     _names(c, view.office_ar, view.office_latin, s.header, order)
     c.space(3)
@@ -319,14 +325,6 @@ def _compose(c: _Composer, view: QueueTicketView, order: LangOrder) -> _Line:
     return label
 
 
-def _ink_box(image: Image.Image, top: int, bottom: int) -> tuple[int, int, int, int]:
-    band = ImageChops.invert(image.crop((0, top, image.width, bottom)).convert("L"))
-    box = band.getbbox()
-    if box is None:  # pragma: no cover - the label always has ink
-        raise LayoutError("the ticket's label left no ink")
-    return box[0], box[1] + top, box[2], box[3] + top
-
-
 def render_queue_ticket(
     view: QueueTicketView, *, width_dots: int, fonts: FontSet | None = None
 ) -> TicketPaper:
@@ -345,13 +343,14 @@ def render_queue_ticket(
     style = _STYLES[paper]
     order = LangOrder.AR_FIRST if view.language == "ar" else LangOrder.EN_FIRST
     composer = _Composer(int(paper), style, fonts or default_fonts())
-    label_line = _compose(composer, view, order)
+    label = _compose(composer, view, order)
     placed, bottom = _stack(composer.blocks, top=style.margin - _GAP)
     height = bottom + style.margin
     image, _ = _draw(placed, int(paper), height, style.margin)
     image.info["dpi"] = (DPI, DPI)
-    baseline = next(p.y for p in placed if p.block is label_line)
-    box = _ink_box(image, baseline + label_line.ink_top, baseline + label_line.ink_bottom)
+    baseline = next(p.y for p in placed if p.block is label.line)
+    x = label.line.runs[0].x
+    ink_left, ink_top, ink_right, ink_bottom = label.ink
+    box = (x + ink_left, baseline + ink_top, x + ink_right, baseline + ink_bottom)
     log.debug("rendered a %s queue ticket: %d dots wide, %d high", view.kind, paper, height)
-    size = round(label_line.runs[0].font.size)
-    return TicketPaper(image=image, width_dots=int(paper), label_px=size, label_box=box)
+    return TicketPaper(image=image, width_dots=int(paper), label_px=label.size, label_box=box)
