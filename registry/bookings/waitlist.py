@@ -163,7 +163,7 @@ def sweep(s: Session, rules: Rules, *, now: dt.datetime) -> int:
             .join(Booking, Booking.id == BookingWaitlist.booking_id)
             .where(BookingWaitlist.state == WaitState.OFFERED)
             .with_for_update(of=BookingWaitlist)
-        ).tuples()
+        )
     )
     lapsed = 0
     for entry, booking in offered:
