@@ -196,7 +196,7 @@ def test_a_freed_slot_goes_to_the_first_on_the_waiting_list_by_sms(db: Database)
         )
         assert second_offer is not None and second_offer.state == "held"
         store.confirm(s, r, reference=second_offer.reference, person_id=w2, now=later)
-        states = dict(s.execute(select(BookingWaitlist.person_id, BookingWaitlist.state)))
+        states = dict(s.execute(select(BookingWaitlist.person_id, BookingWaitlist.state)).all())
         assert states == {w1: "lapsed", w2: "done"}
         assert sms_to(s, w2)[-1].template == "booking_confirmed"
 
