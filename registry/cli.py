@@ -387,6 +387,11 @@ def kiosk_keygen(out: Path) -> None:
 )
 @click.option("--centre-ar", default="مركز خدمة المواطن - عمان", show_default=True)
 @click.option("--centre-latin", default="Citizen Service Centre - Amman", show_default=True)
+@click.option(
+    "--office",
+    default=None,
+    help="The office the kiosk stands in (e.g. AMM), for check-in and queue tickets.",
+)
 @_errors
 def kiosk_enroll(
     data_dir: Path,
@@ -395,6 +400,7 @@ def kiosk_enroll(
     public_key: Path,
     centre_ar: str,
     centre_latin: str,
+    office: str | None,
 ) -> None:
     """Enrol a kiosk's device key."""
     from registry import kiosks
@@ -413,6 +419,7 @@ def kiosk_enroll(
             centre_latin or None,
             dt.datetime.now(dt.UTC),
             by="cli",
+            office=office.upper() if office else None,
         )
     click.echo(f"kiosk {kiosk_id} enrolled (key {pk.kid.hex()}); trust list #{pub.sequence}")
 

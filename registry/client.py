@@ -68,6 +68,7 @@ from typing import Any
 import httpx
 import stamina
 
+from registry import client_bookings as cb
 from registry.codes import ErrorCode
 from registry.errors import (
     Conflict,
@@ -289,6 +290,19 @@ def _order(d: dict[str, Any]) -> Order:
         raise ProtocolError("the registry's answer is not an order") from exc
 
 
+def _services_of(d: dict[str, Any]) -> list[cb.BookableService]:
+    """The walk-in services (their names and minutes; nothing to bring, all walk-in)."""
+    try:
+        return [
+            cb.BookableService(
+                r["code"], _bi(r["name"]), int(r["minutes"]), Bilingual("", None), True
+            )
+            for r in d["services"]
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProtocolError("the registry's answer is not a list of services") from exc
+
+
 def _ts(text: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if text else None
 
@@ -497,6 +511,134 @@ class RegistryClient:
         path = f"/api/v1/orders/{urllib.parse.quote(code, safe='')}/pay"
         body = {"msisdn": msisdn, "idempotency_key": idempotency_key}
         return _order(self._call("POST", path, body, token=session.token, safe=True))
+
+    # -- appointments (registry.bookings_api) ---------------------------------------------
+
+    def booking_services(self) -> list[cb.BookableService]:
+        return cb.parse_services(self._call("GET", "/api/v1/booking-services", None, safe=True))
+
+    def booking_offices(
+        self, service: str, governorate: str | None = None
+    ) -> list[cb.BookableOffice]:
+        query = {"service": service} | ({"governorate": governorate} if governorate else {})
+        path = "/api/v1/booking-offices?" + urllib.parse.urlencode(query)
+        return cb.parse_offices(self._call("GET", path, None, safe=True))
+
+    def booking_days(
+        self, session: CitizenSession, service: str, office: str
+    ) -> list[cb.BookingDay]:
+        path = "/api/v1/booking-days?" + urllib.parse.urlencode(
+            {"service": service, "office": office}
+        )
+        return cb.parse_days(self._call("GET", path, None, token=session.token, safe=True))
+
+    def booking_times(
+        self, session: CitizenSession, service: str, office: str, day: dt.date
+    ) -> list[dt.time]:
+        query = {"service": service, "office": office, "day": day.isoformat()}
+        path = "/api/v1/booking-times?" + urllib.parse.urlencode(query)
+        return cb.parse_times(self._call("GET", path, None, token=session.token, safe=True))
+
+    def hold_booking(
+        self,
+        session: CitizenSession,
+        *,
+        service: str,
+        office: str,
+        day: dt.date,
+        time: dt.time,
+        idempotency_key: str,
+        language: str = "ar",
+    ) -> cb.Appointment:
+        """Hold a time (the same key: the same hold). A taken time: `Conflict` with code
+        slot_taken, and `client_bookings.alternatives(exc)` the free times offered instead."""
+        body = {
+            "service": service,
+            "office": office,
+            "day": day.isoformat(),
+            "time": time.strftime("%H:%M"),
+            "idempotency_key": idempotency_key,
+            "language": language,
+        }
+        d = self._call("POST", "/api/v1/bookings", body, token=session.token, safe=True)
+        return cb.parse_appointment(d)
+
+    def _booking_path(self, reference: str, action: str = "") -> str:
+        return f"/api/v1/bookings/{urllib.parse.quote(reference, safe='')}" + action
+
+    def confirm_booking(self, session: CitizenSession, reference: str) -> cb.Appointment:
+        path = self._booking_path(reference, "/confirm")
+        return cb.parse_appointment(self._call("POST", path, {}, token=session.token, safe=True))
+
+    def cancel_booking(self, session: CitizenSession, reference: str) -> cb.Appointment:
+        path = self._booking_path(reference, "/cancel")
+        return cb.parse_appointment(self._call("POST", path, {}, token=session.token, safe=True))
+
+    def reschedule_booking(
+        self, session: CitizenSession, reference: str, *, day: dt.date, time: dt.time
+    ) -> cb.Appointment:
+        body = {"day": day.isoformat(), "time": time.strftime("%H:%M")}
+        path = self._booking_path(reference, "/reschedule")
+        return cb.parse_appointment(self._call("POST", path, body, token=session.token, safe=True))
+
+    def bookings(self, session: CitizenSession) -> list[cb.Appointment]:
+        d = self._call("GET", "/api/v1/bookings", None, token=session.token, safe=True)
+        if not isinstance(d.get("bookings"), list):
+            raise ProtocolError("the registry's answer is not a list of appointments")
+        return [cb.parse_appointment(b) for b in d["bookings"]]
+
+    def booking(self, session: CitizenSession, reference: str) -> cb.Appointment:
+        path = self._booking_path(reference)
+        return cb.parse_appointment(self._call("GET", path, None, token=session.token, safe=True))
+
+    def join_waitlist(
+        self,
+        session: CitizenSession,
+        *,
+        service: str,
+        office: str,
+        day: dt.date,
+        language: str = "ar",
+    ) -> int:
+        """Join a full day's waiting list; the answer is the place in it (1: next)."""
+        body = {"service": service, "office": office, "day": day.isoformat(), "language": language}
+        d = self._call("POST", "/api/v1/waitlist", body, token=session.token, safe=True)
+        position = d.get("position")
+        if not isinstance(position, int):
+            raise ProtocolError("the registry's answer names no place in the waiting list")
+        return position
+
+    def booking_link(self, reference: str, token: str) -> cb.Appointment:
+        path = (
+            f"/api/v1/booking-links/{urllib.parse.quote(reference, safe='')}?"
+            + urllib.parse.urlencode({"t": token})
+        )
+        return cb.parse_appointment(self._call("GET", path, None, safe=True))
+
+    def booking_link_act(self, reference: str, token: str, action: str) -> cb.Appointment:
+        """`action` "cancel" or "confirm" through the SMS's signed link."""
+        if action not in ("cancel", "confirm"):
+            raise ValueError("action must be cancel or confirm")
+        path = f"/api/v1/booking-links/{urllib.parse.quote(reference, safe='')}/{action}"
+        return cb.parse_appointment(self._call("POST", path, {"t": token}, safe=True))
+
+    # -- the office's kiosk: queue tickets --------------------------------------------------
+
+    def check_in(self, reference: str) -> cb.QueueTicket:
+        """Check a booked citizen in (their QR's text or the typed reference): a ticket,
+        the same one again when asked twice."""
+        d = self._call("POST", "/api/v1/queue/check-in", {"reference": reference}, safe=True)
+        return cb.parse_ticket(d)
+
+    def walk_in(self, service: str) -> cb.QueueTicket:
+        """A walk-in ticket (not idempotent: an answer lost is not retried)."""
+        return cb.parse_ticket(
+            self._call("POST", "/api/v1/queue/walk-in", {"service": service}, safe=False)
+        )
+
+    def walk_in_services(self) -> list[cb.BookableService]:
+        d = self._call("GET", "/api/v1/queue/services", None, safe=True)
+        return _services_of(d)
 
     # -- collecting an order at a kiosk -----------------------------------------------------
 
@@ -709,7 +851,8 @@ class RegistryClient:
         if status == 404:
             return NotFound(message, code=code or ErrorCode.NOT_FOUND)
         if status == 409:
-            return Conflict(message, code=code or ErrorCode.IDEMPOTENCY_CONFLICT)
+            more = {"alternatives": detail["alternatives"]} if "alternatives" in detail else None
+            return Conflict(message, code=code or ErrorCode.IDEMPOTENCY_CONFLICT, details=more)
         if status == 423:
             return Locked(message)
         if status == 429:

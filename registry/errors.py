@@ -21,10 +21,13 @@ HTTP answer back into the same class, so a kiosk catches exactly what the regist
     │                            reference already used (409); .code
     └── KeyringError             no root key, no current document signer, unknown kid
 
-Every class carries `code` (an `ErrorCode`) and `message` (English detail, never personal data).
+Every class carries `code` (an `ErrorCode`) and `message` (English detail, never personal data),
+and `details`, what more the caller needs to act (a taken time's free alternatives).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from registry.codes import ErrorCode
 
@@ -52,10 +55,19 @@ class RegistryError(Exception):
 
     default_code = ErrorCode.INVALID_REQUEST
 
-    def __init__(self, message: str = "", *, code: ErrorCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: ErrorCode | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code or self.default_code
+        self.details: dict[str, Any] = (
+            details or {}
+        )  # more for the caller: a taken slot's alternatives
 
 
 class ConfigError(RegistryError):

@@ -80,7 +80,7 @@ def error_response(exc: RegistryError) -> JSONResponse:
     if isinstance(exc, Throttled | ServiceUnavailable):
         detail["retry_after"] = round(exc.retry_after, 3)
         headers["Retry-After"] = str(max(1, int(exc.retry_after + 0.999)))
-    detail.update(getattr(exc, "details", None) or {})  # e.g. a taken slot's alternatives
+    detail.update({k: v for k, v in exc.details.items() if k not in detail})
     if status == 503 and "Retry-After" not in headers:
         headers["Retry-After"] = "5"
     return JSONResponse({"error": detail}, status_code=status, headers=headers)

@@ -112,7 +112,10 @@ def enroll(
     *,
     by: str = "cli",
     kind: str = "kiosk",
+    office: str | None = None,
 ) -> Kiosk:
+    """Enrol (or re-enrol after revocation) a channel's key; `office` is the office a kiosk
+    stands in, for check-in and queue tickets (registry.bookings.tickets)."""
     if not valid_kiosk_id(kiosk_id):
         raise AdminInvalid(no.KIOSK_ID_INVALID)
     if len(public_key) != 32:
@@ -120,6 +123,12 @@ def enroll(
     centre_ar, centre_latin = centre_ar.strip(), (centre_latin or "").strip() or None
     if not 0 < len(centre_ar) <= 120 or len(centre_latin or "") > 120:
         raise AdminInvalid(no.CENTRE_REQUIRED)
+    if office is not None:
+        from registry.models import Office
+
+        place = session.get(Office, office)
+        if place is None or place.closed_at is not None:
+            raise AdminInvalid(no.NO_SUCH_OFFICE)
     existing = session.get(Kiosk, kiosk_id)
     if existing is not None and existing.revoked_at is None:
         raise AdminConflict(no.KIOSK_ENROLLED)
@@ -138,10 +147,11 @@ def enroll(
             enrolled_at=now,
             fail_window_count=0,
             kind=kind,
+            office=office,
         )
         session.add(row)
     if existing is not None:
-        row.kind = kind
+        row.kind, row.office = kind, office
     ensure_place(session, Bilingual(centre_ar, centre_latin), PlaceKind.CENTRE)
     audit.append(
         session, AuditEvent.KIOSK_ENROLLED, {"kiosk": kiosk_id, "kind": kind, "by": by}, now
@@ -171,10 +181,13 @@ def enroll_and_publish(
     *,
     by: str,
     kind: str = "kiosk",
+    office: str | None = None,
 ) -> tuple[Kiosk, keyring.PublishedList]:
     """Enrol and publish the trust list that names the kiosk's centre, in one transaction
     (no root key: `KeyringError`, and nothing is enrolled)."""
-    row = enroll(session, kiosk_id, public_key, centre_ar, centre_latin, now, by=by, kind=kind)
+    row = enroll(
+        session, kiosk_id, public_key, centre_ar, centre_latin, now, by=by, kind=kind, office=office
+    )
     session.flush()
     return row, keyring.publish_trust_list(session, data, settings)
 

@@ -53,6 +53,7 @@ from sqlalchemy import text
 
 from registry import citizens, issuance, kiosks
 from registry import http_views as views
+from registry.bookings_api import install_bookings
 from registry.channel_api import install_channels
 from registry.codes import ErrorCode
 from registry.config import DataDir, Settings, load_settings
@@ -149,6 +150,7 @@ def create_app(
     install_error_handlers(app)
     install_office(app, reg, office)
     install_channels(app, reg)
+    install_bookings(app, reg)  # appointments and queue tickets (registry.bookings)
     install_metrics(app, reg)  # GET /metrics (docs/monitoring.md)
     install_transparency(app, reg)  # the audit log's checkpoints and proofs (docs/transparency.md)
 

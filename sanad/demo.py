@@ -111,7 +111,7 @@ class DemoData:
         save_signing_key(key, self.kiosk / "kiosk.key.jwk")
         save_public_key(key.public, self.kiosk / "kiosk.pub.jwk")
         _sanad("registry", "kiosk", "enroll", "--data", str(self.registry), "--id", KIOSK_ID,
-               "--public-key", str(self.kiosk / "kiosk.pub.jwk"))  # fmt: skip
+               "--public-key", str(self.kiosk / "kiosk.pub.jwk"), "--office", "AMM")  # fmt: skip
         pin = f"{secrets.randbelow(10**6):06d}"
         write_private(self.tech_pin_file, pin + "\n")
         write_private(self.kiosk / "technician-pin.hash", hash_technician_pin(pin))

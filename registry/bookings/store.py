@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -85,13 +84,13 @@ class SlotTaken(Conflict):
     free (day, time) pairs, the same day first."""
 
     def __init__(self, alternatives: list[tuple[dt.date, dt.time]]) -> None:
-        super().__init__("that time has just been taken", code=ErrorCode.SLOT_TAKEN)
+        shown = [{"day": d.isoformat(), "time": t.strftime("%H:%M")} for d, t in alternatives]
+        super().__init__(
+            "that time has just been taken",
+            code=ErrorCode.SLOT_TAKEN,
+            details={"alternatives": shown},
+        )
         self.alternatives = alternatives
-        self.details: dict[str, Any] = {
-            "alternatives": [
-                {"day": d.isoformat(), "time": t.strftime("%H:%M")} for d, t in alternatives
-            ]
-        }
 
 
 @dataclass(frozen=True)

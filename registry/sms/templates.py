@@ -4,9 +4,9 @@ One template per event: the one-time sign-in code (`otp`), an order paid, a docu
 collect (with where), a document posted (with its tracking number), the kiosk's "your
 document was printed", and an appointment's steps (booked, the day-before reminder,
 cancelled, moved, a freed slot offered from the waiting list, the office closed that day),
-each with its signed link where the citizen can act on it. `render(name, language, values)` fills one in; an unknown template or
-language, a missing or unexpected value is a `ValueError` (a programming error, not the
-citizen's). Values are checked too: a run of ten or more digits, the shape of a national
+each with its signed link where the citizen can act on it. `render(name, language, values)`
+fills one in; an unknown template or language, a missing or unexpected value is a
+`ValueError` (a programming error, not the citizen's). Values are checked too: a run of ten or more digits, the shape of a national
 number, is refused, so no national number or PIN can reach an SMS through a careless caller;
 the templates ask for neither.
 

@@ -72,17 +72,27 @@ class Registry:
     def db(self) -> Database:
         return Database(self.url, pool_size=2)
 
-    def enroll(self, kiosk_id: str, centre: str = CENTRE_AR) -> SigningKey:
-        return self.enroll_many([kiosk_id], centre)[kiosk_id]
+    def enroll(
+        self, kiosk_id: str, centre: str = CENTRE_AR, *, office: str | None = None
+    ) -> SigningKey:
+        return self.enroll_many([kiosk_id], centre, office=office)[kiosk_id]
 
-    def enroll_many(self, kiosk_ids: list[str], centre: str = CENTRE_AR) -> dict[str, SigningKey]:
+    def enroll_many(
+        self, kiosk_ids: list[str], centre: str = CENTRE_AR, *, office: str | None = None
+    ) -> dict[str, SigningKey]:
         keys = {k: SigningKey.generate() for k in kiosk_ids}
         db = self.db()
         try:
             with db.session() as s:
                 for kiosk_id, key in keys.items():
                     kiosks.enroll(
-                        s, kiosk_id, key.public.raw, centre, CENTRE_LATIN, dt.datetime.now(dt.UTC)
+                        s,
+                        kiosk_id,
+                        key.public.raw,
+                        centre,
+                        CENTRE_LATIN,
+                        dt.datetime.now(dt.UTC),
+                        office=office,
                     )
                 s.flush()
                 keyring.publish_trust_list(s, self.data, self.settings)
