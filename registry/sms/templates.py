@@ -6,9 +6,9 @@ document was printed", and an appointment's steps (booked, the day-before remind
 cancelled, moved, a freed slot offered from the waiting list, the office closed that day),
 each with its signed link where the citizen can act on it. `render(name, language, values)`
 fills one in; an unknown template or language, a missing or unexpected value is a
-`ValueError` (a programming error, not the citizen's). Values are checked too: a run of ten or more digits, the shape of a national
-number, is refused, so no national number or PIN can reach an SMS through a careless caller;
-the templates ask for neither.
+`ValueError` (a programming error, not the citizen's). Values are checked too: a run of ten
+or more digits, the shape of a national number, is refused, so no national number or PIN can
+reach an SMS through a careless caller; the templates ask for neither.
 
 The Arabic addresses the reader without a gendered verb or pronoun (impersonal and passive
 forms, "يُرجى عدم مشاركته", "تمت طباعة"), since the recipient's sex is not in the message's
