@@ -941,6 +941,51 @@ def staff_totp(data_dir: Path, db_url: str | None, username: str) -> None:
     click.echo(code)
 
 
+# -- appointments --------------------------------------------------------------------------
+
+
+@group.group(epilog=EPILOG)
+def bookings() -> None:
+    """Appointments: the worker that sends reminders and passes lapsed waiting-list offers on."""
+
+
+@bookings.command("work", epilog=EPILOG)
+@_data_option
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("--every", default=60.0, show_default=True, help="Seconds between rounds.")
+@_errors
+def bookings_work(data_dir: Path, db_url: str | None, once: bool, every: float) -> None:
+    """Each round: the day-before reminders that are due, waiting-list offers not confirmed
+    in time passed to the next person, missed appointments closed out as no-shows."""
+    import signal
+    import threading
+
+    from registry.bookings import reminders
+    from registry.bookings.rules import load_rules
+
+    data, db = _open(data_dir, db_url)
+    rules = load_rules(data, load_settings(data).bookings)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    totals = [0, 0, 0]
+    try:
+        while True:
+            done = db.transact(
+                lambda s: reminders.work_round(s, rules, now=dt.datetime.now(dt.UTC))
+            )
+            totals = [
+                totals[0] + done.reminders,
+                totals[1] + done.offers_lapsed,
+                totals[2] + done.no_shows,
+            ]
+            if once or stop.wait(max(1.0, every)):
+                break
+    finally:
+        db.dispose()
+    click.echo(f"reminders {totals[0]}, offers passed on {totals[1]}, no-shows {totals[2]}")
+
+
 # -- SMS ---------------------------------------------------------------------------------------
 
 

@@ -100,6 +100,7 @@ def add_office(
     row = Office(code=code, name_ar=name_ar, name_latin=name_latin, opened_at=at)
     s.add(row)
     s.flush()
+    _bookable(s, code)
     audit.append(
         s,
         AuditEvent.OFFICE_ADDED,
@@ -107,6 +108,25 @@ def add_office(
         at,
     )
     return row
+
+
+def _bookable(s: Session, code: str) -> None:
+    """A new office's counters and opening hours for appointments, as migration 0013 gave the
+    pilot's (registry.bookings.defaults); an administrator changes them afterwards."""
+    import json
+
+    from registry.bookings.defaults import COUNTERS, HOURS
+    from registry.models import OfficeCounter, OfficeHours
+
+    for number, services in COUNTERS.items():
+        s.add(
+            OfficeCounter(
+                office=code, number=number, services=json.dumps(list(services)), active=True
+            )
+        )
+    for weekday, (opens, closes) in HOURS.items():
+        s.add(OfficeHours(office=code, weekday=weekday, opens=opens, closes=closes))
+    s.flush()
 
 
 def close_office(s: Session, code: str, *, by: str, at: dt.datetime) -> Office:

@@ -268,6 +268,8 @@ def _services(data: DemoData) -> Iterator[Addresses]:
         "SANAD_REGISTRY_PAYMENTS__BASE_URL": f"{local}:{ports['pay']}",
         "SANAD_REGISTRY_PAYMENTS__CALLBACK_BASE_URL": registry_url,
         "SANAD_REGISTRY_PAYMENTS__POLL_INTERVAL_SECONDS": "15",
+        # appointment SMS link to this machine's portal
+        "SANAD_REGISTRY_BOOKINGS__PORTAL_URL": f"{local}:{ports['portal']}",
     }
     reg = ["--data", str(data.registry)]
     portal_env = {
@@ -287,6 +289,8 @@ def _services(data: DemoData) -> Iterator[Addresses]:
                                         str(ports["registry"])],
                      f"{registry_url}/api/v1/health", reg_env))  # fmt: skip
         run(_process(data, "sms-worker", ["registry", "sms", "work", *reg], None, reg_env))
+        run(_process(data, "bookings-worker", ["registry", "bookings", "work", *reg], None,
+                     reg_env))  # fmt: skip
         run(_process(data, "payments-poller", ["registry", "payments", "poll", *reg], None,
                      reg_env))  # fmt: skip
         run(_process(data, "portal", ["portal", "serve", "--config",

@@ -17,6 +17,7 @@ from registry.db import Database
 from registry.errors import Conflict, NotFound, Throttled
 from registry.models import Booking, Office, SlotClaim, SmsMessage
 from tests.bookings.bookings_support import MONDAY_9, WEDNESDAY, book, people, rules, sms_to
+from tests.support.registry import Registry
 
 NINE = dt.time(9, 0)
 
@@ -374,3 +375,71 @@ def test_a_state_is_always_one_of_the_known(db: Database) -> None:
         (a,) = people(s, 1)
         book(s, rules(), a)
         assert set(s.scalars(select(Booking.state))) <= {st.value for st in BookingState}
+
+
+def test_the_worker_command_sends_the_reminders_that_are_due(registry: Registry) -> None:
+    """`sanad registry bookings work --once` as an operator runs it, on a booking for
+    tomorrow (office time) with the reminder hour set to midnight."""
+    import os
+    import subprocess
+
+    from tests.support.servers import SANAD
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    db = registry.db()
+    try:
+        with db.session() as s:
+            (a,) = people(s, 1)
+            place = calendar.load_place(s, "AMM", "EVENT_REG")
+            r = rules()
+            day = next(
+                d.day for d in calendar.open_days(s, r.settings, place, now=now) if d.has_free
+            )
+            booked = book(
+                s,
+                r,
+                a,
+                day=day,
+                time=calendar.free_times(s, r.settings, place, day, now=now)[0],
+                now=now,
+            )
+            tomorrow = now.astimezone(place.zone) + dt.timedelta(days=1)
+            s.execute(
+                update(Booking)
+                .where(Booking.reference == booked.reference)
+                .values(starts_at=tomorrow, ends_at=tomorrow + dt.timedelta(minutes=30))
+            )
+        env = {**os.environ, "SANAD_REGISTRY_BOOKINGS__REMINDER_HOUR": "0"}
+        done = subprocess.run(
+            [SANAD, "registry", "bookings", "work", "--once", "--data", str(registry.data.root)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "reminders 1," in done.stdout
+        with db.session() as s:
+            assert [m.template for m in sms_to(s, a)][-1] == "booking_reminder"
+    finally:
+        db.dispose()
+
+
+def test_an_office_added_later_takes_appointments_at_once(db: Database) -> None:
+    from registry import offices
+
+    with db.session() as s:
+        offices.add_office(
+            s,
+            "RMT",
+            "مكتب الأحوال المدنية - الرمثا",
+            "Civil Status Office - Ramtha",
+            by="admin",
+            at=MONDAY_9,
+        )
+        place = calendar.load_place(s, "RMT", "ID_CARD")
+        assert place.counters == (1, 3)
+        assert calendar.free_times(s, rules().settings, place, WEDNESDAY, now=MONDAY_9)[
+            0
+        ] == NINE.replace(hour=8)
