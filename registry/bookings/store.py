@@ -29,7 +29,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,8 +167,9 @@ def release(s: Session, booking_id: int) -> None:
 
 def _clear_dead(
     s: Session, office: str, counter: int, units: list[dt.datetime], now: dt.datetime
-) -> None:
-    """Delete lapsed holds' claims on these units and mark those holds expired."""
+) -> bool:
+    """Delete lapsed holds' claims on these units and mark those holds expired (True: some
+    were)."""
     dead = list(
         s.scalars(
             select(SlotClaim.booking_id).where(
@@ -180,7 +181,7 @@ def _clear_dead(
         )
     )
     if not dead:
-        return
+        return False
     for booking_id in set(dead):
         s.execute(
             update(Booking)
@@ -188,6 +189,34 @@ def _clear_dead(
             .values(state=BookingState.EXPIRED, updated_at=now)
         )
         release(s, booking_id)
+    return True
+
+
+def _insert_claims(
+    s: Session,
+    booking: Booking,
+    office: str,
+    counter: int,
+    units: list[dt.datetime],
+    expires_at: dt.datetime | None,
+) -> bool:
+    """One multi-row INSERT in a savepoint: the key decides, all units or none."""
+    rows = [
+        {
+            "office": office,
+            "counter": counter,
+            "unit": u,
+            "booking_id": booking.id,
+            "expires_at": expires_at,
+        }
+        for u in units
+    ]
+    try:
+        with s.begin_nested():
+            s.execute(insert(SlotClaim).values(rows))
+    except IntegrityError:
+        return False
+    return True
 
 
 def _claim(
@@ -199,26 +228,17 @@ def _claim(
     expires_at: dt.datetime | None,
     now: dt.datetime,
 ) -> int | None:
-    """Claim the appointment's units on the first counter that can have them, or None."""
+    """Claim the appointment's units on the first counter that can have them, or None. A
+    counter whose units are held only by lapsed holds is cleared of them and tried again."""
     units = calendar.units_of(start, place.service.minutes)
+    office = place.office.code
     for counter in counters:
-        try:
-            with s.begin_nested():
-                _clear_dead(s, place.office.code, counter, units, now)
-                s.add_all(
-                    SlotClaim(
-                        office=place.office.code,
-                        counter=counter,
-                        unit=unit,
-                        booking_id=booking.id,
-                        expires_at=expires_at,
-                    )
-                    for unit in units
-                )
-                s.flush()
-        except IntegrityError:
-            continue  # another booking holds this counter then: try the next
-        return counter
+        if _insert_claims(s, booking, office, counter, units, expires_at):
+            return counter
+        if _clear_dead(s, office, counter, units, now) and _insert_claims(
+            s, booking, office, counter, units, expires_at
+        ):
+            return counter
     return None
 
 
@@ -250,26 +270,22 @@ def _lock_person(s: Session, person_id: int) -> Person:
 
 
 def _check_limits(s: Session, rules: Rules, person_id: int, now: dt.datetime) -> None:
-    live = s.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .where(
-            Booking.person_id == person_id,
-            Booking.state.in_(LIVE),
-            Booking.ends_at > now,
-            (Booking.state != BookingState.HELD) | (Booking.hold_expires_at > now),
-        )
+    live_now = (
+        Booking.state.in_(LIVE)
+        & (Booking.ends_at > now)
+        & ((Booking.state != BookingState.HELD) | (Booking.hold_expires_at > now))
     )
+    live, recent = s.execute(
+        select(
+            func.count().filter(live_now),
+            func.count().filter(Booking.created_at > now - dt.timedelta(hours=1)),
+        ).where(Booking.person_id == person_id)
+    ).one()
     if (live or 0) >= rules.settings.max_active_per_person:
         raise Conflict(
             f"at most {rules.settings.max_active_per_person} appointments at a time",
             code=ErrorCode.BOOKING_LIMIT,
         )
-    recent = s.scalar(
-        select(func.count())
-        .select_from(Booking)
-        .where(Booking.person_id == person_id, Booking.created_at > now - dt.timedelta(hours=1))
-    )
     if (recent or 0) >= rules.settings.holds_per_hour:
         raise Throttled(
             "too many appointments started in the last hour",
