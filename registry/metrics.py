@@ -4,7 +4,8 @@
                                   # request metrics of `registry.http_metrics`
 
 On a scrape, `RegistryCollector` runs a few aggregate queries (GROUP BY over the documents,
-orders, payments, SMS outbox, declarations and kiosks; the audit log's head) and keeps the
+orders, payments, SMS outbox, declarations, kiosks, appointments and queue tickets; the audit
+log's head) and keeps the
 result for `ttl` seconds, so several Prometheus servers or a dashboard's refresh cost one
 read. `read_snapshot(session, now)` does the reading, `families(snapshot)` turns a snapshot
 into metric families: pure, so the label rules are tested without a database.
@@ -45,11 +46,13 @@ from registry.http_metrics import (
 from registry.http_state import Registry
 from registry.models import (
     AuditHead,
+    Booking,
     DeclarationRow,
     IssuedDocument,
     Kiosk,
     Order,
     PaymentRow,
+    QueueTicket,
     SmsMessage,
 )
 from verifier.documents import DocumentType
@@ -99,6 +102,11 @@ class Snapshot:
     )  # kind, state, office
     kiosks: tuple[KioskFigures, ...] = ()
     channels: dict[tuple[str, str, str], int] = field(default_factory=dict)  # kind, printer, paper
+    bookings: dict[tuple[str, str], int] = field(default_factory=dict)  # office, state
+    queue_waiting: dict[str, int] = field(default_factory=dict)  # office: tickets waiting now
+    queue_oldest_waiting: dict[str, float] = field(default_factory=dict)  # office: seconds
+    queue_wait_sum: dict[str, float] = field(default_factory=dict)  # office: ticket to call, 24 h
+    queue_wait_count: dict[str, int] = field(default_factory=dict)
     audit_entries: int = 0
     read_seconds: float = 0.0
 
@@ -197,8 +205,42 @@ def read_snapshot(s: Session, now: dt.datetime) -> Snapshot:
             )
         )
 
+    bookings = {
+        (str(o), str(st)): int(n)
+        for o, st, n in s.execute(
+            select(Booking.office, Booking.state, func.count()).group_by(
+                Booking.office, Booking.state
+            )
+        )
+    }
+    q = QueueTicket
+    since = now - dt.timedelta(hours=24)
+    waiting: dict[str, int] = {}
+    oldest: dict[str, float] = {}
+    for office, n, first in s.execute(
+        select(q.office, func.count(), func.min(q.issued_at))
+        .where(q.state == "waiting", q.issued_at > since)
+        .group_by(q.office)
+    ):
+        waiting[str(office)] = int(n)
+        oldest[str(office)] = _age(now, first)
+    wait_sum: dict[str, float] = {}
+    wait_count: dict[str, int] = {}
+    for office, issued, called in s.execute(
+        select(q.office, q.issued_at, q.called_at).where(q.called_at > since)
+    ):
+        if called is None:
+            continue
+        wait_sum[office] = wait_sum.get(office, 0.0) + _age(called, issued)
+        wait_count[office] = wait_count.get(office, 0) + 1
+
     audit = s.execute(select(AuditHead.seq).limit(1)).scalar_one_or_none()
     return Snapshot(
+        bookings=bookings,
+        queue_waiting=waiting,
+        queue_oldest_waiting=oldest,
+        queue_wait_sum=wait_sum,
+        queue_wait_count=wait_count,
         documents=documents,
         orders=orders,
         payments=payments,
@@ -311,6 +353,36 @@ def families(snap: Snapshot, *, database_up: bool = True) -> list[Metric]:
             "Print jobs that failed at the kiosk and wait for a technician.",
             ["kiosk"],
             {k.id: k.failed_jobs for k in fleet},
+        ),
+        _gauge(
+            "sanad_bookings",
+            "Appointments, by office and state (held, booked, checked_in, served, no_show, ...).",
+            ["office", "state"],
+            dict(snap.bookings),
+        ),
+        _gauge(
+            "sanad_queue_waiting",
+            "Queue tickets waiting to be called now, by office.",
+            ["office"],
+            dict(snap.queue_waiting),
+        ),
+        _gauge(
+            "sanad_queue_oldest_waiting_seconds",
+            "How long the office's longest-waiting ticket has waited (absent: nobody waits).",
+            ["office"],
+            dict(snap.queue_oldest_waiting),
+        ),
+        _gauge(
+            "sanad_queue_wait_seconds_sum",
+            "Seconds from ticket to call, summed over the tickets called in the last 24 hours.",
+            ["office"],
+            dict(snap.queue_wait_sum),
+        ),
+        _gauge(
+            "sanad_queue_wait_seconds_count",
+            "Tickets called in the last 24 hours (the mean wait: _sum / _count).",
+            ["office"],
+            dict(snap.queue_wait_count),
         ),
         GaugeMetricFamily(
             "sanad_audit_log_entries",

@@ -131,3 +131,62 @@ def test_families_carry_only_bounded_labels() -> None:
     for family in families(Snapshot()):
         for sample in family.samples:
             assert set(sample.labels) <= allowed, family.name
+
+
+def test_appointments_and_the_queue_show_by_office(registry: Registry) -> None:
+    from registry.bookings import calendar
+    from registry.models import QueueTicket
+    from tests.bookings.bookings_support import book, people, rules
+
+    db = registry.db()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        with db.session() as s:
+            r = rules()
+            place = calendar.load_place(s, "AMM", "EXTRACT")
+            day = next(
+                d.day for d in calendar.open_days(s, r.settings, place, now=now) if d.has_free
+            )
+            (a,) = people(s, 1)
+            book(
+                s,
+                r,
+                a,
+                service="EXTRACT",
+                day=day,
+                time=calendar.free_times(s, r.settings, place, day, now=now)[0],
+                now=now,
+            )
+            # two tickets as an open office would print them, one called ten minutes later
+            for n in (1, 2):
+                s.add(
+                    QueueTicket(
+                        office="AMM",
+                        day=now.date(),
+                        label=f"W-00{n}",
+                        kind="walk_in",
+                        late=False,
+                        service="EXTRACT",
+                        state="waiting",
+                        priority_at=now - dt.timedelta(minutes=20),
+                        issued_at=now - dt.timedelta(minutes=20),
+                        kiosk_id="K",
+                    )
+                )
+            s.flush()
+            first = s.scalar(select(QueueTicket).where(QueueTicket.label == "W-001"))
+            assert first is not None
+            first.state, first.called_at, first.counter = (
+                "called",
+                now - dt.timedelta(minutes=10),
+                1,
+            )
+    finally:
+        db.dispose()
+    with LiveServer(registry) as server:
+        text = scrape(server.url)
+    assert _value(text, "sanad_bookings", office="AMM", state="booked") == 1
+    assert _value(text, "sanad_queue_waiting", office="AMM") == 1
+    assert 19 * 60 <= _value(text, "sanad_queue_oldest_waiting_seconds", office="AMM") <= 30 * 60
+    assert _value(text, "sanad_queue_wait_seconds_count", office="AMM") == 1
+    assert 9 * 60 <= _value(text, "sanad_queue_wait_seconds_sum", office="AMM") <= 11 * 60
