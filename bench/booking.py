@@ -106,7 +106,10 @@ def main() -> None:
                 settings=cheap,
             )
             db = Database(url, pool_size=20)
-            rules = Rules(BookingsConfig(max_active_per_person=50, holds_per_hour=1000), b"b" * 32)
+            rules = Rules(
+                BookingsConfig(max_active_per_person=50, holds_per_hour=1000, holiday_country="JO"),
+                b"b" * 32,
+            )
             with db.session() as s:
                 s.execute(delete(OfficeCounter).where(OfficeCounter.office == "AMM"))
                 for n in range(1, COUNTERS + 1):

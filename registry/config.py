@@ -471,7 +471,8 @@ class BookingsConfig(BaseModel):
     hold_minutes: int = Field(default=5, ge=1, le=60)
     max_active_per_person: int = Field(default=3, ge=1, le=50)
     holds_per_hour: int = Field(default=10, ge=1, le=1000)
-    holiday_country: str = Field(default="JO", pattern=r"^[A-Z]{2}$")
+    # whose public holidays are never offered; unset: the [identity] country's
+    holiday_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     check_in_early_minutes: int = Field(default=30, ge=0, le=240)
     check_in_late_minutes: int = Field(default=10, ge=0, le=240)
     waitlist_offer_minutes: int = Field(default=30, ge=5, le=1440)
@@ -639,5 +640,7 @@ def load_settings(data: DataDir) -> Settings:
         oidc=c.oidc,
         sms=c.sms,
         payments=c.payments,
-        bookings=c.bookings,
+        bookings=c.bookings.model_copy(
+            update={"holiday_country": c.bookings.holiday_country or c.identity.country}
+        ),
     )

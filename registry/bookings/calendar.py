@@ -108,8 +108,10 @@ def _holidays(country: str, year: int) -> holidays.HolidayBase:
     return holidays.country_holidays(country, years=year, language="ar")
 
 
-def holiday_name(country: str, day: dt.date) -> str | None:
-    """The public holiday on `day` (its Arabic name), or None."""
+def holiday_name(country: str | None, day: dt.date) -> str | None:
+    """The public holiday on `day` (its Arabic name), or None (also with no country)."""
+    if country is None:
+        return None
     name = _holidays(country, day.year).get(day)
     return str(name) if name else None
 
