@@ -9,7 +9,7 @@ from registry.errors import InvalidInput
 from registry.http_schema import errors_for
 from registry.http_state import Registry
 from registry.transparency import merkle
-from registry.transparency.keys import checkpoint_key, public_key_path, sign_current
+from registry.transparency.keys import checkpoint_key, public_key_text, sign_current
 from registry.transparency.log import tree_leaves
 
 __all__ = ["install_transparency"]
@@ -23,8 +23,7 @@ def install_transparency(app: FastAPI, reg: Registry) -> None:
 
     @app.get("/api/v1/transparency/key", response_class=PlainTextResponse)
     def key() -> str:
-        checkpoint_key(reg.data)
-        return public_key_path(reg.data).read_text()
+        return public_key_text(checkpoint_key(reg.data))
 
     @app.get("/api/v1/transparency/consistency", responses=errors_for(400))
     def consistency(

@@ -16,8 +16,9 @@ from registry.config import DataDir
 from registry.db import Database
 from registry.http_errors import install_error_handlers
 from registry.transparency import merkle
-from registry.transparency.checkpoint import open_note
+from registry.transparency.checkpoint import open_note, verifier_key
 from registry.transparency.http import install_transparency
+from registry.transparency.keys import ORIGIN, checkpoint_key, public_key_path
 from tests.support.servers import serve_app
 
 
@@ -54,3 +55,24 @@ def _check(c: httpx.Client, tmp_path: Path) -> None:
     assert (
         c.get("/api/v1/transparency/inclusion", params={"index": 9, "size": 5}).status_code == 400
     )
+
+
+def test_key_route_derives_the_key_when_the_published_copy_is_missing(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'r.db'}", pool_size=2)
+    db.migrate()
+    data = DataDir(tmp_path / "data")
+    key = checkpoint_key(data)
+    public_key_path(data).unlink()
+    app = FastAPI()
+    install_error_handlers(app)
+    reg: Any = SimpleNamespace(db=db, data=data)
+    install_transparency(app, reg)
+    with (
+        serve_app(app, health="/api/v1/transparency/checkpoint", lifespan="off") as url,
+        httpx.Client(base_url=url, timeout=30) as c,
+    ):
+        r = c.get("/api/v1/transparency/key")
+        assert r.status_code == 200
+        assert r.text == verifier_key(ORIGIN, key.public.raw) + "\n"
+        open_note(c.get("/api/v1/transparency/checkpoint").text, r.text)
+    db.dispose()
