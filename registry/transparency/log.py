@@ -4,9 +4,10 @@ text `registry.audit.entry_hash` covers), so any edit, removal or reordering cha
 `TreeCache` keeps the tree between requests, keyed by the log's last entry (its seq and
 hash: one indexed lookup). When the log grew it hashes only the new entries, provided the
 first of them chains onto the cached last one; anything else (a different last entry at the
-same seq, a shorter log, a broken chain) rebuilds the whole tree. An old entry edited in place
-while the last stays the same is not seen until the next rebuild: catching that is
-`check_against`'s job (`sanad registry audit verify --checkpoint`), which never uses the cache.
+same seq, a shorter log, a broken chain) rebuilds the whole tree. An old entry edited or
+removed in place while the last stays the same is not seen until the next rebuild: catching
+that is `check_against`'s job (`sanad registry audit verify --checkpoint`), which never uses
+the cache.
 """
 
 from __future__ import annotations
