@@ -121,7 +121,7 @@ class ConsistencyReport:
     current_size: int = 0
 
 
-def check_against(session: Session, note: str, verifier: str) -> ConsistencyReport:
+def check_against(session: Session, note: str | bytes, verifier: str) -> ConsistencyReport:
     """Verify a saved checkpoint's signature and that the current log extends it."""
     try:
         cp = open_note(note, verifier)
