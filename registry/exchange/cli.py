@@ -73,13 +73,14 @@ def make_groups(
     def csr_sign(data_dir: Path, db_url: str | None, code: str, csr: Path, out: Path) -> None:
         """Sign an agency's CSR: a one-year client certificate (the CA is made on first use)."""
         from registry.exchange.agencies import record_certificate
-        from registry.exchange.ca import create_ca, load_ca
+        from registry.exchange.ca import CA_CERT, create_ca, load_ca
         from registry.models import Agency
 
         data, db = open_(data_dir, db_url)
         now = dt.datetime.now(dt.UTC)
         ca_dir = _ca_dir(data)
-        ca = load_ca(ca_dir) if (ca_dir / "agency-ca.pem").exists() else create_ca(ca_dir, now)
+        # create_ca refuses (ConfigError) if the key is there without its certificate
+        ca = load_ca(ca_dir) if (ca_dir / CA_CERT).exists() else create_ca(ca_dir, now)
         with db.session() as s:
             if s.get(Agency, code) is None:
                 raise click.UsageError(f"no agency {code}")
