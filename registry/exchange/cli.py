@@ -40,7 +40,9 @@ def make_groups(
     @click.option("--name-latin", required=True)
     @click.option("--contact", required=True)
     @click.option("--basis", "bases", multiple=True, help="BASIS=query,query (repeatable)")
-    @click.option("--per-minute", default=60, show_default=True)
+    @click.option(
+        "--per-minute", default=60, show_default=True, help="Requests a minute (1 to 100000)."
+    )
     @errors
     def add(
         data_dir: Path,
@@ -55,7 +57,12 @@ def make_groups(
         """Register an agency and the queries each of its legal bases allows."""
         from registry.exchange.agencies import add_agency
 
-        parsed = {b.split("=", 1)[0]: b.split("=", 1)[1].split(",") for b in bases if "=" in b}
+        parsed: dict[str, list[str]] = {}
+        for b in bases:
+            basis, sep, queries = b.partition("=")
+            if not sep:
+                raise click.UsageError(f"--basis {b!r}: write BASIS=query,query")
+            parsed.setdefault(basis, []).extend(q.strip() for q in queries.split(",") if q.strip())
         _, db = open_(data_dir, db_url)
         with db.session() as s:
             add_agency(

@@ -71,3 +71,32 @@ def test_csr_sign_keeps_a_ca_key_whose_certificate_is_missing(
     assert isinstance(again.exception, SystemExit)
     assert (ca_dir / CA_KEY).read_bytes() == key_pem
     assert not (tmp_path / "2.pem").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name-latin", "x" * 161], "name_latin is longer than 160 characters"),
+        (["--per-minute", "0"], "per_minute must be between 1 and 100000"),
+        (["--basis", "pension"], "write BASIS=query,query"),
+        (["--basis", "pension=is_rich"], "unknown queries: is_rich"),
+    ],
+    ids=["long name", "zero per minute", "basis without queries", "unknown query"],
+)
+def test_agency_add_says_what_is_wrong(registry: Registry, args: list[str], message: str) -> None:
+    fields = {"--name-ar": "مؤسسة الضمان", "--name-latin": "Pensions", "--contact": "it@pens"}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        fields[flag] = value
+    result = _agency(registry, "add", "PENS", *[x for kv in fields.items() for x in kv])
+    assert result.exit_code == 2, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_agency_add_twice_says_it_exists(registry: Registry) -> None:
+    _add_pens(registry)
+    result = _agency(
+        registry, "add", "PENS", "--name-ar", "أ", "--name-latin", "P", "--contact", "c"
+    )
+    assert result.exit_code == 2 and "agency PENS already exists" in result.output
