@@ -19,8 +19,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from registry import audit
-from registry.exchange.agencies import allowed
+from registry.codes import ErrorCode
+from registry.errors import InvalidInput
+from registry.exchange.agencies import QUERIES, allowed
 from registry.models import Agency, AuditEntry, Death, Divorce, IssuedDocument, Marriage, Person
+from verifier import national_id
 from verifier.cose import ALG_EDDSA, COSE_SIGN1_TAG, HDR_ALG, HDR_KID
 from verifier.keys import SigningKey, verify_detached
 
@@ -72,8 +75,40 @@ class RateWindow:
         return True
 
 
-def _person(s: Session, national_id: str) -> Person | None:
-    return s.execute(select(Person).where(Person.national_id == national_id)).scalar_one_or_none()
+def _person(s: Session, nid: str) -> Person | None:
+    return s.execute(select(Person).where(Person.national_id == nid)).scalar_one_or_none()
+
+
+def _text_param(params: dict[str, Any], field: str, query: str) -> str:
+    """The request's `field` as non-empty text; InvalidInput (never a lookup of "None")."""
+    value = params.get(field)
+    if value is None:
+        raise InvalidInput(f"{query} needs {field}")
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} must be a non-empty string")
+    return value.strip()
+
+
+def _national_id_param(params: dict[str, Any], field: str, query: str) -> str:
+    nid = national_id.normalise(_text_param(params, field, query))
+    if not national_id.is_valid(nid):
+        raise InvalidInput(
+            f"{field} is not a valid national number (ten digits, the last a check digit)",
+            code=ErrorCode.INVALID_NATIONAL_ID,
+        )
+    return nid
+
+
+def _checked_params(query: str, params: dict[str, Any]) -> dict[str, str]:
+    """The fields `query` needs, checked: InvalidInput for a missing, null, non-string or
+    malformed one. A well-formed number nobody holds is not an input error (it is refused
+    like a query outside the legal basis, so an answer never hints at who exists)."""
+    if query == "document_genuine":
+        return {"serial": _text_param(params, "serial", query)}
+    out = {"national_id": _national_id_param(params, "national_id", query)}
+    if query == "is_parent_of":
+        out["child_national_id"] = _national_id_param(params, "child_national_id", query)
+    return out
 
 
 def _is_married(s: Session, p: Person) -> bool:
@@ -100,21 +135,25 @@ def answer(
     key: SigningKey,
     now: dt.datetime,
 ) -> Answer | None:
-    """The signed answer, or None (refused: not allowed, or no such person: the same shape)."""
+    """The signed answer, or None (refused: not allowed, or no such person: the same shape);
+    InvalidInput if a field the query needs is missing, not a string or malformed."""
+    if query not in QUERIES:
+        raise InvalidInput(f"unknown query {query}")
+    fields = _checked_params(query, params)
     if not allowed(agency, legal_basis, query):
         return None
     result: bool
     person_id: int | None
     if query == "document_genuine":
         doc = s.execute(
-            select(IssuedDocument).where(IssuedDocument.serial == str(params.get("serial", "")))
+            select(IssuedDocument).where(IssuedDocument.serial == fields["serial"])
         ).scalar_one_or_none()
         if doc is None:
             return None
         person_id = doc.subject_person_id
         result = doc.revoked_at is None and doc.superseded_at is None and doc.status == 0
     else:
-        p = _person(s, str(params.get("national_id", "")))
+        p = _person(s, fields["national_id"])
         if p is None:
             return None
         person_id = p.id
@@ -125,7 +164,7 @@ def answer(
         elif query == "is_over_18":
             result = _years(p.date_of_birth, now.date()) >= 18
         elif query == "is_parent_of":
-            child = _person(s, str(params.get("child_national_id", "")))
+            child = _person(s, fields["child_national_id"])
             if child is None:
                 return None
             result = p.id in (child.father_id, child.mother_id)

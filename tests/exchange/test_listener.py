@@ -21,11 +21,12 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from registry.db import Database
+from registry.errors import InvalidInput
 from registry.exchange import agencies
 from registry.exchange.ca import AgencyCa, create_ca
 from registry.exchange.listener import PeerCertProtocol, create_exchange_app
-from registry.exchange.queries import accesses_for, verify_answer
-from registry.models import Person
+from registry.exchange.queries import accesses_for, answer, verify_answer
+from registry.models import Agency, Person
 from tests.support.registry import copied_registry
 from tests.support.servers import free_port
 from verifier.keys import SigningKey
@@ -204,3 +205,67 @@ def test_expired_certificate_refused(world: World) -> None:
         except httpx.HTTPError:
             status = 0  # refused at the handshake
     assert status in (0, 401)
+
+
+BAD_BODIES: dict[str, tuple[str, dict[str, object], str, str]] = {
+    "national_id null": ("is_alive", {"national_id": None}, "invalid_request", "national_id"),
+    "national_id absent": ("is_alive", {}, "invalid_request", "national_id"),
+    "national_id a number": (
+        "is_alive",
+        {"national_id": 1234567890},
+        "invalid_request",
+        "national_id",
+    ),
+    "national_id malformed": (
+        "is_alive",
+        {"national_id": "12345"},
+        "invalid_national_id",
+        "national_id",
+    ),
+    "national_id blank": ("is_over_18", {"national_id": "  "}, "invalid_request", "national_id"),
+    "child absent": ("is_parent_of", {}, "invalid_request", "child_national_id"),
+    "serial null": ("document_genuine", {"serial": None}, "invalid_request", "serial"),
+    "serial a list": ("document_genuine", {"serial": ["A1"]}, "invalid_request", "serial"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BODIES), ids=list(BAD_BODIES))
+def test_missing_or_non_string_fields_are_422(world: World, case: str) -> None:
+    query, fields, error, field = BAD_BODIES[case]
+    p = _person(world.db)
+    if query == "is_parent_of":
+        fields = {"national_id": p.national_id, **fields}
+    body: dict[str, object] = {"legal_basis": "pension", "case_reference": "C-4", **fields}
+    cert, key, _ = world.issue("PENS")
+    with world.client((cert, key)) as c:
+        r = c.post(f"/api/v1/exchange/{query}", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == error and field in r.json()["message"]
+    assert p.national_id not in r.text and "12345" not in r.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"national_id": None}, {"national_id": 1234567890}, {"national_id": ["x"]}, {}],
+    ids=["null", "int", "list", "absent"],
+)
+def test_answer_refuses_non_string_fields_as_invalid_input(
+    world: World, params: dict[str, object]
+) -> None:
+    with world.db.session() as s:
+        agency = s.get(Agency, "PENS")
+        assert agency is not None
+        with pytest.raises(InvalidInput, match="national_id"):
+            answer(s, agency, "is_alive", dict(params), "pension", "C-5", KEY, NOW)
+        with pytest.raises(InvalidInput, match="serial"):
+            answer(s, agency, "document_genuine", {"serial": 42}, "pension", "C-5", KEY, NOW)
+
+
+def test_arabic_indic_digits_are_the_same_number(world: World) -> None:
+    p = _person(world.db)
+    arabic = p.national_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    body = {"legal_basis": "pension", "case_reference": "C-6", "national_id": arabic}
+    cert, key, _ = world.issue("PENS")
+    with world.client((cert, key)) as c:
+        r = c.post("/api/v1/exchange/is_alive", json=body)
+    assert r.status_code == 200, r.text
