@@ -3,12 +3,31 @@
 The COSE_Sign1 is built with cbor2 like the project's own `verifier.cose` (RFC 9052): pycose is
 installed but the trust list already uses this code path, so the verifier needs no second
 COSE library. The payload is detached (nil in the structure) and travels beside it as CBOR.
+
+Refused queries are audited too, as the same `exchange_query` event: `{agency, legal_basis,
+case_reference, query, person, outcome: "refused", reason}`, where `reason` is a `Refusal`
+code and `person` the internal id of the person asked about when the number (or serial)
+resolves to one, else null; nothing else is recorded (never the number asked for). Answered
+queries carry `outcome: "answered"` (entries written before the field existed have none and
+were all answered). The agency sees one 403 for every refusal, so the reason never hints at
+who exists; it is for the authority's audit and for the person.
+
+The person's access list (`accesses_for`) shows refused attempts as well, marked
+`outcome: "refused"` with the reason: an agency asking about someone outside its legal basis
+is exactly what that person should be able to see, and the entry says plainly that nothing was
+answered, so it never reads as data disclosed. A refusal whose number matched nobody is on no
+one's list.
+
+Not audited: requests refused before a query is judged (401 no valid certificate, 404 an
+unknown query name, 422 a malformed body, 429 over the agency's rate): they carry no legal
+basis to weigh or no person, and auditing them would let a client grow the log at will.
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
+import enum
 import json
 import time
 from dataclasses import dataclass
@@ -27,9 +46,29 @@ from verifier import national_id
 from verifier.cose import ALG_EDDSA, COSE_SIGN1_TAG, HDR_ALG, HDR_KID
 from verifier.keys import SigningKey, verify_detached
 
-__all__ = ["Answer", "RateWindow", "accesses_for", "answer", "sign_detached", "verify_answer"]
+__all__ = [
+    "Answer",
+    "RateWindow",
+    "Refusal",
+    "accesses_for",
+    "answer",
+    "sign_detached",
+    "verify_answer",
+]
 
 EXCHANGE_QUERY = audit.AuditEvent.EXCHANGE_QUERY.value
+
+
+class Refusal(enum.StrEnum):
+    """Why a query was refused (the audit log's `reason`; the agency sees only "refused")."""
+
+    NOT_ALLOWED = "not_allowed"  # the legal basis does not allow this query
+    NO_SUCH_PERSON = "no_such_person"  # no one holds that national number
+    NO_SUCH_CHILD = "no_such_child"  # is_parent_of: no one holds the child's number
+    NO_SUCH_DOCUMENT = "no_such_document"  # document_genuine: no document has that serial
+
+
+ANSWERED, REFUSED = "answered", "refused"
 
 
 @dataclass(frozen=True)
@@ -140,36 +179,57 @@ def answer(
     if query not in QUERIES:
         raise InvalidInput(f"unknown query {query}")
     fields = _checked_params(query, params)
-    if not allowed(agency, legal_basis, query):
-        return None
-    result: bool
-    person_id: int | None
+    refusal: Refusal | None = None
+    person_id: int | None = None
+    # the subject is looked up even for a query the basis does not allow, so that the refused
+    # attempt is on that person's access list
+    doc: IssuedDocument | None = None
+    p = child = None
     if query == "document_genuine":
         doc = s.execute(
             select(IssuedDocument).where(IssuedDocument.serial == fields["serial"])
         ).scalar_one_or_none()
         if doc is None:
-            return None
-        person_id = doc.subject_person_id
-        result = doc.revoked_at is None and doc.superseded_at is None and doc.status == 0
+            refusal = Refusal.NO_SUCH_DOCUMENT
+        else:
+            person_id = doc.subject_person_id
     else:
         p = _person(s, fields["national_id"])
         if p is None:
-            return None
-        person_id = p.id
+            refusal = Refusal.NO_SUCH_PERSON
+        else:
+            person_id = p.id
+            if query == "is_parent_of":
+                child = _person(s, fields["child_national_id"])
+                if child is None:
+                    refusal = Refusal.NO_SUCH_CHILD
+    if not allowed(agency, legal_basis, query):
+        refusal = Refusal.NOT_ALLOWED  # the agency's to answer for, whoever it asked about
+    record = {
+        "agency": agency.code,
+        "legal_basis": legal_basis,
+        "case_reference": case_reference,
+        "query": query,
+        "person": person_id,
+    }
+    if refusal is not None:
+        record |= {"outcome": REFUSED, "reason": refusal.value}
+        audit.append(s, audit.AuditEvent.EXCHANGE_QUERY, record, now)
+        return None
+    result: bool
+    if doc is not None:
+        result = doc.revoked_at is None and doc.superseded_at is None and doc.status == 0
+    else:
+        assert p is not None  # refused above otherwise
         if query == "is_alive":
             result = s.execute(select(Death.id).where(Death.person_id == p.id)).first() is None
         elif query == "is_married":
             result = _is_married(s, p)
         elif query == "is_over_18":
             result = _years(p.date_of_birth, now.date()) >= 18
-        elif query == "is_parent_of":
-            child = _person(s, fields["child_national_id"])
-            if child is None:
-                return None
-            result = p.id in (child.father_id, child.mother_id)
         else:
-            return None
+            assert query == "is_parent_of" and child is not None  # refused above otherwise
+            result = p.id in (child.father_id, child.mother_id)
     payload = cbor2.dumps(
         {
             "query": query,
@@ -181,23 +241,14 @@ def answer(
         },
         canonical=True,
     )
-    audit.append(
-        s,
-        audit.AuditEvent.EXCHANGE_QUERY,
-        {
-            "agency": agency.code,
-            "legal_basis": legal_basis,
-            "case_reference": case_reference,
-            "query": query,
-            "person": person_id,
-        },
-        now,
-    )
+    audit.append(s, audit.AuditEvent.EXCHANGE_QUERY, record | {"outcome": ANSWERED}, now)
     return Answer(payload, sign_detached(payload, key))
 
 
 def accesses_for(s: Session, person_id: int) -> list[dict[str, Any]]:
-    """The exchange requests about a person, newest first, with the agency's names."""
+    """The exchange requests about a person, newest first, with the agency's names: answered
+    ones and refused attempts (`outcome` "answered" or "refused", `reason` the `Refusal` code
+    of a refused one, else None). A refused attempt disclosed nothing."""
     rows = s.execute(
         select(AuditEntry)
         .where(AuditEntry.kind == EXCHANGE_QUERY)
@@ -210,6 +261,7 @@ def accesses_for(s: Session, person_id: int) -> list[dict[str, Any]]:
         if data.get("person") != person_id:
             continue
         agency = s.get(Agency, data["agency"])
+        refused = data.get("outcome") == REFUSED
         out.append(
             {
                 "at": e.at,
@@ -219,6 +271,8 @@ def accesses_for(s: Session, person_id: int) -> list[dict[str, Any]]:
                 "legal_basis": data["legal_basis"],
                 "case_reference": data["case_reference"],
                 "query": data["query"],
+                "outcome": REFUSED if refused else ANSWERED,
+                "reason": data.get("reason") if refused else None,
             }
         )
     return out
