@@ -561,15 +561,16 @@ def audit_verify(
 
 
 def _audit_verify_checkpoint(data_dir: Path, db_url: str | None, checkpoint_file: Path) -> None:
-    from registry.transparency.keys import checkpoint_key, public_key_path
+    from registry.transparency.checkpoint import MAX_NOTE
+    from registry.transparency.keys import checkpoint_key, public_key_text
     from registry.transparency.log import check_against
 
+    with checkpoint_file.open("rb") as f:
+        note = f.read(MAX_NOTE + 1)  # more is refused unread: no checkpoint is that large
     data, db = _open(data_dir, db_url)
-    checkpoint_key(data)
+    verifier = public_key_text(checkpoint_key(data))
     with db.session() as s:
-        report = check_against(
-            s, checkpoint_file.read_text(encoding="utf-8"), public_key_path(data).read_text()
-        )
+        report = check_against(s, note, verifier)
     db.dispose()
     click.echo(f"audit log {'consistent' if report.ok else 'NOT CONSISTENT'}: {report.message}")
     if not report.ok:

@@ -69,6 +69,7 @@ __all__ = [
     "Settings",
     "SmsConfig",
     "ThrottlePolicy",
+    "create_private",
     "default_config_text",
     "default_data_dir",
     "default_identity",
@@ -104,6 +105,27 @@ def write_private(path: os.PathLike[str] | str, content: str) -> None:
     """Write a whole text file, owner-only (0600)."""
     with open_private(path) as f:
         f.write(content)
+
+
+def create_private(path: os.PathLike[str] | str, content: str) -> None:
+    """Write a new owner-only (0600) text file whole, never replacing anything at `path`: a
+    file, a directory or a symlink (even a dangling one) there raises FileExistsError.
+
+    The text goes to a temporary name (O_EXCL) and is hard-linked into place, so a reader
+    never sees a half-written key and, of two processes making one at once, the first wins
+    and the second gets FileExistsError (and should read the first's)."""
+    final = Path(path)
+    tmp = final.with_name(f".{final.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+    try:
+        os.fchmod(fd, PRIVATE_FILE)  # whatever the umask
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, final)  # EEXIST if anything is at `final`; never follows a symlink
+    finally:
+        os.unlink(tmp)
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,26 @@
-"""Agencies: who may ask which question under which legal basis, and their certificates."""
+"""Agencies: who may ask which question under which legal basis, and their certificates.
+
+`add_agency` checks what it is given against the table's limits before anything reaches the
+database: each mistake is an InvalidInput naming the field, never a database error.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.errors import InvalidInput
 from registry.exchange.ca import IssuedCertificate
 from registry.models import Agency, AgencyCertificate
 
 __all__ = [
+    "MAX_CONTACT",
+    "MAX_NAME",
     "QUERIES",
     "add_agency",
     "allowed",
@@ -23,6 +31,43 @@ __all__ = [
 ]
 
 QUERIES = frozenset({"is_alive", "is_married", "is_over_18", "is_parent_of", "document_genuine"})
+# the certificate's CN and the table's key (String(16))
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,15}")
+MAX_NAME = 160  # agencies.name_ar, name_latin
+MAX_CONTACT = 200  # agencies.contact
+MAX_BASIS = 64  # the exchange request's legal_basis
+MAX_PER_MINUTE = 100_000
+
+
+def _text(field: str, value: object, limit: int) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text")
+    text = value.strip()
+    if not text:
+        raise InvalidInput(f"{field} is empty")
+    if len(text) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters")
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in text):
+        raise InvalidInput(f"{field} holds control characters")
+    return text
+
+
+def _bases(bases: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for basis, queries in bases.items():
+        name = _text("a legal basis", basis, MAX_BASIS)
+        if isinstance(queries, str) or not all(isinstance(q, str) for q in queries):
+            raise InvalidInput(f"legal basis {name}: the queries must be a list of names")
+        if not queries:
+            raise InvalidInput(f"legal basis {name} allows no query")
+        unknown = set(queries) - QUERIES
+        if unknown:
+            raise InvalidInput(
+                f"unknown queries: {', '.join(sorted(unknown))} "
+                f"(known: {', '.join(sorted(QUERIES))})"
+            )
+        out[name] = sorted({*out.get(name, []), *queries})
+    return out
 
 
 def add_agency(
@@ -35,19 +80,27 @@ def add_agency(
     now: dt.datetime,
     per_minute: int = 60,
 ) -> Agency:
-    unknown = {q for qs in bases.values() for q in qs} - QUERIES
-    if unknown:
-        raise ValueError(f"unknown queries: {', '.join(sorted(unknown))}")
+    """A new, active agency; InvalidInput if a field is malformed or the code is taken."""
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise InvalidInput(
+            "the agency code is 1 to 16 letters, digits, - or _, starting with a letter or digit"
+        )
+    if isinstance(per_minute, bool) or not isinstance(per_minute, int):
+        raise InvalidInput("per_minute must be a whole number")
+    if not 1 <= per_minute <= MAX_PER_MINUTE:
+        raise InvalidInput(f"per_minute must be between 1 and {MAX_PER_MINUTE}")
     agency = Agency(
         code=code,
-        name_ar=name_ar,
-        name_latin=name_latin,
-        contact=contact,
-        bases=json.dumps({k: sorted(set(v)) for k, v in bases.items()}, sort_keys=True),
+        name_ar=_text("name_ar", name_ar, MAX_NAME),
+        name_latin=_text("name_latin", name_latin, MAX_NAME),
+        contact=_text("contact", contact, MAX_CONTACT),
+        bases=json.dumps(_bases(bases), sort_keys=True),
         active=True,
         per_minute=per_minute,
         created_at=now,
     )
+    if s.get(Agency, code) is not None:
+        raise InvalidInput(f"agency {code} already exists")
     s.add(agency)
     return agency
 

@@ -1,4 +1,10 @@
-"""The authority's agency CA: its key and certificate, and client certificates from CSRs."""
+"""The authority's agency CA: its key and certificate, and client certificates from CSRs.
+
+`create_ca` makes the CA once: its key file is created exclusively and owner-only (0600,
+whatever the umask) and neither file is ever replaced, so a second `create_ca` in the same
+directory (or a key whose certificate went missing) is a ConfigError, not a new CA that would
+silently invalidate every agency's certificate.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,22 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["AgencyCa", "IssuedCertificate", "create_ca", "fingerprint", "load_ca"]
+from registry.config import create_private
+from registry.errors import ConfigError
+
+__all__ = [
+    "CA_CERT",
+    "CA_KEY",
+    "AgencyCa",
+    "IssuedCertificate",
+    "create_ca",
+    "fingerprint",
+    "load_ca",
+]
 
 CLIENT_VALIDITY = dt.timedelta(days=365)
+CA_KEY = "agency-ca-key.pem"
+CA_CERT = "agency-ca.pem"
 
 
 @dataclass(frozen=True)
@@ -74,15 +93,17 @@ def fingerprint(cert: x509.Certificate) -> str:
     return cert.fingerprint(hashes.SHA256()).hex()
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-
-
 def create_ca(directory: Path, now: dt.datetime, name: str = "Sanad agency CA") -> AgencyCa:
-    """Make the CA key (owner-only file) and its self-signed certificate in directory."""
+    """Make the CA key (a new owner-only file) and its self-signed certificate in directory;
+    ConfigError if either file is already there."""
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(directory, 0o700)  # mkdir's mode does not apply to a directory that existed
+    for existing in (directory / CA_KEY, directory / CA_CERT):
+        if existing.exists() or existing.is_symlink():
+            raise ConfigError(
+                f"{existing} exists: the agency CA is not made again (restore its other file "
+                "from the backup, or move both away to start a new CA)"
+            )
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     cert = (
@@ -110,21 +131,27 @@ def create_ca(directory: Path, now: dt.datetime, name: str = "Sanad agency CA") 
         )
         .sign(key, hashes.SHA256())
     )
-    _write_private(
-        directory / "agency-ca-key.pem",
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    (directory / "agency-ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path, cert_path = directory / CA_KEY, directory / CA_CERT
+    try:
+        create_private(key_path, pem.decode("ascii"))
+    except FileExistsError:  # made meanwhile by another process: theirs stays
+        raise ConfigError(f"{key_path} appeared while the agency CA was made") from None
+    try:
+        with cert_path.open("xb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+    except FileExistsError:
+        raise ConfigError(f"{cert_path} appeared while the agency CA was made") from None
     return AgencyCa(key, cert)
 
 
 def load_ca(directory: Path) -> AgencyCa:
-    key = serialization.load_pem_private_key((directory / "agency-ca-key.pem").read_bytes(), None)
+    key = serialization.load_pem_private_key((directory / CA_KEY).read_bytes(), None)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise ValueError("the agency CA key is not an EC key")
-    cert = x509.load_pem_x509_certificate((directory / "agency-ca.pem").read_bytes())
+    cert = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())
     return AgencyCa(key, cert)

@@ -40,7 +40,9 @@ def make_groups(
     @click.option("--name-latin", required=True)
     @click.option("--contact", required=True)
     @click.option("--basis", "bases", multiple=True, help="BASIS=query,query (repeatable)")
-    @click.option("--per-minute", default=60, show_default=True)
+    @click.option(
+        "--per-minute", default=60, show_default=True, help="Requests a minute (1 to 100000)."
+    )
     @errors
     def add(
         data_dir: Path,
@@ -55,7 +57,12 @@ def make_groups(
         """Register an agency and the queries each of its legal bases allows."""
         from registry.exchange.agencies import add_agency
 
-        parsed = {b.split("=", 1)[0]: b.split("=", 1)[1].split(",") for b in bases if "=" in b}
+        parsed: dict[str, list[str]] = {}
+        for b in bases:
+            basis, sep, queries = b.partition("=")
+            if not sep:
+                raise click.UsageError(f"--basis {b!r}: write BASIS=query,query")
+            parsed.setdefault(basis, []).extend(q.strip() for q in queries.split(",") if q.strip())
         _, db = open_(data_dir, db_url)
         with db.session() as s:
             add_agency(
@@ -73,13 +80,14 @@ def make_groups(
     def csr_sign(data_dir: Path, db_url: str | None, code: str, csr: Path, out: Path) -> None:
         """Sign an agency's CSR: a one-year client certificate (the CA is made on first use)."""
         from registry.exchange.agencies import record_certificate
-        from registry.exchange.ca import create_ca, load_ca
+        from registry.exchange.ca import CA_CERT, create_ca, load_ca
         from registry.models import Agency
 
         data, db = open_(data_dir, db_url)
         now = dt.datetime.now(dt.UTC)
         ca_dir = _ca_dir(data)
-        ca = load_ca(ca_dir) if (ca_dir / "agency-ca.pem").exists() else create_ca(ca_dir, now)
+        # create_ca refuses (ConfigError) if the key is there without its certificate
+        ca = load_ca(ca_dir) if (ca_dir / CA_CERT).exists() else create_ca(ca_dir, now)
         with db.session() as s:
             if s.get(Agency, code) is None:
                 raise click.UsageError(f"no agency {code}")

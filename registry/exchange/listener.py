@@ -16,11 +16,14 @@ from typing import Any
 import uvicorn
 from cryptography import x509
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from registry.codes import ErrorCode
 from registry.db import Database
+from registry.errors import InvalidInput
 from registry.exchange.agencies import QUERIES, certificate_agency
 from registry.exchange.queries import RateWindow, answer
 from verifier.keys import SigningKey
@@ -51,6 +54,15 @@ def create_exchange_app(db: Database, key: SigningKey) -> FastAPI:
     app = FastAPI(title="Sanad data exchange", version="1")
     window = RateWindow()
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_body(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "body"
+        return JSONResponse(
+            {"error": ErrorCode.INVALID_REQUEST.value, "message": f"{where}: {first.get('msg')}"},
+            status_code=422,
+        )
+
     def peer_serial(request: Request) -> str | None:
         der = request.scope.get("state", {}).get("tls_peer_der")
         if not der:
@@ -69,16 +81,21 @@ def create_exchange_app(db: Database, key: SigningKey) -> FastAPI:
                 return JSONResponse({"error": "unknown_query"}, status_code=404)
             if not window.take(agency.code, agency.per_minute):
                 return JSONResponse({"error": "rate_limited"}, status_code=429)
-            result = answer(
-                s,
-                agency,
-                query,
-                body.model_dump(),
-                body.legal_basis,
-                body.case_reference,
-                key,
-                now,
-            )
+            try:
+                result = answer(
+                    s,
+                    agency,
+                    query,
+                    body.model_dump(),
+                    body.legal_basis,
+                    body.case_reference,
+                    key,
+                    now,
+                )
+            except InvalidInput as exc:
+                return JSONResponse(
+                    {"error": exc.code.value, "message": exc.message}, status_code=422
+                )
             if result is None:
                 return JSONResponse(_REFUSED, status_code=403)
             s.commit()

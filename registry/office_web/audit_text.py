@@ -117,6 +117,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "legal_basis": ("السند القانوني", "Legal basis"),
     "case_reference": ("رقم الملف لدى الجهة", "The agency's case reference"),
     "query": ("السؤال", "Query"),
+    "outcome": ("النتيجة", "Outcome"),
     "old": ("القيمة السابقة", "Old value"),
     "new": ("القيمة الجديدة", "New value"),
 }
@@ -140,6 +141,30 @@ _VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "withdrawn": ("مسحوب", "Withdrawn"),
     },
     "role": {r.value: (r.ar, ROLE_EN[r.value]) for r in Role},
+    "outcome": {
+        "answered": ("أُجيب عنه", "Answered"),
+        "refused": ("رُفض ولم يُجَب عنه", "Refused, not answered"),
+    },
+    # an agency's refused query (registry.exchange.queries.Refusal); other events' reasons are
+    # free text and shown as written
+    "reason": {
+        "not_allowed": (
+            "السؤال غير مأذون به بموجب السند القانوني المذكور",
+            "The legal basis given does not allow this query",
+        ),
+        "no_such_person": (
+            "لا يوجد قيد بالرقم الوطني المذكور",
+            "No record holds that national number",
+        ),
+        "no_such_child": (
+            "لا يوجد قيد بالرقم الوطني المذكور للولد",
+            "No record holds the child's national number",
+        ),
+        "no_such_document": (
+            "لا توجد وثيقة صادرة بالرقم التسلسلي المذكور",
+            "No document was issued with that serial",
+        ),
+    },
     "delivery": {
         "print": ("طُبع في ظرف الرقم السري", "Printed on a PIN mailer"),
         "show": ("عُرض مرة واحدة على شاشة الموظف", "Shown once on the staff member's screen"),

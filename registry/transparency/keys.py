@@ -1,22 +1,38 @@
 """The checkpoint key: its private half owner-only in DATA/keys/checkpoint.jwk, its public
-half as a signed-note verifier key in DATA/checkpoint-key.txt for verifiers to fetch."""
+half as a signed-note verifier key in DATA/checkpoint-key.txt for verifiers to fetch.
+
+The private key file is made once (O_EXCL, 0600) and never overwritten: of two processes
+starting at once, both end up with the first's key, and anything already at the path (even a
+dangling symlink) is an error, not replaced. The verifier key is always derived from the
+private key (`public_key_text`); the text file is a published copy, rewritten when it is
+missing or does not match, never read back as the truth.
+"""
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from registry.config import DataDir
+from registry.config import DataDir, create_private
+from registry.errors import ConfigError
 from registry.models import AuditCheckpoint
 from registry.transparency import merkle
 from registry.transparency.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from registry.transparency.log import tree_leaves
 from verifier import keys as vkeys
 
-__all__ = ["ORIGIN", "checkpoint_key", "public_key_path", "sign_current", "store_checkpoint"]
+__all__ = [
+    "ORIGIN",
+    "checkpoint_key",
+    "public_key_path",
+    "public_key_text",
+    "sign_current",
+    "store_checkpoint",
+]
 
 ORIGIN = "sanad.registry/audit-log"
 
@@ -29,16 +45,39 @@ def public_key_path(data: DataDir) -> Path:
     return data.root / "checkpoint-key.txt"
 
 
+def public_key_text(key: vkeys.SigningKey) -> str:
+    """The signed-note verifier key of `key`, as served and published (one line)."""
+    return verifier_key(ORIGIN, key.public.raw) + "\n"
+
+
 def checkpoint_key(data: DataDir) -> vkeys.SigningKey:
-    """The checkpoint key, made (and its verifier key published) on first use."""
+    """The checkpoint key, made on first use; its verifier key (re)published if missing."""
     path = _private_path(data)
-    if path.exists():
-        return vkeys.load_signing_key(path)
-    data.ensure()
-    key = vkeys.SigningKey.generate()
-    vkeys.save_signing_key(key, path)
-    public_key_path(data).write_text(verifier_key(ORIGIN, key.public.raw) + "\n")
+    if not path.is_file():
+        data.ensure()
+        key = vkeys.SigningKey.generate()
+        try:
+            create_private(path, json.dumps(key.to_jwk(), indent=2) + "\n")
+        except FileExistsError:
+            if not path.is_file():
+                raise ConfigError(
+                    f"{path} exists but is not a key file: not replaced (remove it by hand)"
+                ) from None
+            # another process made the key first: use it
+    key = vkeys.load_signing_key(path)
+    _publish(data, key)
     return key
+
+
+def _publish(data: DataDir, key: vkeys.SigningKey) -> None:
+    text = public_key_text(key)
+    path = public_key_path(data)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, UnicodeDecodeError):
+        pass
+    path.write_text(text, encoding="utf-8")
 
 
 def sign_current(session: Session, data: DataDir) -> str:

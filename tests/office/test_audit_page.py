@@ -297,6 +297,26 @@ def test_the_data_reads_as_words_and_never_shows_a_secret() -> None:
     assert ("\u2068pin\u2069", "محجوب") in ar.items()
 
 
+def test_a_refused_exchange_query_reads_as_refused_with_its_reason() -> None:
+    data = {
+        "agency": "PENS",
+        "legal_basis": "pension",
+        "case_reference": "C-1",
+        "query": "is_married",
+        "person": 7,
+        "outcome": "refused",
+        "reason": "not_allowed",
+    }
+    ar = dict(lines(data, "ar"))
+    assert ar["النتيجة"] == "رُفض ولم يُجَب عنه"
+    assert ar["السبب"] == "السؤال غير مأذون به بموجب السند القانوني المذكور"
+    en = dict(lines(data, "en"))
+    assert en["Outcome"] == "Refused, not answered"
+    assert dict(lines({"outcome": "answered"}, "en"))["Outcome"] == "Answered"
+    # another event's free-text reason is shown as written
+    assert dict(lines({"reason": "lost"}, "en"))["Reason"] == "lost"
+
+
 def test_chain_problems_in_arabic_name_the_entry() -> None:
     p = AuditProblem(7, ProblemKind.EDITED, "entry 7 was edited: its hash does not match")
     assert problem_words(p, "ar") == "عُدِّل القيد رقم \u20687\u2069 أو استُبدل: بصمته لا تطابق محتواه."

@@ -63,3 +63,27 @@ def test_cli_postgresql(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
                 audit.append(s, AuditEvent.FEE_CHANGED, {"n": i}, dt.datetime.now(dt.UTC))
         db.dispose()
         _scenario(registry.data.root, url, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe\x00garbage\n", "not UTF-8"),
+        (b"sanad.registry/audit-log\n1\nAAAA\n\n\xe2\x80\x94 x y\n\n\xe2\x80\x94 x z\n", "blank"),
+        (b"A" * (300 * 1024), "larger than"),
+    ],
+    ids=["binary", "two blank lines", "huge"],
+)
+def test_hostile_checkpoint_file_is_a_clear_failure(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, content: bytes, message: str
+) -> None:
+    registry = copied_registry(tmp_path, tmp_path_factory)
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_bytes(content)
+    db_args = ["--data", str(registry.data.root), "--db", registry.data.database_url()]
+    result = CliRunner().invoke(
+        main, ["registry", "audit", "verify", "--checkpoint", str(hostile), *db_args]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "NOT CONSISTENT" in result.output and message in result.output
