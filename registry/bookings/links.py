@@ -3,20 +3,22 @@ received the SMS see, cancel or confirm that one appointment without signing in.
 
 The token is HMAC-SHA256 over the purpose and the reference with the registry's link secret
 (DATA/keys/booking-links.key, 32 random bytes made owner-only on first use, never
-overwritten), written in 22 lower-case letters (about 103 bits): no digits, so an SMS body
-never carries a run of digits that could pass for a national number. A token opens one
+replaced: `registry.config.create_private`), written in 22 lower-case letters (about 103
+bits): no digits, so an SMS body never carries a run of digits that could pass for a national
+number. A token opens one
 reference only; rotating the secret file invalidates every link sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
-from registry.config import PRIVATE_FILE, BookingsConfig, DataDir
+from registry.config import BookingsConfig, DataDir, create_private
+from registry.errors import ConfigError
 
 __all__ = ["check", "load_secret", "sign", "url"]
 
@@ -30,17 +32,16 @@ def load_secret(data: DataDir, settings: BookingsConfig) -> bytes:
     if not path.is_absolute():
         path = data.root / path
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            create_private(path, secrets.token_hex(32) + "\n")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(secrets.token_hex(32) + "\n")
-    text = path.read_text(encoding="ascii").strip()
-    if len(text) < 64:  # a file being written by the other process: read it once more
-        text = path.read_text(encoding="ascii").strip()
-    return bytes.fromhex(text)
+        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (UnicodeDecodeError, ValueError):
+        raise ConfigError(f"{path}: not a booking-link secret (64 hex digits)") from None
+    if len(secret) < 32:
+        raise ConfigError(f"{path}: not a booking-link secret (64 hex digits)")
+    return secret
 
 
 def sign(reference: str, secret: bytes) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -18,11 +19,15 @@ def _ca_dir(data: Any) -> Path:
 
 
 def _exchange_key(data: Any) -> Any:
-    from verifier.keys import SigningKey, load_signing_key, save_signing_key
+    """The exchange's signing key, made on first use and never replaced (create_private)."""
+    from registry.config import create_private
+    from verifier.keys import SigningKey, load_signing_key
 
     path = Path(data.keys_dir) / "exchange-key.jwk"
     if not path.exists():
-        save_signing_key(SigningKey.generate(), path)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            create_private(path, json.dumps(SigningKey.generate().to_jwk(), indent=2) + "\n")
     return load_signing_key(path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time as clock
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -443,3 +444,17 @@ def test_an_office_added_later_takes_appointments_at_once(db: Database) -> None:
         assert calendar.free_times(s, rules().settings, place, WEDNESDAY, now=MONDAY_9)[
             0
         ] == NINE.replace(hour=8)
+
+
+def test_the_link_secret_is_made_once_owner_only_and_never_replaced(tmp_path: Path) -> None:
+    from registry.config import BookingsConfig, DataDir
+    from registry.errors import ConfigError
+
+    data = DataDir(tmp_path)
+    first = links.load_secret(data, BookingsConfig())
+    path = tmp_path / "keys" / "booking-links.key"
+    assert path.stat().st_mode & 0o777 == 0o600 and len(first) == 32
+    assert links.load_secret(data, BookingsConfig()) == first
+    path.write_text("not hex\n")
+    with pytest.raises(ConfigError):
+        links.load_secret(data, BookingsConfig())
