@@ -33,6 +33,7 @@ from registry.office.declarations import Permission, can
 from registry.office_web import call_display
 from registry.office_web.context import OfficeContext
 from registry.office_web.queue_text import TEXT, minutes, rate
+from registry.office_web.statistics_text import number
 from registry.offices import CODE
 
 __all__ = ["MAX_DAYS", "install", "live_bookings"]
@@ -111,7 +112,8 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
                     "wait_p50": minutes(f.wait_p50, lang),
                     "wait_p90": minutes(f.wait_p90, lang),
                     "served": counters.join(
-                        f"{label} {n}: {count}" for n, count in f.served_by_counter.items()
+                        f"{label} {number(n, lang)}: {number(count, lang)}"
+                        for n, count in f.served_by_counter.items()
                     )
                     or TEXT[lang]["dash"],
                     "walk_ins": f.walk_ins,

@@ -52,9 +52,17 @@ def walk_in(site: Site, service: str = "EXTRACT", *, minutes_ago: int = 0) -> st
         db.dispose()
 
 
-def book(site: Site, day: dt.date, times: list[dt.time], service: str = "EXTRACT") -> list[str]:
+def book(
+    site: Site,
+    day: dt.date,
+    times: list[dt.time],
+    service: str = "EXTRACT",
+    *,
+    now: dt.datetime | None = None,
+) -> list[str]:
     """Confirmed appointments at AMM that day, one per time, each by another person with a
-    phone on record; their references."""
+    phone on record, made at `now` (default: the site's clock); their references."""
+    made = now or site.clock.now()
     db = site.db()
     r = site_rules(site)
     try:
@@ -81,11 +89,9 @@ def book(site: Site, day: dt.date, times: list[dt.time], service: str = "EXTRACT
                     channel_id="PORTAL-1",
                     idempotency_key=f"test-{uuid.uuid4().hex}",
                     language="ar",
-                    now=site.clock.now(),
+                    now=made,
                 )
-                store.confirm(
-                    s, r, reference=held.reference, person_id=person, now=site.clock.now()
-                )
+                store.confirm(s, r, reference=held.reference, person_id=person, now=made)
                 out.append(held.reference)
             return out
     finally:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,9 +24,17 @@ from tests.office.office_support import Site, browser_sign_in, csrf_of
 from tests.office.queue_support import book, queue_site, walk_in
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Site]:
-    with queue_site(tmp_path) as s:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    throwaway_postgres: Callable[[str], AbstractContextManager[str]],
+) -> Iterator[Site]:
+    if request.param == "sqlite":
+        with queue_site(tmp_path) as s:
+            yield s
+        return
+    with throwaway_postgres("sanad_office_queue") as url, queue_site(tmp_path, url) as s:
         yield s
 
 
@@ -213,5 +221,18 @@ def test_closing_a_day_asks_first_then_cancels_and_texts_each_holder(site: Site)
             )
     finally:
         db.dispose()
-    assert cancelled == {r: ("cancelled", "office_closed") for r in refs}
+    assert cancelled == dict.fromkeys(refs, ("cancelled", "office_closed"))
     assert len(texts) == 3
+
+
+def test_the_pages_speak_english_when_asked(site: Site) -> None:
+    walk_in(site)
+    with signed_in(site, "amal.clerk") as clerk:
+        clerk.cookies.set("sanad-office-lang", "en")
+        page = clerk.get("/office/queue?counter=3")
+        assert "Today&#39;s queue" in page.text and "Walk-in" in page.text
+        assert "Call the next number" in page.text and "الشبّاك" not in page.text
+    with signed_in(site, "huda.supervisor") as supervisor:
+        supervisor.cookies.set("sanad-office-lang", "en")
+        page = supervisor.get("/office/bookings?office=AMM")
+        assert "Close the office for a day" in page.text and "Walk-ins" in page.text
