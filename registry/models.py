@@ -939,7 +939,9 @@ class QueueTicket(Base):
     state: Mapped[str] = mapped_column(String(10))  # waiting | called | served | no_show
     priority_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the first call
+    # the last "call again": the board shows the ticket anew; the wait still ends at called_at
+    recalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     counter: Mapped[int | None] = mapped_column(Integer)
     called_by: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

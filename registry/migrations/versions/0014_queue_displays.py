@@ -1,4 +1,5 @@
-"""The waiting-room displays: each office's display key, kept as its SHA-256.
+"""The waiting-room displays: each office's display key, kept as its SHA-256; a queue
+ticket's last "call again" apart from its first call (the wait the figures count ends there).
 
 Revision ID: 0014
 Revises: 0013
@@ -28,7 +29,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("office", name=op.f("pk_queue_displays")),
     )
+    with op.batch_alter_table("queue_tickets") as batch:
+        batch.add_column(sa.Column("recalled_at", sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("queue_tickets") as batch:
+        batch.drop_column("recalled_at")
     op.drop_table("queue_displays")
