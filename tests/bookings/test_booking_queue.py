@@ -258,4 +258,5 @@ def test_calling_again_tops_the_board_but_the_wait_ends_at_the_first_call(db: Da
         ]
         (day,) = stats.office_days(s, "AMM", WEDNESDAY, WEDNESDAY)
     # 10 and 12 minutes from the ticket to the first call; the call again adds nothing
-    assert (day.wait_p50, day.wait_p90) == (11.0, pytest.approx(11.8))
+    assert day.wait_p50 == 11.0
+    assert day.wait_p90 is not None and round(day.wait_p90, 1) == 11.8
