@@ -6,6 +6,8 @@ POST /office/bookings/close       day, reason: the confirmation step (how many a
 POST /office/bookings/close       ... confirm=yes: `store.close_day`, then how many were
                                   cancelled and how many SMS went out
 POST /office/bookings/display     a new display key, shown once (the old one stops working)
+GET  /api/v1/office/bookings/{office}/days?first=&last=   the figures as JSON
+POST /api/v1/office/bookings/{office}/close               {day, reason} -> {cancelled, notified}
 
 Staff with `Permission.MANAGE_BOOKINGS` (supervisors): one bound to an office sees and acts
 on that office only, the authority's on any office, chosen from a list. The figures are
@@ -18,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -66,11 +69,36 @@ def live_bookings(
     return sum(rows.values()), int(rows.get(BookingState.BOOKED, 0))
 
 
+class CloseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: str = Field(max_length=10, description="YYYY-MM-DD, the office's own day")
+    reason: str = Field(max_length=400, description="3 to 300 characters")
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+
+
+def figures_json(f: stats.DayFigures) -> dict[str, Any]:
+    return {
+        "day": f.day.isoformat(),
+        "bookings": f.bookings,
+        "no_shows": f.no_shows,
+        "seen": f.seen,
+        "no_show_rate": f.no_show_rate,
+        "wait_p50_minutes": f.wait_p50,
+        "wait_p90_minutes": f.wait_p90,
+        "served_by_counter": {str(n): c for n, c in f.served_by_counter.items()},
+        "walk_ins": f.walk_ins,
+    }
+
+
 def _day(text: str) -> dt.date | None:
+    """A YYYY-MM-DD day, within years an office can mean (none near the calendar's ends)."""
     try:
-        return dt.date.fromisoformat(text.strip()[:10])
+        day = dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
+    return day if 2000 <= day.year <= 2200 else None
 
 
 def install(router: APIRouter, ctx: OfficeContext) -> None:
@@ -276,3 +304,82 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             return render(request, me, None, 404, error=ctx.t(request, TEXT)["office_gone"])
         base = str(request.base_url)
         return render(request, me, code, new_link=call_display.display_url(base, code, key))
+
+    # -- the API twins ----------------------------------------------------------------------
+
+    def api_scope(request: Request, office: str) -> tuple[accounts.SignedIn, str] | Response:
+        code = office.strip().upper()
+        if not CODE.fullmatch(code):
+            return ctx.api_error(422, "invalid_request", "the office code is not valid")
+        me = ctx.api(request, MANAGE, code)
+        if isinstance(me, Response):
+            return me
+        return me, code
+
+    @router.get("/api/v1/office/bookings/{office}/days", responses=ERRORS, tags=["office"])
+    def api_days(
+        request: Request,
+        office: str,
+        first: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
+        last: Annotated[str, Query(max_length=10, description="YYYY-MM-DD")] = "",
+    ) -> Response:
+        got = api_scope(request, office)
+        if isinstance(got, Response):
+            return got
+        _, code = got
+        with ctx.reg.db.session() as s:
+            row = s.get(Office, code)
+            if row is None:
+                return ctx.api_error(404, "no_such_office", "no office with that code")
+            today = calendar.local_day(calendar.zone_of(row), ctx.now())
+            end = _day(last) if last else today
+            start = (
+                _day(first) if first else (end - dt.timedelta(days=SHOWN_DAYS - 1) if end else None)
+            )
+            if start is None or end is None or start > end or (end - start).days >= MAX_DAYS:
+                return ctx.api_error(
+                    422, "invalid_request", "first and last: YYYY-MM-DD, in order, at most 92 days"
+                )
+            days = stats.office_days(s, code, start, end)
+        return JSONResponse(
+            {
+                "office": code,
+                "first": start.isoformat(),
+                "last": end.isoformat(),
+                "days": [figures_json(f) for f in days],
+            }
+        )
+
+    @router.post("/api/v1/office/bookings/{office}/close", responses=ERRORS, tags=["office"])
+    def api_close(request: Request, office: str, body: CloseBody) -> Response:
+        got = api_scope(request, office)
+        if isinstance(got, Response):
+            return got
+        me, code = got
+        when = _day(body.day)
+        if when is None:
+            return ctx.api_error(422, "invalid_request", "the day is YYYY-MM-DD")
+        try:
+            with ctx.reg.db.session() as s:
+                row = s.get(Office, code)
+                if row is None or row.closed_at is not None:
+                    raise NotFound("no open office with that code")
+                _, notify = live_bookings(s, row, when, lock=True)
+                cancelled = store.close_day(
+                    s,
+                    rules(),
+                    office=code,
+                    day=when,
+                    reason=body.reason,
+                    by=me.staff.username,
+                    now=ctx.now(),
+                )
+        except NotFound as exc:
+            return ctx.api_error(404, "no_such_office", exc.message)
+        except Conflict as exc:
+            return ctx.api_error(409, exc.code.value, exc.message)
+        except InvalidInput as exc:
+            return ctx.api_error(422, "invalid_request", exc.message)
+        return JSONResponse(
+            {"office": code, "day": when.isoformat(), "cancelled": cancelled, "notified": notify}
+        )

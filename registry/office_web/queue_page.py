@@ -4,6 +4,9 @@ the next number, and for the number called to it served, no-show or call again.
 GET  /office/queue[?counter=N&done=...]        the queue (the counter remembered in a cookie)
 POST /office/queue/call                        call the next number this counter serves
 POST /office/queue/tickets/{ticket_id}         action = served | no_show | recall
+GET  /api/v1/office/queue                      the same as JSON, with a bearer token
+POST /api/v1/office/queue/call                 {counter} -> {ticket | null}
+POST /api/v1/office/queue/tickets/{ticket_id}  {action} -> {ticket}
 
 The rules are `registry.bookings.queue`; this module parses, calls and renders. Every POST
 answers with a redirect to the GET page (so reloading never calls twice), which refreshes
@@ -18,16 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import staff as accounts
 from registry.bookings import calendar, queue
-from registry.errors import RegistryError
+from registry.errors import NotFound, RegistryError
 from registry.models import Office, OfficeCounter
 from registry.office.declarations import Permission
 from registry.office_web.context import OfficeContext
@@ -40,6 +44,36 @@ REFRESH_SECONDS = 20
 QUEUE = Permission.PRINT_AT_COUNTER
 DONE = ("called", "empty", "served", "no_show", "recall")
 ACTIONS = ("served", "no_show", "recall")
+ERRORS: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+class CallBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    counter: int = Field(ge=1, le=999, description="the counter's number at your office")
+
+
+class ActBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["served", "no_show", "recall"]
+
+
+def ticket_json(r: queue.QueueRow) -> dict[str, Any]:
+    def iso(at: dt.datetime | None) -> str | None:
+        return at.isoformat() if at else None
+
+    return {
+        "id": r.id,
+        "label": r.label,
+        "kind": r.kind,
+        "late": r.late,
+        "service": {"code": r.service, "name": {"ar": r.service_ar, "latin": r.service_latin}},
+        "state": r.state,
+        "issued_at": iso(r.issued_at),
+        "called_at": iso(r.called_at),
+        "counter": r.counter,
+        "done_at": iso(r.done_at),
+    }
 
 
 def counters_of(s: Session, office: str) -> list[tuple[int, list[str]]]:
@@ -186,7 +220,7 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
     )
     def act(
         request: Request,
-        ticket_id: int,
+        ticket_id: TicketId,
         csrf: Annotated[str, Form(max_length=200)] = "",
         counter: Annotated[str, Form(max_length=4)] = "",
         action: Annotated[str, Form(max_length=10)] = "",
@@ -214,3 +248,72 @@ def install(router: APIRouter, ctx: OfficeContext) -> None:
             # served elsewhere, marked by a colleague, or another office's ticket
             return render(request, me, office, number, 409, error=ctx.t(request, TEXT)["changed"])
         return back(number, action)
+
+    # -- the API twins ----------------------------------------------------------------------
+
+    def api_office(request: Request) -> tuple[accounts.SignedIn, str] | Response:
+        me = ctx.api(request, QUEUE)
+        if isinstance(me, Response):
+            return me
+        office = me.staff.staff.office
+        if office is None:
+            return ctx.api_error(403, "not_permitted", "only staff of an office work its queue")
+        return me, office
+
+    @router.get("/api/v1/office/queue", responses={401: {}, 403: {}}, tags=["office"])
+    def api_queue(request: Request) -> Response:
+        got = api_office(request)
+        if isinstance(got, Response):
+            return got
+        _, office = got
+        with ctx.reg.db.session() as s:
+            rows = queue.today(s, office, now=ctx.now())
+            counters = counters_of(s, office)
+        return JSONResponse(
+            {
+                "office": office,
+                "counters": [{"number": n, "services": sv} for n, sv in counters],
+                "tickets": [ticket_json(r) for r in rows],
+            }
+        )
+
+    @router.post("/api/v1/office/queue/call", responses=ERRORS, tags=["office"])
+    def api_call(request: Request, body: CallBody) -> Response:
+        got = api_office(request)
+        if isinstance(got, Response):
+            return got
+        me, office = got
+        with ctx.reg.db.session() as s:
+            working = [n for n, _ in counters_of(s, office)]
+        if body.counter not in working:
+            return ctx.api_error(422, "invalid_request", "no such working counter here")
+        with ctx.reg.db.session() as s:
+            called = queue.call_next(
+                s, office=office, counter=body.counter, by=me.staff.username, now=ctx.now()
+            )
+        return JSONResponse({"ticket": None if called is None else ticket_json(called)})
+
+    @router.post("/api/v1/office/queue/tickets/{ticket_id}", responses=ERRORS, tags=["office"])
+    def api_act(request: Request, ticket_id: TicketId, body: ActBody) -> Response:
+        got = api_office(request)
+        if isinstance(got, Response):
+            return got
+        me, office = got
+        try:
+            with ctx.reg.db.session() as s:
+                if body.action == "recall":
+                    row = queue.recall(s, office=office, ticket_id=ticket_id, now=ctx.now())
+                else:
+                    row = queue.mark(
+                        s,
+                        office=office,
+                        ticket_id=ticket_id,
+                        outcome=body.action,
+                        by=me.staff.username,
+                        now=ctx.now(),
+                    )
+        except NotFound:
+            return ctx.api_error(404, "not_found", "no such ticket at your office")
+        except RegistryError as exc:
+            return ctx.api_error(409, exc.code.value, exc.message)
+        return JSONResponse({"ticket": ticket_json(row)})

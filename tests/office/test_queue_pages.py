@@ -236,3 +236,62 @@ def test_the_pages_speak_english_when_asked(site: Site) -> None:
         supervisor.cookies.set("sanad-office-lang", "en")
         page = supervisor.get("/office/bookings?office=AMM")
         assert "Close the office for a day" in page.text and "Walk-ins" in page.text
+
+
+def _token(site: Site, username: str) -> dict[str, str]:
+    site.next_step()
+    answer = httpx.post(
+        f"{site.url}/api/v1/office/session",
+        json={
+            "username": username,
+            "password": site.passwords[username],
+            "code": site.code(username),
+        },
+    )
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def test_the_api_twins_call_and_close_as_the_pages_do(site: Site) -> None:
+    label = walk_in(site)
+    book(site, dt.date(2027, 1, 10), [dt.time(9, 0)])  # a Sunday
+    with httpx.Client(base_url=site.url, headers=_token(site, "amal.clerk")) as clerk:
+        listed = clerk.get("/api/v1/office/queue").json()
+        assert [t["label"] for t in listed["tickets"]] == [label]
+        assert [c["number"] for c in listed["counters"]] == [1, 2, 3]
+        called = clerk.post("/api/v1/office/queue/call", json={"counter": 3}).json()["ticket"]
+        assert (called["label"], called["state"], called["counter"]) == (label, "called", 3)
+        assert clerk.post("/api/v1/office/queue/call", json={"counter": 3}).json() == {
+            "ticket": None
+        }
+        assert clerk.post("/api/v1/office/queue/call", json={"counter": 7}).status_code == 422
+        done = clerk.post(f"/api/v1/office/queue/tickets/{called['id']}", json={"action": "served"})
+        assert done.json()["ticket"]["state"] == "served"
+        again = clerk.post(
+            f"/api/v1/office/queue/tickets/{called['id']}", json={"action": "recall"}
+        )
+        assert again.status_code == 409
+        assert (
+            clerk.post("/api/v1/office/queue/tickets/999999", json={"action": "recall"}).status_code
+            == 404
+        )
+        assert clerk.get("/api/v1/office/bookings/AMM/days").status_code == 403
+    with httpx.Client(base_url=site.url, headers=_token(site, "huda.supervisor")) as supervisor:
+        assert supervisor.get("/api/v1/office/queue").status_code == 403
+        days = supervisor.get("/api/v1/office/bookings/AMM/days").json()
+        (today,) = days["days"]
+        assert today["walk_ins"] == 1 and today["served_by_counter"] == {"3": 1}
+        assert supervisor.get("/api/v1/office/bookings/AMM/days?last=9999-12-31").status_code == 422
+        assert supervisor.get("/api/v1/office/bookings/XYZ/days").status_code == 404
+        closed = supervisor.post(
+            "/api/v1/office/bookings/AMM/close", json={"day": "2027-01-10", "reason": "عطلة طارئة"}
+        )
+        assert closed.json() == {
+            "office": "AMM",
+            "day": "2027-01-10",
+            "cancelled": 1,
+            "notified": 1,
+        }
+        past = supervisor.post(
+            "/api/v1/office/bookings/AMM/close", json={"day": "2027-01-01", "reason": "عطلة طارئة"}
+        )
+        assert past.status_code == 409
