@@ -91,6 +91,8 @@ class AuditEvent(enum.StrEnum):
     EXCHANGE_QUERY = "exchange_query"  # an agency asked about a person (registry.exchange)
     # a supervisor closed an office for a day, cancelling its appointments (registry.bookings)
     OFFICE_DAY_CLOSED = "office_day_closed"
+    # a supervisor made (or replaced) an office's waiting-room display key (never the key)
+    QUEUE_DISPLAY_KEY_SET = "queue_display_key_set"
 
 
 class ProblemKind(enum.StrEnum):

@@ -68,6 +68,7 @@ __all__ = [
     "PersonNameBlock",
     "PlaceName",
     "PublishedTrustList",
+    "QueueDisplay",
     "QueueTicket",
     "RecordVersion",
     "RootKey",
@@ -938,8 +939,22 @@ class QueueTicket(Base):
     state: Mapped[str] = mapped_column(String(10))  # waiting | called | served | no_show
     priority_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # the first call
+    # the last "call again": the board shows the ticket anew; the wait still ends at called_at
+    recalled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     counter: Mapped[int | None] = mapped_column(Integer)
     called_by: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     kiosk_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class QueueDisplay(Base):
+    """The key of an office's waiting-room display (a TV that holds no staff session): only
+    its SHA-256 is kept; a supervisor makes a new one, which retires the old."""
+
+    __tablename__ = "queue_displays"
+
+    office: Mapped[str] = mapped_column(ForeignKey("offices.code"), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from registry.bookings import calendar
@@ -126,7 +126,7 @@ def today(s: Session, office: str, *, now: dt.datetime) -> list[QueueRow]:
     )
     called = sorted(
         (t for t in rows if t.state == TicketState.CALLED),
-        key=lambda t: t.called_at or now,
+        key=lambda t: _last_call(t, now),
         reverse=True,
     )
     waiting = ordered([t for t in rows if t.state == TicketState.WAITING], now)
@@ -225,28 +225,36 @@ def recall(s: Session, *, office: str, ticket_id: int, now: dt.datetime) -> Queu
         raise Conflict(
             "only a called ticket can be called again", code=ErrorCode.BOOKING_NOT_ACTIVE
         )
-    ticket.called_at = now
+    # the board orders by the last call; the wait (called_at - issued_at) keeps the first
+    ticket.recalled_at = now
     s.flush()
     return _row(s, ticket)
+
+
+def _last_call(t: QueueTicket, now: dt.datetime) -> dt.datetime:
+    return t.recalled_at or t.called_at or now
 
 
 def board(s: Session, office: str, *, now: dt.datetime, lines: int = 6) -> list[BoardLine]:
     """What the waiting room's screen shows: the latest calls, newest first."""
     day = _office_day(s, office, now)
+    last = func.coalesce(QueueTicket.recalled_at, QueueTicket.called_at)
     rows = s.execute(
-        select(QueueTicket.label, QueueTicket.counter, QueueTicket.called_at)
+        select(
+            QueueTicket.label, QueueTicket.counter, QueueTicket.called_at, QueueTicket.recalled_at
+        )
         .where(
             QueueTicket.office == office,
             QueueTicket.day == day,
             QueueTicket.state == TicketState.CALLED,
             QueueTicket.called_at.is_not(None),
         )
-        .order_by(QueueTicket.called_at.desc())
+        .order_by(last.desc())
         .limit(lines)
     )
     return [
-        BoardLine(label, counter, called_at)
-        for label, counter, called_at in rows
+        BoardLine(label, counter, recalled_at or called_at)
+        for label, counter, called_at, recalled_at in rows
         if counter is not None and called_at is not None
     ]
 

@@ -25,7 +25,8 @@ different registrar of the same office or by a supervisor; its proposer may with
 
 Roles (issue 13): a clerk declares, amends, searches, enrols and prints at one office; a
 registrar does all that and reviews declarations and corrections at that office; a supervisor
-at the authority reads everything, edits nothing, and may approve corrections; an
+at the authority reads everything, edits no record, may approve corrections, and manages
+appointments (an office's figures, closing it for a day, its waiting-room display); an
 administrator manages staff, kiosks, keys and fees and takes no part in registration.
 `can(staff, Permission, office)` answers for the pages and routes.
 
@@ -138,6 +139,7 @@ class Permission(enum.Enum):
     DECIDE_CORRECTION = "decide_correction"
     READ_AUDIT = "read_audit"  # queues, statistics and the audit log
     ADMINISTER = "administer"  # staff, kiosks, keys, trust list, fees, offices
+    MANAGE_BOOKINGS = "manage_bookings"  # appointment figures, closing a day, display keys
 
 
 _CLERK = frozenset(
@@ -148,7 +150,12 @@ _GRANTS: dict[Role, frozenset[Permission]] = {
     Role.REGISTRAR: _CLERK
     | {Permission.REVIEW, Permission.PROPOSE_CORRECTION, Permission.DECIDE_CORRECTION},
     Role.SUPERVISOR: frozenset(
-        {Permission.SEARCH, Permission.READ_AUDIT, Permission.DECIDE_CORRECTION}
+        {
+            Permission.SEARCH,
+            Permission.READ_AUDIT,
+            Permission.DECIDE_CORRECTION,
+            Permission.MANAGE_BOOKINGS,
+        }
     ),
     Role.ADMINISTRATOR: frozenset({Permission.ADMINISTER, Permission.READ_AUDIT}),
 }

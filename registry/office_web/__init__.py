@@ -18,6 +18,9 @@ share):
 | `post_page` | the day's postal batch for supervisors: its orders, its PDF and manifest |
 | `admin` | staff, kiosks, fees and offices, for administrators |
 | `audit_page` | the audit log and its chain check; `statistics_page`, the figures |
+| `queue_page` | today's queue at a counter: call next, served, no-show, call again |
+| `call_display` | the waiting room's screen (a staff session, or the office's display key) |
+| `bookings_page` | appointments for supervisors: figures, closing a day, the display key |
 
 Pages without a session redirect to the sign-in page (303); API paths answer 401. Every page
 carries a strict Content-Security-Policy (no script at all, styles from the app's own file) and
@@ -42,6 +45,8 @@ from registry.http_state import Registry
 from registry.office_web import (
     admin,
     audit_page,
+    bookings_page,
+    call_display,
     corrections,
     counter,
     counter_orders,
@@ -49,6 +54,7 @@ from registry.office_web import (
     enrolment,
     pages,
     post_page,
+    queue_page,
     records_page,
     sign_in,
     today,
@@ -88,6 +94,9 @@ AREAS = (
     admin,
     audit_page,
     post_page,
+    queue_page,
+    call_display,
+    bookings_page,
 )
 
 

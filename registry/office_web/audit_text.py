@@ -72,6 +72,14 @@ KINDS: dict[str, tuple[str, str]] = {
         "استعلام جهة حكومية عن بيانات مواطن",
         "An agency's query about a citizen",
     ),
+    "office_day_closed": (
+        "إغلاق مكتب ليوم وإلغاء مواعيده",
+        "Office closed for a day, its appointments cancelled",
+    ),
+    "queue_display_key_set": (
+        "إنشاء مفتاح جديد لشاشة النداء في مكتب",
+        "New key for an office's call display",
+    ),
 }
 
 # the data's keys, in the order they are shown (the rest follow, sorted)
@@ -120,6 +128,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "outcome": ("النتيجة", "Outcome"),
     "old": ("القيمة السابقة", "Old value"),
     "new": ("القيمة الجديدة", "New value"),
+    "day": ("اليوم", "Day"),
+    "cancelled": ("المواعيد الملغاة", "Appointments cancelled"),
 }
 
 _VALUES: dict[str, dict[str, tuple[str, str]]] = {

@@ -235,3 +235,28 @@ def test_the_supervisors_figures_count_bookings_no_shows_waits_and_counters(db: 
     assert day.no_show_rate == 0.5
     assert day.served_by_counter == {1: 1, 3: 1}
     assert day.wait_p50 is not None and 10 <= day.wait_p50 <= 20  # 10 and 20 minutes
+
+
+def test_calling_again_tops_the_board_but_the_wait_ends_at_the_first_call(db: Database) -> None:
+    r = rules()
+    with db.session() as s:
+        one = tickets.walk_in(s, r, office="AMM", service="EXTRACT", kiosk_id="K", now=_at(9))
+        two = tickets.walk_in(s, r, office="AMM", service="EXTRACT", kiosk_id="K", now=_at(9))
+        first = queue.call_next(s, office="AMM", counter=1, by="clerk", now=_at(9, 10))
+        second = queue.call_next(s, office="AMM", counter=2, by="clerk", now=_at(9, 12))
+        assert first is not None and second is not None
+        assert (first.label, second.label) == (one.label, two.label)
+        queue.recall(s, office="AMM", ticket_id=first.id, now=_at(9, 30))
+        board = queue.board(s, "AMM", now=_at(9, 31))
+        assert [(line.label, line.counter, line.called_at) for line in board] == [
+            (one.label, 1, _at(9, 30)),
+            (two.label, 2, _at(9, 12)),
+        ]
+        assert [row.label for row in queue.today(s, "AMM", now=_at(9, 31))] == [
+            one.label,
+            two.label,
+        ]
+        (day,) = stats.office_days(s, "AMM", WEDNESDAY, WEDNESDAY)
+    # 10 and 12 minutes from the ticket to the first call; the call again adds nothing
+    assert day.wait_p50 == 11.0
+    assert day.wait_p90 is not None and round(day.wait_p90, 1) == 11.8
