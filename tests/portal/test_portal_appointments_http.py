@@ -23,7 +23,9 @@ def _book(c: httpx.Client) -> tuple[str, httpx.Response]:
     assert names[0].endswith("الزرقاء"), names  # the governorate's own office first
     days = c.get("/appointments/new", params={"service": "EVENT_REG", "office": "AMM"})
     assert "هـ" in days.text  # each day with its Hijri date
-    link = re.search(r'href="(/appointments/new\?service=EVENT_REG&amp;office=AMM&amp;day=[^"]+)"', days.text)
+    link = re.search(
+        r'href="(/appointments/new\?service=EVENT_REG&amp;office=AMM&amp;day=[^"]+)"', days.text
+    )
     assert link, days.text
     times = c.get(link.group(1).replace("&amp;", "&"))
     slot = re.search(r'name="slot" value="([^"]+)"', times.text)
