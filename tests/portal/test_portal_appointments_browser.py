@@ -184,3 +184,40 @@ def test_the_sms_link_page_cancels_without_signing_in(
     page.goto(f"{site.url}/b/{ref}?t={'a' * 22}")
     expect(page.get_by_role("heading", level=1)).to_have_text("الرابط غير صالح")
     check(page, "appointment-link-invalid-ar")
+
+
+def test_a_waiting_list_offer_is_confirmed_from_its_sms_link(
+    site: Site, page: Page, channel: RegistryClient
+) -> None:
+    other = next(
+        c
+        for c in site.reg.citizens()
+        if c["phone"]
+        and "deceased" not in c["facts"]
+        and c["national_id"] != site.citizen["national_id"]
+    )
+    theirs = signed_in(channel, site.reg.url, other)
+    day = next(d.day for d in channel.booking_days(theirs, "EXTRACT", "AMM") if d.has_free)
+    time = channel.booking_times(theirs, "EXTRACT", "AMM", day)[0]
+    held = channel.hold_booking(
+        theirs,
+        service="EXTRACT",
+        office="AMM",
+        day=day,
+        time=time,
+        idempotency_key=uuid.uuid4().hex,
+    )
+    channel.confirm_booking(theirs, held.reference)
+    mine = signed_in(channel, site.reg.url, site.citizen)
+    assert channel.join_waitlist(mine, service="EXTRACT", office="AMM", day=day) == 1
+    channel.cancel_booking(theirs, held.reference)  # the time frees: offered to the first waiting
+    body = site.reg.last_sms(site.citizen["phone"]) or ""
+    link = re.search(r"/b/([0-9A-Z]{9})\?t=([a-z]+)", body)
+    assert link, body
+    page.goto(f"{site.url}/b/{link.group(1)}?t={link.group(2)}")
+    expect(page.get_by_role("status")).to_contain_text("أصبح هذا الموعد متاحًا من قائمة الانتظار")
+    check(page, "appointment-offer-ar")
+    page.get_by_role("button", name="تأكيد الموعد").click()
+    expect(page.get_by_role("status")).to_contain_text("تم تأكيد الموعد.")
+    expect(page.get_by_text("محجوز", exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("رقم الحجز"))).to_be_visible()

@@ -126,3 +126,47 @@ def test_an_sms_link_to_book_survives_signing_in(site: Site) -> None:
         r = c.post("/code", data={"code": site.otp(), "csrf": _csrf(r.text)})
         assert str(r.url).endswith("/appointments/new?service=ID_CARD"), r.url
         assert "يُرجى اختيار المكتب" in r.text
+
+
+def test_move_to_another_day_at_the_same_office(site: Site) -> None:
+    with _signed_in(site) as c:
+        ref, done = _book(c)
+        before = re.search(r'class="hijri">([^<]+)<', done.text)
+        assert before
+        days = c.get(f"/appointments/{ref}/move")
+        assert days.status_code == 200 and "الموعد الحالي" in days.text
+        links = re.findall(rf'href="(/appointments/{ref}/move\?day=[^"]+)"', days.text)
+        assert len(links) >= 2, days.text
+        times = c.get(links[1])
+        slot = re.search(r'name="slot" value="([^"]+)"', times.text)
+        assert slot
+        assert f'action="/appointments/{ref}/move"' in times.text
+        moved = c.post(
+            f"/appointments/{ref}/move", data={"csrf": _csrf(times.text), "slot": slot.group(1)}
+        )
+        assert moved.status_code == 200 and "done=moved" in str(moved.url), moved.text
+        assert "نُقل الموعد إلى الوقت الجديد" in moved.text
+        after = re.search(r'class="hijri">([^<]+)<', moved.text)
+        assert after and after.group(1) != before.group(1)  # another day, the same reference
+        assert f"{ref[:3]}-{ref[3:6]}-{ref[6:]}" in moved.text
+
+
+def test_joining_a_days_waiting_list_says_the_place_and_twice_is_refused(site: Site) -> None:
+    with _signed_in(site) as c:
+        days = c.get("/appointments/new", params={"service": "EVENT_REG", "office": "AMM"})
+        day = re.search(r"day=(\d{4}-\d{2}-\d{2})", days.text)
+        assert day
+        data = {
+            "csrf": _csrf(days.text),
+            "service": "EVENT_REG",
+            "office": "AMM",
+            "day": day.group(1),
+        }
+        joined = c.post("/appointments/waitlist", data=data)
+        assert joined.status_code == 201 and "والترتيب فيها \u20681\u2069" in joined.text, (
+            joined.text
+        )
+        again = c.post("/appointments/waitlist", data=data)
+        assert again.status_code == 409 and "سبق التسجيل في قائمة الانتظار" in again.text
+        no_token = c.post("/appointments/waitlist", data={**data, "csrf": ""})
+        assert no_token.status_code == 403
