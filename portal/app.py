@@ -392,7 +392,8 @@ def create_app(
         # a link followed before signing in (an SMS's /appointments/new?service=...) is
         # where the code page goes on to
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if request.method == "GET" and _LOCAL_PATH.fullmatch(target) and target != "/home":
+        local = _LOCAL_PATH.fullmatch(target) and not target.startswith("//")
+        if request.method == "GET" and local and target != "/home":
             p.set_cookie(request, response, "next", target)
         return response
 

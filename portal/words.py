@@ -186,6 +186,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "refused_title": "تعذر تنفيذ الطلب",
         "book": "حجز موعد",
         "my_appointments": "مواعيدي",
+        "nav_appointments": "مواعيدي",
         "appointments_home_title": "المواعيد في مكاتب الأحوال المدنية",
         "appointments_home_intro": "لما يلزمه حضور إلى المكتب (تسجيل واقعة، أو تصحيح قيد، أو "
         "بطاقة الأحوال المدنية، أو دفتر العائلة) يمكن حجز موعد هنا بدل الانتظار.",
@@ -434,6 +435,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "refused_title": "This could not be done",
         "book": "Book an appointment",
         "my_appointments": "My appointments",
+        "nav_appointments": "Appointments",
         "appointments_home_title": "Appointments at civil status offices",
         "appointments_home_intro": "For what needs a visit to an office (registering an event, "
         "a correction, an identity card, a family book), book an appointment here instead of "

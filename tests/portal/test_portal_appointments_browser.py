@@ -48,7 +48,8 @@ def _sign_in(site: Site, page: Page) -> None:
 
 def _to_times(page: Page, *, shots: bool = False) -> None:
     """Service (registering an event) → the Zarqa governorate's nearest → Amman → first day."""
-    page.get_by_role("navigation").get_by_role("link", name="حجز موعد").click()
+    page.get_by_role("navigation").get_by_role("link", name="مواعيدي").click()
+    page.get_by_role("main").get_by_role("link", name="حجز موعد").click()
     expect(page.get_by_role("heading", level=2)).to_have_text("يُرجى اختيار الخدمة")
     if shots:
         check(page, "appointment-service-ar")
