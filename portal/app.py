@@ -6,7 +6,9 @@ Pages (Arabic right-to-left first, English; the language in a cookie, `/lang/{ar
 /sign-in (national number + PIN) → /code (the SMS code; resend) → /home (the documents the
 registry's `entitlements` allow, for the citizen and their family) → /order/new (collection at
 a kiosk, a counter or by post) → /orders/{code} (fee, mobile-money payment, then the order code
-and its QR) → /orders (every order, its state and next step) → POST /sign-out.
+and its QR) → /orders (every order, its state and next step) → POST /sign-out. Appointments
+at an office (/appointments, /appointments/new, the SMS's /b/{ref}?t=) are
+`portal.appointments`.
 
 Every registry call goes through `portal.registry_port` (the portal holds no database
 credentials: it is an enrolled channel with its own key). Sessions are the registry's citizen
@@ -41,6 +43,7 @@ from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portal import forms
+from portal.appointments import install_appointments
 from portal.config import PortalConfig, load_cookie_key
 from portal.qr import qr_svg
 from portal.registry_port import ClientPort, Order, RegistryPort
@@ -385,7 +388,14 @@ def create_app(
 
     @app.exception_handler(_SignedOut)
     async def on_signed_out(request: Request, exc: _SignedOut) -> Response:
-        return RedirectResponse("/sign-in", status_code=303)
+        response = RedirectResponse("/sign-in", status_code=303)
+        # a link followed before signing in (an SMS's /appointments/new?service=...) is
+        # where the code page goes on to
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        local = _LOCAL_PATH.fullmatch(target) and not target.startswith("//")
+        if request.method == "GET" and local and target != "/home":
+            p.set_cookie(request, response, "next", target)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -609,7 +619,10 @@ def create_app(
                 error=say(lang, "throttled", seconds=seconds),
                 headers={"Retry-After": seconds},
             )
-        response = RedirectResponse("/home", status_code=303)
+        target = request.cookies.get(p.cookie(request, "next"), "")
+        if not (_LOCAL_PATH.fullmatch(target) and not target.startswith("//")):
+            target = "/home"
+        response = RedirectResponse(target, status_code=303)
         state = SessionState(
             new_id(),
             session.token,
@@ -621,6 +634,7 @@ def create_app(
         p.set_cookie(request, response, "", seal.seal_session(state))
         p.clear_cookie(request, response, "pending")
         p.clear_cookie(request, response, "pre")
+        p.clear_cookie(request, response, "next")
         return response
 
     @app.post("/code/resend", response_class=HTMLResponse, include_in_schema=False)
@@ -891,6 +905,7 @@ def create_app(
             log.warning("sign-out: the registry did not answer; its session will expire")
         return p.to_sign_in(request, "signed_out")
 
+    install_appointments(app, p)
     install_http_metrics(app, "portal", MetricsAccess.from_env())  # docs/monitoring.md
     return app
 

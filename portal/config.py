@@ -4,7 +4,8 @@
                  cookie_key (the file holding the 32-byte key that seals session cookies),
                  public_url (the address citizens type; https:// makes cookies Secure),
                  phone_region (ISO 3166-1 alpha-2: how a mobile number without +country is
-                 read; "" accepts only +international numbers)
+                 read; "" accepts only +international numbers), timezone (the IANA zone
+                 of the clocks citizens read: a hold's expiry is shown in it)
     [registry]   url, timeout (seconds)
     [http]       host, port (where `sanad portal serve` listens)
 
@@ -35,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -78,6 +80,7 @@ class PortalConfig:
     public_url: str = "http://127.0.0.1:8090"
     phone_region: str = ""
     registry_timeout: float = 10.0
+    timezone: str = "Asia/Amman"
     host: str = "127.0.0.1"
     port: int = 8090
 
@@ -99,6 +102,14 @@ def _region(value: str) -> str:
     return value.upper()
 
 
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA time zone such as Asia/Amman") from None
+    return value
+
+
 _Url = Annotated[str, AfterValidator(_http_url)]
 
 
@@ -112,6 +123,7 @@ class _Portal(_Section):
     cookie_key: Path
     public_url: _Url = "http://127.0.0.1:8090"
     phone_region: Annotated[str, AfterValidator(_region)] = ""
+    timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Amman"
 
 
 class _Registry(_Section):
@@ -222,6 +234,7 @@ def load_config(path: Path | None, environ: Mapping[str, str] | None = None) -> 
         public_url=f.portal.public_url,
         phone_region=f.portal.phone_region,
         registry_timeout=f.registry.timeout,
+        timezone=f.portal.timezone,
         host=f.http.host,
         port=f.http.port,
     )

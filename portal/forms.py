@@ -9,6 +9,7 @@ What it does not do: judge entitlement or a PIN (the registry does), or word any
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 
@@ -20,18 +21,28 @@ from verifier import national_id as nid
 __all__ = [
     "FieldError",
     "address",
+    "booking_day",
     "code",
     "collection",
+    "link_token",
     "msisdn",
     "national_id",
+    "office_code",
     "order_code",
     "pin",
+    "reference",
+    "service_code",
+    "slot",
 ]
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _CROCKFORD_ALIASES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _POSTCODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,11}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SERVICE = re.compile(r"[A-Z_]{2,16}")
+_OFFICE = re.compile(r"[A-Z]{3}")
+_TOKEN = re.compile(r"[a-z]{22}")
+_SLOT = re.compile(r"(\d{4}-\d{2}-\d{2})T([01]\d|2[0-3]):([0-5]\d)")
 
 
 class FieldError(ValueError):
@@ -159,3 +170,53 @@ def address(form: Mapping[str, str]) -> tuple[Address | None, list[FieldError]]:
         ),
         [],
     )
+
+
+def reference(text: str) -> str:
+    """An appointment's reference (the same nine-character form as an order code)."""
+    try:
+        return order_code(text)
+    except FieldError:
+        raise FieldError("reference", "err_reference") from None
+
+
+def link_token(text: str) -> str:
+    """The SMS link's token: 22 lower-case letters (the registry checks it)."""
+    if not _TOKEN.fullmatch(text):
+        raise FieldError("t", "link_invalid")
+    return text
+
+
+def service_code(text: str) -> str:
+    if not _SERVICE.fullmatch(text):
+        raise FieldError("service", "err_service")
+    return text
+
+
+def office_code(text: str) -> str:
+    if not _OFFICE.fullmatch(text):
+        raise FieldError("office", "err_office")
+    return text
+
+
+def booking_day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_day()
+    except ValueError:
+        raise FieldError("day", "err_day") from None
+
+
+def _bad_day() -> dt.date:
+    raise ValueError("not YYYY-MM-DD")
+
+
+def slot(text: str) -> tuple[dt.date, dt.time]:
+    """A chosen time's button value, "2027-01-03T08:15": its day and its start."""
+    found = _SLOT.fullmatch(text)
+    if not found:
+        raise FieldError("slot", "err_slot")
+    try:
+        day = dt.date.fromisoformat(found.group(1))
+    except ValueError:
+        raise FieldError("slot", "err_slot") from None
+    return day, dt.time(int(found.group(2)), int(found.group(3)))

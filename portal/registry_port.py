@@ -25,11 +25,16 @@ from registry.client import (
     RegistryClient,
     SignInChallenge,
 )
+from registry.client_bookings import Appointment, BookableOffice, BookableService, BookingDay
 
 __all__ = [
     "COLLECTIONS",
     "ORDER_STATES",
     "Address",
+    "Appointment",
+    "BookableOffice",
+    "BookableService",
+    "BookingDay",
     "ClientPort",
     "OfficeChoice",
     "Order",
@@ -97,6 +102,37 @@ class RegistryPort(Protocol):
     def pay(
         self, session: CitizenSession, code: str, *, msisdn: str, idempotency_key: str
     ) -> Order: ...
+    def booking_services(self) -> list[BookableService]: ...
+    def booking_offices(self, service: str, governorate: str | None) -> list[BookableOffice]: ...
+    def booking_days(
+        self, session: CitizenSession, service: str, office: str
+    ) -> list[BookingDay]: ...
+    def booking_times(
+        self, session: CitizenSession, service: str, office: str, day: dt.date
+    ) -> list[dt.time]: ...
+    def hold_booking(
+        self,
+        session: CitizenSession,
+        *,
+        service: str,
+        office: str,
+        day: dt.date,
+        time: dt.time,
+        idempotency_key: str,
+        language: str,
+    ) -> Appointment: ...
+    def confirm_booking(self, session: CitizenSession, reference: str) -> Appointment: ...
+    def cancel_booking(self, session: CitizenSession, reference: str) -> Appointment: ...
+    def reschedule_booking(
+        self, session: CitizenSession, reference: str, *, day: dt.date, time: dt.time
+    ) -> Appointment: ...
+    def bookings(self, session: CitizenSession) -> list[Appointment]: ...
+    def booking(self, session: CitizenSession, reference: str) -> Appointment: ...
+    def join_waitlist(
+        self, session: CitizenSession, *, service: str, office: str, day: dt.date, language: str
+    ) -> int: ...
+    def booking_link(self, reference: str, token: str) -> Appointment: ...
+    def booking_link_act(self, reference: str, token: str, action: str) -> Appointment: ...
     def health(self) -> bool: ...
     def close(self) -> None: ...
 
@@ -160,6 +196,74 @@ class ClientPort:
         self, session: CitizenSession, code: str, *, msisdn: str, idempotency_key: str
     ) -> Order:
         return self.client.pay_order(session, code, msisdn=msisdn, idempotency_key=idempotency_key)
+
+    # -- appointments (docs/appointments.md) ------------------------------------------------
+
+    def booking_services(self) -> list[BookableService]:
+        return self.client.booking_services()
+
+    def booking_offices(self, service: str, governorate: str | None) -> list[BookableOffice]:
+        return self.client.booking_offices(service, governorate)
+
+    def booking_days(self, session: CitizenSession, service: str, office: str) -> list[BookingDay]:
+        return self.client.booking_days(session, service, office)
+
+    def booking_times(
+        self, session: CitizenSession, service: str, office: str, day: dt.date
+    ) -> list[dt.time]:
+        return self.client.booking_times(session, service, office, day)
+
+    def hold_booking(
+        self,
+        session: CitizenSession,
+        *,
+        service: str,
+        office: str,
+        day: dt.date,
+        time: dt.time,
+        idempotency_key: str,
+        language: str,
+    ) -> Appointment:
+        # retried safely: the same key from this channel is the same hold
+        return self.client.hold_booking(
+            session,
+            service=service,
+            office=office,
+            day=day,
+            time=time,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+
+    def confirm_booking(self, session: CitizenSession, reference: str) -> Appointment:
+        return self.client.confirm_booking(session, reference)
+
+    def cancel_booking(self, session: CitizenSession, reference: str) -> Appointment:
+        return self.client.cancel_booking(session, reference)
+
+    def reschedule_booking(
+        self, session: CitizenSession, reference: str, *, day: dt.date, time: dt.time
+    ) -> Appointment:
+        return self.client.reschedule_booking(session, reference, day=day, time=time)
+
+    def bookings(self, session: CitizenSession) -> list[Appointment]:
+        return self.client.bookings(session)
+
+    def booking(self, session: CitizenSession, reference: str) -> Appointment:
+        return self.client.booking(session, reference)
+
+    def join_waitlist(
+        self, session: CitizenSession, *, service: str, office: str, day: dt.date, language: str
+    ) -> int:
+        return self.client.join_waitlist(
+            session, service=service, office=office, day=day, language=language
+        )
+
+    def booking_link(self, reference: str, token: str) -> Appointment:
+        return self.client.booking_link(reference, token)
+
+    def booking_link_act(self, reference: str, token: str, action: str) -> Appointment:
+        return self.client.booking_link_act(reference, token, action)
 
     def health(self) -> bool:
         return self.client.health()
