@@ -88,6 +88,7 @@ def _names(ar: str, latin: str | None) -> dict[str, str]:
 
 
 def booking_json(v: BookingView) -> dict[str, Any]:
+    hijri_ar, hijri_latin = calendar.hijri(v.day)
     return {
         "reference": v.reference,
         "display_reference": v.display_reference,
@@ -101,7 +102,9 @@ def booking_json(v: BookingView) -> dict[str, Any]:
             "bring": _names(v.bring_ar, v.bring_latin),
         },
         "day": v.day.isoformat(),
+        "hijri": {"ar": hijri_ar, "latin": hijri_latin},
         "time": v.time.strftime("%H:%M"),
+        "starts_at": v.starts_at.isoformat(),  # the office's clock, with its UTC offset
         "counter": v.counter,
         "hold_expires_at": v.hold_expires_at.isoformat() if v.hold_expires_at else None,
         "from_waitlist": v.from_waitlist,

@@ -524,6 +524,10 @@ class RegistryClient:
         path = "/api/v1/booking-offices?" + urllib.parse.urlencode(query)
         return cb.parse_offices(self._call("GET", path, None, safe=True))
 
+    def booking_governorates(self, service: str) -> list[cb.Governorate]:
+        path = "/api/v1/booking-offices?" + urllib.parse.urlencode({"service": service})
+        return cb.parse_governorates(self._call("GET", path, None, safe=True))
+
     def booking_days(
         self, session: CitizenSession, service: str, office: str
     ) -> list[cb.BookingDay]:

@@ -17,10 +17,12 @@ __all__ = [
     "BookableOffice",
     "BookableService",
     "BookingDay",
+    "Governorate",
     "QueueTicket",
     "alternatives",
     "parse_appointment",
     "parse_days",
+    "parse_governorates",
     "parse_offices",
     "parse_services",
     "parse_ticket",
@@ -48,6 +50,12 @@ class BookableOffice:
 
 
 @dataclass(frozen=True)
+class Governorate:
+    code: str
+    name: Bilingual
+
+
+@dataclass(frozen=True)
 class BookingDay:
     day: dt.date
     hijri: Bilingual
@@ -72,6 +80,8 @@ class Appointment:
     hold_expires_at: dt.datetime | None
     from_waitlist: bool
     language: str
+    hijri: Bilingual | None = None
+    starts_at: dt.datetime | None = None  # aware, the office's clock
 
     @property
     def live(self) -> bool:
@@ -136,6 +146,14 @@ def parse_offices(d: dict[str, Any]) -> list[BookableOffice]:
     )
 
 
+def parse_governorates(d: dict[str, Any]) -> list[Governorate]:
+    """Every governorate the registry knows (a citizen may live where no office serves)."""
+    return _parsed(
+        "a list of governorates",
+        lambda: [Governorate(str(r["code"]), _bi(r["name"])) for r in d.get("governorates") or []],
+    )
+
+
 def parse_days(d: dict[str, Any]) -> list[BookingDay]:
     return _parsed(
         "a list of days",
@@ -170,6 +188,8 @@ def parse_appointment(d: dict[str, Any]) -> Appointment:
             hold_expires_at=dt.datetime.fromisoformat(expires) if expires else None,
             from_waitlist=bool(d["from_waitlist"]),
             language=str(d.get("language", "ar")),
+            hijri=_bi(d["hijri"]) if d.get("hijri") else None,
+            starts_at=dt.datetime.fromisoformat(d["starts_at"]) if d.get("starts_at") else None,
         )
 
     return _parsed("an appointment", build)

@@ -88,8 +88,9 @@ class ErrorCode(enum.StrEnum):
     BOOKING_NOT_ACTIVE = "booking_not_active"  # 409: cancelled, served, missed or expired
     BOOKING_NOT_TODAY = "booking_not_today"  # 409: checked in on another day
     BOOKING_OTHER_OFFICE = "booking_other_office"  # 409: checked in at another office
-    LINK_INVALID = "link_invalid"  # 403: an SMS link's token does not match its booking
+    LINK_INVALID = "link_invalid"  # 409: an SMS link's token does not match its booking
     NO_OFFICE_HERE = "no_office_here"  # 409: the kiosk is not placed in an office
     NOT_WALK_IN = "not_walk_in"  # 409: the service takes appointments only
     OFFICE_NOT_OPEN_NOW = "office_not_open_now"  # 409: walk-in tickets only in opening hours
     ALREADY_WAITING = "already_waiting"  # 409: already on that day's waiting list
+    DAY_NOT_FULL = "day_not_full"  # 409: a waiting list only for a day with no free time

@@ -112,6 +112,7 @@ class BookingView:
     bring_latin: str
     language: str
     from_waitlist: bool
+    starts_at: dt.datetime  # aware, in the office's zone
 
     @property
     def display_reference(self) -> str:
@@ -155,6 +156,7 @@ def view(s: Session, row: Booking) -> BookingView:
         bring_latin=service.bring_latin,
         language=row.language,
         from_waitlist=row.from_waitlist,
+        starts_at=local,
     )
 
 

@@ -51,6 +51,8 @@ def join(
         raise Conflict(
             "the office does not receive the public that day", code=ErrorCode.DAY_NOT_OPEN
         )
+    if calendar.free_times(s, rules.settings, place, day, now=now):
+        raise Conflict("that day still has free times: book one", code=ErrorCode.DAY_NOT_FULL)
     s.execute(select(Person.id).where(Person.id == person_id).with_for_update())
     mine = list(
         s.scalars(
