@@ -30,7 +30,7 @@ from registry.payments import setup as payments_setup
 from tests.support.registry import FAST, LiveServer, Registry, template_data_dir
 from tests.support.servers import SanadServer, free_port, serve_app
 
-__all__ = ["PORTAL_ID", "Site", "pay_simulator", "portal_site"]
+__all__ = ["PORTAL_ID", "Site", "fill_day", "pay_simulator", "portal_site"]
 
 PORTAL_ID = "PORTAL-1"
 
@@ -134,3 +134,44 @@ def portal_site(
         )
         url = stack.enter_context(serve_app(app, health="/health"))
         yield Site(reg, live.url, url, citizen, provider)
+
+
+def fill_day(site: Site, day: str, service: str) -> None:
+    """Every counter serving `service` at AMM booked all day by other people (a day for a
+    waiting list)."""
+    import datetime as dt
+    import uuid
+
+    from sqlalchemy import select
+
+    from registry.bookings import calendar, store
+    from registry.bookings.rules import Rules
+    from registry.config import BookingsConfig
+    from registry.models import Person
+
+    rules = Rules(BookingsConfig(max_active_per_person=50, holds_per_hour=1000), b"f" * 32)
+    when, now = dt.date.fromisoformat(day), dt.datetime.now(dt.UTC)
+    db = site.reg.db()
+    try:
+        with db.session() as s:
+            others = s.scalars(
+                select(Person.id).where(Person.national_id != site.citizen["national_id"]).limit(2)
+            ).all()
+            place = calendar.load_place(s, "AMM", service)
+            while times := calendar.free_times(s, rules.settings, place, when, now=now):
+                held = store.hold(
+                    s,
+                    rules,
+                    person_id=others[len(times) % 2],
+                    office="AMM",
+                    service=service,
+                    day=when,
+                    time=times[0],
+                    channel_id="FILL",
+                    idempotency_key=uuid.uuid4().hex,
+                    language="ar",
+                    now=now,
+                )
+                store.confirm(s, rules, reference=held.reference, person_id=None, now=now)
+    finally:
+        db.dispose()

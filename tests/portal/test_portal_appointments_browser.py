@@ -16,7 +16,7 @@ import pytest
 from registry.client import CitizenSession, RegistryClient
 from tests.orders.orders_support import signed_in
 from tests.portal import test_portal_browser as shared
-from tests.portal.portal_support import Site
+from tests.portal.portal_support import Site, fill_day
 from tests.portal.test_portal_browser import WORDS, check
 
 pytestmark = pytest.mark.browser
@@ -209,6 +209,7 @@ def test_a_waiting_list_offer_is_confirmed_from_its_sms_link(
         idempotency_key=uuid.uuid4().hex,
     )
     channel.confirm_booking(theirs, held.reference)
+    fill_day(site, day.isoformat(), "EXTRACT")  # a waiting list is for a full day
     mine = signed_in(channel, site.reg.url, site.citizen)
     assert channel.join_waitlist(mine, service="EXTRACT", office="AMM", day=day) == 1
     channel.cancel_booking(theirs, held.reference)  # the time frees: offered to the first waiting

@@ -9,7 +9,7 @@ import re
 
 import httpx
 
-from tests.portal.portal_support import Site
+from tests.portal.portal_support import Site, fill_day
 from tests.portal.test_portal_http import _csrf, _signed_in
 
 
@@ -151,52 +151,12 @@ def test_move_to_another_day_at_the_same_office(site: Site) -> None:
         assert f"{ref[:3]}-{ref[3:6]}-{ref[6:]}" in moved.text
 
 
-def _fill(site: Site, day: str) -> None:
-    """Every counter serving EVENT_REG at AMM booked all day by other people."""
-    import datetime as dt
-    import uuid
-
-    from sqlalchemy import select
-
-    from registry.bookings import calendar, store
-    from registry.bookings.rules import Rules
-    from registry.config import BookingsConfig
-    from registry.models import Person
-
-    rules = Rules(BookingsConfig(max_active_per_person=50, holds_per_hour=1000), b"f" * 32)
-    when, now = dt.date.fromisoformat(day), dt.datetime.now(dt.UTC)
-    db = site.reg.db()
-    try:
-        with db.session() as s:
-            others = s.scalars(
-                select(Person.id).where(Person.national_id != site.citizen["national_id"]).limit(2)
-            ).all()
-            place = calendar.load_place(s, "AMM", "EVENT_REG")
-            while times := calendar.free_times(s, rules.settings, place, when, now=now):
-                held = store.hold(
-                    s,
-                    rules,
-                    person_id=others[len(times) % 2],
-                    office="AMM",
-                    service="EVENT_REG",
-                    day=when,
-                    time=times[0],
-                    channel_id="FILL",
-                    idempotency_key=uuid.uuid4().hex,
-                    language="ar",
-                    now=now,
-                )
-                store.confirm(s, rules, reference=held.reference, person_id=None, now=now)
-    finally:
-        db.dispose()
-
-
 def test_joining_a_days_waiting_list_says_the_place_and_twice_is_refused(site: Site) -> None:
     with _signed_in(site) as c:
         days = c.get("/appointments/new", params={"service": "EVENT_REG", "office": "AMM"})
         day = re.search(r"day=(\d{4}-\d{2}-\d{2})", days.text)
         assert day
-        _fill(site, day.group(1))
+        fill_day(site, day.group(1), "EVENT_REG")
         data = {
             "csrf": _csrf(days.text),
             "service": "EVENT_REG",
