@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
 from cryptography import x509
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -28,7 +29,14 @@ from registry.exchange.agencies import QUERIES, certificate_agency
 from registry.exchange.queries import RateWindow, answer
 from verifier.keys import SigningKey
 
-__all__ = ["PeerCertProtocol", "QueryRequest", "create_exchange_app", "serve", "ssl_context"]
+__all__ = [
+    "ExchangeAnswer",
+    "PeerCertProtocol",
+    "QueryRequest",
+    "create_exchange_app",
+    "serve",
+    "ssl_context",
+]
 
 
 class PeerCertProtocol(H11Protocol):
@@ -46,6 +54,53 @@ class QueryRequest(BaseModel):
     child_national_id: str | None = Field(default=None, max_length=10)
     serial: str | None = Field(default=None, max_length=32)
 
+
+class ExchangeAnswer(BaseModel):
+    """200: the signed answer; both fields lowercase hex."""
+
+    payload: str = Field(
+        pattern="^[0-9a-f]+$",
+        description="CBOR map {query, answer, legal_basis, case_reference, agency, at}",
+    )
+    cose_sign1: str = Field(
+        pattern="^[0-9a-f]+$", description="detached COSE_Sign1 (EdDSA) over the payload"
+    )
+
+
+def _error(description: str, codes: list[str]) -> dict[str, Any]:
+    """A refusal as documented: `{"error": one of codes, "message"?}` and nothing else (403
+    and 422 carry a message, never the value sent)."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error"],
+        "properties": {"error": {"type": "string", "enum": codes}, "message": {"type": "string"}},
+    }
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ExchangeAnswer, "description": "Answered, signed"},
+    401: _error(
+        "No valid agency certificate: revoked, expired, unknown, or its agency disabled",
+        ["unauthenticated"],
+    ),
+    403: _error(
+        "Refused: not allowed under this legal basis, or no such person or document "
+        "(one answer for all, so nothing hints at who exists)",
+        ["refused"],
+    ),
+    404: _error("No such query", ["unknown_query"]),
+    422: _error(
+        "A field missing, null, not a string, empty or too long, or a malformed national "
+        "number; the message names the field",
+        [ErrorCode.INVALID_REQUEST.value, ErrorCode.INVALID_NATIONAL_ID.value],
+    ),
+    429: _error("Over the agency's requests a minute", ["rate_limited"]),
+}
 
 _REFUSED = {"error": "refused", "message": "not answered under this legal basis"}
 
@@ -69,8 +124,16 @@ def create_exchange_app(db: Database, key: SigningKey) -> FastAPI:
             return None
         return format(x509.load_der_x509_certificate(der).serial_number, "x")
 
-    @app.post("/api/v1/exchange/{query}")
-    def ask(query: str, body: QueryRequest, request: Request) -> Response:
+    @app.post(
+        "/api/v1/exchange/{query}",
+        responses=RESPONSES,
+        summary="A yes/no question about one person or document",
+    )
+    def ask(
+        query: Annotated[str, PathParam(description="one of " + ", ".join(sorted(QUERIES)))],
+        body: QueryRequest,
+        request: Request,
+    ) -> Response:
         now = dt.datetime.now(dt.UTC)
         serial = peer_serial(request)
         with db.session() as s:
