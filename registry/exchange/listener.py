@@ -9,6 +9,7 @@ or expired certificate, or a disabled agency, is refused with 401 at every reque
 from __future__ import annotations
 
 import datetime as dt
+import os
 import ssl
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +25,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from registry.codes import ErrorCode
 from registry.db import Database
-from registry.errors import InvalidInput
+from registry.errors import ConfigError, InvalidInput
 from registry.exchange.agencies import QUERIES, certificate_agency
 from registry.exchange.queries import RateWindow, answer
 from verifier.keys import SigningKey
@@ -34,6 +35,7 @@ __all__ = [
     "PeerCertProtocol",
     "QueryRequest",
     "create_exchange_app",
+    "create_exchange_app_from_env",
     "serve",
     "ssl_context",
 ]
@@ -101,6 +103,8 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     ),
     429: _error("Over the agency's requests a minute", ["rate_limited"]),
 }
+
+EXCHANGE_KEY = "exchange-key.jwk"  # in the keys directory
 
 _REFUSED = {"error": "refused", "message": "not answered under this legal basis"}
 
@@ -174,13 +178,32 @@ def ssl_context(ca_file: Path, cert_file: Path, key_file: Path) -> ssl.SSLContex
     return ctx
 
 
+def create_exchange_app_from_env() -> FastAPI:
+    """For uvicorn's factory in each worker: the data directory and database from the
+    environment, as `sanad registry serve` passes them; the exchange key is made before."""
+    from registry.config import DataDir
+    from registry.service import DATA_ENV, DB_ENV
+    from verifier.keys import load_signing_key
+
+    root = os.environ.get(DATA_ENV)
+    if not root:
+        raise ConfigError(f"set {DATA_ENV} to the registry's data directory")
+    data = DataDir(Path(root))
+    db = Database(data.database_url(os.environ.get(DB_ENV) or None))
+    return create_exchange_app(db, load_signing_key(Path(data.keys_dir) / EXCHANGE_KEY))
+
+
 def serve(
-    app: FastAPI, host: str, port: int, ca_file: Path, cert_file: Path, key_file: Path
+    host: str, port: int, ca_file: Path, cert_file: Path, key_file: Path, workers: int = 1
 ) -> None:
-    config = uvicorn.Config(
-        app,
+    """uvicorn with mutual TLS and `workers` processes, each building its app from the
+    environment (`create_exchange_app_from_env`)."""
+    uvicorn.run(
+        "registry.exchange.listener:create_exchange_app_from_env",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         http=PeerCertProtocol,
         ssl_certfile=str(cert_file),
         ssl_keyfile=str(key_file),
@@ -188,4 +211,3 @@ def serve(
         ssl_cert_reqs=ssl.CERT_REQUIRED,
         log_level="warning",
     )
-    uvicorn.Server(config).run()
