@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import ssl
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from registry.codes import ErrorCode
@@ -49,12 +50,24 @@ class PeerCertProtocol(H11Protocol):
         self.app_state = {**self.app_state, "tls_peer_der": der}
 
 
+def _printable(value: str) -> str:
+    """No control character: PostgreSQL text cannot hold NUL (a 500, not an answer), and
+    none belongs in a legal basis, a case reference, a number or a serial. (A lone surrogate
+    is already refused by pydantic as no valid string.)"""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+
+
 class QueryRequest(BaseModel):
-    legal_basis: str = Field(min_length=1, max_length=64)
-    case_reference: str = Field(min_length=1, max_length=64)
-    national_id: str | None = Field(default=None, max_length=10)
-    child_national_id: str | None = Field(default=None, max_length=10)
-    serial: str | None = Field(default=None, max_length=32)
+    legal_basis: Text = Field(min_length=1, max_length=64)
+    case_reference: Text = Field(min_length=1, max_length=64)
+    national_id: Text | None = Field(default=None, max_length=10)
+    child_national_id: Text | None = Field(default=None, max_length=10)
+    serial: Text | None = Field(default=None, max_length=32)
 
 
 class ExchangeAnswer(BaseModel):

@@ -20,11 +20,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from registry.config import DataDir
 from registry.db import Database
 from registry.exchange import agencies
 from registry.exchange.ca import AgencyCa, create_ca
 from registry.exchange.listener import PeerCertProtocol, create_exchange_app
-from tests.support.registry import copied_registry
+from registry.seed import initialise
+from tests.support.registry import FAST, copied_registry
 from tests.support.servers import free_port
 from verifier.keys import SigningKey
 
@@ -106,11 +108,17 @@ def exchange_world(
     tmp_path_factory: pytest.TempPathFactory,
     bases: dict[str, list[str]] | None = None,
     per_minute: int = 60,
+    database_url: str | None = None,
 ) -> Iterator[World]:
-    """A copied demo registry with the agency PENS (by default `pension` = is_alive) and the
-    exchange listening on 127.0.0.1 with mutual TLS."""
-    reg = copied_registry(tmp_path, tmp_path_factory)
-    db = Database(reg.url)
+    """A demo registry (the run's SQLite template copied, or with `database_url` a small
+    population initialised there) with the agency PENS (by default `pension` = is_alive)
+    and the exchange listening on 127.0.0.1 with mutual TLS."""
+    if database_url is None:
+        url = copied_registry(tmp_path, tmp_path_factory).url
+    else:
+        initialise(DataDir(tmp_path / "data"), database_url=database_url, demo=60, settings=FAST)
+        url = database_url
+    db = Database(url)
     ca = create_ca(tmp_path / "ca", NOW)
     with db.session() as s:
         agencies.add_agency(

@@ -132,19 +132,21 @@ def test_exchange_serve_with_two_workers_over_mutual_tls(
     assert signed.exit_code == 0, signed.output
     cert, server_key = server_cert(tmp_path)
     port = free_port()
-    server = subprocess.Popen(
-        [
-            *(SANAD, "registry", "exchange", "serve", "--workers", "2", "--port", str(port)),
-            *("--data", str(registry.data.root), "--db", registry.data.database_url()),
-            *("--cert", str(cert), "--key", str(server_key)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as err:  # the child keeps its own descriptor
+        server = subprocess.Popen(
+            [
+                *(SANAD, "registry", "exchange", "serve", "--workers", "2", "--port", str(port)),
+                *("--data", str(registry.data.root), "--db", registry.data.database_url()),
+                *("--cert", str(cert), "--key", str(server_key)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
 
         def listening() -> bool:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert server.poll() is None, log.read_text(errors="replace")
             with socket.socket() as sock:
                 return sock.connect_ex(("127.0.0.1", port)) == 0
 

@@ -207,6 +207,14 @@ BAD_BODIES: dict[str, tuple[str, dict[str, object], str, str]] = {
     "child absent": ("is_parent_of", {}, "invalid_request", "child_national_id"),
     "serial null": ("document_genuine", {"serial": None}, "invalid_request", "serial"),
     "serial a list": ("document_genuine", {"serial": ["A1"]}, "invalid_request", "serial"),
+    # PostgreSQL text holds no NUL: refused here rather than a 500 from the database
+    "serial with NUL": ("document_genuine", {"serial": "A1\x00"}, "invalid_request", "serial"),
+    "basis with a control character": (
+        "is_alive",
+        {"legal_basis": "pension\x07"},
+        "invalid_request",
+        "legal_basis",
+    ),
 }
 
 
@@ -223,6 +231,21 @@ def test_missing_or_non_string_fields_are_422(world: World, case: str) -> None:
     assert r.status_code == 422, r.text
     assert r.json()["error"] == error and field in r.json()["message"]
     assert p.national_id not in r.text and "12345" not in r.text
+
+
+def test_a_lone_surrogate_is_422(world: World) -> None:
+    """`\\ud800` is valid JSON but no character a database can store: pydantic refuses it
+    as a string, so it never reaches a query."""
+    cert, key, _ = world.issue("PENS")
+    raw = b'{"legal_basis": "pension", "case_reference": "C-\\ud800", "national_id": "1"}'
+    with world.client((cert, key)) as c:
+        r = c.post(
+            "/api/v1/exchange/is_alive",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_request" and "case_reference" in r.json()["message"]
 
 
 @pytest.mark.parametrize(
