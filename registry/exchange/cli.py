@@ -21,9 +21,10 @@ def _ca_dir(data: Any) -> Path:
 def _exchange_key(data: Any) -> Any:
     """The exchange's signing key, made on first use and never replaced (create_private)."""
     from registry.config import create_private
+    from registry.exchange.listener import EXCHANGE_KEY
     from verifier.keys import SigningKey, load_signing_key
 
-    path = Path(data.keys_dir) / "exchange-key.jwk"
+    path = Path(data.keys_dir) / EXCHANGE_KEY
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
@@ -165,18 +166,32 @@ def make_groups(
     @click.option("--port", default=8443, show_default=True)
     @click.option("--cert", type=click.Path(dir_okay=False, path_type=Path), required=True)
     @click.option("--key", type=click.Path(dir_okay=False, path_type=Path), required=True)
+    @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
     @errors
     def serve(
-        data_dir: Path, db_url: str | None, host: str, port: int, cert: Path, key: Path
+        data_dir: Path,
+        db_url: str | None,
+        host: str,
+        port: int,
+        cert: Path,
+        key: Path,
+        workers: int,
     ) -> None:
         """Serve the exchange: TLS with a client certificate from the agency CA required."""
-        from registry.exchange.listener import create_exchange_app
-        from registry.exchange.listener import serve as run
+        import os
 
-        data, db = open_(data_dir, db_url)
+        from registry.exchange.listener import serve as run
+        from registry.service import DATA_ENV, DB_ENV
+
+        data, db = open_(data_dir, db_url)  # migrate once, before any worker starts
+        db.dispose()
         ca_file = _ca_dir(data) / "agency-ca.pem"
         if not ca_file.exists():
             raise click.UsageError("no agency CA yet: sign an agency's CSR first")
-        run(create_exchange_app(db, _exchange_key(data)), host, port, ca_file, cert, key)
+        _exchange_key(data)  # made once here, so every worker reads the same one
+        os.environ[DATA_ENV] = str(Path(data.root).resolve())
+        if db_url:
+            os.environ[DB_ENV] = db_url
+        run(host, port, ca_file, cert, key, workers)
 
     return agency, exchange

@@ -9,26 +9,37 @@ or expired certificate, or a disabled agency, is refused with 401 at every reque
 from __future__ import annotations
 
 import datetime as dt
+import os
 import ssl
+import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import uvicorn
 from cryptography import x509
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from registry.codes import ErrorCode
 from registry.db import Database
-from registry.errors import InvalidInput
+from registry.errors import ConfigError, InvalidInput
 from registry.exchange.agencies import QUERIES, certificate_agency
 from registry.exchange.queries import RateWindow, answer
 from verifier.keys import SigningKey
 
-__all__ = ["PeerCertProtocol", "QueryRequest", "create_exchange_app", "serve", "ssl_context"]
+__all__ = [
+    "ExchangeAnswer",
+    "PeerCertProtocol",
+    "QueryRequest",
+    "create_exchange_app",
+    "create_exchange_app_from_env",
+    "serve",
+    "ssl_context",
+]
 
 
 class PeerCertProtocol(H11Protocol):
@@ -39,13 +50,74 @@ class PeerCertProtocol(H11Protocol):
         self.app_state = {**self.app_state, "tls_peer_der": der}
 
 
-class QueryRequest(BaseModel):
-    legal_basis: str = Field(min_length=1, max_length=64)
-    case_reference: str = Field(min_length=1, max_length=64)
-    national_id: str | None = Field(default=None, max_length=10)
-    child_national_id: str | None = Field(default=None, max_length=10)
-    serial: str | None = Field(default=None, max_length=32)
+def _printable(value: str) -> str:
+    """No control character: PostgreSQL text cannot hold NUL (a 500, not an answer), and
+    none belongs in a legal basis, a case reference, a number or a serial. (A lone surrogate
+    is already refused by pydantic as no valid string.)"""
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
 
+
+Text = Annotated[str, AfterValidator(_printable)]
+
+
+class QueryRequest(BaseModel):
+    legal_basis: Text = Field(min_length=1, max_length=64)
+    case_reference: Text = Field(min_length=1, max_length=64)
+    national_id: Text | None = Field(default=None, max_length=10)
+    child_national_id: Text | None = Field(default=None, max_length=10)
+    serial: Text | None = Field(default=None, max_length=32)
+
+
+class ExchangeAnswer(BaseModel):
+    """200: the signed answer; both fields lowercase hex."""
+
+    payload: str = Field(
+        pattern="^[0-9a-f]+$",
+        description="CBOR map {query, answer, legal_basis, case_reference, agency, at}",
+    )
+    cose_sign1: str = Field(
+        pattern="^[0-9a-f]+$", description="detached COSE_Sign1 (EdDSA) over the payload"
+    )
+
+
+def _error(description: str, codes: list[str]) -> dict[str, Any]:
+    """A refusal as documented: `{"error": one of codes, "message"?}` and nothing else (403
+    and 422 carry a message, never the value sent)."""
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["error"],
+        "properties": {"error": {"type": "string", "enum": codes}, "message": {"type": "string"}},
+    }
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": ExchangeAnswer, "description": "Answered, signed"},
+    401: _error(
+        "No valid agency certificate: revoked, expired, unknown, or its agency disabled",
+        ["unauthenticated"],
+    ),
+    403: _error(
+        "Refused: not allowed under this legal basis, or no such person or document "
+        "(one answer for all, so nothing hints at who exists)",
+        ["refused"],
+    ),
+    404: _error("No such query", ["unknown_query"]),
+    422: _error(
+        "A field missing, null, not a string, empty or too long, or a malformed national "
+        "number; the message names the field",
+        [ErrorCode.INVALID_REQUEST.value, ErrorCode.INVALID_NATIONAL_ID.value],
+    ),
+    429: _error("Over the agency's requests a minute", ["rate_limited"]),
+}
+
+EXCHANGE_KEY = "exchange-key.jwk"  # in the keys directory
 
 _REFUSED = {"error": "refused", "message": "not answered under this legal basis"}
 
@@ -69,8 +141,16 @@ def create_exchange_app(db: Database, key: SigningKey) -> FastAPI:
             return None
         return format(x509.load_der_x509_certificate(der).serial_number, "x")
 
-    @app.post("/api/v1/exchange/{query}")
-    def ask(query: str, body: QueryRequest, request: Request) -> Response:
+    @app.post(
+        "/api/v1/exchange/{query}",
+        responses=RESPONSES,
+        summary="A yes/no question about one person or document",
+    )
+    def ask(
+        query: Annotated[str, PathParam(description="one of " + ", ".join(sorted(QUERIES)))],
+        body: QueryRequest,
+        request: Request,
+    ) -> Response:
         now = dt.datetime.now(dt.UTC)
         serial = peer_serial(request)
         with db.session() as s:
@@ -111,13 +191,32 @@ def ssl_context(ca_file: Path, cert_file: Path, key_file: Path) -> ssl.SSLContex
     return ctx
 
 
+def create_exchange_app_from_env() -> FastAPI:
+    """For uvicorn's factory in each worker: the data directory and database from the
+    environment, as `sanad registry serve` passes them; the exchange key is made before."""
+    from registry.config import DataDir
+    from registry.service import DATA_ENV, DB_ENV
+    from verifier.keys import load_signing_key
+
+    root = os.environ.get(DATA_ENV)
+    if not root:
+        raise ConfigError(f"set {DATA_ENV} to the registry's data directory")
+    data = DataDir(Path(root))
+    db = Database(data.database_url(os.environ.get(DB_ENV) or None))
+    return create_exchange_app(db, load_signing_key(Path(data.keys_dir) / EXCHANGE_KEY))
+
+
 def serve(
-    app: FastAPI, host: str, port: int, ca_file: Path, cert_file: Path, key_file: Path
+    host: str, port: int, ca_file: Path, cert_file: Path, key_file: Path, workers: int = 1
 ) -> None:
-    config = uvicorn.Config(
-        app,
+    """uvicorn with mutual TLS and `workers` processes, each building its app from the
+    environment (`create_exchange_app_from_env`)."""
+    uvicorn.run(
+        "registry.exchange.listener:create_exchange_app_from_env",
+        factory=True,
         host=host,
         port=port,
+        workers=workers,
         http=PeerCertProtocol,
         ssl_certfile=str(cert_file),
         ssl_keyfile=str(key_file),
@@ -125,4 +224,3 @@ def serve(
         ssl_cert_reqs=ssl.CERT_REQUIRED,
         log_level="warning",
     )
-    uvicorn.Server(config).run()

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
-import ssl
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import cbor2
 import httpx
 import pytest
-import uvicorn
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
 from registry import audit
@@ -26,122 +17,17 @@ from registry.audit import AuditEvent
 from registry.db import Database
 from registry.errors import InvalidInput
 from registry.exchange import agencies
-from registry.exchange.ca import AgencyCa, create_ca
-from registry.exchange.listener import PeerCertProtocol, create_exchange_app
+from registry.exchange.ca import create_ca
 from registry.exchange.queries import accesses_for, answer, verify_answer
 from registry.models import Agency, AuditEntry, Person
-from tests.support.registry import copied_registry
-from tests.support.servers import free_port
-from verifier.keys import SigningKey
-
-NOW = dt.datetime.now(dt.UTC)
-
-
-def _key_and_csr(tmp: Path, name: str) -> tuple[Path, bytes]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    path = tmp / f"{name}-key.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    csr = (
-        x509.CertificateSigningRequestBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-        .sign(key, hashes.SHA256())
-    )
-    return path, csr.public_bytes(serialization.Encoding.PEM)
-
-
-def _server_cert(tmp: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(NOW - dt.timedelta(minutes=5))
-        .not_valid_after(NOW + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp / "server.pem", tmp / "server-key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-class World:
-    def __init__(self, tmp: Path, db: Database, ca: AgencyCa, url: str, server_cert: Path):
-        self.tmp, self.db, self.ca, self.url, self.server_cert = tmp, db, ca, url, server_cert
-
-    def issue(self, code: str, **kw: object) -> tuple[Path, Path, str]:
-        key_path, csr = _key_and_csr(self.tmp, f"{code}-{time.monotonic_ns()}")
-        issued = self.ca.sign_csr(csr, code, NOW, **kw)  # type: ignore[arg-type]
-        cert_path = self.tmp / f"{issued.serial}.pem"
-        cert_path.write_bytes(issued.pem)
-        with self.db.session() as s:
-            agencies.record_certificate(s, code, issued, NOW)
-            s.commit()
-        return cert_path, key_path, issued.serial
-
-    def client(self, cert: tuple[Path, Path] | None) -> httpx.Client:
-        ctx = ssl.create_default_context(cafile=str(self.server_cert))
-        if cert is not None:
-            ctx.load_cert_chain(str(cert[0]), str(cert[1]))
-        return httpx.Client(base_url=self.url, verify=ctx, timeout=10)
-
-
-KEY = SigningKey.generate()
+from tests.exchange.exchange_support import KEY, NOW, World, exchange_world
+from tests.exchange.exchange_support import key_and_csr as _key_and_csr
 
 
 @pytest.fixture
 def world(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    reg = copied_registry(tmp_path, tmp_path_factory)
-    db = Database(reg.url)
-    ca = create_ca(tmp_path / "ca", NOW)
-    with db.session() as s:
-        agencies.add_agency(
-            s, "PENS", "مؤسسة الضمان", "Pensions office", "it@pens", {"pension": ["is_alive"]}, NOW
-        )
-        s.commit()
-    cert, key = _server_cert(tmp_path)
-    port = free_port()
-    config = uvicorn.Config(
-        create_exchange_app(db, KEY),
-        host="127.0.0.1",
-        port=port,
-        http=PeerCertProtocol,
-        ssl_certfile=str(cert),
-        ssl_keyfile=str(key),
-        ssl_ca_certs=str(tmp_path / "ca" / "agency-ca.pem"),
-        ssl_cert_reqs=ssl.CERT_REQUIRED,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield World(tmp_path, db, ca, f"https://127.0.0.1:{port}", cert)
-    server.should_exit = True
-    thread.join(5)
-    db.dispose()
+    with exchange_world(tmp_path, tmp_path_factory) as w:
+        yield w
 
 
 def _person(db: Database) -> Person:
@@ -321,6 +207,14 @@ BAD_BODIES: dict[str, tuple[str, dict[str, object], str, str]] = {
     "child absent": ("is_parent_of", {}, "invalid_request", "child_national_id"),
     "serial null": ("document_genuine", {"serial": None}, "invalid_request", "serial"),
     "serial a list": ("document_genuine", {"serial": ["A1"]}, "invalid_request", "serial"),
+    # PostgreSQL text holds no NUL: refused here rather than a 500 from the database
+    "serial with NUL": ("document_genuine", {"serial": "A1\x00"}, "invalid_request", "serial"),
+    "basis with a control character": (
+        "is_alive",
+        {"legal_basis": "pension\x07"},
+        "invalid_request",
+        "legal_basis",
+    ),
 }
 
 
@@ -337,6 +231,21 @@ def test_missing_or_non_string_fields_are_422(world: World, case: str) -> None:
     assert r.status_code == 422, r.text
     assert r.json()["error"] == error and field in r.json()["message"]
     assert p.national_id not in r.text and "12345" not in r.text
+
+
+def test_a_lone_surrogate_is_422(world: World) -> None:
+    """`\\ud800` is valid JSON but no character a database can store: pydantic refuses it
+    as a string, so it never reaches a query."""
+    cert, key, _ = world.issue("PENS")
+    raw = b'{"legal_basis": "pension", "case_reference": "C-\\ud800", "national_id": "1"}'
+    with world.client((cert, key)) as c:
+        r = c.post(
+            "/api/v1/exchange/is_alive",
+            content=raw,
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_request" and "case_reference" in r.json()["message"]
 
 
 @pytest.mark.parametrize(
