@@ -661,9 +661,15 @@ class System:
         return found[skip]
 
     def kiosk(
-        self, kiosk_id: str, *, registry_url: str | None = None
+        self,
+        kiosk_id: str,
+        *,
+        registry_url: str | None = None,
+        office: str | None = None,
+        scanner: str = "",
     ) -> tuple[KioskProc, PrinterProc]:
-        """Enrol a kiosk, start its printer emulator and the kiosk process (at attract)."""
+        """Enrol a kiosk, start its printer emulator and the kiosk process (at attract);
+        `office`: the office it stands in, `scanner`: its code reader's serial device."""
         base = self.base / kiosk_id
         base.mkdir(parents=True, exist_ok=True)
         key = SigningKey.generate()
@@ -672,6 +678,7 @@ class System:
         self.registry.admin(
             "kiosk", "enroll", "--id", kiosk_id, "--public-key", str(base / "kiosk.pub.jwk"),
             "--centre-ar", CENTRE_AR, "--centre-latin", "Citizen Service Centre - Amman",
+            *(("--office", office) if office else ()),
         )  # fmt: skip
         printer = PrinterProc(base / "receipts", base / "printer.log")
         self._started.append(printer)
@@ -701,6 +708,8 @@ fullscreen = false
 verifier_url = "{self.verifier.url}"
 [heartbeat]
 interval = 5
+[scanner]
+port = "{scanner}"
 """,
             encoding="utf-8",
         )

@@ -12,6 +12,7 @@ verifies VALID; a second collection is refused as collected.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -233,3 +234,120 @@ def test_order_on_the_phone_pay_and_collect_at_a_kiosk(online: Online, phone: Pa
 
     again = kiosk.send(*collect)[-1]
     assert kiosk.wait_step(again)["state"] == "refused"
+
+
+@pytest.fixture
+def desk() -> Iterator[Page]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar")
+            yield context.new_page()
+            context.close()
+        finally:
+            browser.close()
+
+
+def _portal_sign_in(online: Online, page: Page, citizen: dict[str, str]) -> None:
+    to = citizen["phone"]
+    seen = len(online.messages(to))
+    page.goto(f"{online.portal_url}/lang/ar?next=/sign-in")
+    page.get_by_label("الرقم الوطني").fill(citizen["national_id"])
+    page.get_by_label("الرقم السري").fill(citizen["pin"])
+    page.get_by_role("button", name="متابعة").click()
+    code = re.search(r"\b(\d{6})\b", online.wait_sms(to, r"\b\d{6}\b", after=seen))
+    assert code
+    page.get_by_label("الرمز المكوّن من 6 أرقام").fill(code.group(1))
+    page.get_by_role("button", name="تأكيد الرمز").click()
+
+
+def test_book_online_check_in_with_the_qr_and_be_called_at_the_office(
+    online: Online, phone: Page, desk: Page
+) -> None:
+    """A citizen books on the phone and receives the SMS at the SMSC; on the day (the booking
+    is moved to ten minutes from now, as the calendar would bring it) she scans the booking's
+    QR at the office's kiosk, which prints her queue ticket; a clerk calls the next number from
+    the office's queue page and it is hers."""
+    from sqlalchemy import create_engine, update
+
+    from registry.models import Booking
+    from registry.office.declarations import Role
+    from tests.support.staff_tokens import new_staff
+
+    citizen = next(
+        c
+        for c in online.system.citizens
+        if c["phone"] and c["sex"] == "M" and "deceased" not in c["facts"]
+    )
+    to = citizen["phone"]
+    seen = len(online.messages(to))
+    page = phone
+    _portal_sign_in(online, page, citizen)
+    page.get_by_role("navigation").get_by_role("link", name="مواعيدي").click()
+    page.get_by_role("main").get_by_role("link", name="حجز موعد").click()
+    page.get_by_role("link", name=re.compile("^اختيار هذه الخدمة: تسجيل واقعة")).click()
+    page.get_by_role("link", name=re.compile("^اختيار هذا المكتب: .*عمان")).click()
+    page.locator("a.day-link").first.click()
+    page.locator("ul.times button").first.click()
+    page.get_by_role("button", name="تأكيد الموعد").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("تم حجز الموعد")
+    shown = page.locator(".order-code").inner_text().strip()
+    sms = online.wait_sms(to, re.escape(shown), after=seen)
+    assert citizen["national_id"] not in sms and "/b/" in sms
+    reference = shown.replace("-", "")
+
+    # the day comes: the appointment starts in ten minutes
+    soon = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(minutes=10)
+    engine = create_engine(online.system.registry.db_url)
+    try:
+        with engine.begin() as c:
+            c.execute(
+                update(Booking)
+                .where(Booking.reference == reference)
+                .values(starts_at=soon, ends_at=soon + dt.timedelta(minutes=30))
+            )
+    finally:
+        engine.dispose()
+
+    master, slave = os.openpty()
+    try:
+        kiosk, printer = online.system.kiosk("ONLINE-K2", office="AMM", scanner=os.ttyname(slave))
+        last = kiosk.send(
+            {"label": "appointment", "do": "appointment", "until": ["language", "checkin_entry"]},
+        )[-1]
+        if kiosk.wait_step(last)["state"] == "language":
+            last = kiosk.send(
+                {"label": "arabic", "do": "language", "lang": "ar", "until": ["checkin_entry"]}
+            )[-1]
+            kiosk.wait_step(last)
+        os.write(master, f"SANAD-BOOKING:{reference}\r".encode())
+        assert kiosk.wait_shown("ticket", timeout=60)["state"] == "ticket"
+        ticket = printer.wait_receipts(1)[0]
+        assert ticket["complete"], ticket
+    finally:
+        os.close(master)
+        os.close(slave)
+
+    reg = online.system.registry
+    clerk = new_staff(DataDir(reg.data), Role.CLERK, office="AMM", database_url=reg.db_url)
+    desk.goto(f"{reg.url}/office/sign-in")
+    desk.get_by_label("اسم المستخدم").fill(clerk.username)
+    desk.get_by_label("كلمة المرور").fill(clerk.password)
+    desk.get_by_label("رمز التحقق (ستة أرقام)").fill(clerk.code())
+    desk.get_by_role("button", name="دخول").click()
+    desk.goto(f"{reg.url}/office/queue")
+    desk.get_by_role("link", name="الشبّاك 1").click()
+    desk.get_by_role("button", name="نداء الرقم التالي").click()
+    expect(desk.locator("body")).to_contain_text("B-001")
+    engine = create_engine(reg.db_url)
+    try:
+        with engine.connect() as c:
+            state = c.execute(
+                Booking.__table__.select()
+                .with_only_columns(Booking.state)
+                .where(Booking.reference == reference)
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert state == "called"
+    kiosk.run(FINISH)
