@@ -2256,15 +2256,15 @@ def _choose_day(s: Session, e: Event) -> Step | None:
     if isinstance(e, ChooseDay):
         if not 0 <= e.index < len(s.days) or not s.days[e.index].has_free:
             raise ValueError(f"no free day number {e.index}")
-        day = s.days[e.index]
-        assert s.token is not None and s.service is not None
+        day, token, service = s.days[e.index], s.token, s.service
+        assert token is not None and service is not None
         s = _set(s, day=day, slots=(), slot=None)
         return _request(
             s,
             State.LOADING_BOOKING,
             LoadBookingTimes,
-            token=s.token,
-            service=s.service.code,
+            token=token,
+            service=service.code,
             day=day.day,
         )
     if isinstance(e, Back):
@@ -2288,16 +2288,17 @@ def _choose_time(s: Session, e: Event) -> Step | None:
 
 def _confirm_booking(s: Session, e: Event) -> Step | None:
     if isinstance(e, Confirm):
-        assert s.token is not None and s.service is not None and s.slot is not None
+        token, service, slot = s.token, s.service, s.slot
+        assert token is not None and service is not None and slot is not None
         # one confirmation, one key: a retry from SERVICE_ERROR resends it, the same hold
         s = _set(s, purchase=s.purchase + 1)
         return _request(
             s,
             State.BOOKING,
             BookAppointment,
-            token=s.token,
-            service=s.service.code,
-            slot=s.slot,
+            token=token,
+            service=service.code,
+            slot=slot,
             idempotency_key=s.idempotency_key,
             language=s.language,
         )
