@@ -277,6 +277,10 @@ _BUSY = frozenset(
 )
 
 
+# the end of a journey: its timeout goes home without asking "are you still there?"
+_DONE = (State.DONE, State.TICKET, State.BOOKED)
+
+
 class Purpose(enum.Enum):
     """What the citizen came for, as the attract screen's button said."""
 
@@ -1428,7 +1432,7 @@ def _goto(s: Session, state: State, *effects: Effect, **changes: object) -> Step
 
 
 def _idle_seconds(state: State, settings: Settings) -> int:
-    if state in (State.DONE, State.TICKET, State.BOOKED):
+    if state in _DONE:
         return settings.done_seconds
     if state in (
         State.SERVICE_ERROR,
@@ -1513,7 +1517,7 @@ def step(s: Session, e: Event) -> Step:
     if isinstance(e, ToggleLargeText) and not s.state.busy:
         return _set(s, large_text=not s.large_text), ()
     if isinstance(e, IdleTimeout):
-        if s.state in (State.IDLE_WARNING, State.DONE):
+        if s.state in (State.IDLE_WARNING, *_DONE):
             return _wipe(s)
         s2, effects = _goto(s, State.IDLE_WARNING, paused=s.state)
         timer = s2.timer
