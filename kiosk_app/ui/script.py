@@ -14,10 +14,11 @@ session to reach one of the named states:
 Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `collect` (the
 welcome screen's "collect an order"), `appointment`, `queue` and `book` (its "I have an
 appointment", "queue ticket" and "book an appointment"), `tap` (`text`: a button's exact
-label), `tap_key` (`key`: a catalogue key, in the session's language), `keys` (`text`: keypad keys, one tap each: digits,
-or the order code's digits and letters), `language` (`lang`), `document` (`type`, `relation`),
-`pay`, `corner` (the technician's five taps), `reprint` and `cancel_job` (the first failed job),
-`report` (write the session, its entitlements and the payment ledger), `shot` (`name`: a
+label), `tap_key` (`key`: a catalogue key, in the session's language), `keys` (`text`: keypad
+keys, one tap each: digits, or the order code's digits and letters), `language` (`lang`),
+`document` (`type`, `relation`), `pay`, `corner` (the technician's five taps), `reprint` and
+`cancel_job` (the first failed job), `report` (write the session, its entitlements and the
+payment ledger), `shot` (`name`: a
 screenshot into the log's directory) and `quit`.
 
 Every step and every screen shown is written to the progress log as one JSON line:
