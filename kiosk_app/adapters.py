@@ -4,7 +4,7 @@
   and a cable pulled between citizens costs nothing); its status mapped to the session's
   `hardware.status.PrinterState` (no answer is UNKNOWN, never "ready").
 - `LayoutRenderer`: `hardware.layout` for receipts of verified documents, previews marked as
-  specimens, and the technician's test page.
+  specimens, queue tickets, and the technician's test page.
 
 What this module does not do: decide when anything happens (the session and the runner do).
 """
@@ -26,6 +26,7 @@ from hardware.errors import HardwareError
 from hardware.job import PrintJob
 from hardware.printer import open_printer
 from hardware.status import PrinterState, PrinterStatus
+from kiosk_app import session as ks
 from kiosk_app.effects import PrintOutcome
 from kiosk_app.files import write_private
 from verifier.documents import Bilingual, Document, Place, resolve_places
@@ -159,6 +160,26 @@ class LayoutRenderer:
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
         return write_private(out, buffer.getvalue())  # the citizen's data, owner-only
+
+    def ticket(self, ticket: ks.Ticket, language: str) -> Image.Image:
+        """A queue ticket through `hardware.layout.render_queue_ticket`, the citizen's language
+        first."""
+        from hardware.layout import QueueTicketView, render_queue_ticket
+
+        view = QueueTicketView(
+            label=ticket.label,
+            kind=ticket.kind,
+            late=ticket.late,
+            office_ar=ticket.office_ar,
+            office_latin=ticket.office_latin or "",
+            service_ar=ticket.service_ar,
+            service_latin=ticket.service_latin or "",
+            ahead=ticket.ahead,
+            expected_wait_minutes=ticket.expected_wait_minutes,
+            issued_at=ticket.issued_at,
+            language="ar" if language == "ar" else "en",
+        )
+        return render_queue_ticket(view, width_dots=self.width_dots).image
 
     def test_page(self) -> Image.Image:
         width = self.width_dots

@@ -103,6 +103,7 @@ class KioskConfig:
     payment_provider: str = "simulated"
     payment_decline_over: int | None = None
     heartbeat_seconds: float = 60.0
+    office: str = ""  # the office this kiosk stands in: appointments booked here are there
 
     def settings(self) -> Settings:
         return Settings(
@@ -158,6 +159,7 @@ class _Kiosk(_Section):
     key: Path
     data_dir: Path | None = None
     technician_pin_hash: str = ""
+    office: str = ""  # the office the kiosk stands in (its code, "AMM"): where it books
 
 
 class _Registry(_Section):
@@ -331,6 +333,7 @@ def _runtime(f: KioskFile) -> KioskConfig:
         payment_provider=f.payment.provider,
         payment_decline_over=f.payment.decline_over,
         heartbeat_seconds=f.heartbeat.interval,
+        office=f.kiosk.office.strip().upper(),
     )
 
 

@@ -74,6 +74,7 @@ from kiosk_app.payment import (
     PaymentProvider,
     PaymentState,
 )
+from registry import client_bookings as cb
 from registry import errors as rerr
 from registry.codes import ErrorCode
 from verifier.documents import Document, Place, resolve_places
@@ -131,6 +132,30 @@ class RegistryPort(Protocol):
 
     def order_collected(self, order_code: str) -> None:
         """Record that the order's document was printed here."""
+        ...
+
+    def check_in(self, reference: str) -> ks.Ticket:
+        """A booked citizen's queue ticket at this kiosk's office (the same again if asked
+        twice)."""
+        ...
+
+    def walk_in_services(self) -> Sequence[ks.Service]: ...
+
+    def walk_in(self, service: str) -> ks.Ticket: ...
+
+    def booking_services(self) -> Sequence[ks.Service]: ...
+
+    def booking_days(self, token: str, service: str) -> Sequence[ks.BookingDay]:
+        """The service's days at this kiosk's office."""
+        ...
+
+    def booking_times(self, token: str, service: str, day: dt.date) -> Sequence[dt.time]: ...
+
+    def book(
+        self, token: str, service: str, slot: ks.Slot, idempotency_key: str, language: str
+    ) -> ks.Booked:
+        """Hold the time at this kiosk's office and confirm it. A taken time is `Conflict`
+        slot_taken, its alternatives in `registry.client_bookings.alternatives`."""
         ...
 
     def ping(self) -> str: ...
@@ -200,6 +225,10 @@ class DocumentRenderer(Protocol):
     def preview(self, document: Document, language: str, out: Path) -> Path: ...
 
     def test_page(self) -> Image.Image: ...
+
+    def ticket(self, ticket: ks.Ticket, language: str) -> Image.Image:
+        """A queue ticket as it prints."""
+        ...
 
 
 def hash_technician_pin(pin: str) -> str:
@@ -645,6 +674,88 @@ class Runner:
         else:
             self.dispatch(ks.PrintFailed(e.ref, reason))
 
+    # -- appointments and the queue ---------------------------------------------------------
+
+    def _ask(self, ref: int, fn: Callable[[], object], done: Callable[[Any], ks.Event]) -> None:
+        """One registry request: its answer as `done` makes it an event, or its error's."""
+        try:
+            answer = fn()
+        except rerr.RegistryError as exc:
+            self.dispatch(_registry_event(ref, exc))
+            return
+        self.dispatch(done(answer))
+
+    def _do_CheckIn(self, e: ks.CheckIn) -> None:
+        self._ask(
+            e.ref, lambda: self.registry.check_in(e.reference), lambda t: ks.TicketIssued(e.ref, t)
+        )
+
+    def _do_LoadWalkInServices(self, e: ks.LoadWalkInServices) -> None:
+        self._ask(
+            e.ref,
+            lambda: tuple(self.registry.walk_in_services()),
+            lambda found: ks.WalkInServicesLoaded(e.ref, found),
+        )
+
+    def _do_WalkIn(self, e: ks.WalkIn) -> None:
+        self._ask(
+            e.ref, lambda: self.registry.walk_in(e.service), lambda t: ks.TicketIssued(e.ref, t)
+        )
+
+    def _do_LoadBookingServices(self, e: ks.LoadBookingServices) -> None:
+        self._ask(
+            e.ref,
+            lambda: tuple(self.registry.booking_services()),
+            lambda found: ks.BookingServicesLoaded(e.ref, found),
+        )
+
+    def _do_LoadBookingDays(self, e: ks.LoadBookingDays) -> None:
+        self._ask(
+            e.ref,
+            lambda: tuple(self.registry.booking_days(e.token, e.service)),
+            lambda found: ks.BookingDaysLoaded(e.ref, found),
+        )
+
+    def _do_LoadBookingTimes(self, e: ks.LoadBookingTimes) -> None:
+        self._ask(
+            e.ref,
+            lambda: tuple(self.registry.booking_times(e.token, e.service, e.day)),
+            lambda found: ks.BookingTimesLoaded(e.ref, found),
+        )
+
+    def _do_BookAppointment(self, e: ks.BookAppointment) -> None:
+        try:
+            booked = self.registry.book(e.token, e.service, e.slot, e.idempotency_key, e.language)
+        except rerr.RegistryError as exc:
+            if exc.code is ErrorCode.SLOT_TAKEN:
+                offered = tuple(ks.Slot(d, t) for d, t in cb.alternatives(exc))
+                self.dispatch(ks.SlotTaken(e.ref, offered))
+                return
+            self.dispatch(_registry_event(e.ref, exc))
+            return
+        log.info("kiosk %s: an appointment was booked", self.kiosk_id)
+        self.dispatch(ks.AppointmentBooked(e.ref, booked))
+
+    def _do_PrintTicket(self, e: ks.PrintTicket) -> None:
+        """A queue ticket goes straight to the printer: it holds no personal data and is not a
+        document, so the journal keeps no job for it (checking in again prints it again)."""
+        try:
+            image = self.renderer.ticket(e.ticket, e.language)
+        except _RENDER_ERRORS as exc:
+            log.error("ticket layout failed: %s", exc)
+            self.dispatch(ks.PrintFailed(e.ref, "layout", kept=False))
+            return
+        self.dispatch(ks.PrintProgress(e.ref, 0.3))
+        try:
+            outcome, reason = self.printer.print_image(image, label=f"ticket-{e.ticket.label}")
+        except _PRINTER_ERRORS as exc:
+            outcome, reason = PrintOutcome.FAILED, type(exc).__name__
+        if outcome is PrintOutcome.PRINTED:
+            log.info("kiosk %s: ticket %s printed", self.kiosk_id, e.ticket.label)
+            self.dispatch(ks.PrintCompleted(e.ref))
+        else:
+            self.dispatch(ks.PrintFailed(e.ref, reason, kept=False))
+
     def _money(self, to: PaymentState, authorisation: str) -> bool:
         """Capture or void, retried on a provider that does not answer; the journal's job
         holding the authorisation records the outcome. True when it is done."""
@@ -838,6 +949,14 @@ HANDLERS: dict[type[ks.Effect], Callable[[Runner, Any], None]] = {
     ks.AbandonJob: Runner._do_AbandonJob,
     ks.CheckRegistry: Runner._do_CheckRegistry,
     ks.CheckScanner: Runner._do_CheckScanner,
+    ks.CheckIn: Runner._do_CheckIn,
+    ks.LoadWalkInServices: Runner._do_LoadWalkInServices,
+    ks.WalkIn: Runner._do_WalkIn,
+    ks.PrintTicket: Runner._do_PrintTicket,
+    ks.LoadBookingServices: Runner._do_LoadBookingServices,
+    ks.LoadBookingDays: Runner._do_LoadBookingDays,
+    ks.LoadBookingTimes: Runner._do_LoadBookingTimes,
+    ks.BookAppointment: Runner._do_BookAppointment,
 }
 # handled by `run` itself, on the UI thread
 INLINE_EFFECTS: frozenset[type[ks.Effect]] = frozenset(

@@ -15,6 +15,7 @@ preview's place codes (the runner does, with the trust list it verifies with).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping, Sequence
@@ -22,7 +23,10 @@ from collections.abc import Mapping, Sequence
 from kiosk_app import session as ks
 from kiosk_app.effects import OrderDocument
 from registry.client import CitizenSession, RegistryClient
+from registry.client_bookings import BookableService, QueueTicket
+from registry.codes import ErrorCode
 from registry.errors import (
+    Conflict,
     NotFound,
     ProtocolError,
     RegistryError,
@@ -55,8 +59,9 @@ def heartbeat_fields(state: ks.PrinterState) -> dict[str, object]:
 
 
 class ClientRegistry:
-    def __init__(self, client: RegistryClient) -> None:
+    def __init__(self, client: RegistryClient, *, office: str | None = None) -> None:
         self.client = client
+        self.office = office  # the office this kiosk stands in: where it books
         self._sessions: dict[str, CitizenSession] = {}
         self._lock = threading.Lock()
 
@@ -148,6 +153,60 @@ class ClientRegistry:
             except RegistryError as exc:
                 log.info("logout failed (%s); the token expires by itself", exc.code.value)
 
+    # -- appointments and the queue ---------------------------------------------------------
+
+    def check_in(self, reference: str) -> ks.Ticket:
+        return _ticket(self.client.check_in(reference))
+
+    def walk_in_services(self) -> Sequence[ks.Service]:
+        return [_service(s) for s in self.client.walk_in_services()]
+
+    def walk_in(self, service: str) -> ks.Ticket:
+        return _ticket(self.client.walk_in(service))
+
+    def booking_services(self) -> Sequence[ks.Service]:
+        return [_service(s) for s in self.client.booking_services()]
+
+    def _office(self) -> str:
+        if not self.office:
+            raise Conflict("this kiosk is not placed in an office", code=ErrorCode.NO_OFFICE_HERE)
+        return self.office
+
+    def booking_days(self, token: str, service: str) -> Sequence[ks.BookingDay]:
+        days = self.client.booking_days(self._session(token), service, self._office())
+        return [ks.BookingDay(d.day, d.hijri.ar, d.hijri.latin, d.has_free) for d in days]
+
+    def booking_times(self, token: str, service: str, day: dt.date) -> Sequence[dt.time]:
+        return self.client.booking_times(self._session(token), service, self._office(), day)
+
+    def book(
+        self, token: str, service: str, slot: ks.Slot, idempotency_key: str, language: str
+    ) -> ks.Booked:
+        citizen = self._session(token)
+        held = self.client.hold_booking(
+            citizen,
+            service=service,
+            office=self._office(),
+            day=slot.day,
+            time=slot.time,
+            idempotency_key=idempotency_key,
+            language=language,
+        )
+        booked = (
+            held if held.state == "booked" else self.client.confirm_booking(citizen, held.reference)
+        )
+        return ks.Booked(
+            reference=booked.reference,
+            display_reference=booked.display_reference,
+            qr_text=booked.qr_text,
+            office_ar=booked.office_name.ar,
+            office_latin=booked.office_name.latin,
+            service_ar=booked.service_name.ar,
+            service_latin=booked.service_name.latin,
+            day=booked.day,
+            time=booked.time,
+        )
+
     def ping(self) -> str:
         if not self.client.health():
             raise RegistryUnreachable("the registry's health check failed")
@@ -183,6 +242,26 @@ class ClientRegistry:
         if fetched.data is None:
             raise ProtocolError("the registry answered 304 to an unconditional request")
         return fetched.data
+
+
+def _service(s: BookableService) -> ks.Service:
+    return ks.Service(s.code, s.name.ar, s.name.latin, s.minutes)
+
+
+def _ticket(t: QueueTicket) -> ks.Ticket:
+    return ks.Ticket(
+        label=t.label,
+        kind=t.kind,
+        late=t.late,
+        reprint=t.reprint,
+        office_ar=t.office_name.ar,
+        office_latin=t.office_name.latin,
+        service_ar=t.service_name.ar,
+        service_latin=t.service_name.latin,
+        ahead=t.ahead,
+        expected_wait_minutes=t.expected_wait_minutes,
+        issued_at=t.issued_at,
+    )
 
 
 def _sex(value: object) -> str | None:

@@ -39,6 +39,13 @@ Rules that hold on every path (the tests check each):
   printer confirmed the print is the order marked collected (`MarkOrderCollected`); a print
   that failed leaves it ready, and the same code gives back the same document (the registry
   replays it), here or at any kiosk.
+- Appointments (``Begin(purpose=...)``): "I have an appointment" takes the booking's QR
+  (``SANAD-BOOKING:<ref>``) or its reference typed on the order-code keypad (the same alphabet
+  and check character), "queue ticket" a walk-in service; neither needs a sign-in. The printer
+  is checked before the registry is asked for a ticket (a walk-in ticket is not asked twice),
+  and the ticket screen shows the number once the printer confirmed the print. "Book an
+  appointment" signs the citizen in, then service → day → time (at this kiosk's office) →
+  confirm; a time taken meanwhile comes back with the registry's alternatives to choose from.
 
 Exception tree::
 
@@ -49,6 +56,7 @@ Exception tree::
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import logging
 import re
@@ -60,6 +68,7 @@ from registry.orders import codes as order_codes  # the registry's own, pure: on
 from verifier import national_id
 
 __all__ = [
+    "BOOKING_QR_PREFIX",
     "ORDER_CODE_KEYS",
     "ORDER_CODE_LENGTH",
     "PIN_MAX",
@@ -221,6 +230,22 @@ class State(enum.Enum):
     TECH_VERIFYING = "tech_verifying"
     TECHNICIAN = "technician"
     TECH_BUSY = "tech_busy"
+    # appointments and the queue
+    CHECKIN_ENTRY = "checkin_entry"  # the booking's QR scanned or its reference typed
+    TICKET_PRINTER = "ticket_printer"  # the printer is checked before a ticket is asked for
+    CHECKING_IN = "checking_in"
+    LOADING_WALK_IN = "loading_walk_in"
+    CHOOSE_WALK_IN = "choose_walk_in"
+    ISSUING_TICKET = "issuing_ticket"  # a walk-in ticket
+    PRINTING_TICKET = "printing_ticket"
+    TICKET = "ticket"  # the number, the people ahead, the expected wait
+    LOADING_BOOKING = "loading_booking"  # the services, then a service's days, then a day's times
+    CHOOSE_SERVICE = "choose_service"
+    CHOOSE_DAY = "choose_day"
+    CHOOSE_TIME = "choose_time"
+    CONFIRM_BOOKING = "confirm_booking"
+    BOOKING = "booking"  # hold and confirm
+    BOOKED = "booked"
 
     @property
     def busy(self) -> bool:
@@ -241,8 +266,28 @@ _BUSY = frozenset(
         State.PRINTING,
         State.TECH_VERIFYING,
         State.TECH_BUSY,
+        State.TICKET_PRINTER,
+        State.CHECKING_IN,
+        State.LOADING_WALK_IN,
+        State.ISSUING_TICKET,
+        State.PRINTING_TICKET,
+        State.LOADING_BOOKING,
+        State.BOOKING,
     }
 )
+
+
+# the end of a journey: its timeout goes home without asking "are you still there?"
+_DONE = (State.DONE, State.TICKET, State.BOOKED)
+
+
+class Purpose(enum.Enum):
+    """What the citizen came for, as the attract screen's button said."""
+
+    DOCUMENT = "document"  # sign in, choose a document, pay, print (or collect an order)
+    CHECK_IN = "check_in"  # "I have an appointment"
+    WALK_IN = "walk_in"  # "queue ticket"
+    BOOK = "book"  # sign in, book an appointment at this office
 
 
 class IdMethod(enum.Enum):
@@ -284,6 +329,14 @@ class Notice(enum.Enum):
     TECH_LOCKED = "notice.tech_locked"  # {seconds}
     TECH_OK = "notice.tech_ok"  # {detail}
     TECH_FAILED = "notice.tech_failed"  # {detail}
+    BOOKING_CODE_INVALID = "notice.booking_code_invalid"
+    BOOKING_CODE_INCOMPLETE = "notice.booking_code_incomplete"
+    BOOKING_SCAN_UNREADABLE = "notice.booking_scan_unreadable"
+    TICKET_PRINT_FAILED = "notice.ticket_print_failed"  # {label}
+    NO_SERVICES = "notice.no_services"
+    NO_DAYS = "notice.no_days"
+    NO_TIMES = "notice.no_times"
+    SLOT_TAKEN = "notice.slot_taken"
 
 
 class FaultCode(enum.Enum):
@@ -326,6 +379,64 @@ class Collection:
 
     code: str  # normalised, "K7QM2XA9C"
     document_type: int  # verifier.documents.DocumentType value
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service the office books or serves without appointment."""
+
+    code: str
+    name_ar: str
+    name_latin: str | None
+    minutes: int
+
+
+@dataclass(frozen=True)
+class BookingDay:
+    day: dt.date
+    hijri_ar: str  # the registry's Hijri date in words
+    hijri_latin: str | None
+    has_free: bool
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A free time: one of a day's, or one of the alternatives a taken time came back with."""
+
+    day: dt.date
+    time: dt.time
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A queue ticket as the registry issued it (no personal data on it)."""
+
+    label: str
+    kind: str  # booked | walk_in
+    late: bool
+    reprint: bool
+    office_ar: str
+    office_latin: str | None
+    service_ar: str
+    service_latin: str | None
+    ahead: int
+    expected_wait_minutes: int
+    issued_at: dt.datetime  # aware, the office's clock
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An appointment as the booked screen shows it."""
+
+    reference: str
+    display_reference: str
+    qr_text: str
+    office_ar: str
+    office_latin: str | None
+    service_ar: str
+    service_latin: str | None
+    day: dt.date
+    time: dt.time
 
 
 @dataclass(frozen=True)
@@ -394,6 +505,16 @@ class Journey:
     collect: bool = False  # this visit collects an order placed online
     order_code: str = ""  # as typed or scanned, normalised
     order: Collection | None = None  # the order whose document is being printed
+    purpose: Purpose = Purpose.DOCUMENT
+    booking_code: str = ""  # the appointment's reference, as typed or scanned, normalised
+    services: tuple[Service, ...] = ()  # walk-in services, or the bookable ones
+    service: Service | None = None
+    days: tuple[BookingDay, ...] = ()
+    day: BookingDay | None = None
+    slots: tuple[Slot, ...] = ()  # a day's free times, or a taken time's alternatives
+    slot: Slot | None = None
+    ticket: Ticket | None = None
+    booked: Booked | None = None
 
 
 JOURNEY_FIELDS = frozenset(f.name for f in dataclasses.fields(Journey))
@@ -538,6 +659,55 @@ class Session:
         return self.journey.order
 
     @property
+    def purpose(self) -> Purpose:
+        return self.journey.purpose
+
+    @property
+    def booking_code(self) -> str:
+        return self.journey.booking_code
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return self.journey.services
+
+    @property
+    def service(self) -> Service | None:
+        return self.journey.service
+
+    @property
+    def days(self) -> tuple[BookingDay, ...]:
+        return self.journey.days
+
+    @property
+    def day(self) -> BookingDay | None:
+        return self.journey.day
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        return self.journey.slots
+
+    @property
+    def slot(self) -> Slot | None:
+        return self.journey.slot
+
+    @property
+    def ticket(self) -> Ticket | None:
+        return self.journey.ticket
+
+    @property
+    def booked(self) -> Booked | None:
+        return self.journey.booked
+
+    @property
+    def booking_status(self) -> IdStatus:
+        """The keypad's check-as-you-type verdict on the appointment's reference."""
+        return _order_status(self.booking_code)
+
+    @property
+    def booking_display(self) -> str:
+        return order_codes.display(self.booking_code)
+
+    @property
     def id_status(self) -> IdStatus:
         return _id_status(self.national_id)
 
@@ -556,6 +726,11 @@ class Session:
         code to type it again (one with a wrong check character, or no order)."""
         if self.state is not State.REFUSED:
             return False
+        reason = self.notice_params.get("reason")
+        if self.purpose is Purpose.CHECK_IN:
+            return reason in _RETYPE_REASONS
+        if self.purpose is Purpose.BOOK:
+            return self.token is not None and bool(self.services)
         if self.token is not None and bool(self.entitlements):
             return True
         return self.collect and self.notice_params.get("reason") in _RETYPE_REASONS
@@ -575,9 +750,12 @@ def initial(settings: Settings | None = None) -> Session:
     return Session(settings=s, journey=Journey(language=s.default_language))
 
 
-_RETYPE_REASONS = frozenset({"order_code_invalid", "order_not_found"})
+_RETYPE_REASONS = frozenset({"order_code_invalid", "order_not_found", "booking_not_found"})
 
 
+# registry.bookings.store.QR_PREFIX (that module holds the database side: a test checks they
+# agree)
+BOOKING_QR_PREFIX = "SANAD-BOOKING:"
 ORDER_CODE_LENGTH = order_codes.LENGTH
 ORDER_CODE_KEYS = order_codes.ALPHABET  # the order-code keypad's keys
 
@@ -597,6 +775,13 @@ def scanned_order(text: str, *, bare: bool = True) -> str | None:
     if not bare and not text.strip().upper().startswith(order_codes.QR_PREFIX):
         return None
     return order_codes.parse(text)
+
+
+def scanned_booking(text: str) -> str | None:
+    """The appointment's reference in a scanned QR's text (``SANAD-BOOKING:<ref>``, or the
+    bare reference, any case, hyphens or not), or None. The registry's own parser: one
+    alphabet, one check character."""
+    return order_codes.parse(text, prefix=BOOKING_QR_PREFIX)
 
 
 def _id_status(text: str) -> IdStatus:
@@ -758,6 +943,66 @@ class AbandonJob(Effect):
 
 
 @dataclass(frozen=True)
+class CheckIn(Effect):
+    """A booked citizen's ticket (the same one again when asked twice)."""
+
+    ref: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class LoadWalkInServices(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class WalkIn(Effect):
+    ref: int
+    service: str
+
+
+@dataclass(frozen=True)
+class PrintTicket(Effect):
+    ref: int
+    ticket: Ticket
+    language: str
+
+
+@dataclass(frozen=True)
+class LoadBookingServices(Effect):
+    ref: int
+
+
+@dataclass(frozen=True)
+class LoadBookingDays(Effect):
+    """The service's open days at this kiosk's office."""
+
+    ref: int
+    token: str
+    service: str
+
+
+@dataclass(frozen=True)
+class LoadBookingTimes(Effect):
+    ref: int
+    token: str
+    service: str
+    day: dt.date
+
+
+@dataclass(frozen=True)
+class BookAppointment(Effect):
+    """Hold the time and confirm it, at this kiosk's office (the same key: the same hold)."""
+
+    ref: int
+    token: str
+    service: str
+    slot: Slot
+    idempotency_key: str
+    language: str
+
+
+@dataclass(frozen=True)
 class CheckRegistry(Effect):
     ref: int
 
@@ -779,10 +1024,11 @@ class Event:
 @dataclass(frozen=True)
 class Begin(Event):
     """A touch on the attract screen; the UI supplies fresh randomness for this journey.
-    `collect`: the touch was on "collect an order"."""
+    `collect`: the touch was on "collect an order"; `purpose`: on an appointment's button."""
 
     nonce: str
     collect: bool = False
+    purpose: Purpose = Purpose.DOCUMENT
 
 
 @dataclass(frozen=True)
@@ -824,6 +1070,21 @@ class CardScanned(Event):
 
 @dataclass(frozen=True)
 class ChooseEntitlement(Event):
+    index: int
+
+
+@dataclass(frozen=True)
+class ChooseService(Event):
+    index: int
+
+
+@dataclass(frozen=True)
+class ChooseDay(Event):
+    index: int
+
+
+@dataclass(frozen=True)
+class ChooseSlot(Event):
     index: int
 
 
@@ -1072,7 +1333,73 @@ class JobAbandoned(Result):
     authorisation: str | None
 
 
-__all__ += ["Cancel", "Reprint", "Result"]
+@dataclass(frozen=True)
+class TicketIssued(Result):
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class WalkInServicesLoaded(Result):
+    services: tuple[Service, ...]
+
+
+@dataclass(frozen=True)
+class BookingServicesLoaded(Result):
+    services: tuple[Service, ...]
+
+
+@dataclass(frozen=True)
+class BookingDaysLoaded(Result):
+    days: tuple[BookingDay, ...]
+
+
+@dataclass(frozen=True)
+class BookingTimesLoaded(Result):
+    times: tuple[dt.time, ...]
+
+
+@dataclass(frozen=True)
+class AppointmentBooked(Result):
+    booked: Booked
+
+
+@dataclass(frozen=True)
+class SlotTaken(Result):
+    """The time was taken meanwhile; the registry offered these instead (maybe none)."""
+
+    alternatives: tuple[Slot, ...]
+
+
+__all__ += [
+    "AppointmentBooked",
+    "BookAppointment",
+    "Booked",
+    "BookingDay",
+    "BookingDaysLoaded",
+    "BookingServicesLoaded",
+    "BookingTimesLoaded",
+    "Cancel",
+    "CheckIn",
+    "ChooseDay",
+    "ChooseService",
+    "ChooseSlot",
+    "LoadBookingDays",
+    "LoadBookingServices",
+    "LoadBookingTimes",
+    "LoadWalkInServices",
+    "PrintTicket",
+    "Purpose",
+    "Reprint",
+    "Result",
+    "Service",
+    "Slot",
+    "SlotTaken",
+    "Ticket",
+    "TicketIssued",
+    "WalkIn",
+    "WalkInServicesLoaded",
+    "scanned_booking",
+]
 
 Step = tuple[Session, tuple[Effect, ...]]
 
@@ -1105,7 +1432,7 @@ def _goto(s: Session, state: State, *effects: Effect, **changes: object) -> Step
 
 
 def _idle_seconds(state: State, settings: Settings) -> int:
-    if state is State.DONE:
+    if state in _DONE:
         return settings.done_seconds
     if state in (
         State.SERVICE_ERROR,
@@ -1190,7 +1517,7 @@ def step(s: Session, e: Event) -> Step:
     if isinstance(e, ToggleLargeText) and not s.state.busy:
         return _set(s, large_text=not s.large_text), ()
     if isinstance(e, IdleTimeout):
-        if s.state in (State.IDLE_WARNING, State.DONE):
+        if s.state in (State.IDLE_WARNING, *_DONE):
             return _wipe(s)
         s2, effects = _goto(s, State.IDLE_WARNING, paused=s.state)
         timer = s2.timer
@@ -1229,14 +1556,27 @@ def _attract(s: Session, e: Event) -> Step | None:
     if isinstance(e, Begin):
         if not e.nonce:
             raise ValueError("Begin needs a fresh nonce")
+        s = _set(s, nonce=e.nonce, collect=e.collect, purpose=e.purpose)
         if len(s.settings.languages) == 1:
-            return _goto(s, _first_screen(e.collect), nonce=e.nonce, collect=e.collect)
-        return _goto(s, State.LANGUAGE, nonce=e.nonce, collect=e.collect)
+            return _enter(s)
+        return _goto(s, State.LANGUAGE)
     return _technician_gesture(s, e)
 
 
-def _first_screen(collect: bool) -> State:
-    return State.ORDER_ENTRY if collect else State.ID_ENTRY
+def _enter(s: Session) -> Step:
+    """The journey's first screen, once the language is known."""
+    if s.purpose is Purpose.CHECK_IN:
+        return _goto(s, State.CHECKIN_ENTRY, booking_code="", notice=None)
+    if s.purpose is Purpose.WALK_IN:
+        return _request(s, State.LOADING_WALK_IN, LoadWalkInServices)
+    return _goto(s, State.ORDER_ENTRY if s.collect else State.ID_ENTRY)
+
+
+def _leave_first(s: Session, **changes: object) -> Step:
+    """Back from a journey's first screen: to the languages, or out when there is one."""
+    if len(s.settings.languages) == 1:
+        return _wipe(s)
+    return _goto(s, State.LANGUAGE, notice=None, **changes)
 
 
 def _out_of_service(s: Session, e: Event) -> Step | None:
@@ -1261,7 +1601,7 @@ def _language(s: Session, e: Event) -> Step | None:
     if isinstance(e, ChooseLanguage):
         if e.language not in s.settings.languages:
             raise ValueError(f"language {e.language!r} is not offered at this kiosk")
-        return _goto(s, _first_screen(s.collect), language=e.language)
+        return _enter(_set(s, language=e.language))
     if isinstance(e, Cancel | Back):
         return _wipe(s)
     return None
@@ -1452,6 +1792,8 @@ def _registry_trouble(s: Session, e: Event) -> Step | None:
 def _authenticating(s: Session, e: Event) -> Step | None:
     if isinstance(e, Authenticated):
         s = _set(s, token=e.token, tries_remaining=None, notice=None)
+        if s.purpose is Purpose.BOOK:
+            return _request(s, State.LOADING_BOOKING, LoadBookingServices)
         return _request(s, State.LOADING_ENTITLEMENTS, FetchEntitlements, token=e.token)
     if isinstance(e, PinRejected):
         args = _notice(
@@ -1664,6 +2006,11 @@ def _service_error(s: Session, e: Event) -> Step | None:
 
 def _refused(s: Session, e: Event) -> Step | None:
     if isinstance(e, Back) and s.can_go_back:
+        if s.purpose is Purpose.CHECK_IN:
+            return _goto(s, State.CHECKIN_ENTRY, notice=None)
+        if s.purpose is Purpose.BOOK:
+            changes = {"service": None, "days": (), "day": None, "slots": (), "slot": None}
+            return _goto(s, State.CHOOSE_SERVICE, notice=None, **changes)
         if s.collect:
             return _goto(s, State.ORDER_ENTRY, pin="", notice=None)
         return _goto(s, State.CHOOSE_DOCUMENT, chosen=None, preview=None, notice=None)
@@ -1778,6 +2125,204 @@ def _tech_busy(s: Session, e: Event) -> Step | None:
     return None
 
 
+# -- appointments and the queue ---------------------------------------------------------------
+
+
+def _checkin_entry(s: Session, e: Event) -> Step | None:
+    if isinstance(e, KeypadChar):
+        if len(e.char) != 1 or e.char not in ORDER_CODE_KEYS:
+            raise ValueError(f"not a reference key: {e.char!r}")
+        text = s.booking_code
+        if len(text) < ORDER_CODE_LENGTH:
+            text += e.char
+        bad = _order_status(text) is IdStatus.INVALID
+        args = _notice(Notice.BOOKING_CODE_INVALID) if bad else {"notice": None}
+        return _goto(s, State.CHECKIN_ENTRY, booking_code=text, **args)
+    if isinstance(e, KeypadBackspace):
+        return _goto(s, State.CHECKIN_ENTRY, booking_code=s.booking_code[:-1], notice=None)
+    if isinstance(e, KeypadClear):
+        return _goto(s, State.CHECKIN_ENTRY, booking_code="", notice=None)
+    if isinstance(e, Submit):
+        status = _order_status(s.booking_code)
+        if status is IdStatus.VALID:
+            return _request(_set(s, notice=None), State.TICKET_PRINTER, CheckPrinter)
+        bad = status is IdStatus.INVALID
+        notice = Notice.BOOKING_CODE_INVALID if bad else Notice.BOOKING_CODE_INCOMPLETE
+        return _goto(s, State.CHECKIN_ENTRY, **_notice(notice))
+    if isinstance(e, CardScanned):
+        code = scanned_booking(e.text)
+        if code is None:
+            return _goto(s, State.CHECKIN_ENTRY, **_notice(Notice.BOOKING_SCAN_UNREADABLE))
+        return _request(_set(s, booking_code=code, notice=None), State.TICKET_PRINTER, CheckPrinter)
+    if isinstance(e, Back):
+        return _leave_first(s, booking_code="")
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _loading_walk_in(s: Session, e: Event) -> Step | None:
+    if isinstance(e, WalkInServicesLoaded):
+        args = _notice(Notice.NO_SERVICES) if not e.services else {"notice": None}
+        return _goto(s, State.CHOOSE_WALK_IN, services=e.services, **args)
+    return _registry_trouble(s, e)
+
+
+def _choose_walk_in(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseService):
+        if not 0 <= e.index < len(s.services):
+            raise ValueError(f"no service number {e.index}")
+        s = _set(s, service=s.services[e.index], notice=None)
+        return _request(s, State.TICKET_PRINTER, CheckPrinter)
+    if isinstance(e, Back):
+        return _leave_first(s, services=())
+    if isinstance(e, Cancel | Finish):
+        return _wipe(s)
+    return None
+
+
+def _ticket_printer(s: Session, e: Event) -> Step | None:
+    """The printer checked before the registry is asked for a ticket: a ticket no printer can
+    print is never asked for (a walk-in ticket would hold a place in the queue for no one)."""
+    if isinstance(e, PrinterChecked):
+        s = _set(s, printer=e.status, printing_available=e.status.can_print)
+        if not e.status.can_print:
+            return _goto(
+                s,
+                State.PRINTER_UNAVAILABLE,
+                _printer_fault(e.status),
+                **_notice(Notice.PRINTER_UNAVAILABLE, printer=e.status.value),
+            )
+        if s.purpose is Purpose.CHECK_IN:
+            return _request(s, State.CHECKING_IN, CheckIn, reference=s.booking_code)
+        assert s.service is not None
+        return _request(s, State.ISSUING_TICKET, WalkIn, service=s.service.code)
+    return None
+
+
+def _ticket_issuing(s: Session, e: Event) -> Step | None:
+    """Checking in, or a walk-in ticket: the registry's ticket goes to the printer."""
+    if isinstance(e, TicketIssued):
+        s = _set(s, ticket=e.ticket)
+        return _request(s, State.PRINTING_TICKET, PrintTicket, ticket=e.ticket, language=s.language)
+    return _registry_trouble(s, e)
+
+
+def _printing_ticket(s: Session, e: Event) -> Step | None:
+    if isinstance(e, PrintProgress):
+        return _set(s, pending=s.ref), ()
+    if isinstance(e, PrintCompleted):
+        return _goto(s, State.TICKET, notice=None)
+    if isinstance(e, PrintFailed):
+        assert s.ticket is not None
+        return _goto(
+            s,
+            State.PRINT_FAILED,
+            ReportFault(FaultCode.PRINT_FAILED, e.reason),
+            printing_available=False,
+            **_notice(Notice.TICKET_PRINT_FAILED, label=s.ticket.label),
+        )
+    return None
+
+
+def _loading_booking(s: Session, e: Event) -> Step | None:
+    if isinstance(e, BookingServicesLoaded):
+        args = _notice(Notice.NO_SERVICES) if not e.services else {"notice": None}
+        return _goto(s, State.CHOOSE_SERVICE, services=e.services, **args)
+    if isinstance(e, BookingDaysLoaded):
+        free = any(d.has_free for d in e.days)
+        args = _notice(Notice.NO_DAYS) if not free else {"notice": None}
+        return _goto(s, State.CHOOSE_DAY, days=e.days, **args)
+    if isinstance(e, BookingTimesLoaded):
+        assert s.day is not None
+        slots = tuple(Slot(s.day.day, t) for t in e.times)
+        args = _notice(Notice.NO_TIMES) if not slots else {"notice": None}
+        return _goto(s, State.CHOOSE_TIME, slots=slots, **args)
+    return _registry_trouble(s, e)
+
+
+def _choose_service(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseService):
+        if not 0 <= e.index < len(s.services):
+            raise ValueError(f"no service number {e.index}")
+        service = s.services[e.index]
+        assert s.token is not None
+        s = _set(s, service=service, days=(), day=None, slots=(), slot=None)
+        return _request(
+            s, State.LOADING_BOOKING, LoadBookingDays, token=s.token, service=service.code
+        )
+    if isinstance(e, Cancel | Back | Finish):
+        return _wipe(s)
+    return None
+
+
+def _choose_day(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseDay):
+        if not 0 <= e.index < len(s.days) or not s.days[e.index].has_free:
+            raise ValueError(f"no free day number {e.index}")
+        day, token, service = s.days[e.index], s.token, s.service
+        assert token is not None and service is not None
+        s = _set(s, day=day, slots=(), slot=None)
+        return _request(
+            s,
+            State.LOADING_BOOKING,
+            LoadBookingTimes,
+            token=token,
+            service=service.code,
+            day=day.day,
+        )
+    if isinstance(e, Back):
+        return _goto(s, State.CHOOSE_SERVICE, service=None, days=(), day=None, notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _choose_time(s: Session, e: Event) -> Step | None:
+    if isinstance(e, ChooseSlot):
+        if not 0 <= e.index < len(s.slots):
+            raise ValueError(f"no time number {e.index}")
+        return _goto(s, State.CONFIRM_BOOKING, slot=s.slots[e.index], notice=None)
+    if isinstance(e, Back):
+        return _goto(s, State.CHOOSE_DAY, day=None, slots=(), notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _confirm_booking(s: Session, e: Event) -> Step | None:
+    if isinstance(e, Confirm):
+        token, service, slot = s.token, s.service, s.slot
+        assert token is not None and service is not None and slot is not None
+        # one confirmation, one key: a retry from SERVICE_ERROR resends it, the same hold
+        s = _set(s, purchase=s.purchase + 1)
+        return _request(
+            s,
+            State.BOOKING,
+            BookAppointment,
+            token=token,
+            service=service.code,
+            slot=slot,
+            idempotency_key=s.idempotency_key,
+            language=s.language,
+        )
+    if isinstance(e, Back):
+        return _goto(s, State.CHOOSE_TIME, slot=None, notice=None)
+    if isinstance(e, Cancel):
+        return _wipe(s)
+    return None
+
+
+def _booking(s: Session, e: Event) -> Step | None:
+    if isinstance(e, AppointmentBooked):
+        return _goto(s, State.BOOKED, booked=e.booked, notice=None)
+    if isinstance(e, SlotTaken):
+        return _goto(
+            s, State.CHOOSE_TIME, slots=e.alternatives, slot=None, **_notice(Notice.SLOT_TAKEN)
+        )
+    return _registry_trouble(s, e)
+
+
 _HANDLERS = {
     State.ATTRACT: _attract,
     State.OUT_OF_SERVICE: _out_of_service,
@@ -1811,4 +2356,19 @@ _HANDLERS = {
     State.TECH_VERIFYING: _tech_verifying,
     State.TECHNICIAN: _technician,
     State.TECH_BUSY: _tech_busy,
+    State.CHECKIN_ENTRY: _checkin_entry,
+    State.TICKET_PRINTER: _ticket_printer,
+    State.CHECKING_IN: _ticket_issuing,
+    State.LOADING_WALK_IN: _loading_walk_in,
+    State.CHOOSE_WALK_IN: _choose_walk_in,
+    State.ISSUING_TICKET: _ticket_issuing,
+    State.PRINTING_TICKET: _printing_ticket,
+    State.TICKET: _ending,
+    State.LOADING_BOOKING: _loading_booking,
+    State.CHOOSE_SERVICE: _choose_service,
+    State.CHOOSE_DAY: _choose_day,
+    State.CHOOSE_TIME: _choose_time,
+    State.CONFIRM_BOOKING: _confirm_booking,
+    State.BOOKING: _booking,
+    State.BOOKED: _ending,
 }

@@ -103,7 +103,7 @@ class KioskServices:
         client = RegistryClient(
             config.registry_url, config.kiosk_id, key, timeout=config.registry_timeout
         )
-        registry = ClientRegistry(client)
+        registry = ClientRegistry(client, office=config.office or None)
         # the verifier's trust source (cache, rollback and same-sequence refusals, the pinned
         # minimum sequence), fetching through the signed registry client
         trust = TrustSource(

@@ -22,6 +22,7 @@ What this module does not do: any journey logic (the session), any I/O (the runn
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 import signal
@@ -39,7 +40,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk_app import session as ks
 from kiosk_app.i18n import Catalogues, format_fee
-from kiosk_app.i18n.text import shape_line
+from kiosk_app.i18n.text import isolate, shape_line
 from kiosk_app.ui import screens
 from kiosk_app.ui.widgets import register_fonts
 
@@ -75,6 +76,14 @@ SCREEN_FOR: dict[ks.State, str] = {
     ks.State.TECH_PIN: "tech_pin",
     ks.State.TECHNICIAN: "technician",
     ks.State.TECH_BUSY: "technician",
+    ks.State.CHECKIN_ENTRY: "checkin_entry",
+    ks.State.CHOOSE_WALK_IN: "services",
+    ks.State.CHOOSE_SERVICE: "services",
+    ks.State.CHOOSE_DAY: "days",
+    ks.State.CHOOSE_TIME: "times",
+    ks.State.CONFIRM_BOOKING: "confirm_booking",
+    ks.State.TICKET: "ticket",
+    ks.State.BOOKED: "booked",
     **dict.fromkeys(_MESSAGE_STATES, "message"),
     **{
         st: "busy"
@@ -271,8 +280,8 @@ class KioskApp(App):  # type: ignore[misc]
         payment = getattr(self.runner, "payment", None)
         return str(getattr(payment, "method", "card"))
 
-    def begin(self, collect: bool = False) -> None:
-        self.send(ks.Begin(secrets.token_hex(16), collect=collect))
+    def begin(self, collect: bool = False, purpose: str = "document") -> None:
+        self.send(ks.Begin(secrets.token_hex(16), collect=collect, purpose=ks.Purpose(purpose)))
 
     def technician_gesture(self) -> None:
         self.send(ks.TechnicianGesture(time.monotonic()))
@@ -390,6 +399,88 @@ class KioskApp(App):  # type: ignore[misc]
         """The order code typed so far in its three groups, the rest as blanks
         ("K 7 Q - M 2 _ - _ _ _")."""
         typed = (session or self.session).order_code
+        slots = (typed + "_" * ks.ORDER_CODE_LENGTH)[: ks.ORDER_CODE_LENGTH]
+        return "  -  ".join(" ".join(slots[i : i + 3]) for i in range(0, len(slots), 3))
+
+    # -- appointments and the queue ---------------------------------------------------------
+
+    def named(self, ar: str, latin: str | None) -> str:
+        """A name the registry gives in Arabic and Latin letters, in the citizen's language."""
+        return ar if self.lang == "ar" or not latin else latin
+
+    def day_name(self, day: dt.date) -> str:
+        """The weekday and the date ("الاثنين 2026-12-07"): Western digits, as everywhere, the
+        date isolated so that it reads the same inside an Arabic line."""
+        return self.tr(f"weekday.{day.weekday()}") + "  " + isolate(day.isoformat())
+
+    def day_line(self, day: ks.BookingDay | None, *_deps: object) -> str:
+        """The day and its Hijri date, each isolated ("الاثنين 2026-12-07 · 16 جمادى ...")."""
+        if day is None:
+            return ""
+        return self.day_name(day.day) + "  ·  " + isolate(self.named(day.hijri_ar, day.hijri_latin))
+
+    def when(self, day: dt.date, time: dt.time) -> dict[str, str]:
+        """A sentence's weekday, date and time, each its own value (one isolate each: values
+        nested in one another would not read right inside an Arabic line)."""
+        weekday = self.tr(f"weekday.{day.weekday()}")
+        return {"weekday": weekday, "date": day.isoformat(), "time": time.strftime("%H:%M")}
+
+    def slot_text(self, slot: ks.Slot, same_day: bool) -> str:
+        if same_day:
+            return isolate(slot.time.strftime("%H:%M"))
+        return self.tr("book.slot", **self.when(slot.day, slot.time))
+
+    def ticket_lines(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """People ahead and the expected wait, in the paper's own words (one vocabulary for
+        the ticket and the screen), then a late or repeated check-in said so."""
+        from hardware.layout.ticket import expected_wait, people_ahead
+
+        ticket = (session or self.session).ticket
+        if ticket is None:
+            return ""
+        ar = self.lang == "ar"
+        if ticket.ahead:
+            term = people_ahead(ticket.ahead)
+            lines = [term.ar if ar else term.en]
+        else:
+            lines = [self.tr("ticket.next")]
+        wait = expected_wait(ticket.expected_wait_minutes)
+        lines.append(wait.ar if ar else wait.en)
+        if ticket.late:
+            lines.append(self.tr("ticket.late"))
+        if ticket.reprint:
+            lines.append(self.tr("ticket.reprint"))
+        return "\n".join(lines)
+
+    def booking_summary(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """The appointment about to be booked, line by line."""
+        s = session or self.session
+        if s.service is None or s.slot is None:
+            return ""
+        lines = [
+            self.tr(
+                "book.confirm.service",
+                service=self.named(s.service.name_ar, s.service.name_latin),
+            ),
+            self.tr("book.here"),
+            self.tr("book.confirm.when", **self.when(s.slot.day, s.slot.time)),
+        ]
+        return "\n".join(lines)
+
+    def booked_when(self, session: ks.Session | None = None, *_deps: object) -> str:
+        booked = (session or self.session).booked
+        if booked is None:
+            return ""
+        return self.tr(
+            "booked.when",
+            service=self.named(booked.service_ar, booked.service_latin),
+            office=self.named(booked.office_ar, booked.office_latin),
+            **self.when(booked.day, booked.time),
+        )
+
+    def booking_slots(self, session: ks.Session | None = None, *_deps: object) -> str:
+        """The reference typed so far in its three groups, the rest as blanks."""
+        typed = (session or self.session).booking_code
         slots = (typed + "_" * ks.ORDER_CODE_LENGTH)[: ks.ORDER_CODE_LENGTH]
         return "  -  ".join(" ".join(slots[i : i + 3]) for i in range(0, len(slots), 3))
 

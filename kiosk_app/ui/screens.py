@@ -118,10 +118,15 @@ class MessageScreen(KioskScreen):
     title_key = StringProperty("service_error.title")
 
     def refresh(self, app: KioskApp, session: ks.Session) -> None:
-        # a collection's refusal is about the order ("cannot be collected"), not an issuance
+        # a collection's refusal is about the order ("cannot be collected"), an appointment's
+        # about the check-in, the ticket or the booking, not an issuance
+        cat = app.catalogues[app.lang]
         collect_key = f"collect.{session.state.value}.title"
-        if session.collect and app.catalogues[app.lang].has(collect_key):
+        purpose_key = f"{session.purpose.value}.{session.state.value}.title"
+        if session.collect and cat.has(collect_key):
             self.title_key = collect_key
+        elif session.purpose is not ks.Purpose.DOCUMENT and cat.has(purpose_key):
+            self.title_key = purpose_key
         else:
             self.title_key = f"{session.state.value}.title"
         box = self.ids.buttons
@@ -211,19 +216,109 @@ class OrderEntryScreen(KioskScreen):
     (digits, then letters), left to right in either language like the code itself."""
 
     def refresh(self, app: KioskApp, session: ks.Session) -> None:
-        keys = self.ids.code_keys
-        if keys.children:
+        _code_keys(app, self.ids.code_keys)
+
+
+class CheckinEntryScreen(KioskScreen):
+    """The appointment's reference: the booking's QR at the scanner, or typed on the order
+    code's keypad (the same alphabet and check character)."""
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        _code_keys(app, self.ids.code_keys)
+
+
+def _code_keys(app: KioskApp, keys: Any) -> None:
+    if keys.children:
+        return
+    for char in ks.ORDER_CODE_KEYS[1:10] + "0" + ks.ORDER_CODE_KEYS[10:]:
+        key = Factory.KeyButton(text=char, font_size=sp(34))
+        key.bind(on_release=lambda _k, c=char: app.send(ks.KeypadChar(c)))
+        keys.add_widget(key)
+    clear = Factory.KeyButton(text=app.tx("button.clear"), font_size=sp(22))
+    clear.bind(on_release=lambda _k: app.send(ks.KeypadClear()))
+    keys.add_widget(clear)
+    back = Factory.KeyButton(text="⌫")
+    back.bind(on_release=lambda _k: app.send(ks.KeypadBackspace()))
+    keys.add_widget(back)
+
+
+class ServicesScreen(KioskScreen):
+    """The walk-in services (a queue ticket) or the bookable ones (an appointment)."""
+
+    shown = ObjectProperty(None)
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        key = (session.services, session.state, app.lang, app.large)
+        if self.shown == key:
             return
-        for char in ks.ORDER_CODE_KEYS[1:10] + "0" + ks.ORDER_CODE_KEYS[10:]:
-            key = Factory.KeyButton(text=char, font_size=sp(34))
-            key.bind(on_release=lambda _k, c=char: app.send(ks.KeypadChar(c)))
-            keys.add_widget(key)
-        clear = Factory.KeyButton(text=app.tx("button.clear"), font_size=sp(22))
-        clear.bind(on_release=lambda _k: app.send(ks.KeypadClear()))
-        keys.add_widget(clear)
-        back = Factory.KeyButton(text="⌫")
-        back.bind(on_release=lambda _k: app.send(ks.KeypadBackspace()))
-        keys.add_widget(back)
+        self.shown = key
+        box = self.ids.services
+        box.clear_widgets()
+        for index, service in enumerate(session.services):
+            row = Factory.DocumentRow()
+            row.title = app.named(service.name_ar, service.name_latin)
+            row.detail = app.tr("book.minutes", minutes=service.minutes)
+            row.bind(on_release=lambda _r, i=index: app.send(ks.ChooseService(i)))
+            box.add_widget(row)
+
+
+class DaysScreen(KioskScreen):
+    """The service's days at this office, with their Hijri dates; a full day cannot be
+    chosen."""
+
+    shown = ObjectProperty(None)
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        key = (session.days, app.lang, app.large)
+        if self.shown == key:
+            return
+        self.shown = key
+        box = self.ids.days
+        box.clear_widgets()
+        for index, day in enumerate(session.days):
+            row = Factory.DocumentRow()
+            row.title = app.day_name(day.day)
+            row.detail = app.named(day.hijri_ar, day.hijri_latin)
+            if day.has_free:
+                row.bind(on_release=lambda _r, i=index: app.send(ks.ChooseDay(i)))
+            else:
+                row.fee = app.tr("book.day.full")
+                row.disabled = True
+                row.opacity = 0.55
+            box.add_widget(row)
+
+
+class TimesScreen(KioskScreen):
+    """A day's free times, or the alternatives a taken time came back with (which may be on
+    other days: those buttons name their day)."""
+
+    shown = ObjectProperty(None)
+
+    def refresh(self, app: KioskApp, session: ks.Session) -> None:
+        key = (session.slots, app.lang, app.large)
+        if self.shown == key:
+            return
+        self.shown = key
+        box = self.ids.times
+        box.clear_widgets()
+        chosen = session.day.day if session.day is not None else None
+        for index, slot in enumerate(session.slots):
+            text = app.slot_text(slot, same_day=slot.day == chosen)
+            button = Factory.AccentButton(raw=text, align="center")
+            button.bind(on_release=lambda _b, i=index: app.send(ks.ChooseSlot(i)))
+            box.add_widget(button)
+
+
+class ConfirmBookingScreen(KioskScreen):
+    pass
+
+
+class TicketScreen(KioskScreen):
+    pass
+
+
+class BookedScreen(KioskScreen):
+    pass
 
 
 class PinEntryScreen(KioskScreen):
@@ -270,4 +365,11 @@ SCREENS: dict[str, type[KioskScreen]] = {
     "message": MessageScreen,
     "tech_pin": TechPinScreen,
     "technician": TechnicianScreen,
+    "checkin_entry": CheckinEntryScreen,
+    "services": ServicesScreen,
+    "days": DaysScreen,
+    "times": TimesScreen,
+    "confirm_booking": ConfirmBookingScreen,
+    "ticket": TicketScreen,
+    "booked": BookedScreen,
 }

@@ -12,11 +12,13 @@ session to reach one of the named states:
      "until": ["choose_document", "refused"], "timeout": 30}
 
 Actions (`do`): `none` (only wait), `touch` (the middle of the screen), `collect` (the
-welcome screen's "collect an order"), `tap` (`text`: a button's exact label), `tap_key` (`key`:
-a catalogue key, in the session's language), `keys` (`text`: keypad keys, one tap each: digits,
-or the order code's digits and letters), `language` (`lang`), `document` (`type`, `relation`),
-`pay`, `corner` (the technician's five taps), `reprint` and `cancel_job` (the first failed job),
-`report` (write the session, its entitlements and the payment ledger), `shot` (`name`: a
+welcome screen's "collect an order"), `appointment`, `queue` and `book` (its "I have an
+appointment", "queue ticket" and "book an appointment"), `tap` (`text`: a button's exact
+label), `tap_key` (`key`: a catalogue key, in the session's language), `keys` (`text`: keypad
+keys, one tap each: digits, or the order code's digits and letters), `language` (`lang`),
+`document` (`type`, `relation`), `pay`, `corner` (the technician's five taps), `reprint` and
+`cancel_job` (the first failed job), `report` (write the session, its entitlements and the
+payment ledger), `shot` (`name`: a
 screenshot into the log's directory) and `quit`.
 
 Every step and every screen shown is written to the progress log as one JSON line:
@@ -120,6 +122,16 @@ def _act_collect(app: Any, args: dict[str, Any]) -> None:
     tap(widget)
 
 
+def _attract_choice(name: str, what: str) -> Callable[[Any, dict[str, Any]], None]:
+    def act(app: Any, args: dict[str, Any]) -> None:
+        widget = app.manager.get_screen("attract").ids[name]
+        if app.manager.current != "attract" or widget.disabled or widget.opacity == 0:
+            raise ScriptError(f"no {what!r} button on {app.session.state.value}")
+        tap(widget)
+
+    return act
+
+
 def _act_tap(app: Any, args: dict[str, Any]) -> None:
     _press(app, str(args["text"]))
 
@@ -199,6 +211,9 @@ _ACTIONS: dict[str, Callable[[Any, dict[str, Any]], None] | None] = {
     "none": None,
     "touch": _act_touch,
     "collect": _act_collect,
+    "appointment": _attract_choice("appointment", "I have an appointment"),
+    "queue": _attract_choice("queue", "queue ticket"),
+    "book": _attract_choice("book", "book an appointment"),
     "tap": _act_tap,
     "tap_key": _act_tap_key,
     "keys": _act_keys,

@@ -35,7 +35,18 @@ def test_every_key_the_session_and_ui_use_is_translated(code: str) -> None:
         assert cat.get(
             key,
             **dict.fromkeys(
-                ("tries", "minutes", "reason", "printer", "serial", "detail", "seconds", "min"), "X"
+                (
+                    "tries",
+                    "minutes",
+                    "reason",
+                    "printer",
+                    "serial",
+                    "detail",
+                    "seconds",
+                    "min",
+                    "label",
+                ),
+                "X",
             ),
         )
 

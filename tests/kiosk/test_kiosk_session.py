@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from bookings_support import BOOKED, DAYS, SERVICES, TICKET, TIMES, booking_sessions
 
 from kiosk_app import session as ks
 from kiosk_app.session import State
@@ -581,11 +582,20 @@ def interactive_sessions() -> dict[State, ks.Session]:
     out[State.ORDER_PIN] = s
     out[State.TECH_PIN] = ks.step(ks.initial(), ks.TechnicianGesture(0.0))[0]
     out[State.TECHNICIAN] = at_technician()
+    out.update(booking_sessions())
     return out
 
 
-# the kiosk's resting screens have no idle timer; DONE's ends the journey without a warning
-_RESTING = {State.ATTRACT, State.OUT_OF_SERVICE, State.IDLE_WARNING, State.DONE}
+# the kiosk's resting screens have no idle timer; the ends of a journey (DONE, the ticket, the
+# booked appointment) end it without a warning
+_RESTING = {
+    State.ATTRACT,
+    State.OUT_OF_SERVICE,
+    State.IDLE_WARNING,
+    State.DONE,
+    State.TICKET,
+    State.BOOKED,
+}
 INTERACTIVE = sorted(({st for st in State if not st.busy} - _RESTING), key=lambda st: st.value)
 
 
@@ -931,6 +941,15 @@ _VISIT_VALUES: dict[str, object] = {
     "tuple[JobSummary, ...]": (ks.JobSummary(1, "VISIT-TRACE-4", "failed", "paper_out"),),
     "tuple[str, ...]": ("VISIT-TRACE-5",),
     "Collection | None": ks.Collection("VISIT-TRACE-6", 1),
+    "Purpose": ks.Purpose.BOOK,
+    "tuple[Service, ...]": SERVICES,
+    "Service | None": SERVICES[1],
+    "tuple[BookingDay, ...]": DAYS,
+    "BookingDay | None": DAYS[1],
+    "tuple[Slot, ...]": (ks.Slot(DAYS[1].day, TIMES[0]),),
+    "Slot | None": ks.Slot(DAYS[1].day, TIMES[2]),
+    "Ticket | None": TICKET,
+    "Booked | None": BOOKED,
 }
 
 
