@@ -237,13 +237,18 @@ def test_order_on_the_phone_pay_and_collect_at_a_kiosk(online: Online, phone: Pa
 
 
 @pytest.fixture
-def desk() -> Iterator[Page]:
+def phone_and_desk() -> Iterator[tuple[Page, Page]]:
+    """A phone-sized page for the citizen and a desktop one for the clerk, one Chromium."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar")
-            yield context.new_page()
-            context.close()
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, locale="ar"
+            )
+            desk = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ar")
+            yield phone.new_page(), desk.new_page()
+            phone.close()
+            desk.close()
         finally:
             browser.close()
 
@@ -262,7 +267,7 @@ def _portal_sign_in(online: Online, page: Page, citizen: dict[str, str]) -> None
 
 
 def test_book_online_check_in_with_the_qr_and_be_called_at_the_office(
-    online: Online, phone: Page, desk: Page
+    online: Online, phone_and_desk: tuple[Page, Page]
 ) -> None:
     """A citizen books on the phone and receives the SMS at the SMSC; on the day (the booking
     is moved to ten minutes from now, as the calendar would bring it) she scans the booking's
@@ -281,7 +286,7 @@ def test_book_online_check_in_with_the_qr_and_be_called_at_the_office(
     )
     to = citizen["phone"]
     seen = len(online.messages(to))
-    page = phone
+    page, desk = phone_and_desk
     _portal_sign_in(online, page, citizen)
     page.get_by_role("navigation").get_by_role("link", name="مواعيدي").click()
     page.get_by_role("main").get_by_role("link", name="حجز موعد").click()
