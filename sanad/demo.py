@@ -163,6 +163,7 @@ id = "{KIOSK_ID}"
 key = "kiosk.key.jwk"
 data_dir = "state"
 technician_pin_hash = "{pin_hash}"
+office = "AMM"
 [registry]
 url = "{registry_url}"
 root_key = "{self.registry / "root-public.jwk"}"
