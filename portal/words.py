@@ -557,6 +557,7 @@ _WEB_REFUSALS: Mapping[str, Mapping[str, str]] = {
         "link_invalid": "هذا الرابط غير صالح أو غير مكتمل. يُرجى فتحه كما ورد في الرسالة القصيرة "
         "تمامًا، أو تسجيل الدخول ومراجعة «مواعيدي».",
         "already_waiting": "سبق التسجيل في قائمة الانتظار لهذا اليوم.",
+        "day_not_full": "ما زالت في هذا اليوم مواعيد متاحة، فيرجى حجز أحدها.",
         "no_such_service": "لا توجد خدمة بهذا الرمز.",
         "no_such_office": "لا يقدّم هذا المكتب هذه الخدمة، أو أنه مغلق.",
     },
@@ -592,6 +593,7 @@ _WEB_REFUSALS: Mapping[str, Mapping[str, str]] = {
         "link_invalid": "This link is not valid or not complete. Please open it exactly as it "
         "came in the SMS, or sign in and look at “My appointments”.",
         "already_waiting": "You are already on the waiting list for this day.",
+        "day_not_full": "That day still has free times: please book one.",
         "no_such_service": "There is no service with this code.",
         "no_such_office": "This office does not offer this service, or it is closed.",
     },
